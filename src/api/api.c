@@ -1,0 +1,210 @@
+/* api: routes -> engine calls; see api.h. Every handler either replies before it
+ * returns or defers the request and replies from the engine's callback. */
+#include "api/api.h"
+
+#include "core/log.h"
+#include "core/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct api {
+    const struct config *cfg;
+    struct engine *engine;
+    char *admin_token; /* from the environment; NULL disables admin access */
+};
+
+struct api *api_new(const struct config *cfg, struct engine *engine)
+{
+    struct api *a = xcalloc(1, sizeof *a);
+    a->cfg = cfg;
+    a->engine = engine;
+    const char *t = getenv(cfg->admin_token_env);
+    if (t && *t) a->admin_token = xstrdup(t);
+    else log_info("admin_disabled", "reason=\"environment variable %s is not set\"",
+                  cfg->admin_token_env);
+    return a;
+}
+
+void api_free(struct api *a)
+{
+    if (!a) return;
+    if (a->admin_token) {
+        memset(a->admin_token, 0, strlen(a->admin_token));
+        free(a->admin_token);
+    }
+    free(a);
+}
+
+static int status_for(enum engine_err e, const char **code)
+{
+    switch (e) {
+    case ENGINE_OK: *code = "ok"; return 200;
+    case ENGINE_NOT_FOUND: *code = "not_found"; return 404;
+    case ENGINE_INVALID: *code = "invalid_value"; return 422;
+    case ENGINE_WRONG_QUESTION: *code = "wrong_question"; return 409;
+    case ENGINE_FINISHED: *code = "interview_finished"; return 409;
+    case ENGINE_LIMIT: *code = "too_many_interviews"; return 429;
+    case ENGINE_UNAUTHORIZED: *code = "unauthorized"; return 401;
+    case ENGINE_UNAVAILABLE:
+    default: *code = "unavailable"; return 503;
+    }
+}
+
+static void reply_engine(struct http_req *r, struct engine_reply *er, int ok_status)
+{
+    if (er->err == ENGINE_OK) {
+        http_reply_json(r, ok_status, er->body);
+        er->body = NULL;
+        return;
+    }
+    const char *code;
+    int status = status_for(er->err, &code);
+    /* A missing field is malformed input (400), not an invalid value. */
+    if (er->err == ENGINE_INVALID && strstr(er->message, "is required")) {
+        status = 400;
+        code = "missing_field";
+    }
+    http_reply_error(r, status, code, er->message);
+}
+
+/* Who is asking: a candidate (id filled), the admin (*admin = 1), or nobody (replied 401). */
+static int authenticate(struct api *a, struct http_req *r, char id[33], int *admin,
+                        int allow_admin)
+{
+    *admin = 0;
+    const char *tok = http_bearer(r);
+    if (!tok) {
+        http_reply_error(r, 401, "unauthorized",
+                         "Send your token in the Authorization header: \"Bearer <token>\".");
+        return -1;
+    }
+    if (allow_admin && a->admin_token && util_ct_equal(a->admin_token, tok)) {
+        *admin = 1;
+        id[0] = 0;
+        return 0;
+    }
+    enum engine_err e = engine_authenticate(a->engine, tok, id);
+    if (e == ENGINE_OK) return 0;
+    if (e == ENGINE_UNAVAILABLE) {
+        http_reply_error(r, 503, "unavailable", "The service cannot check tokens right now; retry.");
+        return -1;
+    }
+    http_reply_error(r, 401, "unauthorized", "The token is not valid.");
+    return -1;
+}
+
+static int is(struct http_req *r, int n, ...)
+{
+    if (r->n_segments != n) return 0;
+    va_list ap;
+    va_start(ap, n);
+    int match = 1;
+    for (int i = 0; i < n; i++) {
+        const char *want = va_arg(ap, const char *);
+        if (want && strcmp(want, r->segments[i]) != 0) match = 0;
+    }
+    va_end(ap);
+    return match;
+}
+
+static int method(struct http_req *r, const char *m)
+{
+    if (strcmp(r->method, m) == 0) return 1;
+    if (strcmp(m, "GET") == 0 && strcmp(r->method, "HEAD") == 0) return 1;
+    http_reply_error(r, 405, "method_not_allowed", "This route does not accept that method.");
+    return 0;
+}
+
+static void on_answer(struct engine_reply *er, void *data)
+{
+    reply_engine(data, er, 200);
+}
+
+static void route_api(struct api *a, struct http_req *r)
+{
+    struct engine_reply er = {0};
+    char cand[33];
+    int admin;
+    if (is(r, 2, "api", "roles")) {
+        if (!method(r, "GET")) return;
+        http_reply_json(r, 200, engine_roles(a->engine));
+        return;
+    }
+    if (is(r, 2, "api", "candidates")) {
+        if (!method(r, "POST")) return;
+        json_t *body = http_body_json(r);
+        if (!body) return;
+        engine_register(a->engine, body, &er);
+        json_decref(body);
+        reply_engine(r, &er, 201);
+        return;
+    }
+    if (is(r, 3, "api", "candidates", "me")) {
+        if (!method(r, "GET") || authenticate(a, r, cand, &admin, 0) != 0) return;
+        engine_candidate_me(a->engine, cand, &er);
+        reply_engine(r, &er, 200);
+        return;
+    }
+    if (is(r, 2, "api", "interviews")) {
+        if (!method(r, "POST")) return;
+        if (authenticate(a, r, cand, &admin, 0) != 0) return;
+        json_t *body = r->body_len ? http_body_json(r) : json_object();
+        if (!body) return;
+        engine_start(a->engine, cand, body, &er);
+        json_decref(body);
+        reply_engine(r, &er, 201);
+        return;
+    }
+    if (is(r, 3, "api", "interviews", NULL)) {
+        if (!method(r, "GET") || authenticate(a, r, cand, &admin, 1) != 0) return;
+        engine_interview_state(a->engine, admin ? NULL : cand, r->segments[2], &er);
+        reply_engine(r, &er, 200);
+        return;
+    }
+    if (is(r, 4, "api", "interviews", NULL, "report")) {
+        if (!method(r, "GET") || authenticate(a, r, cand, &admin, 1) != 0) return;
+        engine_report(a->engine, admin ? NULL : cand, r->segments[2], &er);
+        reply_engine(r, &er, 200);
+        return;
+    }
+    if (is(r, 4, "api", "interviews", NULL, "answers")) {
+        if (!method(r, "POST")) return;
+        if (authenticate(a, r, cand, &admin, 0) != 0) return;
+        json_t *body = http_body_json(r);
+        if (!body) return;
+        http_req_defer(r);
+        engine_answer(a->engine, cand, r->segments[2], body, on_answer, r);
+        json_decref(body);
+        return;
+    }
+    http_reply_error(r, 404, "not_found", "No such route.");
+}
+
+void api_handle(struct http_req *r, void *data)
+{
+    struct api *a = data;
+    if (r->n_segments == 0) {
+        if (method(r, "GET")) http_reply_file(r, a->cfg->web_dir, "index.html");
+        return;
+    }
+    if (is(r, 1, "healthz")) {
+        if (method(r, "GET")) http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+        return;
+    }
+    if (strcmp(r->segments[0], "static") == 0 && r->n_segments >= 2) {
+        if (!method(r, "GET")) return;
+        /* /static/a/b.js -> web_dir/a/b.js */
+        const char *rest = r->path + strlen("/static/");
+        while (*rest == '/') rest++;
+        http_reply_file(r, a->cfg->web_dir, rest);
+        return;
+    }
+    if (strcmp(r->segments[0], "api") == 0) {
+        route_api(a, r);
+        return;
+    }
+    http_reply_error(r, 404, "not_found", "No such route.");
+}

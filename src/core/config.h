@@ -1,0 +1,79 @@
+/* config: the INI file of CONTRACT.md, parsed with inih into one struct.
+ *
+ * Every key has a default (config_defaults); a file only overrides. Unknown sections,
+ * unknown keys and bad values are errors naming the file, the line and the key, and
+ * the command exits 2. Secrets are never in the file: only the *names* of the
+ * environment variables that hold them. */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include "llm/provider.h"
+
+#include <stddef.h>
+
+#define CONFIG_MAX_PROVIDERS 64
+
+struct config {
+    /* [server] */
+    char *listen;          /* HOST:PORT, default 127.0.0.1:8080 */
+    char *admin_token_env; /* env var holding the admin bearer token */
+    char *data_dir;        /* question bank, rubrics, roles (default: source tree data/) */
+    char *web_dir;         /* candidate page and dashboard files (default: source tree web/) */
+    char *log_level;       /* debug | info | warn | error */
+    long request_timeout_ms; /* an HTTP connection idle longer is closed */
+
+    /* [store] */
+    char *store_backend; /* sqlite | postgres */
+    char *store_path;    /* sqlite file */
+    char *store_url;     /* postgres conninfo */
+
+    /* [cache] */
+    char *cache_backend; /* memory | redis | tiered */
+    char *cache_redis_url;
+    long cache_max_bytes;
+
+    /* [redis] */
+    char *redis_url;
+
+    /* [budget] */
+    char *budget_mode; /* auto | full | balanced | economy | offline */
+    long expected_interviews_per_day;
+
+    /* [gateway] */
+    char *gateway_keys_env;
+
+    /* [limits] (untrusted sizes; defaults documented in README) */
+    long max_body_bytes;        /* whole request body, 1 MiB */
+    long max_resume_bytes;      /* resume_text, 64 KiB */
+    long max_answer_bytes;      /* one answer, 8 KiB */
+    long max_name_bytes;        /* name, 200 */
+    long max_email_bytes;       /* email, 254 */
+    long max_active_interviews; /* unfinished interviews per candidate, 3 */
+    long max_interviews_per_day; /* interviews a candidate may start per UTC day, 20 */
+
+    /* [interview] */
+    long questions;          /* questions per interview, 12 */
+    long llm_timeout_ms;     /* one provider call, 30000 */
+    long turn_deadline_ms;   /* longest a candidate waits for a model-written question, 8000 */
+
+    /* [provider.NAME] sections, in file order */
+    struct provider_config providers[CONFIG_MAX_PROVIDERS];
+    int n_providers;
+
+    char *path; /* the file loaded, for messages */
+
+    /* strings owned by the [provider.*] sections, freed by config_free */
+    char **owned;
+    size_t n_owned, cap_owned;
+};
+
+/* Fills cfg with the defaults. */
+void config_defaults(struct config *cfg);
+/* Loads path over the defaults. Returns 0, or -1 with "FILE:LINE: [section] key: why"
+ * in err. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Parses HOST:PORT; returns 0 or -1. host must hold 256 bytes. */
+int config_parse_listen(const char *s, char *host, int *port);
+void config_free(struct config *cfg);
+
+#endif

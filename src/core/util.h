@@ -1,0 +1,61 @@
+/* util: small helpers every module uses: a growable string buffer, secure random
+ * identifiers, hashing (SHA-256 for secrets, XXH3-128 for cache keys), constant-time
+ * comparison and text normalisation. */
+#ifndef CORE_UTIL_H
+#define CORE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A growable NUL-terminated byte buffer. Zero-initialise, append, free with sbuf_free. */
+struct sbuf {
+    char *data; /* NUL-terminated; NULL until the first append */
+    size_t len; /* bytes used, excluding the NUL */
+    size_t cap; /* bytes allocated */
+};
+void sbuf_append(struct sbuf *b, const char *s, size_t n);
+void sbuf_puts(struct sbuf *b, const char *s);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the buffer to the caller (free() it) and resets b. Never NULL. */
+char *sbuf_take(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+
+/* malloc/strdup that abort on out-of-memory: a server that cannot allocate 100 bytes
+ * cannot do anything useful, and checking every call hides the real error paths. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Fills buf with n cryptographically random bytes (getrandom). Returns 0 or -1. */
+int util_random_bytes(void *buf, size_t n);
+/* Writes 2*n lowercase hex digits plus NUL to out. */
+void util_hex(const void *data, size_t n, char *out);
+/* A new random identifier of `bytes` random bytes as hex (caller frees). */
+char *util_random_id(size_t bytes);
+/* SHA-256 of data as 64 hex digits plus NUL into out[65]. */
+void util_sha256_hex(const void *data, size_t n, char out[65]);
+/* XXH3-128 of data as 32 hex digits plus NUL into out[33]. */
+void util_xxh128_hex(const void *data, size_t n, char out[33]);
+uint64_t util_xxh64(const void *data, size_t n);
+/* 1 if equal; time depends only on the length of a (the expected value). */
+int util_ct_equal(const char *a, const char *b);
+
+/* Trims ASCII whitespace in place; returns s. */
+char *util_trim(char *s);
+/* Lowercased copy with runs of whitespace collapsed to one space and ends trimmed, for
+ * cache keys and comparisons (caller frees). */
+char *util_normalize_text(const char *s);
+/* Number of whitespace-separated words. */
+int util_word_count(const char *s);
+/* 1 if s is valid UTF-8 with no NUL before len. */
+int util_utf8_valid(const char *s, size_t len);
+/* Reads a whole file (caller frees); NULL on error. *len gets the size if non-NULL. */
+char *util_read_file(const char *path, size_t *len);
+/* Case-insensitive substring search. */
+const char *util_strcasestr(const char *hay, const char *needle);
+
+#endif

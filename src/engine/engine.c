@@ -1,0 +1,1396 @@
+/* engine: the interview state machine, scoring and reports; see engine.h.
+ *
+ * The one idea: the store is the state. Every handler loads what it needs, changes it
+ * in one transaction and answers; calls to models are "jobs" in flight whose results
+ * are written back when they arrive. A job that fails falls back to the heuristic, so
+ * an interview never waits on a provider for longer than its deadline. */
+#include "engine/engine.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/heuristic.h"
+#include "engine/precheck.h"
+#include "llm/task.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CANDIDATE_ID_BYTES 16 /* 128-bit ids */
+#define TOKEN_SECRET_BYTES 32 /* 256-bit bearer secrets */
+#define MAX_PLAN 40
+
+struct job;
+
+struct engine {
+    struct event_base *base;
+    const struct config *cfg;
+    struct store *store;
+    struct bank *bank;
+    struct rubrics *rubrics;
+    struct llm_pool *pool;
+    struct job *jobs; /* in flight */
+    int n_jobs;
+    int closing;      /* set by engine_free: jobs finish without writing */
+};
+
+/* ---- replies ---- */
+
+void engine_reply_clear(struct engine_reply *r)
+{
+    json_decref(r->body);
+    r->body = NULL;
+}
+
+static void fail(struct engine_reply *r, enum engine_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct engine_reply *r, enum engine_err err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    va_end(ap);
+    r->err = err;
+    r->body = NULL;
+}
+
+static void ok(struct engine_reply *r, json_t *body)
+{
+    r->err = ENGINE_OK;
+    r->message[0] = 0;
+    r->body = body;
+}
+
+static void store_failed(struct engine_reply *r, enum store_err se)
+{
+    log_error("store_error", "error=\"%s\"", store_strerror(se));
+    fail(r, ENGINE_UNAVAILABLE,
+         "The service could not save your data just now; nothing was lost. Please retry "
+         "in a moment.");
+}
+
+/* ---- plans ---- */
+
+static int plan_build(const char *kind, int n, const char *phases[MAX_PLAN])
+{
+    /* weights of resume, technical, behavioral between the introduction and wrap-up */
+    int w_res, w_tech, w_beh;
+    if (strcmp(kind, "technical") == 0) w_res = 3, w_tech = 6, w_beh = 1;
+    else if (strcmp(kind, "behavioral") == 0) w_res = 2, w_tech = 1, w_beh = 7;
+    else w_res = 3, w_tech = 4, w_beh = 3;
+    int middle = n - 2, total_w = w_res + w_tech + w_beh;
+    int res = (int)lround((double)middle * w_res / total_w);
+    int beh = (int)lround((double)middle * w_beh / total_w);
+    if (res < 1) res = 1;
+    if (beh < 1) beh = 1;
+    int tech = middle - res - beh;
+    if (tech < 1) {
+        tech = 1;
+        if (res > beh) res--;
+        else beh--;
+    }
+    int k = 0;
+    phases[k++] = "introduction";
+    for (int i = 0; i < res; i++) phases[k++] = "resume";
+    for (int i = 0; i < tech; i++) phases[k++] = "technical";
+    for (int i = 0; i < beh; i++) phases[k++] = "behavioral";
+    phases[k++] = "wrap_up";
+    return k;
+}
+
+static const char *plan_phase(const struct store_interview *iv, int idx)
+{
+    json_error_t je;
+    json_t *plan = json_loads(iv->plan_json ? iv->plan_json : "[]", 0, &je);
+    static char buf[32];
+    snprintf(buf, sizeof buf, "%s",
+             json_string_value(json_array_get(plan, (size_t)idx)) ? json_string_value(json_array_get(plan, (size_t)idx))
+                                                              : "technical");
+    json_decref(plan);
+    return buf;
+}
+
+/* ---- jobs: one model call with one retry on invalid output, then a fallback ---- */
+
+enum job_kind { JOB_RESUME, JOB_EVALUATE, JOB_FOLLOW_UP, JOB_SUMMARY };
+
+struct job {
+    struct engine *e;
+    enum job_kind kind;
+    enum task_kind task;
+    char key[96];          /* "evaluate:<interview>:<idx>", for de-duplication */
+    char *interview_id;
+    char *candidate_id;
+    int idx;
+    int attempts;
+    struct provider *provider;
+    json_t *messages;
+    json_t *task_input;
+    int max_tokens;
+    int timeout_ms;
+    /* follow-up jobs carry the waiting HTTP reply */
+    engine_reply_fn reply_fn;
+    void *reply_data;
+    struct job *next, *prev;
+};
+
+static void job_finish(struct job *j, json_t *parsed, int from_model);
+
+static void job_unlink(struct job *j)
+{
+    struct engine *e = j->e;
+    if (j->prev) j->prev->next = j->next;
+    else e->jobs = j->next;
+    if (j->next) j->next->prev = j->prev;
+    e->n_jobs--;
+}
+
+static void job_free(struct job *j)
+{
+    free(j->interview_id);
+    free(j->candidate_id);
+    json_decref(j->messages);
+    json_decref(j->task_input);
+    free(j);
+}
+
+static int job_running(struct engine *e, const char *key)
+{
+    for (struct job *j = e->jobs; j; j = j->next)
+        if (strcmp(j->key, key) == 0) return 1;
+    return 0;
+}
+
+static void log_call(struct engine *e, struct job *j, const struct llm_result *r,
+                     const char *outcome)
+{
+    if (j->provider->offline) return;
+    struct store_call c = {
+        .ts_ms = clock_now_ms(),
+        .task = task_name(j->task),
+        .provider = r->provider ? r->provider : j->provider->name,
+        .model = r->model ? r->model : j->provider->model,
+        .outcome = outcome,
+        .http_status = r->http_status,
+        .latency_ms = r->latency_ms,
+        .prompt_tokens = r->prompt_tokens,
+        .completion_tokens = r->completion_tokens,
+    };
+    enum store_err se = store_call(e->store, call_log_insert, &c);
+    if (se != STORE_OK) log_warn("call_log_failed", "error=\"%s\"", store_strerror(se));
+    log_info("llm_call", "task=%s provider=%s outcome=%s status=%d latency_ms=%lld tokens=%d",
+             c.task, c.provider, outcome, c.http_status, (long long)c.latency_ms,
+             c.prompt_tokens + c.completion_tokens);
+}
+
+static void job_submit(struct job *j);
+
+static void job_done(struct llm_result *r, void *data)
+{
+    struct job *j = data;
+    struct engine *e = j->e;
+    if (r->status == LLM_ERR_CANCELLED || e->closing) {
+        job_finish(j, NULL, 0);
+        return;
+    }
+    if (r->status != LLM_OK) {
+        log_call(e, j, r, llm_strerror(r->status));
+        log_warn("llm_call_failed", "task=%s provider=%s error=\"%s\"", task_name(j->task),
+                 j->provider->name, r->error ? r->error : llm_strerror(r->status));
+        job_finish(j, NULL, 0);
+        return;
+    }
+    char why[200];
+    json_t *parsed = task_parse(j->task, r->content, why, sizeof why);
+    if (!parsed) {
+        log_call(e, j, r, "invalid_output");
+        log_warn("llm_invalid_output", "task=%s provider=%s why=\"%s\" attempt=%d",
+                 task_name(j->task), j->provider->name, why, j->attempts);
+        if (j->attempts < 2 && !j->provider->offline) {
+            job_submit(j);
+            return;
+        }
+        job_finish(j, NULL, 0);
+        return;
+    }
+    log_call(e, j, r, "ok");
+    job_finish(j, parsed, !j->provider->offline);
+    json_decref(parsed);
+}
+
+static void job_submit(struct job *j)
+{
+    j->attempts++;
+    struct llm_request req = {
+        .task = task_name(j->task),
+        .messages = j->messages,
+        .task_input = j->task_input,
+        .max_tokens = j->max_tokens,
+        .temperature = 0,
+        .json_mode = 1,
+        .timeout_ms = j->timeout_ms,
+    };
+    if (provider_submit(j->provider, &req, job_done, j) != 0) {
+        log_warn("llm_submit_failed", "task=%s provider=%s", req.task, j->provider->name);
+        /* Defer the fallback through the offline provider so callers never see a
+         * synchronous completion. */
+        j->provider = llm_pool_offline(j->e->pool);
+        if (provider_submit(j->provider, &req, job_done, j) != 0) abort();
+    }
+}
+
+static struct job *job_new(struct engine *e, enum job_kind kind, enum task_kind task,
+                           const char *key, json_t *messages, json_t *task_input, int offline)
+{
+    struct job *j = xcalloc(1, sizeof *j);
+    j->e = e;
+    j->kind = kind;
+    j->task = task;
+    snprintf(j->key, sizeof j->key, "%s", key);
+    j->messages = messages;
+    j->task_input = task_input;
+    j->max_tokens = 600;
+    j->timeout_ms = (int)e->cfg->llm_timeout_ms;
+    j->provider = offline ? llm_pool_offline(e->pool) : llm_pool_pick(e->pool, task);
+    j->next = e->jobs;
+    if (e->jobs) e->jobs->prev = j;
+    e->jobs = j;
+    e->n_jobs++;
+    return j;
+}
+
+int engine_inflight(const struct engine *e)
+{
+    return e->n_jobs;
+}
+
+/* ---- the offline answers (the heuristic, behind the offline provider) ---- */
+
+static json_t *offline_answer(const char *task, const json_t *in, void *data)
+{
+    struct engine *e = data;
+    if (!in) return NULL;
+    if (strcmp(task, "evaluate") == 0) {
+        const char *category = json_string_value(json_object_get(in, "category"));
+        const char *answer = json_string_value(json_object_get(in, "answer"));
+        struct heuristic_eval he;
+        heuristic_evaluate(rubrics_get(e->rubrics, category ? category : "technical"),
+                           json_object_get(in, "keywords"), answer ? answer : "", &he);
+        json_t *out = json_pack("{s:i,s:s,s:b}", "score", he.score, "feedback", he.feedback,
+                                "injection_attempt", precheck_injection(answer));
+        free(he.feedback);
+        return out;
+    }
+    if (strcmp(task, "resume_analysis") == 0) {
+        const char *resume = json_string_value(json_object_get(in, "resume"));
+        return heuristic_resume_analysis(resume, json_object_get(in, "role_skills"));
+    }
+    if (strcmp(task, "summary") == 0) return heuristic_summary(json_object_get(in, "scored"));
+    return NULL;
+}
+
+/* ---- candidates ---- */
+
+static int valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@')) return 0;
+    const char *dot = strrchr(at, '.');
+    if (!dot || dot == at + 1 || dot[1] == 0) return 0;
+    for (const char *p = s; *p; p++)
+        if (isspace((unsigned char)*p) || *p == '<' || *p == '>') return 0;
+    return 1;
+}
+
+/* A required string field: returns it or NULL after filling the reply. */
+static const char *need_string(const json_t *body, const char *key, long max, int allow_empty,
+                               struct engine_reply *out)
+{
+    json_t *v = json_object_get(body, key);
+    if (!json_is_string(v)) {
+        fail(out, ENGINE_INVALID, "The field \"%s\" is required and must be a string.", key);
+        out->err = ENGINE_INVALID;
+        snprintf(out->message + strlen(out->message), sizeof out->message - strlen(out->message), "%s", "");
+        return NULL;
+    }
+    const char *s = json_string_value(v);
+    if ((long)json_string_length(v) > max) {
+        fail(out, ENGINE_INVALID, "The field \"%s\" is longer than the limit of %ld bytes.", key,
+             max);
+        return NULL;
+    }
+    if (!allow_empty) {
+        const char *p = s;
+        while (*p && isspace((unsigned char)*p)) p++;
+        if (!*p) {
+            fail(out, ENGINE_INVALID, "The field \"%s\" must not be empty.", key);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+static void start_resume_analysis(struct engine *e, const struct store_candidate *c)
+{
+    if (!llm_pool_online(e->pool)) return;
+    char key[96];
+    snprintf(key, sizeof key, "resume:%s", c->id);
+    if (job_running(e, key)) return;
+    struct job *j = job_new(e, JOB_RESUME, TASK_RESUME_ANALYSIS, key,
+                            task_resume_analysis(c->role, c->resume_text), NULL, 0);
+    j->candidate_id = xstrdup(c->id);
+    job_submit(j);
+}
+
+void engine_register(struct engine *e, const json_t *body, struct engine_reply *out)
+{
+    const struct config *cfg = e->cfg;
+    const char *name, *email, *role, *resume;
+    if (!(name = need_string(body, "name", cfg->max_name_bytes, 0, out)) ||
+        !(email = need_string(body, "email", cfg->max_email_bytes, 0, out)) ||
+        !(role = need_string(body, "role", 64, 0, out)) ||
+        !(resume = need_string(body, "resume_text", cfg->max_resume_bytes, 0, out)))
+        return;
+    if (!valid_email(email)) {
+        fail(out, ENGINE_INVALID, "The email address does not look valid (expected name@domain).");
+        return;
+    }
+    const struct bank_role *br = bank_role_find(e->bank, role);
+    if (!br) {
+        fail(out, ENGINE_INVALID, "Unknown role; GET /api/roles lists the roles on offer.");
+        return;
+    }
+    char *norm = util_normalize_text(resume);
+    char resume_hash[33], token_hash[65];
+    util_xxh128_hex(norm, strlen(norm), resume_hash);
+    free(norm);
+    char *id = util_random_id(CANDIDATE_ID_BYTES);
+    char *secret = util_random_id(TOKEN_SECRET_BYTES);
+    util_sha256_hex(secret, strlen(secret), token_hash);
+    json_t *analysis = heuristic_resume_analysis(resume, br->skills);
+    char *analysis_text = json_dumps(analysis, JSON_COMPACT);
+    json_decref(analysis);
+    struct store_candidate c = {
+        .id = id,
+        .name = (char *)name,
+        .email = (char *)email,
+        .role = (char *)role,
+        .resume_text = (char *)resume,
+        .resume_hash = resume_hash,
+        .token_hash = token_hash,
+        .analysis_json = analysis_text,
+        .analysis_source = "heuristic",
+        .created_ms = clock_now_ms(),
+    };
+    enum store_err se = store_call(e->store, candidate_insert, &c);
+    if (se != STORE_OK) {
+        store_failed(out, se);
+    } else {
+        char token[200];
+        snprintf(token, sizeof token, "%s.%s", id, secret);
+        ok(out, json_pack("{s:s,s:s}", "candidate_id", id, "token", token));
+        log_info("candidate_registered", "candidate=%s role=%s resume_bytes=%zu", id, role,
+                 strlen(resume));
+        start_resume_analysis(e, &c);
+    }
+    memset(secret, 0, strlen(secret));
+    free(secret);
+    free(id);
+    free(analysis_text);
+}
+
+enum engine_err engine_authenticate(struct engine *e, const char *token, char id_out[33])
+{
+    const char *dot = token ? strchr(token, '.') : NULL;
+    if (!dot || dot - token != 2 * CANDIDATE_ID_BYTES) return ENGINE_UNAUTHORIZED;
+    char id[33];
+    memcpy(id, token, 32);
+    id[32] = 0;
+    for (int i = 0; i < 32; i++)
+        if (!isxdigit((unsigned char)id[i])) return ENGINE_UNAUTHORIZED;
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, id, &c);
+    if (se == STORE_NOT_FOUND) return ENGINE_UNAUTHORIZED;
+    if (se != STORE_OK) return ENGINE_UNAVAILABLE;
+    char hash[65];
+    util_sha256_hex(dot + 1, strlen(dot + 1), hash);
+    int good = util_ct_equal(c.token_hash, hash);
+    store_candidate_free(&c);
+    if (!good) return ENGINE_UNAUTHORIZED;
+    memcpy(id_out, id, 33);
+    return ENGINE_OK;
+}
+
+/* ---- interviews ---- */
+
+static json_t *question_json(const struct store_turn *t, int total)
+{
+    return json_pack("{s:s,s:s,s:s,s:i,s:i}", "id", t->question_id, "text", t->question_text,
+                     "category", t->category, "index", t->idx + 1, "total", total);
+}
+
+static int seniority_difficulty(const json_t *analysis)
+{
+    const char *s = json_string_value(json_object_get(analysis, "seniority"));
+    if (s && strcmp(s, "senior") == 0) return 3;
+    if (s && strcmp(s, "junior") == 0) return 1;
+    return 2;
+}
+
+/* A score for adapting difficulty now: the stored one if known, else the precheck or
+ * the heuristic on the spot (models answer in the background). */
+static int quick_score(struct engine *e, const struct store_turn *t)
+{
+    if (t->score > 0) return t->score;
+    if (!t->answer) return 0;
+    if (precheck_answer(t->answer) != PRECHECK_OK) return 1;
+    json_error_t je;
+    json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
+    struct heuristic_eval he;
+    heuristic_evaluate(rubrics_get(e->rubrics, t->category), kw, t->answer, &he);
+    free(he.feedback);
+    json_decref(kw);
+    return he.score;
+}
+
+static int next_difficulty(struct engine *e, const struct store_turn_list *turns, int idx,
+                           const char *phase, const json_t *analysis)
+{
+    for (int i = idx - 1; i >= 0; i--) {
+        const struct store_turn *t = &turns->items[i];
+        if ((size_t)i >= turns->len || strcmp(t->phase, phase) != 0 || !t->answer) continue;
+        int s = quick_score(e, t);
+        int d = t->difficulty + (s >= 4) - (s <= 2);
+        return d < 1 ? 1 : d > 3 ? 3 : d;
+    }
+    return strcmp(phase, "technical") == 0 ? seniority_difficulty(analysis) : 1;
+}
+
+struct cand_ctx {
+    struct store_candidate c;
+    json_t *analysis;
+    const struct bank_role *role;
+};
+
+static enum store_err cand_load(struct engine *e, const char *id, struct cand_ctx *cc)
+{
+    memset(cc, 0, sizeof *cc);
+    enum store_err se = store_call(e->store, candidate_get, id, &cc->c);
+    if (se != STORE_OK) return se;
+    json_error_t je;
+    cc->analysis = cc->c.analysis_json ? json_loads(cc->c.analysis_json, 0, &je) : NULL;
+    if (!cc->analysis) cc->analysis = json_object();
+    cc->role = bank_role_find(e->bank, cc->c.role);
+    return STORE_OK;
+}
+
+static void cand_free(struct cand_ctx *cc)
+{
+    store_candidate_free(&cc->c);
+    json_decref(cc->analysis);
+}
+
+/* Builds turn idx from the bank (or the given follow-up text) and inserts it. */
+static enum store_err ask_turn(struct engine *e, const struct store_interview *iv,
+                               struct cand_ctx *cc, const struct store_turn_list *turns, int idx,
+                               const char *follow_up, struct store_turn *out)
+{
+    const char *phase = plan_phase(iv, idx);
+    char phase_buf[32];
+    snprintf(phase_buf, sizeof phase_buf, "%s", phase);
+    int difficulty = next_difficulty(e, turns, idx, phase_buf, cc->analysis);
+    struct store_turn t = {0};
+    char qid[64];
+    char *text = NULL;
+    char *keywords = NULL;
+    if (follow_up) {
+        char h[33];
+        util_xxh128_hex(follow_up, strlen(follow_up), h);
+        snprintf(qid, sizeof qid, "fu:%.16s", h);
+        text = xstrdup(follow_up);
+        const struct store_turn *prev = idx > 0 && (size_t)idx - 1 < turns->len ? &turns->items[idx - 1] : NULL;
+        keywords = prev && prev->keywords ? xstrdup(prev->keywords) : NULL;
+    } else {
+        struct store_turn_list asked = {0};
+        enum store_err se = store_call(e->store, turn_list_asked_by_candidate, cc->c.id, &asked);
+        if (se != STORE_OK) return se;
+        struct bank_seen seen = {0};
+        for (size_t i = 0; i < asked.len; i++)
+            bank_seen_add(&seen, asked.items[i].question_id, asked.items[i].question_text);
+        store_turn_list_free(&asked);
+        const struct bank_question *q =
+            bank_pick(e->bank, cc->c.role, phase_buf, difficulty, &seen, cc->c.id);
+        /* A bank exhausted for this phase falls back to neighbouring phases' questions
+         * rather than repeating one. */
+        static const char *fallbacks[] = {"technical", "behavioral", "resume", "wrap_up",
+                                          "introduction"};
+        for (size_t k = 0; !q && k < ARRAY_LEN(fallbacks); k++)
+            q = bank_pick(e->bank, cc->c.role, fallbacks[k], difficulty, &seen, cc->c.id);
+        if (!q) {
+            bank_seen_free(&seen);
+            return STORE_NOT_FOUND;
+        }
+        snprintf(qid, sizeof qid, "%s", q->id);
+        text = bank_fill(q->text, cc->analysis, cc->role, idx);
+        if (bank_seen_has_text(&seen, text)) log_warn("question_text_repeat", "question=%s", q->id);
+        bank_seen_free(&seen);
+        keywords = json_dumps(q->keywords, JSON_COMPACT);
+        difficulty = q->difficulty;
+    }
+    t.interview_id = iv->id;
+    t.idx = idx;
+    t.question_id = qid;
+    t.question_text = text;
+    t.category = phase_buf;
+    t.phase = phase_buf;
+    t.difficulty = difficulty;
+    t.keywords = keywords;
+    t.asked_ms = clock_now_ms();
+    t.eval_status = "none";
+    enum store_err se = store_call(e->store, turn_insert, &t);
+    if (se == STORE_OK && out) {
+        memset(out, 0, sizeof *out);
+        out->interview_id = xstrdup(iv->id);
+        out->idx = idx;
+        out->question_id = xstrdup(qid);
+        out->question_text = xstrdup(text);
+        out->category = xstrdup(phase_buf);
+        out->phase = xstrdup(phase_buf);
+        out->difficulty = difficulty;
+        out->keywords = keywords ? xstrdup(keywords) : NULL;
+        out->eval_status = xstrdup("none");
+    }
+    free(text);
+    free(keywords);
+    return se;
+}
+
+static const char *decide_mode(struct engine *e)
+{
+    const char *m = e->cfg->budget_mode;
+    if (!llm_pool_online(e->pool) || strcmp(m, "offline") == 0) return "offline";
+    if (strcmp(m, "auto") == 0) return "full";
+    return m;
+}
+
+static int day_start_count(const struct store_interview_list *l, int64_t now, int *active)
+{
+    int64_t day0 = now - now % 86400000;
+    int today = 0;
+    *active = 0;
+    for (size_t i = 0; i < l->len; i++) {
+        if (l->items[i].created_ms >= day0) today++;
+        if (strcmp(l->items[i].state, "active") == 0 && now - l->items[i].created_ms < 86400000)
+            (*active)++;
+    }
+    return today;
+}
+
+void engine_start(struct engine *e, const char *candidate_id, const json_t *body,
+                  struct engine_reply *out)
+{
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    if (!kind) kind = "mixed";
+    if (strcmp(kind, "technical") && strcmp(kind, "behavioral") && strcmp(kind, "mixed")) {
+        fail(out, ENGINE_INVALID, "\"kind\" must be technical, behavioral or mixed.");
+        return;
+    }
+    struct cand_ctx cc;
+    enum store_err se = cand_load(e, candidate_id, &cc);
+    if (se != STORE_OK) {
+        if (se == STORE_NOT_FOUND) fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
+        else store_failed(out, se);
+        return;
+    }
+    struct store_interview_list mine = {0};
+    se = store_call(e->store, interview_list_by_candidate, candidate_id, &mine);
+    if (se != STORE_OK) {
+        store_failed(out, se);
+        cand_free(&cc);
+        return;
+    }
+    int64_t now = clock_now_ms();
+    int active;
+    int today = day_start_count(&mine, now, &active);
+    store_interview_list_free(&mine);
+    if (active >= e->cfg->max_active_interviews) {
+        fail(out, ENGINE_LIMIT,
+             "You already have %d interviews in progress; finish one before starting another.",
+             active);
+        cand_free(&cc);
+        return;
+    }
+    if (today >= e->cfg->max_interviews_per_day) {
+        fail(out, ENGINE_LIMIT, "You have started %d interviews today, the daily limit; please "
+                                "come back tomorrow (UTC).", today);
+        cand_free(&cc);
+        return;
+    }
+
+    const char *phases[MAX_PLAN];
+    int n = plan_build(kind, (int)e->cfg->questions, phases);
+    json_t *plan = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(plan, json_string(phases[i]));
+    char *plan_text = json_dumps(plan, JSON_COMPACT);
+    json_decref(plan);
+
+    const char *mode = decide_mode(e);
+    struct sbuf greet = {0};
+    sbuf_printf(&greet,
+                "Hello %s, welcome to your %s mock interview for the %s role. I will ask you "
+                "%d questions, starting with an introduction, then your experience, %s, and a "
+                "closing question. Answer as you would in a real interview; specific examples "
+                "and numbers help.",
+                cc.c.name, kind, cc.role ? cc.role->title : cc.c.role, n,
+                strcmp(kind, "behavioral") == 0 ? "situations you have handled"
+                : strcmp(kind, "technical") == 0 ? "technical questions"
+                                                 : "technical and behavioral questions");
+    if (strcmp(mode, "offline") == 0)
+        sbuf_puts(&greet, " Note: no AI model is configured, so your answers will be scored by "
+                          "a heuristic rubric.");
+    char *id = util_random_id(CANDIDATE_ID_BYTES);
+    struct store_interview iv = {
+        .id = id,
+        .candidate_id = (char *)candidate_id,
+        .kind = (char *)kind,
+        .mode = (char *)mode,
+        .state = "active",
+        .total_questions = n,
+        .next_index = 0,
+        .greeting = greet.data,
+        .plan_json = plan_text,
+        .created_ms = now,
+    };
+    struct store_turn first = {0};
+    struct store_turn_list none = {0};
+    se = store_tx(e->store, begin);
+    if (se == STORE_OK) se = store_call(e->store, interview_insert, &iv);
+    if (se == STORE_OK) se = ask_turn(e, &iv, &cc, &none, 0, NULL, &first);
+    if (se == STORE_OK) se = store_tx(e->store, commit);
+    else store_tx(e->store, rollback);
+    if (se != STORE_OK) {
+        store_failed(out, se);
+    } else {
+        ok(out, json_pack("{s:s,s:s,s:s,s:o}", "interview_id", id, "mode", mode, "greeting",
+                          greet.data, "question", question_json(&first, n)));
+        log_info("interview_started", "interview=%s candidate=%s kind=%s mode=%s", id,
+                 candidate_id, kind, mode);
+    }
+    store_turn_free(&first);
+    sbuf_free(&greet);
+    free(plan_text);
+    free(id);
+    cand_free(&cc);
+}
+
+/* Loads an interview that belongs to candidate_id (NULL = admin). */
+static enum engine_err load_owned(struct engine *e, const char *candidate_id, const char *id,
+                                  struct store_interview *iv, struct engine_reply *out)
+{
+    enum store_err se = store_call(e->store, interview_get, id, iv);
+    if (se == STORE_OK && candidate_id && strcmp(iv->candidate_id, candidate_id) != 0) {
+        store_interview_free(iv);
+        se = STORE_NOT_FOUND;
+    }
+    if (se == STORE_NOT_FOUND) {
+        fail(out, ENGINE_NOT_FOUND, "No such interview.");
+        return ENGINE_NOT_FOUND;
+    }
+    if (se != STORE_OK) {
+        store_failed(out, se);
+        return ENGINE_UNAVAILABLE;
+    }
+    return ENGINE_OK;
+}
+
+/* ---- evaluation and reports ---- */
+
+static void maybe_report(struct engine *e, const char *interview_id);
+
+static void start_evaluation(struct engine *e, const struct store_interview *iv,
+                             const struct store_turn *t, const char *role)
+{
+    char key[96];
+    snprintf(key, sizeof key, "evaluate:%s:%d", iv->id, t->idx);
+    if (job_running(e, key)) return;
+    const struct rubric_category *rc = rubrics_get(e->rubrics, t->category);
+    json_error_t je;
+    json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
+    if (!kw) kw = json_array();
+    struct task_qa qa = {
+        .id = t->question_id,
+        .category = t->category,
+        .question = t->question_text,
+        .answer = t->answer,
+        .keywords = kw,
+        .difficulty = t->difficulty,
+    };
+    int offline = strcmp(iv->mode, "offline") == 0;
+    json_t *input = json_pack("{s:s,s:O,s:s}", "category", t->category, "keywords", kw, "answer",
+                              t->answer ? t->answer : "");
+    struct job *j = job_new(e, JOB_EVALUATE, TASK_EVALUATE, key,
+                            task_evaluate(role, e->rubrics->version, rc ? rc->prompt_text : "", &qa),
+                            input, offline);
+    json_decref(kw);
+    j->interview_id = xstrdup(iv->id);
+    j->idx = t->idx;
+    job_submit(j);
+}
+
+static void finish_evaluation(struct engine *e, struct job *j, json_t *parsed, int from_model)
+{
+    struct store_turn_list turns = {0};
+    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) return;
+    struct store_turn *t = (size_t)j->idx < turns.len ? &turns.items[j->idx] : NULL;
+    if (!t || !t->answer) {
+        store_turn_list_free(&turns);
+        return;
+    }
+    json_t *owned = NULL;
+    if (!parsed) {
+        /* The model could not score it: the heuristic does, and says so. */
+        json_t *in = json_pack("{s:s,s:s}", "category", t->category, "answer", t->answer);
+        json_error_t je;
+        json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
+        if (kw) json_object_set_new(in, "keywords", kw);
+        owned = parsed = offline_answer("evaluate", in, e);
+        json_decref(in);
+        from_model = 0;
+    }
+    json_t *flags = json_array();
+    if (precheck_injection(t->answer) || json_is_true(json_object_get(parsed, "injection_attempt")))
+        json_array_append_new(flags, json_string("injection_attempt"));
+    if (!from_model && strcmp(j->provider->name, "offline") != 0)
+        json_array_append_new(flags, json_string("model_unavailable"));
+    char *flags_text = json_dumps(flags, JSON_COMPACT);
+    json_decref(flags);
+    struct store_turn upd = *t;
+    upd.score = (int)json_integer_value(json_object_get(parsed, "score"));
+    upd.feedback = (char *)json_string_value(json_object_get(parsed, "feedback"));
+    upd.scorer = from_model ? "model" : "heuristic";
+    upd.flags = flags_text;
+    upd.eval_status = "done";
+    enum store_err se = store_call(e->store, turn_set_eval, &upd);
+    if (se != STORE_OK) log_error("eval_store_failed", "interview=%s idx=%d error=\"%s\"",
+                                  j->interview_id, j->idx, store_strerror(se));
+    free(flags_text);
+    json_decref(owned);
+    store_turn_list_free(&turns);
+}
+
+static json_t *build_report(struct engine *e, const struct store_interview *iv,
+                            const struct store_turn_list *turns, const json_t *summary,
+                            int summary_from_model)
+{
+    (void)e;
+    json_t *scores = json_array(), *all_flags = json_array();
+    int n_model = 0, n_heur = 0, n_pre = 0, n_unavailable = 0;
+    double sum = 0;
+    int scored = 0;
+    for (size_t i = 0; i < turns->len; i++) {
+        const struct store_turn *t = &turns->items[i];
+        if (!t->answer || t->score <= 0) continue;
+        json_error_t je;
+        json_t *flags = t->flags ? json_loads(t->flags, 0, &je) : NULL;
+        if (!json_is_array(flags)) {
+            json_decref(flags);
+            flags = json_array();
+        }
+        size_t k;
+        json_t *f;
+        json_array_foreach(flags, k, f) {
+            if (strcmp(json_string_value(f), "model_unavailable") == 0) n_unavailable++;
+            if (strcmp(json_string_value(f), "injection_attempt") == 0)
+                json_array_append_new(all_flags, json_pack("{s:s,s:s}", "question_id",
+                                                           t->question_id, "flag", "injection_attempt"));
+        }
+        const char *scorer = t->scorer ? t->scorer : "heuristic";
+        if (strcmp(scorer, "model") == 0) n_model++;
+        else if (strcmp(scorer, "precheck") == 0) n_pre++;
+        else n_heur++;
+        sum += t->score;
+        scored++;
+        json_array_append_new(scores, json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:o}", "question_id",
+                                                t->question_id, "question", t->question_text,
+                                                "category", t->category, "score", t->score,
+                                                "feedback", t->feedback ? t->feedback : "",
+                                                "scorer", scorer, "flags", flags));
+    }
+    int overall = scored ? (int)lround(100.0 * (sum / scored - 1) / 4) : 0;
+    int offline = strcmp(iv->mode, "offline") == 0;
+    struct sbuf note = {0};
+    if (offline)
+        sbuf_puts(&note, "No AI model was configured for this interview: every answer was scored "
+                         "by the heuristic rubric (length, expected topics, concreteness), which "
+                         "does not understand meaning. ");
+    else if (n_heur)
+        sbuf_printf(&note, "%d answer%s scored by the heuristic rubric because no model could "
+                           "score %s in time. ", n_heur, n_heur == 1 ? " was" : "s were",
+                    n_heur == 1 ? "it" : "them");
+    if (n_pre)
+        sbuf_printf(&note, "%d answer%s empty, \"I don't know\" or unreadable and scored 1 "
+                           "without a model. ", n_pre, n_pre == 1 ? " was" : "s were");
+    if (json_array_size(all_flags))
+        sbuf_puts(&note, "Some answers tried to instruct the scorer; they are flagged and were "
+                         "scored on their content. ");
+    if (!summary_from_model && !offline) sbuf_puts(&note, "The summary was written by the heuristic. ");
+    (void)n_unavailable;
+    json_t *r = json_pack(
+        "{s:s,s:s,s:s,s:s,s:b,s:i,s:o,s:s,s:O,s:O,s:{s:i,s:i,s:i},s:o,s:s,s:s}", "status", "ready",
+        "interview_id", iv->id, "kind", iv->kind, "mode", iv->mode, "offline", offline,
+        "overall_score", overall, "scores", scores, "summary",
+        json_string_value(json_object_get(summary, "summary")) ? json_string_value(json_object_get(summary, "summary")) : "",
+        "strengths", json_object_get(summary, "strengths") ? json_object_get(summary, "strengths") : json_array(),
+        "improvements", json_object_get(summary, "improvements") ? json_object_get(summary, "improvements") : json_array(),
+        "scorers", "model", n_model, "heuristic", n_heur, "precheck", n_pre, "flags", all_flags,
+        "summary_by", summary_from_model ? "model" : "heuristic", "note", note.data ? note.data : "");
+    sbuf_free(&note);
+    return r;
+}
+
+static json_t *scored_list(const struct store_turn_list *turns)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < turns->len; i++) {
+        const struct store_turn *t = &turns->items[i];
+        if (!t->answer) continue;
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s}", "question", t->question_text,
+                                             "category", t->category, "score", t->score,
+                                             "feedback", t->feedback ? t->feedback : ""));
+    }
+    return arr;
+}
+
+static void finish_summary(struct engine *e, struct job *j, json_t *parsed, int from_model)
+{
+    struct store_interview iv = {0};
+    if (store_call(e->store, interview_get, j->interview_id, &iv) != STORE_OK) return;
+    struct store_turn_list turns = {0};
+    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) {
+        store_interview_free(&iv);
+        return;
+    }
+    json_t *owned = NULL;
+    if (!parsed) {
+        owned = parsed = heuristic_summary(json_object_get(j->task_input, "scored"));
+        from_model = 0;
+    }
+    json_t *report = build_report(e, &iv, &turns, parsed, from_model);
+    char *text = json_dumps(report, JSON_COMPACT);
+    free(iv.report_json);
+    iv.report_json = text;
+    enum store_err se = store_call(e->store, interview_update, &iv);
+    if (se != STORE_OK)
+        log_error("report_store_failed", "interview=%s error=\"%s\"", iv.id, store_strerror(se));
+    else
+        log_info("report_ready", "interview=%s overall_score=%d", iv.id,
+                 (int)json_integer_value(json_object_get(report, "overall_score")));
+    json_decref(report);
+    json_decref(owned);
+    store_turn_list_free(&turns);
+    store_interview_free(&iv);
+}
+
+static void maybe_report(struct engine *e, const char *interview_id)
+{
+    char key[96];
+    snprintf(key, sizeof key, "summary:%s", interview_id);
+    if (job_running(e, key)) return;
+    struct store_interview iv = {0};
+    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) return;
+    if (strcmp(iv.state, "finished") != 0 || iv.report_json) {
+        store_interview_free(&iv);
+        return;
+    }
+    struct store_turn_list turns = {0};
+    if (store_call(e->store, turn_list, interview_id, &turns) != STORE_OK) {
+        store_interview_free(&iv);
+        return;
+    }
+    for (size_t i = 0; i < turns.len; i++) {
+        if (turns.items[i].answer && strcmp(turns.items[i].eval_status, "done") != 0) {
+            store_turn_list_free(&turns);
+            store_interview_free(&iv);
+            return; /* an evaluation is still out; it calls us when it lands */
+        }
+    }
+    struct store_candidate c = {0};
+    const char *role = "unknown";
+    if (store_call(e->store, candidate_get, iv.candidate_id, &c) == STORE_OK) role = c.role;
+    struct task_qa *qa = xcalloc(turns.len + 1, sizeof *qa);
+    size_t n = 0;
+    for (size_t i = 0; i < turns.len; i++) {
+        const struct store_turn *t = &turns.items[i];
+        if (!t->answer) continue;
+        qa[n++] = (struct task_qa){.id = t->question_id,
+                                   .category = t->category,
+                                   .question = t->question_text,
+                                   .answer = t->answer,
+                                   .difficulty = t->difficulty,
+                                   .score = t->score};
+    }
+    int offline = strcmp(iv.mode, "offline") == 0;
+    struct job *j = job_new(e, JOB_SUMMARY, TASK_SUMMARY, key, task_summary(role, qa, n),
+                            json_pack("{s:o}", "scored", scored_list(&turns)), offline);
+    j->interview_id = xstrdup(interview_id);
+    free(qa);
+    store_candidate_free(&c);
+    store_turn_list_free(&turns);
+    store_interview_free(&iv);
+    job_submit(j);
+}
+
+/* ---- answering ---- */
+
+struct answer_ctx {
+    engine_reply_fn done;
+    void *data;
+};
+
+static void reply_next(struct engine *e, const struct store_interview *iv,
+                       const struct store_turn *next, engine_reply_fn done, void *data)
+{
+    (void)e;
+    struct engine_reply r = {0};
+    if (next)
+        ok(&r, json_pack("{s:o,s:b,s:i}", "next_question", question_json(next, iv->total_questions),
+                         "done", 0, "answered", next->idx));
+    else
+        ok(&r, json_pack("{s:n,s:b,s:i}", "next_question", "done", 1, "answered", iv->total_questions));
+    done(&r, data);
+    engine_reply_clear(&r);
+}
+
+/* Asks turn iv->next_index from the bank or the follow-up, then replies. */
+static void continue_interview(struct engine *e, const char *interview_id, const char *follow_up,
+                               engine_reply_fn done, void *data)
+{
+    struct engine_reply r = {0};
+    struct store_interview iv = {0};
+    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) {
+        store_failed(&r, STORE_IO);
+        done(&r, data);
+        return;
+    }
+    struct cand_ctx cc;
+    struct store_turn_list turns = {0};
+    enum store_err se = cand_load(e, iv.candidate_id, &cc);
+    if (se == STORE_OK) se = store_call(e->store, turn_list, iv.id, &turns);
+    struct store_turn next = {0};
+    if (se == STORE_OK) {
+        if ((size_t)iv.next_index < turns.len) { /* already asked (a retried request) */
+            const struct store_turn *t = &turns.items[iv.next_index];
+            reply_next(e, &iv, t, done, data);
+            goto out;
+        }
+        se = ask_turn(e, &iv, &cc, &turns, iv.next_index, follow_up, &next);
+    }
+    if (se != STORE_OK) {
+        store_failed(&r, se);
+        done(&r, data);
+    } else {
+        reply_next(e, &iv, &next, done, data);
+    }
+out:
+    store_turn_free(&next);
+    store_turn_list_free(&turns);
+    cand_free(&cc);
+    store_interview_free(&iv);
+}
+
+static void finish_follow_up(struct engine *e, struct job *j, json_t *parsed)
+{
+    const char *q = parsed ? json_string_value(json_object_get(parsed, "question")) : NULL;
+    if (!q) log_info("follow_up_fallback", "interview=%s reason=\"no model question in time\"",
+                     j->interview_id);
+    continue_interview(e, j->interview_id, q, j->reply_fn, j->reply_data);
+}
+
+static int has_follow_up(const struct store_turn_list *turns, const char *phase)
+{
+    for (size_t i = 0; i < turns->len; i++)
+        if (strncmp(turns->items[i].question_id, "fu:", 3) == 0 &&
+            strcmp(turns->items[i].phase, phase) == 0)
+            return 1;
+    return 0;
+}
+
+void engine_answer(struct engine *e, const char *candidate_id, const char *interview_id,
+                   const json_t *body, engine_reply_fn done, void *data)
+{
+    struct engine_reply r = {0};
+    const char *qid = json_string_value(json_object_get(body, "question_id"));
+    json_t *answer_v = json_object_get(body, "answer");
+    if (!qid || !json_is_string(answer_v)) {
+        fail(&r, ENGINE_INVALID, "Send {\"question_id\": string, \"answer\": string}.");
+        done(&r, data);
+        return;
+    }
+    if ((long)json_string_length(answer_v) > e->cfg->max_answer_bytes) {
+        fail(&r, ENGINE_INVALID, "The answer is longer than the limit of %ld bytes; please "
+                                 "shorten it.", e->cfg->max_answer_bytes);
+        done(&r, data);
+        return;
+    }
+    const char *answer = json_string_value(answer_v);
+    struct store_interview iv = {0};
+    if (load_owned(e, candidate_id, interview_id, &iv, &r) != ENGINE_OK) {
+        done(&r, data);
+        return;
+    }
+    struct store_turn_list turns = {0};
+    struct cand_ctx cc = {0};
+    enum store_err se = store_call(e->store, turn_list, iv.id, &turns);
+    if (se != STORE_OK) {
+        store_failed(&r, se);
+        goto reply;
+    }
+    if (strcmp(iv.state, "finished") == 0) {
+        fail(&r, ENGINE_FINISHED, "This interview is finished; its report is at "
+                                  "/api/interviews/%s/report.", iv.id);
+        goto reply;
+    }
+    if ((size_t)iv.next_index >= turns.len) {
+        /* The question was never written down (crash between answer and ask): ask it. */
+        se = cand_load(e, iv.candidate_id, &cc);
+        if (se == STORE_OK) se = ask_turn(e, &iv, &cc, &turns, iv.next_index, NULL, NULL);
+        store_turn_list_free(&turns);
+        if (se == STORE_OK) se = store_call(e->store, turn_list, iv.id, &turns);
+        if (se != STORE_OK) {
+            store_failed(&r, se);
+            goto reply;
+        }
+    }
+    struct store_turn *cur = &turns.items[iv.next_index];
+    if (strcmp(cur->question_id, qid) != 0) {
+        fail(&r, ENGINE_WRONG_QUESTION, "question_id does not match the question awaiting an "
+                                        "answer (%s); GET the interview to see it.", cur->question_id);
+        goto reply;
+    }
+    enum precheck_verdict pv = precheck_answer(answer);
+    int64_t now = clock_now_ms();
+    se = store_tx(e->store, begin);
+    if (se == STORE_OK) se = store_call(e->store, turn_answer, iv.id, cur->idx, answer, now);
+    if (se == STORE_OK && pv != PRECHECK_OK) {
+        json_t *flags = json_array();
+        json_array_append_new(flags, json_string(precheck_flag(pv)));
+        if (precheck_injection(answer)) json_array_append_new(flags, json_string("injection_attempt"));
+        char *ft = json_dumps(flags, JSON_COMPACT);
+        json_decref(flags);
+        struct store_turn upd = *cur;
+        upd.score = 1;
+        upd.feedback = (char *)precheck_feedback(pv);
+        upd.scorer = "precheck";
+        upd.flags = ft;
+        upd.eval_status = "done";
+        se = store_call(e->store, turn_set_eval, &upd);
+        free(ft);
+    }
+    iv.next_index = cur->idx + 1;
+    int finished = iv.next_index >= iv.total_questions;
+    if (finished) {
+        free(iv.state);
+        iv.state = xstrdup("finished");
+        iv.finished_ms = now;
+    }
+    if (se == STORE_OK) se = store_call(e->store, interview_update, &iv);
+    if (se == STORE_OK) se = store_tx(e->store, commit);
+    else store_tx(e->store, rollback);
+    if (se == STORE_CONFLICT) {
+        fail(&r, ENGINE_WRONG_QUESTION, "That question was already answered.");
+        goto reply;
+    }
+    if (se != STORE_OK) {
+        store_failed(&r, se);
+        goto reply;
+    }
+    log_info("answer_saved", "interview=%s idx=%d words=%d precheck=%s", iv.id, cur->idx,
+             util_word_count(answer), precheck_flag(pv) ? precheck_flag(pv) : "ok");
+    free(cur->answer);
+    cur->answer = xstrdup(answer);
+
+    if (cc.c.id == NULL) se = cand_load(e, iv.candidate_id, &cc);
+    const char *role = cc.c.role ? cc.c.role : "unknown";
+    if (pv == PRECHECK_OK) start_evaluation(e, &iv, cur, role);
+
+    if (finished) {
+        reply_next(e, &iv, NULL, done, data);
+        maybe_report(e, iv.id);
+        goto out;
+    }
+    /* In full mode, the question after the first real answer of a resume or technical
+     * block is the model's follow-up on that answer, if it comes within the deadline. */
+    const char *next_phase = plan_phase(&iv, iv.next_index);
+    if (pv == PRECHECK_OK && strcmp(iv.mode, "full") == 0 && llm_pool_online(e->pool) &&
+        strcmp(next_phase, cur->phase) == 0 &&
+        (strcmp(cur->phase, "resume") == 0 || strcmp(cur->phase, "technical") == 0) &&
+        !has_follow_up(&turns, cur->phase)) {
+        char key[96];
+        snprintf(key, sizeof key, "follow_up:%s:%d", iv.id, cur->idx);
+        struct task_qa qa = {.id = cur->question_id,
+                             .category = cur->category,
+                             .question = cur->question_text,
+                             .answer = answer,
+                             .difficulty = cur->difficulty};
+        struct job *j = job_new(e, JOB_FOLLOW_UP, TASK_FOLLOW_UP, key, task_follow_up(role, &qa),
+                                NULL, 0);
+        j->interview_id = xstrdup(iv.id);
+        j->idx = cur->idx;
+        j->timeout_ms = (int)e->cfg->turn_deadline_ms;
+        j->max_tokens = 200;
+        j->reply_fn = done;
+        j->reply_data = data;
+        job_submit(j);
+        goto out;
+    }
+    store_turn_list_free(&turns);
+    cand_free(&cc);
+    char id[64];
+    snprintf(id, sizeof id, "%s", iv.id);
+    store_interview_free(&iv);
+    continue_interview(e, id, NULL, done, data);
+    return;
+reply:
+    done(&r, data);
+out:
+    engine_reply_clear(&r);
+    store_turn_list_free(&turns);
+    cand_free(&cc);
+    store_interview_free(&iv);
+}
+
+static void job_finish(struct job *j, json_t *parsed, int from_model)
+{
+    struct engine *e = j->e;
+    job_unlink(j);
+    if (e->closing) {
+        if (j->reply_fn) {
+            struct engine_reply r = {0};
+            fail(&r, ENGINE_UNAVAILABLE, "The service is shutting down; please retry.");
+            j->reply_fn(&r, j->reply_data);
+        }
+        job_free(j);
+        return;
+    }
+    switch (j->kind) {
+    case JOB_RESUME:
+        if (parsed) {
+            char *text = json_dumps(parsed, JSON_COMPACT);
+            enum store_err se = store_call(e->store, candidate_set_analysis, j->candidate_id,
+                                           text, from_model ? "model" : "heuristic");
+            if (se != STORE_OK) log_warn("analysis_store_failed", "error=\"%s\"", store_strerror(se));
+            free(text);
+        }
+        break;
+    case JOB_EVALUATE:
+        finish_evaluation(e, j, parsed, from_model);
+        maybe_report(e, j->interview_id);
+        break;
+    case JOB_FOLLOW_UP:
+        finish_follow_up(e, j, parsed);
+        break;
+    case JOB_SUMMARY:
+        finish_summary(e, j, parsed, from_model);
+        break;
+    }
+    job_free(j);
+}
+
+/* ---- reading ---- */
+
+void engine_interview_state(struct engine *e, const char *candidate_id, const char *interview_id,
+                            struct engine_reply *out)
+{
+    struct store_interview iv = {0};
+    if (load_owned(e, candidate_id, interview_id, &iv, out) != ENGINE_OK) return;
+    struct store_turn_list turns = {0};
+    enum store_err se = store_call(e->store, turn_list, iv.id, &turns);
+    if (se != STORE_OK) {
+        store_failed(out, se);
+        store_interview_free(&iv);
+        return;
+    }
+    if (strcmp(iv.state, "active") == 0 && (size_t)iv.next_index >= turns.len) {
+        struct cand_ctx cc;
+        if (cand_load(e, iv.candidate_id, &cc) == STORE_OK) {
+            ask_turn(e, &iv, &cc, &turns, iv.next_index, NULL, NULL);
+            cand_free(&cc);
+        }
+        store_turn_list_free(&turns);
+        store_call(e->store, turn_list, iv.id, &turns);
+    }
+    json_t *transcript = json_array();
+    int answered = 0;
+    json_t *current = json_null();
+    for (size_t i = 0; i < turns.len; i++) {
+        const struct store_turn *t = &turns.items[i];
+        if (t->answer) answered++;
+        json_array_append_new(transcript,
+                              json_pack("{s:s,s:s,s:s,s:i,s:s?}", "question_id", t->question_id,
+                                        "text", t->question_text, "category", t->category,
+                                        "index", t->idx + 1, "answer", t->answer));
+        if (strcmp(iv.state, "active") == 0 && t->idx == iv.next_index) {
+            json_decref(current);
+            current = question_json(t, iv.total_questions);
+        }
+    }
+    ok(out, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s,s:o,s:o,s:b}", "interview_id", iv.id, "kind",
+                      iv.kind, "mode", iv.mode, "state", iv.state, "total_questions",
+                      iv.total_questions, "answered", answered, "greeting",
+                      iv.greeting ? iv.greeting : "", "current_question", current, "transcript",
+                      transcript, "report_ready", iv.report_json != NULL));
+    store_turn_list_free(&turns);
+    store_interview_free(&iv);
+}
+
+void engine_report(struct engine *e, const char *candidate_id, const char *interview_id,
+                   struct engine_reply *out)
+{
+    struct store_interview iv = {0};
+    if (load_owned(e, candidate_id, interview_id, &iv, out) != ENGINE_OK) return;
+    if (iv.report_json) {
+        json_error_t je;
+        json_t *rep = json_loads(iv.report_json, 0, &je);
+        if (rep) {
+            ok(out, rep);
+            store_interview_free(&iv);
+            return;
+        }
+    }
+    struct store_turn_list turns = {0};
+    int answered = 0, evaluated = 0;
+    if (store_call(e->store, turn_list, iv.id, &turns) == STORE_OK) {
+        for (size_t i = 0; i < turns.len; i++) {
+            if (turns.items[i].answer) answered++;
+            if (strcmp(turns.items[i].eval_status, "done") == 0) evaluated++;
+        }
+    }
+    ok(out, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "status", "pending", "interview_id", iv.id,
+                      "state", iv.state, "answered", answered, "evaluated", evaluated, "total",
+                      iv.total_questions));
+    /* A finished interview with no report and nothing in flight: start it now. */
+    if (strcmp(iv.state, "finished") == 0) maybe_report(e, iv.id);
+    store_turn_list_free(&turns);
+    store_interview_free(&iv);
+}
+
+void engine_candidate_me(struct engine *e, const char *candidate_id, struct engine_reply *out)
+{
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
+    if (se != STORE_OK) {
+        if (se == STORE_NOT_FOUND) fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
+        else store_failed(out, se);
+        return;
+    }
+    struct store_interview_list l = {0};
+    se = store_call(e->store, interview_list_by_candidate, candidate_id, &l);
+    if (se != STORE_OK) {
+        store_failed(out, se);
+        store_candidate_free(&c);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < l.len; i++) {
+        const struct store_interview *iv = &l.items[i];
+        json_t *score = json_null();
+        if (iv->report_json) {
+            json_error_t je;
+            json_t *rep = json_loads(iv->report_json, 0, &je);
+            json_t *s = json_object_get(rep, "overall_score");
+            if (s) {
+                json_decref(score);
+                score = json_incref(s);
+            }
+            json_decref(rep);
+        }
+        char ts[32];
+        clock_format_iso(iv->created_ms, ts, sizeof ts);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:o}", "interview_id",
+                                             iv->id, "kind", iv->kind, "mode", iv->mode, "state",
+                                             iv->state, "created_at", ts, "answered",
+                                             iv->next_index, "overall_score", score));
+    }
+    const struct bank_role *role = bank_role_find(e->bank, c.role);
+    ok(out, json_pack("{s:s,s:s,s:s,s:s,s:b,s:o}", "candidate_id", c.id, "name", c.name, "role",
+                      c.role, "role_title", role ? role->title : c.role, "analysis_ready",
+                      c.analysis_source && strcmp(c.analysis_source, "model") == 0, "interviews",
+                      arr));
+    store_interview_list_free(&l);
+    store_candidate_free(&c);
+}
+
+json_t *engine_roles(struct engine *e)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < e->bank->n_roles; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s}", "id", e->bank->roles[i].id, "title",
+                                             e->bank->roles[i].title));
+    return json_pack("{s:o}", "roles", arr);
+}
+
+/* ---- life cycle ---- */
+
+struct engine *engine_new(struct event_base *base, const struct config *cfg, struct store *store,
+                          char *err, size_t errlen)
+{
+    struct engine *e = xcalloc(1, sizeof *e);
+    e->base = base;
+    e->cfg = cfg;
+    e->store = store;
+    e->bank = bank_load(cfg->data_dir, err, errlen);
+    if (!e->bank) goto fail;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/rubrics.json", cfg->data_dir);
+    e->rubrics = rubrics_load(path, err, errlen);
+    if (!e->rubrics) goto fail;
+    e->pool = llm_pool_new(base, cfg, offline_answer, e, err, errlen);
+    if (!e->pool) goto fail;
+    log_info("engine_ready", "questions=%d roles=%d rubric=%s online=%d", e->bank->n_questions,
+             e->bank->n_roles, e->rubrics->version, llm_pool_online(e->pool));
+    return e;
+fail:
+    engine_free(e);
+    return NULL;
+}
+
+void engine_recover(struct engine *e)
+{
+    struct store_interview_list l = {0};
+    if (store_call(e->store, interview_list_unreported, &l) != STORE_OK) return;
+    int evals = 0;
+    for (size_t i = 0; i < l.len; i++) {
+        const struct store_interview *iv = &l.items[i];
+        struct store_turn_list turns = {0};
+        if (store_call(e->store, turn_list, iv->id, &turns) != STORE_OK) continue;
+        struct store_candidate c = {0};
+        const char *role = "unknown";
+        if (store_call(e->store, candidate_get, iv->candidate_id, &c) == STORE_OK) role = c.role;
+        for (size_t k = 0; k < turns.len; k++) {
+            if (turns.items[k].answer && strcmp(turns.items[k].eval_status, "pending") == 0) {
+                start_evaluation(e, iv, &turns.items[k], role);
+                evals++;
+            }
+        }
+        store_candidate_free(&c);
+        store_turn_list_free(&turns);
+        maybe_report(e, iv->id);
+    }
+    if (l.len) log_info("recovered", "interviews=%zu evaluations=%d", l.len, evals);
+    store_interview_list_free(&l);
+}
+
+void engine_free(struct engine *e)
+{
+    if (!e) return;
+    e->closing = 1;
+    llm_pool_free(e->pool); /* cancels jobs: they finish without writing */
+    rubrics_free(e->rubrics);
+    bank_free(e->bank);
+    free(e);
+}

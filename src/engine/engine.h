@@ -1,0 +1,81 @@
+/* engine: candidates, interviews as state machines, scoring and reports.
+ *
+ * An interview is a fixed plan of phases (introduction, resume, technical, behavioral,
+ * wrap_up; the greeting comes with the first question) chosen by kind. Each turn is a
+ * row in the store: created when the question is asked, answered in one transaction
+ * that also moves the interview forward, scored later. Scoring never blocks the
+ * candidate: the precheck scores empty/"I don't know"/gibberish answers at once, model
+ * evaluations run in the background, and the report is built when the last answer is
+ * scored. Everything the engine needs to continue after a crash is in the store; the
+ * in-memory state is only the list of calls in flight.
+ *
+ * Callers (the API) pass an authenticated candidate id; the engine answers
+ * ENGINE_NOT_FOUND for an interview that is not that candidate's, exactly as for an
+ * unknown id. */
+#ifndef ENGINE_ENGINE_H
+#define ENGINE_ENGINE_H
+
+#include "core/config.h"
+#include "engine/bank.h"
+#include "engine/rubric.h"
+#include "llm/select.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+enum engine_err {
+    ENGINE_OK = 0,
+    ENGINE_NOT_FOUND,      /* 404 not_found */
+    ENGINE_INVALID,        /* 422 invalid_value */
+    ENGINE_WRONG_QUESTION, /* 409 wrong_question */
+    ENGINE_FINISHED,       /* 409 interview_finished */
+    ENGINE_LIMIT,          /* 429 too_many_interviews */
+    ENGINE_UNAVAILABLE,    /* 503 unavailable: the store failed */
+    ENGINE_UNAUTHORIZED,   /* 401 unauthorized */
+};
+
+/* Outcome of an engine call for the API: status, stable code, sentence, body. */
+struct engine_reply {
+    enum engine_err err;
+    char message[256]; /* for errors: a sentence a person can act on */
+    json_t *body;      /* for success: the JSON answer (owned by the reply) */
+};
+void engine_reply_clear(struct engine_reply *r);
+
+struct engine;
+
+struct engine *engine_new(struct event_base *base, const struct config *cfg, struct store *store,
+                          char *err, size_t errlen);
+void engine_free(struct engine *e);
+/* Restarts what a previous process left unfinished: pending evaluations and reports. */
+void engine_recover(struct engine *e);
+
+/* Roles for the registration form. */
+json_t *engine_roles(struct engine *e);
+
+/* POST /api/candidates. body holds name, email, role, resume_text. */
+void engine_register(struct engine *e, const json_t *body, struct engine_reply *out);
+/* Resolves "candidate_id.secret" to the candidate id (copied into id_out[33]). */
+enum engine_err engine_authenticate(struct engine *e, const char *token, char id_out[33]);
+/* GET /api/candidates/me */
+void engine_candidate_me(struct engine *e, const char *candidate_id, struct engine_reply *out);
+/* POST /api/interviews */
+void engine_start(struct engine *e, const char *candidate_id, const json_t *body,
+                  struct engine_reply *out);
+
+/* POST /api/interviews/{id}/answers: may wait for a model-written question (bounded by
+ * [interview] turn_deadline_ms), so the reply comes through a callback, exactly once. */
+typedef void (*engine_reply_fn)(struct engine_reply *r, void *data);
+void engine_answer(struct engine *e, const char *candidate_id, const char *interview_id,
+                   const json_t *body, engine_reply_fn done, void *data);
+
+/* GET /api/interviews/{id} and .../report; candidate_id NULL means admin. */
+void engine_interview_state(struct engine *e, const char *candidate_id, const char *interview_id,
+                            struct engine_reply *out);
+void engine_report(struct engine *e, const char *candidate_id, const char *interview_id,
+                   struct engine_reply *out);
+
+/* Counters for logs and tests: calls in flight. */
+int engine_inflight(const struct engine *e);
+
+#endif

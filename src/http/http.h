@@ -1,0 +1,60 @@
+/* http: the evhttp server, request limits, JSON replies, bearer tokens, static files.
+ *
+ * One evhttp on the process's event loop. Handlers get a struct http_req with the
+ * method, the decoded path split into segments and the body (already checked against
+ * [limits] max_body_bytes and for valid UTF-8). A handler replies at once with
+ * http_reply_json()/http_reply_error(), or later: http_req_defer() keeps the request and
+ * notices if the client goes away, so a late reply to a closed connection is dropped,
+ * never written to freed memory. */
+#ifndef HTTP_HTTP_H
+#define HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct event_base;
+struct evhttp_request;
+struct config;
+
+#define HTTP_MAX_SEGMENTS 8
+
+struct http_req {
+    struct evhttp_request *req; /* NULL once the client has gone (deferred replies) */
+    const char *method;         /* "GET", "POST", ... */
+    char *path;                 /* decoded path, without the query */
+    char *segments[HTTP_MAX_SEGMENTS]; /* path split on '/', empty ones dropped */
+    int n_segments;
+    char *body;                 /* NUL-terminated request body, or NULL */
+    size_t body_len;
+    char request_id[17];        /* for log lines */
+    int deferred;               /* the handler will reply later */
+    struct http_server *server;
+};
+
+typedef void (*http_handler_fn)(struct http_req *r, void *data);
+
+struct http_server;
+
+/* Binds host:port (port 0 picks one; http_server_port tells which). NULL + err on failure. */
+struct http_server *http_server_new(struct event_base *base, const struct config *cfg,
+                                    const char *host, int port, http_handler_fn handler,
+                                    void *data, char *err, size_t errlen);
+int http_server_port(const struct http_server *s);
+void http_server_free(struct http_server *s);
+
+/* The bearer token of the Authorization header, or NULL. */
+const char *http_bearer(struct http_req *r);
+/* Parses the body as a JSON object; on failure replies 400 and returns NULL. */
+json_t *http_body_json(struct http_req *r);
+
+/* Sends status and body (stolen reference) and, for deferred requests, frees r. */
+void http_reply_json(struct http_req *r, int status, json_t *body);
+void http_reply_error(struct http_req *r, int status, const char *code, const char *message);
+/* Serves a file under dir (no "..", no hidden files); 404 when absent. */
+void http_reply_file(struct http_req *r, const char *dir, const char *name);
+void http_reply_text(struct http_req *r, int status, const char *content_type, const char *text);
+
+/* Marks r as answered later: the handler must eventually call a reply function. */
+void http_req_defer(struct http_req *r);
+
+#endif

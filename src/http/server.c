@@ -1,0 +1,282 @@
+/* http/server: evhttp wiring, limits and replies; see http.h.
+ *
+ * evhttp enforces a hard cap on body size itself (8x the configured limit, answering a
+ * bare 413); bodies between the limit and the cap get our JSON 413, so clients see a
+ * JSON error for any realistic oversize body without the server buffering unbounded
+ * input. */
+#include "http/http.h"
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+struct http_server {
+    struct evhttp *http;
+    struct evhttp_bound_socket *sock;
+    http_handler_fn handler;
+    void *data;
+    long max_body;
+    int port;
+};
+
+static void req_free(struct http_req *r)
+{
+    free(r->path);
+    for (int i = 0; i < r->n_segments; i++) free(r->segments[i]);
+    free(r->body);
+    free(r);
+}
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    default: return "OTHER";
+    }
+}
+
+static void add_common_headers(struct evhttp_request *req)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+    evhttp_add_header(h, "Cache-Control", "no-store");
+}
+
+static void send_buffer(struct http_req *r, int status, const char *content_type,
+                        const char *data, size_t len)
+{
+    if (r->req) {
+        struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
+        if (r->deferred && conn) evhttp_connection_set_closecb(conn, NULL, NULL);
+        add_common_headers(r->req);
+        evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type", content_type);
+        struct evbuffer *buf = evbuffer_new();
+        evbuffer_add(buf, data, len);
+        const char *reason = status == 200 ? "OK" : status == 201 ? "Created" : NULL;
+        evhttp_send_reply(r->req, status, reason, buf);
+        evbuffer_free(buf);
+        log_debug("http_reply", "rid=%s method=%s path=%s status=%d", r->request_id, r->method,
+                  r->path, status);
+    }
+    if (r->deferred) req_free(r);
+}
+
+void http_reply_json(struct http_req *r, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    send_buffer(r, status, "application/json", text, strlen(text));
+    free(text);
+}
+
+void http_reply_text(struct http_req *r, int status, const char *content_type, const char *text)
+{
+    send_buffer(r, status, content_type, text, strlen(text));
+}
+
+void http_reply_error(struct http_req *r, int status, const char *code, const char *message)
+{
+    if (status >= 500) log_warn("http_error", "rid=%s status=%d code=%s", r->request_id, status, code);
+    http_reply_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+}
+
+static const char *content_type_for(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot) return "application/octet-stream";
+    if (!strcmp(dot, ".html")) return "text/html; charset=utf-8";
+    if (!strcmp(dot, ".js") || !strcmp(dot, ".mjs")) return "text/javascript; charset=utf-8";
+    if (!strcmp(dot, ".css")) return "text/css; charset=utf-8";
+    if (!strcmp(dot, ".svg")) return "image/svg+xml";
+    if (!strcmp(dot, ".png")) return "image/png";
+    if (!strcmp(dot, ".json")) return "application/json";
+    if (!strcmp(dot, ".ico")) return "image/x-icon";
+    return "application/octet-stream";
+}
+
+void http_reply_file(struct http_req *r, const char *dir, const char *name)
+{
+    if (!name[0] || strstr(name, "..") || name[0] == '.' || strchr(name, '\\')) {
+        http_reply_error(r, 404, "not_found", "No such file.");
+        return;
+    }
+    for (const char *p = name; *p; p++) {
+        if (p[0] == '/' && p[1] == '.') {
+            http_reply_error(r, 404, "not_found", "No such file.");
+            return;
+        }
+    }
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t len;
+    char *data = util_read_file(path, &len);
+    if (!data) {
+        http_reply_error(r, 404, "not_found", "No such file.");
+        return;
+    }
+    if (r->req) {
+        struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+        evhttp_add_header(h, "Content-Security-Policy",
+                          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                          "connect-src 'self'; media-src 'self' blob:");
+    }
+    send_buffer(r, 200, content_type_for(name), data, len);
+    free(data);
+}
+
+const char *http_bearer(struct http_req *r)
+{
+    if (!r->req) return NULL;
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
+    h += 7;
+    while (*h == ' ') h++;
+    return *h ? h : NULL;
+}
+
+json_t *http_body_json(struct http_req *r)
+{
+    json_error_t je;
+    json_t *j = r->body ? json_loadb(r->body, r->body_len, 0, &je) : NULL;
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        http_reply_error(r, 400, "malformed_json", "The request body must be a JSON object.");
+        return NULL;
+    }
+    return j;
+}
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    struct http_req *r = arg;
+    r->req = NULL; /* evhttp frees the request; a late reply is dropped */
+}
+
+void http_req_defer(struct http_req *r)
+{
+    r->deferred = 1;
+    struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
+    if (conn) evhttp_connection_set_closecb(conn, on_close, r);
+}
+
+static int split_path(struct http_req *r, const char *uri_path)
+{
+    char *decoded = evhttp_uridecode(uri_path, 0, NULL);
+    if (!decoded) return -1;
+    r->path = decoded;
+    const char *p = decoded;
+    while (*p) {
+        while (*p == '/') p++;
+        if (!*p) break;
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (r->n_segments == HTTP_MAX_SEGMENTS) return -1;
+        r->segments[r->n_segments++] = xstrndup(p, n);
+        p += n;
+    }
+    return 0;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct http_server *s = arg;
+    struct http_req *r = xcalloc(1, sizeof *r);
+    r->req = req;
+    r->server = s;
+    r->method = method_name(evhttp_request_get_command(req));
+    char *rid = util_random_id(8);
+    memcpy(r->request_id, rid, 17);
+    free(rid);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (!path || split_path(r, path) != 0) {
+        if (!r->path) r->path = xstrdup("?");
+        http_reply_error(r, 404, "not_found", "No such route.");
+        req_free(r);
+        return;
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if ((long)len > s->max_body) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "The request body is larger than the limit of %ld bytes.",
+                 s->max_body);
+        http_reply_error(r, 413, "body_too_large", msg);
+        req_free(r);
+        return;
+    }
+    if (len > 0) {
+        r->body = xmalloc(len + 1);
+        evbuffer_remove(in, r->body, len);
+        r->body[len] = 0;
+        r->body_len = len;
+        if (!util_utf8_valid(r->body, len)) {
+            http_reply_error(r, 422, "invalid_value", "The request body is not valid UTF-8 text.");
+            req_free(r);
+            return;
+        }
+    }
+    s->handler(r, s->data);
+    if (!r->deferred) req_free(r);
+}
+
+struct http_server *http_server_new(struct event_base *base, const struct config *cfg,
+                                    const char *host, int port, http_handler_fn handler,
+                                    void *data, char *err, size_t errlen)
+{
+    struct http_server *s = xcalloc(1, sizeof *s);
+    s->handler = handler;
+    s->data = data;
+    s->max_body = cfg->max_body_bytes;
+    s->http = evhttp_new(base);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)cfg->max_body_bytes * 8);
+    evhttp_set_max_headers_size(s->http, 64 * 1024);
+    evhttp_set_timeout(s->http, (int)(cfg->request_timeout_ms / 1000));
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PUT |
+                                            EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH);
+    evhttp_set_gencb(s->http, on_request, s);
+    s->sock = evhttp_bind_socket_with_handle(s->http, host, (ev_uint16_t)port);
+    if (!s->sock) {
+        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not a local address)", host, port);
+        http_server_free(s);
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET) s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        else if (ss.ss_family == AF_INET6) s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    return s;
+}
+
+int http_server_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (!s) return;
+    if (s->http) evhttp_free(s->http);
+    free(s);
+}

@@ -1,0 +1,935 @@
+/* openai: the OpenAI-compatible chat-completions client: Groq, Cerebras, Gemini's
+ * OpenAI endpoint, Mistral, OpenRouter, GitHub Models, Cloudflare Workers AI, Ollama,
+ * llama.cpp and anything else that speaks POST {base_url}/chat/completions.
+ *
+ * The one idea: libcurl never blocks and never owns the loop. Each provider owns one
+ * CURLM (so each deployment has its own keep-alive pool and HTTP/2 connection for its
+ * host, and destroy tears down exactly what it owns) driven by the process's libevent
+ * loop through the multi socket API: curl says which sockets to watch (sock_cb) and
+ * when it wants a wake-up (timer_cb); libevent reports readiness back through
+ * curl_multi_socket_action. Neither callback calls libcurl: a 0 ms timer request
+ * becomes a 0-timeout event, never a direct call.
+ *
+ * A finished transfer becomes an llm_result at once (status mapping, error sentence,
+ * Retry-After) but the caller's done runs from the call's own zero-delay event. So done
+ * is never called inside submit nor inside libcurl's bookkeeping, and a done callback
+ * may submit again or destroy the provider. The one exception is destroy: the calls it
+ * cancels get their done (LLM_ERR_CANCELLED) before it returns, because the loop may be
+ * freed right after.
+ *
+ * Secrets: the key lives only in the Authorization header list and in a private copy
+ * used to scrub error sentences (providers sometimes echo it back); both are wiped on
+ * destroy. CURLOPT_VERBOSE is never set, and log lines carry no header or body.
+ *
+ * The caller must have run curl_global_init() once at start-up. */
+#include "llm/provider.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef INTERVIEWD_VERSION
+#define INTERVIEWD_VERSION "dev"
+#endif
+
+/* Limits. Per-call timeout: llm_request.timeout_ms, else [provider.NAME] timeout_ms,
+ * else OPENAI_DEFAULT_TIMEOUT_MS; it covers the whole call, connect included. */
+#define OPENAI_DEFAULT_TIMEOUT_MS 30000L
+#define OPENAI_CONNECT_TIMEOUT_MS 10000L   /* connect + TLS, capped by the call's */
+#define OPENAI_MAX_BODY (4L * 1024 * 1024) /* larger answers are LLM_ERR_BAD_RESPONSE */
+#define OPENAI_MAX_HEADERS 128             /* response headers kept per call */
+#define OPENAI_ERROR_MAX 300               /* bytes of result.error */
+#define OPENAI_REDACTED "[redacted]"
+#define OPENAI_USER_AGENT "interviewd/" INTERVIEWD_VERSION
+
+struct openai;
+
+enum call_state {
+    CALL_RUNNING,    /* easy handle is in the multi */
+    CALL_DELIVERING, /* result ready, done is queued on the loop */
+};
+
+/* One submit(): the transfer, what it received, and the result it becomes. */
+struct call {
+    struct openai *o;
+    struct call *prev, *next; /* in o->calls until done runs */
+    enum call_state state;
+    CURL *easy;            /* NULL once the transfer is over */
+    struct event *deliver; /* zero-delay event that runs done */
+    llm_done_fn done;
+    void *data;
+    char *task;              /* copy of req->task, for the log line */
+    char *body;              /* request JSON; curl reads it until the transfer ends */
+    long timeout_ms;         /* effective whole-call timeout */
+    int64_t started_ms;      /* clock_mono_ms() at submit */
+    struct sbuf resp;        /* response body so far */
+    int too_big;             /* 1 if the body passed OPENAI_MAX_BODY */
+    struct llm_header *hdrs; /* headers of the last response seen */
+    int n_hdrs, cap_hdrs;
+    char errbuf[CURL_ERROR_SIZE]; /* curl's detail for transport errors */
+    struct llm_result result;
+};
+
+/* One socket curl asked us to watch (attached to it with curl_multi_assign). */
+struct sock {
+    struct sock *prev, *next; /* in o->socks, so destroy frees what curl did not */
+    curl_socket_t fd;
+    struct event *ev; /* NULL while curl wants nothing from the socket */
+};
+
+/* The provider. pub comes first; pub.impl points back here. */
+struct openai {
+    struct provider pub;
+    struct event_base *base;    /* borrowed: the process's loop */
+    CURLM *multi;               /* this provider's transfers and connection cache */
+    struct event *timer;        /* curl's single timeout */
+    struct curl_slist *headers; /* shared by every easy handle; holds the key */
+    char *url;                  /* {base_url}/chat/completions */
+    char *name;                 /* deployment name (copied) */
+    char *model;                /* model id (copied) */
+    char *key;                  /* API key copy for scrubbing; NULL when keyless */
+    long timeout_ms;            /* default per call */
+    int tls;                    /* 1 for https:// */
+    struct call *calls;         /* running and delivering calls */
+    struct sock *socks;         /* sockets with an event */
+    int dying;                  /* destroy has started: submit refuses */
+};
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static void wipe_free(char *s)
+{
+    if (!s) return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+static void headers_free(struct llm_header *h, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(h[i].name);
+        free(h[i].value);
+    }
+    free(h);
+}
+
+/* Reads digits[.digits]; advances *sp. Locale-independent, unlike strtod. */
+static int parse_decimal(const char **sp, double *out)
+{
+    const char *s = *sp;
+    double v = 0;
+    int digits = 0;
+    while (isdigit((unsigned char)*s)) {
+        v = v * 10 + (*s++ - '0');
+        digits++;
+    }
+    if (*s == '.' && isdigit((unsigned char)s[1])) {
+        s++;
+        double f = 0.1;
+        while (isdigit((unsigned char)*s)) {
+            v += (*s++ - '0') * f;
+            f /= 10;
+            digits++;
+        }
+    }
+    if (!digits) return -1;
+    *sp = s;
+    *out = v;
+    return 0;
+}
+
+/* Milliseconds, rounded up so a caller never retries early (but 4.77 s is 4770). */
+static int64_t ms_ceil(double ms)
+{
+    if (ms <= 0) return 0;
+    if (ms > 1e12) ms = 1e12;
+    return (int64_t)ceil(ms - 1e-6);
+}
+
+/* A Go-style duration as providers write them: "53s", "1.5s", "644ms", "1m2.5s",
+ * "2m59.56s", "1h0m0s". Returns ms, or -1 if s does not start with one. */
+static int64_t parse_go_duration(const char *s)
+{
+    static const struct {
+        const char *unit;
+        double ms;
+    } units[] = {{"ms", 1},     {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ns", 1e-6},
+                 {"h", 3600e3}, {"m", 60e3},  {"s", 1e3}};
+    while (*s == ' ')
+        s++;
+    double total = 0;
+    int parts = 0;
+    for (;;) {
+        double v;
+        const char *p = s;
+        if (parse_decimal(&p, &v) < 0) break;
+        size_t i;
+        for (i = 0; i < ARRAY_LEN(units); i++) {
+            size_t n = strlen(units[i].unit);
+            if (strncmp(p, units[i].unit, n) == 0) break;
+        }
+        if (i == ARRAY_LEN(units)) break;
+        total += v * units[i].ms;
+        s = p + strlen(units[i].unit);
+        parts++;
+    }
+    return parts ? ms_ceil(total) : -1;
+}
+
+/* A whole string that is a plain number (after trimming spaces). */
+static int parse_number_only(const char *s, double *out)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (parse_decimal(&s, out) < 0) return -1;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return *s ? -1 : 0;
+}
+
+/* ---- result building -------------------------------------------------------------- */
+
+/* Replaces every occurrence of the key with OPENAI_REDACTED (caller frees). */
+static char *scrub_key(const char *s, const char *key)
+{
+    if (!key || !*key) return xstrdup(s);
+    struct sbuf b = {0};
+    size_t klen = strlen(key);
+    const char *p;
+    while ((p = strstr(s, key))) {
+        sbuf_append(&b, s, (size_t)(p - s));
+        sbuf_puts(&b, OPENAI_REDACTED);
+        s = p + klen;
+    }
+    sbuf_puts(&b, s);
+    return sbuf_take(&b);
+}
+
+/* Sets r->error from a printf-style sentence: key scrubbed first (so truncation cannot
+ * leave half a key), control characters turned to spaces, cut to OPENAI_ERROR_MAX
+ * bytes on a UTF-8 boundary. */
+static void set_error(struct call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct call *c, const char *fmt, ...)
+{
+    struct sbuf raw = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    char *tmp = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    char *clean = scrub_key(tmp, c->o->key);
+    if (c->o->key) explicit_bzero(tmp, (size_t)n);
+    free(tmp);
+    for (char *p = clean; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+    size_t len = strlen(clean);
+    if (len > OPENAI_ERROR_MAX) {
+        size_t cut = OPENAI_ERROR_MAX - 3;
+        while (cut > 0 && ((unsigned char)clean[cut] & 0xC0) == 0x80)
+            cut--;
+        sbuf_append(&raw, clean, cut);
+        sbuf_puts(&raw, "...");
+        free(clean);
+        clean = sbuf_take(&raw);
+    }
+    free(c->result.error);
+    c->result.error = clean;
+}
+
+/* The error object of an error body, whatever its wrapping: {"error":{...}} (OpenAI,
+ * Groq, OpenRouter, Mistral) or [{"error":{...}}] (Gemini's OpenAI endpoint). */
+static json_t *error_object(json_t *root)
+{
+    if (json_is_array(root)) root = json_array_get(root, 0);
+    json_t *e = json_object_get(root, "error");
+    return json_is_object(e) ? e : NULL;
+}
+
+/* The body's own sentence, or NULL. Handles the styles above plus Cerebras' top-level
+ * {"message"}, Cloudflare's {"errors":[{"message","code"}]}, {"error":"text"} and
+ * {"detail":"text"}. Returned string is borrowed from root or written into *own. */
+static const char *error_message(json_t *root, struct sbuf *own)
+{
+    json_t *e = error_object(root);
+    const char *m = json_string_value(json_object_get(e, "message"));
+    if (m && *m) return m;
+    json_t *top = json_is_array(root) ? json_array_get(root, 0) : root;
+    m = json_string_value(json_object_get(top, "error"));
+    if (m && *m) return m;
+    m = json_string_value(json_object_get(top, "message"));
+    if (m && *m) return m;
+    json_t *errs = json_object_get(top, "errors");
+    if (json_is_array(errs) && json_array_size(errs) > 0) {
+        json_t *e0 = json_array_get(errs, 0);
+        m = json_string_value(json_object_get(e0, "message"));
+        json_t *code = json_object_get(e0, "code");
+        if (m && json_is_integer(code)) {
+            sbuf_printf(own, "%s (code %lld)", m, (long long)json_integer_value(code));
+            return own->data;
+        }
+        if (m && *m) return m;
+    }
+    m = json_string_value(json_object_get(top, "detail"));
+    if (m && *m) return m;
+    return NULL;
+}
+
+/* 1 when the body says "quota exhausted" whatever the HTTP status: Gemini's
+ * RESOURCE_EXHAUSTED (sometimes sent with 400), or an error object with code 429
+ * (Gemini's array form, OpenRouter's errors inside a 200). */
+static int body_is_rate_limited(json_t *root)
+{
+    json_t *e = error_object(root);
+    json_t *top = json_is_array(root) ? json_array_get(root, 0) : root;
+    json_t *objs[] = {e, top};
+    for (size_t i = 0; i < ARRAY_LEN(objs); i++) {
+        json_t *o = objs[i];
+        if (!json_is_object(o)) continue;
+        const char *st = json_string_value(json_object_get(o, "status"));
+        if (st && strcmp(st, "RESOURCE_EXHAUSTED") == 0) return 1;
+        json_t *code = json_object_get(o, "code");
+        if (json_is_integer(code) && json_integer_value(code) == 429) return 1;
+    }
+    json_t *errs = json_object_get(top, "errors");
+    for (size_t i = 0; json_is_array(errs) && i < json_array_size(errs); i++) {
+        json_int_t code = json_integer_value(json_object_get(json_array_get(errs, i), "code"));
+        if (code == 3036 || code == 3040) return 1; /* Cloudflare: neurons / capacity */
+    }
+    return 0;
+}
+
+static const char *hdr(const struct call *c, const char *name)
+{
+    return llm_result_header(&c->result, name);
+}
+
+/* Retry-After in every form a provider uses, best first; -1 when none. */
+static int64_t retry_after(const struct call *c, json_t *root, const char *msg)
+{
+    double v;
+    const char *h = hdr(c, "retry-after-ms");
+    if (h && parse_number_only(h, &v) == 0) return ms_ceil(v);
+    h = hdr(c, "retry-after");
+    if (h) {
+        if (parse_number_only(h, &v) == 0) return ms_ceil(v * 1000);
+        time_t t = curl_getdate(h, NULL);
+        if (t >= 0) {
+            int64_t d = (int64_t)t * 1000 - clock_now_ms();
+            return d > 0 ? d : 0;
+        }
+    }
+    /* Gemini: error.details[] holds a google.rpc.RetryInfo with retryDelay "53s". */
+    json_t *details = json_object_get(error_object(root), "details");
+    for (size_t i = 0; json_is_array(details) && i < json_array_size(details); i++) {
+        const char *d =
+            json_string_value(json_object_get(json_array_get(details, i), "retryDelay"));
+        int64_t ms = d ? parse_go_duration(d) : -1;
+        if (ms >= 0) return ms;
+    }
+    /* OpenAI/Groq: "... Please try again in 4.77s." Gemini: "Please retry in 53.3s." */
+    static const char *phrases[] = {"try again in ", "retry in "};
+    for (size_t i = 0; msg && i < ARRAY_LEN(phrases); i++) {
+        const char *p = util_strcasestr(msg, phrases[i]);
+        int64_t ms = p ? parse_go_duration(p + strlen(phrases[i])) : -1;
+        if (ms >= 0) return ms;
+    }
+    return -1;
+}
+
+/* choices[0].message.content: a string, or (some servers) an array of text parts. */
+static char *extract_content(json_t *root)
+{
+    json_t *msg = json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message");
+    json_t *content = json_object_get(msg, "content");
+    if (json_is_string(content)) return xstrdup(json_string_value(content));
+    if (!json_is_array(content)) return NULL;
+    struct sbuf b = {0};
+    size_t i;
+    json_t *part;
+    json_array_foreach(content, i, part)
+    {
+        const char *t = json_string_value(json_object_get(part, "text"));
+        if (t) sbuf_puts(&b, t);
+    }
+    return b.data ? sbuf_take(&b) : NULL;
+}
+
+static int is_blank(const char *s)
+{
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s)) return 0;
+    return 1;
+}
+
+/* Printable start of a non-JSON body, for the error sentence. */
+static void body_excerpt(const struct call *c, struct sbuf *out)
+{
+    if (!c->resp.len) return;
+    const char *s = c->resp.data, *end = s + (c->resp.len < 200 ? c->resp.len : 200);
+    while (s < end && isspace((unsigned char)*s))
+        s++;
+    while (end > s && isspace((unsigned char)end[-1]))
+        end--;
+    sbuf_append(out, s, (size_t)(end - s)); /* set_error blanks control bytes */
+}
+
+static void classify_transport(struct call *c, CURLcode rc)
+{
+    const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        c->result.status = LLM_ERR_TIMEOUT;
+        set_error(c, "timeout: no complete answer within %ld ms (%s)", c->timeout_ms, detail);
+        break;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+        if (rc == CURLE_FILESIZE_EXCEEDED || c->too_big) {
+            c->result.status = LLM_ERR_BAD_RESPONSE;
+            set_error(c, "bad response: body larger than %ld bytes", OPENAI_MAX_BODY);
+            break;
+        }
+        /* fall through */
+    default:
+        /* DNS, connect, TLS, reset, HTTP/2 stream errors: the server never gave a
+         * usable answer, so another deployment may. */
+        c->result.status = LLM_ERR_NETWORK;
+        set_error(c, "network: %s", detail);
+        break;
+    }
+}
+
+static void classify_http(struct call *c)
+{
+    struct llm_result *r = &c->result;
+    int code = r->http_status;
+    json_t *root = c->resp.len ? json_loadb(c->resp.data, c->resp.len, 0, NULL) : NULL;
+    struct sbuf own = {0}, excerpt = {0};
+    const char *msg = error_message(root, &own);
+
+    if (code >= 200 && code < 300) {
+        char *content = root ? extract_content(root) : NULL;
+        if (content && !is_blank(content)) {
+            r->status = LLM_OK;
+            r->content = content;
+            json_t *usage = json_object_get(root, "usage");
+            r->prompt_tokens = (int)json_integer_value(json_object_get(usage, "prompt_tokens"));
+            r->completion_tokens =
+                (int)json_integer_value(json_object_get(usage, "completion_tokens"));
+        } else {
+            free(content);
+            r->status = body_is_rate_limited(root) ? LLM_ERR_RATE_LIMITED : LLM_ERR_BAD_RESPONSE;
+            if (msg) {
+                set_error(c, "HTTP %d: %s", code, msg);
+            } else if (!root) {
+                body_excerpt(c, &excerpt);
+                set_error(c, "HTTP %d: bad response: not JSON: %s", code,
+                          excerpt.data ? excerpt.data : "(empty body)");
+            } else {
+                const char *fin = json_string_value(json_object_get(
+                    json_array_get(json_object_get(root, "choices"), 0), "finish_reason"));
+                set_error(c, "HTTP %d: bad response: no choices[0].message.content%s%s", code,
+                          fin ? ", finish_reason " : "", fin ? fin : "");
+            }
+        }
+    } else {
+        if (code == 429 || body_is_rate_limited(root))
+            r->status = LLM_ERR_RATE_LIMITED;
+        else if (code == 401 || code == 402 || code == 403)
+            r->status = LLM_ERR_AUTH;
+        else
+            r->status = LLM_ERR_HTTP;
+        if (!msg) {
+            body_excerpt(c, &excerpt);
+            msg = excerpt.data && *excerpt.data ? excerpt.data : "(no error message)";
+        }
+        set_error(c, "HTTP %d: %s", code, msg);
+    }
+    r->retry_after_ms = retry_after(c, root, r->status == LLM_OK ? NULL : msg);
+    sbuf_free(&own);
+    sbuf_free(&excerpt);
+    json_decref(root);
+}
+
+static void call_unlink(struct openai *o, struct call *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (o->calls == c)
+        o->calls = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void call_free(struct call *c)
+{
+    if (c->easy) curl_easy_cleanup(c->easy);
+    if (c->deliver) event_free(c->deliver);
+    llm_result_clear(&c->result);
+    headers_free(c->hdrs, c->n_hdrs);
+    sbuf_free(&c->resp);
+    free(c->body);
+    free(c->task);
+    free(c);
+}
+
+/* The transfer is over (already out of the multi): build the result, queue done. */
+static void call_finish(struct call *c, CURLcode rc)
+{
+    struct llm_result *r = &c->result;
+    long code = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+    r->http_status = (int)code;
+    r->latency_ms = clock_mono_ms() - c->started_ms;
+    r->headers = c->hdrs;
+    r->n_headers = c->n_hdrs;
+    c->hdrs = NULL;
+    c->n_hdrs = c->cap_hdrs = 0;
+    if (rc != CURLE_OK)
+        classify_transport(c, rc);
+    else
+        classify_http(c);
+    curl_easy_cleanup(c->easy);
+    c->easy = NULL;
+    free(c->body);
+    c->body = NULL;
+    sbuf_free(&c->resp);
+    c->state = CALL_DELIVERING;
+    event_active(c->deliver, EV_TIMEOUT, 1);
+}
+
+static void call_log(const struct call *c)
+{
+    const struct llm_result *r = &c->result;
+    log_debug("llm_call",
+              "provider=%s model=%s task=%s status=%s http=%d latency_ms=%lld "
+              "prompt_tokens=%d completion_tokens=%d retry_after_ms=%lld",
+              c->o->name, c->o->model, c->task ? c->task : "-", llm_strerror(r->status),
+              r->http_status, (long long)r->latency_ms, r->prompt_tokens, r->completion_tokens,
+              (long long)r->retry_after_ms);
+}
+
+/* Runs done on the loop. After done returns the provider may be gone: touch only c. */
+static void deliver_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct call *c = arg;
+    assert(c->state == CALL_DELIVERING && !c->easy);
+    call_unlink(c->o, c);
+    call_log(c);
+    c->done(&c->result, c->data);
+    call_free(c);
+}
+
+/* ---- libcurl <-> libevent glue ------------------------------------------------------ */
+
+/* Collects finished transfers. Runs after curl_multi_socket_action has returned, so
+ * removing easy handles here is allowed. */
+static void drain(struct openai *o)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(o->multi, &left))) {
+        if (m->msg != CURLMSG_DONE) continue;
+        CURL *easy = m->easy_handle;
+        CURLcode rc = m->data.result; /* m is invalid after remove_handle */
+        char *priv = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+        struct call *c = (struct call *)priv;
+        assert(c && c->easy == easy && c->state == CALL_RUNNING);
+        curl_multi_remove_handle(o->multi, easy);
+        call_finish(c, rc);
+    }
+}
+
+static void sock_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct openai *o = arg;
+    int action =
+        ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+    int running;
+    CURLMcode mc = curl_multi_socket_action(o->multi, fd, action, &running);
+    if (mc != CURLM_OK)
+        log_warn("llm_curl", "provider=%s error=multi_socket_action code=%d", o->name, (int)mc);
+    drain(o);
+}
+
+static void timer_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct openai *o = arg;
+    int running;
+    CURLMcode mc = curl_multi_socket_action(o->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    if (mc != CURLM_OK)
+        log_warn("llm_curl", "provider=%s error=multi_socket_action code=%d", o->name, (int)mc);
+    drain(o);
+}
+
+static void sock_free(struct openai *o, struct sock *s)
+{
+    if (s->ev) event_free(s->ev);
+    if (s->prev)
+        s->prev->next = s->next;
+    else if (o->socks == s)
+        o->socks = s->next;
+    if (s->next) s->next->prev = s->prev;
+    free(s);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch fd for what curl asks, or forget it. May run inside
+ * any curl_multi_* call; it must not call libcurl back (curl_multi_assign excepted). */
+static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    struct openai *o = userp;
+    struct sock *s = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (s) sock_free(o, s);
+        return 0;
+    }
+    if (!s) {
+        s = xcalloc(1, sizeof *s);
+        s->fd = fd;
+        s->next = o->socks;
+        if (o->socks) o->socks->prev = s;
+        o->socks = s;
+        curl_multi_assign(o->multi, fd, s);
+    }
+    if (s->ev) {
+        event_free(s->ev); /* safe even from this event's own callback */
+        s->ev = NULL;
+    }
+    short kind =
+        (short)(((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0));
+    if (!kind) return 0;
+    s->ev = event_new(o->base, fd, (short)(kind | EV_PERSIST), sock_event_cb, o);
+    if (!s->ev || event_add(s->ev, NULL) < 0) return -1;
+    return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: -1 deletes the timer; 0 means "soon", which is a 0-timeout
+ * event and never a direct curl_multi_socket_action (curl forbids the re-entry). */
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    struct openai *o = userp;
+    if (timeout_ms < 0) {
+        evtimer_del(o->timer);
+        return 0;
+    }
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    return evtimer_add(o->timer, &tv) < 0 ? -1 : 0;
+}
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct call *c = userdata;
+    size_t n = size * nmemb;
+    if (c->resp.len + n > (size_t)OPENAI_MAX_BODY) {
+        c->too_big = 1;
+        return 0; /* CURLE_WRITE_ERROR */
+    }
+    sbuf_append(&c->resp, ptr, n);
+    return n;
+}
+
+static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+    struct call *c = userdata;
+    size_t n = size * nitems;
+    if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
+        /* A new response (after a 1xx, say): only the final one's headers count. */
+        headers_free(c->hdrs, c->n_hdrs);
+        c->hdrs = NULL;
+        c->n_hdrs = c->cap_hdrs = 0;
+        return n;
+    }
+    const char *colon = memchr(buf, ':', n);
+    if (!colon || colon == buf || c->n_hdrs >= OPENAI_MAX_HEADERS) return n;
+    if (c->n_hdrs == c->cap_hdrs) {
+        c->cap_hdrs = c->cap_hdrs ? c->cap_hdrs * 2 : 16;
+        c->hdrs = xrealloc(c->hdrs, (size_t)c->cap_hdrs * sizeof *c->hdrs);
+    }
+    size_t nlen = (size_t)(colon - buf);
+    while (nlen > 0 && isspace((unsigned char)buf[nlen - 1]))
+        nlen--;
+    char *name = xstrndup(buf, nlen);
+    for (char *p = name; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    const char *v = colon + 1, *end = buf + n;
+    while (v < end && isspace((unsigned char)*v))
+        v++;
+    while (end > v && isspace((unsigned char)end[-1]))
+        end--;
+    c->hdrs[c->n_hdrs].name = name;
+    c->hdrs[c->n_hdrs].value = xstrndup(v, (size_t)(end - v));
+    c->n_hdrs++;
+    return n;
+}
+
+/* ---- the provider_ops ---------------------------------------------------------------- */
+
+static char *request_body(const struct openai *o, const struct llm_request *req)
+{
+    json_t *body = json_object();
+    json_object_set_new(body, "model", json_string(o->model));
+    json_object_set(body, "messages", req->messages);
+    if (req->max_tokens > 0) json_object_set_new(body, "max_tokens", json_integer(req->max_tokens));
+    if (isfinite(req->temperature) && req->temperature >= 0)
+        json_object_set_new(body, "temperature", json_real(req->temperature));
+    if (req->json_mode)
+        json_object_set_new(body, "response_format", json_pack("{s:s}", "type", "json_object"));
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    json_decref(body);
+    return text;
+}
+
+static int openai_submit(struct provider *p, const struct llm_request *req, llm_done_fn done,
+                         void *data)
+{
+    struct openai *o = p ? p->impl : NULL;
+    if (!o || o->dying || !req || !done || !json_is_array(req->messages)) return -1;
+    char *body = request_body(o, req);
+    if (!body) return -1;
+    CURL *e = curl_easy_init();
+    if (!e) {
+        free(body);
+        return -1;
+    }
+    struct call *c = xcalloc(1, sizeof *c);
+    c->o = o;
+    c->easy = e;
+    c->body = body;
+    c->done = done;
+    c->data = data;
+    c->task = req->task ? xstrdup(req->task) : NULL;
+    c->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : o->timeout_ms;
+    c->started_ms = clock_mono_ms();
+    c->result.retry_after_ms = -1;
+    c->result.provider = o->name;
+    c->result.model = o->model;
+    c->deliver = evtimer_new(o->base, deliver_cb, c);
+    long connect_ms =
+        c->timeout_ms < OPENAI_CONNECT_TIMEOUT_MS ? c->timeout_ms : OPENAI_CONNECT_TIMEOUT_MS;
+
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                                              \
+    if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+    SET(CURLOPT_PRIVATE, (void *)c);
+    SET(CURLOPT_URL, o->url);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_HTTPHEADER, o->headers);
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDS, c->body);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(c->body));
+    SET(CURLOPT_WRITEFUNCTION, write_cb);
+    SET(CURLOPT_WRITEDATA, (void *)c);
+    SET(CURLOPT_HEADERFUNCTION, header_cb);
+    SET(CURLOPT_HEADERDATA, (void *)c);
+    SET(CURLOPT_ERRORBUFFER, c->errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OPENAI_MAX_BODY);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_USERAGENT, OPENAI_USER_AGENT);
+#undef SET
+    /* Nice to have; an older or differently built libcurl may refuse them. */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    /* Over TLS, wait for ALPN and share one HTTP/2 connection rather than open one per
+     * call. Never over plain http: there it would wait for a whole HTTP/1.1 answer
+     * before opening a second connection, serialising a local server's calls. */
+    if (o->tls) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+
+    if (!c->deliver || rc != CURLE_OK) {
+        log_warn("llm_curl", "provider=%s error=setopt code=%d", o->name, (int)rc);
+        call_free(c);
+        return -1;
+    }
+    CURLMcode mc = curl_multi_add_handle(o->multi, e); /* arms the timer; no I/O yet */
+    if (mc != CURLM_OK) {
+        log_warn("llm_curl", "provider=%s error=multi_add_handle code=%d", o->name, (int)mc);
+        call_free(c);
+        return -1;
+    }
+    c->state = CALL_RUNNING;
+    c->next = o->calls;
+    if (o->calls) o->calls->prev = c;
+    o->calls = c;
+    return 0;
+}
+
+static void openai_destroy(struct provider *p)
+{
+    struct openai *o = p ? p->impl : NULL;
+    if (!o || o->dying) return;
+    o->dying = 1;
+
+    /* 1. Stop every transfer and forget every queued delivery. */
+    struct call *list = o->calls;
+    o->calls = NULL;
+    for (struct call *c = list; c; c = c->next) {
+        if (c->state == CALL_RUNNING) {
+            curl_multi_remove_handle(o->multi, c->easy); /* may call sock_cb/timer_cb */
+            curl_easy_cleanup(c->easy);
+            c->easy = NULL;
+        }
+        event_del(c->deliver);
+        llm_result_clear(&c->result);
+        c->result.status = LLM_ERR_CANCELLED;
+        c->result.content = NULL;
+        c->result.prompt_tokens = c->result.completion_tokens = 0;
+        c->result.latency_ms = clock_mono_ms() - c->started_ms;
+        c->result.retry_after_ms = -1;
+        c->result.error = xstrdup("cancelled: provider destroyed with the call in flight");
+    }
+
+    /* 2. Tear down curl; its callbacks may still run here, so o stays whole. */
+    curl_multi_cleanup(o->multi);
+    o->multi = NULL;
+    while (o->socks)
+        sock_free(o, o->socks);
+    event_free(o->timer);
+    o->timer = NULL;
+    for (struct curl_slist *h = o->headers; h; h = h->next)
+        explicit_bzero(h->data, strlen(h->data));
+    curl_slist_free_all(o->headers);
+    o->headers = NULL;
+
+    /* 3. Tell the callers, while result.provider (o->name) is still valid. */
+    while (list) {
+        struct call *c = list;
+        list = c->next;
+        call_log(c);
+        c->done(&c->result, c->data);
+        call_free(c);
+    }
+
+    wipe_free(o->key);
+    free(o->url);
+    free(o->name);
+    free(o->model);
+    free(o);
+}
+
+static const struct provider_ops openai_ops = {
+    .kind = "openai",
+    .submit = openai_submit,
+    .destroy = openai_destroy,
+};
+
+struct provider *provider_openai_new(struct event_base *base, const struct provider_config *cfg,
+                                     const char *api_key, char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err || !errlen) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = 0;
+    if (!base || !cfg) {
+        snprintf(err, errlen, "openai provider: no event loop or no configuration");
+        return NULL;
+    }
+    const char *name = cfg->name && *cfg->name ? cfg->name : "openai";
+    const char *url = cfg->base_url;
+    if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)) {
+        snprintf(err, errlen, "provider %s: base_url must start with http:// or https://", name);
+        return NULL;
+    }
+    if (!cfg->model || !*cfg->model) {
+        snprintf(err, errlen, "provider %s: no model set", name);
+        return NULL;
+    }
+    if (api_key) {
+        for (const char *k = api_key; *k; k++)
+            if ((unsigned char)*k < 0x20 || *k == 0x7f) {
+                snprintf(err, errlen, "provider %s: the API key contains control characters", name);
+                return NULL;
+            }
+    }
+
+    struct openai *o = xcalloc(1, sizeof *o);
+    o->base = base;
+    o->name = xstrdup(name);
+    o->model = xstrdup(cfg->model);
+    o->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : OPENAI_DEFAULT_TIMEOUT_MS;
+    o->tls = strncasecmp(url, "https://", 8) == 0;
+    size_t ulen = strlen(url);
+    while (ulen > 0 && url[ulen - 1] == '/')
+        ulen--;
+    struct sbuf u = {0};
+    sbuf_append(&u, url, ulen);
+    sbuf_puts(&u, "/chat/completions");
+    o->url = sbuf_take(&u);
+
+    o->multi = curl_multi_init();
+    o->timer = evtimer_new(base, timer_event_cb, o);
+    if (!o->multi || !o->timer) {
+        snprintf(err, errlen, "provider %s: could not create the HTTP client", name);
+        goto fail;
+    }
+    curl_multi_setopt(o->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+    curl_multi_setopt(o->multi, CURLMOPT_SOCKETDATA, (void *)o);
+    curl_multi_setopt(o->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(o->multi, CURLMOPT_TIMERDATA, (void *)o);
+    curl_multi_setopt(o->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+
+    /* "Expect:" drops curl's 100-continue round trip on bodies over 1 KiB. */
+    static const char *fixed[] = {"Content-Type: application/json", "Accept: application/json",
+                                  "Expect:"};
+    for (size_t i = 0; i < ARRAY_LEN(fixed); i++) {
+        struct curl_slist *h = curl_slist_append(o->headers, fixed[i]);
+        if (!h) goto oom;
+        o->headers = h;
+    }
+    if (api_key && *api_key) {
+        o->key = xstrdup(api_key);
+        struct sbuf a = {0};
+        sbuf_printf(&a, "Authorization: Bearer %s", api_key);
+        struct curl_slist *h = curl_slist_append(o->headers, a.data);
+        explicit_bzero(a.data, a.len);
+        sbuf_free(&a);
+        if (!h) goto oom;
+        o->headers = h;
+    }
+
+    o->pub.ops = &openai_ops;
+    o->pub.name = o->name;
+    o->pub.model = o->model;
+    o->pub.offline = 0;
+    o->pub.impl = o;
+    return &o->pub;
+
+oom:
+    snprintf(err, errlen, "provider %s: out of memory", name);
+fail:
+    if (o->multi) curl_multi_cleanup(o->multi);
+    if (o->timer) event_free(o->timer);
+    for (struct curl_slist *h = o->headers; h; h = h->next)
+        explicit_bzero(h->data, strlen(h->data));
+    curl_slist_free_all(o->headers);
+    wipe_free(o->key);
+    free(o->url);
+    free(o->name);
+    free(o->model);
+    free(o);
+    return NULL;
+}

@@ -1,0 +1,61 @@
+/* task: what interviewd asks a model, and how it checks the answer.
+ *
+ * One function builds each task's messages: a static system prompt (task marker,
+ * instructions, rubric) and a user message of data blocks in which candidate text is
+ * escaped and fenced (docs/tasks.md). task_parse() validates a reply against the
+ * task's schema, clamps scores to 1..5, and returns a normalised JSON object, or NULL
+ * with a reason, so the caller can retry once and then fall back. */
+#ifndef LLM_TASK_H
+#define LLM_TASK_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+enum task_kind {
+    TASK_RESUME_ANALYSIS,
+    TASK_QUESTION_GEN,
+    TASK_FOLLOW_UP,
+    TASK_EVALUATE,
+    TASK_EVALUATE_BATCH,
+    TASK_SUMMARY,
+    TASK__COUNT
+};
+
+#define TASK_PROMPT_VERSION 1
+
+const char *task_name(enum task_kind k);
+/* -1 if unknown. */
+int task_from_name(const char *name);
+
+/* One question and, where known, its answer and score. Borrowed strings. */
+struct task_qa {
+    const char *id;
+    const char *category;
+    const char *question;
+    const char *answer;   /* candidate text: escaped and fenced */
+    const json_t *keywords; /* array of strings or NULL */
+    int difficulty;
+    int score;            /* for summary; 0 if none */
+};
+
+/* Each returns [{"role":"system",...},{"role":"user",...}] (new reference). */
+json_t *task_resume_analysis(const char *role, const char *resume);
+json_t *task_question_gen(const char *role, const char *category, const char *skill,
+                          int difficulty, int count);
+json_t *task_follow_up(const char *role, const struct task_qa *qa);
+/* rubric_text: the category's criteria as rendered by the rubric module. */
+json_t *task_evaluate(const char *role, const char *rubric_version, const char *rubric_text,
+                      const struct task_qa *qa);
+json_t *task_evaluate_batch(const char *role, const char *rubric_version,
+                            const char *rubric_text, const struct task_qa *qa, size_t n,
+                            int with_summary);
+json_t *task_summary(const char *role, const struct task_qa *qa, size_t n);
+
+/* Validates content for task k. Returns a new object or NULL with a reason in why. */
+json_t *task_parse(enum task_kind k, const char *content, char *why, size_t whylen);
+
+/* Appends s with &, <, > (and " in attributes) escaped. */
+struct sbuf;
+void task_escape(struct sbuf *b, const char *s);
+
+#endif

@@ -1,0 +1,149 @@
+/* interviewd: command-line entry. `serve` runs the HTTP service on one libevent loop;
+ * `version` prints the version. simulate and plan arrive with the day simulator.
+ * Exit status: 0 success, 1 runtime failure, 2 bad usage or bad configuration. */
+#include "api/api.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/engine.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: interviewd serve [--config FILE] [--listen HOST:PORT]\n"
+          "       interviewd simulate [--scenario FILE] [--candidates N]\n"
+          "                           [--interviews-per-candidate K] [--days D] [--seed S] [--json]\n"
+          "       interviewd plan [--scenario FILE] [--json]\n"
+          "       interviewd version\n",
+          f);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    log_info("shutdown", "signal=%d", (int)sig);
+    event_base_loopexit(arg, NULL);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    const char *config_path = NULL, *listen = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
+        else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) listen = argv[++i];
+        else {
+            fprintf(stderr, "interviewd serve: unknown or incomplete option '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    struct config cfg;
+    config_defaults(&cfg);
+    char err[1024];
+    if (config_path && config_load(&cfg, config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "interviewd: %s\n", err);
+        config_free(&cfg);
+        return 2;
+    }
+    if (listen) {
+        free(cfg.listen);
+        cfg.listen = xstrdup(listen);
+    }
+    char host[256];
+    int port;
+    if (config_parse_listen(cfg.listen, host, &port) != 0) {
+        fprintf(stderr, "interviewd: --listen: '%s' is not HOST:PORT\n", cfg.listen);
+        config_free(&cfg);
+        return 2;
+    }
+    log_set_level((enum log_level)log_level_parse(cfg.log_level));
+    if (strcmp(cfg.store_backend, "sqlite") != 0) {
+        fprintf(stderr, "interviewd: %s: [store] backend: only sqlite is available in this build\n",
+                config_path ? config_path : "(defaults)");
+        config_free(&cfg);
+        return 2;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = 1;
+    struct event_base *base = event_base_new();
+    struct store *store = NULL;
+    struct engine *engine = NULL;
+    struct api *api = NULL;
+    struct http_server *http = NULL;
+    struct event *sigint = NULL, *sigterm = NULL;
+
+    store = store_sqlite_open(cfg.store_path, err, sizeof err);
+    if (!store) {
+        fprintf(stderr, "interviewd: store: %s\n", err);
+        goto out;
+    }
+    engine = engine_new(base, &cfg, store, err, sizeof err);
+    if (!engine) {
+        fprintf(stderr, "interviewd: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    api = api_new(&cfg, engine);
+    http = http_server_new(base, &cfg, host, port, api_handle, api, err, sizeof err);
+    if (!http) {
+        fprintf(stderr, "interviewd: %s\n", err);
+        goto out;
+    }
+    sigint = evsignal_new(base, SIGINT, on_signal, base);
+    sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+    evsignal_add(sigint, NULL);
+    evsignal_add(sigterm, NULL);
+    engine_recover(engine);
+    printf("listening %s:%d\n", host, http_server_port(http));
+    fflush(stdout);
+    log_info("listening", "address=%s:%d store=%s", host, http_server_port(http), cfg.store_path);
+    event_base_dispatch(base);
+    rc = 0;
+out:
+    if (sigint) event_free(sigint);
+    if (sigterm) event_free(sigterm);
+    http_server_free(http);
+    engine_free(engine);
+    api_free(api);
+    if (store) store->ops->close(store);
+    event_base_free(base);
+    curl_global_cleanup();
+    config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0) {
+        printf("interviewd %s\n", INTERVIEWD_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "simulate") == 0 || strcmp(cmd, "plan") == 0) {
+        fprintf(stderr, "interviewd %s: not available in this build yet (the day simulator is "
+                        "a separate work item)\n", cmd);
+        return 2;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "interviewd: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,1047 @@
+/* store/sqlite: the embedded SQLite backend of struct store_ops.
+ *
+ * One connection, WAL journal, synchronous=FULL, foreign keys on: a call made outside
+ * store_begin()/store_commit() is its own transaction and is on disk when it returns.
+ *
+ * The one idea: the schema is an ordered list of migration steps and PRAGMA user_version
+ * counts how many of them this file has had. Opening applies exactly the missing steps,
+ * each in its own BEGIN IMMEDIATE transaction together with the new user_version (so a
+ * crash or a second process opening at the same moment never half-applies one), and
+ * refuses a file whose user_version is beyond what this binary knows. Never edit a
+ * shipped step: append a new one.
+ *
+ * Every statement is prepared once at open (SQLITE_PREPARE_PERSISTENT) and reset with
+ * its bindings cleared after each use, so a statement never holds a read snapshot or a
+ * pointer into the caller's strings past the call. Errors are logged with SQLite's own
+ * message and the operation name, never with row content: resumes and answers are
+ * private.
+ *
+ * Error mapping: SQLITE_CONSTRAINT -> STORE_CONFLICT, except a foreign-key failure
+ * (an interview for an unknown candidate, a turn for an unknown interview), which is
+ * STORE_NOT_FOUND; BUSY/LOCKED -> STORE_BUSY; CORRUPT/NOTADB -> STORE_CORRUPT;
+ * CANTOPEN -> STORE_UNAVAILABLE; everything else (FULL, IOERR, READONLY, ...) -> STORE_IO. */
+#include "store/store.h"
+
+#include "core/log.h"
+#include "core/util.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* How long a writer waits for another connection's lock before STORE_BUSY. */
+#define SQ_BUSY_TIMEOUT_MS 5000
+/* Mode of the directories we create and of a new database file: it holds resumes. */
+#define SQ_DIR_MODE 0700
+#define SQ_FILE_MODE 0600
+
+/* ---- schema ----------------------------------------------------------------------- */
+
+/* Migration steps; step i takes user_version from i to i+1. Append only. */
+static const char *const sq_migrations[] = {
+    /* 1: the initial schema. */
+    "CREATE TABLE candidates ("
+    "  id              TEXT NOT NULL PRIMARY KEY,"
+    "  name            TEXT,"
+    "  email           TEXT,"
+    "  role            TEXT,"
+    "  resume_text     TEXT,"
+    "  resume_hash     TEXT,"
+    "  token_hash      TEXT,"
+    "  analysis_json   TEXT,"
+    "  analysis_source TEXT,"
+    "  created_ms      INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE interviews ("
+    "  id              TEXT NOT NULL PRIMARY KEY,"
+    "  candidate_id    TEXT NOT NULL REFERENCES candidates(id) ON DELETE CASCADE,"
+    "  kind            TEXT NOT NULL,"
+    "  mode            TEXT NOT NULL,"
+    "  state           TEXT NOT NULL,"
+    "  total_questions INTEGER NOT NULL,"
+    "  next_index      INTEGER NOT NULL,"
+    "  greeting        TEXT,"
+    "  plan_json       TEXT,"
+    "  report_json     TEXT,"
+    "  created_ms      INTEGER NOT NULL,"
+    "  finished_ms     INTEGER NOT NULL DEFAULT 0"
+    ");"
+    /* A candidate's interviews in order, and the join behind turn_list_asked_by_candidate. */
+    "CREATE INDEX interviews_by_candidate ON interviews(candidate_id, created_ms, id);"
+    /* Only the few finished-but-unreported rows, for the restart scan. */
+    "CREATE INDEX interviews_unreported ON interviews(created_ms)"
+    "  WHERE state = 'finished' AND report_json IS NULL;"
+    /* The primary key (interview_id, idx) is also the index on interview_id. */
+    "CREATE TABLE turns ("
+    "  interview_id  TEXT NOT NULL REFERENCES interviews(id) ON DELETE CASCADE,"
+    "  idx           INTEGER NOT NULL,"
+    "  question_id   TEXT NOT NULL,"
+    "  question_text TEXT NOT NULL,"
+    "  category      TEXT,"
+    "  phase         TEXT,"
+    "  difficulty    INTEGER NOT NULL DEFAULT 0,"
+    "  keywords      TEXT,"
+    "  answer        TEXT,"
+    "  asked_ms      INTEGER NOT NULL,"
+    "  answered_ms   INTEGER NOT NULL DEFAULT 0,"
+    "  score         INTEGER NOT NULL DEFAULT 0,"
+    "  feedback      TEXT,"
+    "  scorer        TEXT,"
+    "  flags         TEXT,"
+    "  eval_status   TEXT NOT NULL DEFAULT 'none',"
+    "  PRIMARY KEY (interview_id, idx)"
+    ");"
+    "CREATE INDEX turns_pending ON turns(interview_id) WHERE eval_status = 'pending';"
+    "CREATE TABLE call_log ("
+    "  id                INTEGER PRIMARY KEY,"
+    "  ts_ms             INTEGER NOT NULL,"
+    "  task              TEXT NOT NULL,"
+    "  provider          TEXT,"
+    "  model             TEXT,"
+    "  outcome           TEXT NOT NULL,"
+    "  http_status       INTEGER NOT NULL DEFAULT 0,"
+    "  latency_ms        INTEGER NOT NULL DEFAULT 0,"
+    "  prompt_tokens     INTEGER NOT NULL DEFAULT 0,"
+    "  completion_tokens INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX call_log_by_ts ON call_log(ts_ms);"
+    "CREATE TABLE kv ("
+    "  key   TEXT NOT NULL PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ");"
+    /* Filled by the router later: today's use per deployment survives a restart. */
+    "CREATE TABLE quota_ledger ("
+    "  deployment TEXT NOT NULL,"
+    "  day        TEXT NOT NULL,"
+    "  requests   INTEGER NOT NULL DEFAULT 0,"
+    "  tokens     INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (deployment, day)"
+    ");",
+};
+#define SQ_SCHEMA_VERSION ((int)ARRAY_LEN(sq_migrations))
+
+/* ---- statements ------------------------------------------------------------------- */
+
+#define CANDIDATE_COLS                                                                             \
+    "id, name, email, role, resume_text, resume_hash, token_hash, analysis_json, "                 \
+    "analysis_source, created_ms"
+#define INTERVIEW_COLS                                                                             \
+    "id, candidate_id, kind, mode, state, total_questions, next_index, greeting, "                 \
+    "plan_json, report_json, created_ms, finished_ms"
+#define TURN_COLS                                                                                  \
+    "interview_id, idx, question_id, question_text, category, phase, difficulty, "                 \
+    "keywords, answer, asked_ms, answered_ms, score, feedback, scorer, flags, eval_status"
+
+enum sq_stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_CANDIDATE_INSERT,
+    ST_CANDIDATE_GET,
+    ST_CANDIDATE_SET_ANALYSIS,
+    ST_INTERVIEW_INSERT,
+    ST_INTERVIEW_GET,
+    ST_INTERVIEW_UPDATE,
+    ST_INTERVIEW_LIST_BY_CANDIDATE,
+    ST_INTERVIEW_LIST_UNREPORTED,
+    ST_TURN_INSERT,
+    ST_TURN_ANSWER,
+    ST_TURN_EXISTS,
+    ST_TURN_SET_EVAL,
+    ST_TURN_LIST,
+    ST_TURN_LIST_ASKED,
+    ST_CALL_LOG_INSERT,
+    ST_KV_GET,
+    ST_KV_PUT,
+    ST__COUNT
+};
+
+/* The operation name (for logs) and SQL of each statement. Parameters are bound in
+ * order, so the ? order here is the bind order in the functions below. */
+static const struct {
+    const char *op;
+    const char *sql;
+} sq_sql[ST__COUNT] = {
+    [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
+    [ST_COMMIT] = {"commit", "COMMIT"},
+    [ST_ROLLBACK] = {"rollback", "ROLLBACK"},
+    [ST_CANDIDATE_INSERT] = {"candidate_insert", "INSERT INTO candidates (" CANDIDATE_COLS ") "
+                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [ST_CANDIDATE_GET] = {"candidate_get",
+                          "SELECT " CANDIDATE_COLS " FROM candidates WHERE id = ?"},
+    [ST_CANDIDATE_SET_ANALYSIS] = {"candidate_set_analysis",
+                                   "UPDATE candidates SET analysis_json = ?, "
+                                   "analysis_source = ? WHERE id = ?"},
+    [ST_INTERVIEW_INSERT] = {"interview_insert", "INSERT INTO interviews (" INTERVIEW_COLS ") "
+                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [ST_INTERVIEW_GET] = {"interview_get",
+                          "SELECT " INTERVIEW_COLS " FROM interviews WHERE id = ?"},
+    [ST_INTERVIEW_UPDATE] = {"interview_update",
+                             "UPDATE interviews SET mode = ?, state = ?, next_index = ?, "
+                             "report_json = ?, finished_ms = ? WHERE id = ?"},
+    [ST_INTERVIEW_LIST_BY_CANDIDATE] = {"interview_list_by_candidate",
+                                        "SELECT " INTERVIEW_COLS " FROM interviews "
+                                        "WHERE candidate_id = ? ORDER BY created_ms, id"},
+    [ST_INTERVIEW_LIST_UNREPORTED] = {"interview_list_unreported",
+                                      "SELECT " INTERVIEW_COLS " FROM interviews "
+                                      "WHERE state = 'finished' AND report_json IS NULL "
+                                      "UNION "
+                                      "SELECT " INTERVIEW_COLS " FROM interviews "
+                                      "WHERE id IN (SELECT interview_id FROM turns "
+                                      "             WHERE eval_status = 'pending') "
+                                      "ORDER BY created_ms, id"},
+    [ST_TURN_INSERT] = {"turn_insert", "INSERT INTO turns (" TURN_COLS ") "
+                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                       "COALESCE(?, 'none'))"},
+    [ST_TURN_ANSWER] = {"turn_answer",
+                        "UPDATE turns SET answer = ?, answered_ms = ?, eval_status = 'pending' "
+                        "WHERE interview_id = ? AND idx = ? AND answer IS NULL"},
+    [ST_TURN_EXISTS] = {"turn_answer", "SELECT 1 FROM turns WHERE interview_id = ? AND idx = ?"},
+    [ST_TURN_SET_EVAL] = {"turn_set_eval",
+                          "UPDATE turns SET score = ?, feedback = ?, scorer = ?, flags = ?, "
+                          "eval_status = COALESCE(?, 'done') "
+                          "WHERE interview_id = ? AND idx = ?"},
+    [ST_TURN_LIST] = {"turn_list",
+                      "SELECT " TURN_COLS " FROM turns WHERE interview_id = ? ORDER BY idx"},
+    /* Only what the question picker needs: answers stay where they are. */
+    [ST_TURN_LIST_ASKED] = {"turn_list_asked_by_candidate",
+                            "SELECT t.interview_id, t.idx, t.question_id, t.question_text, "
+                            "t.category, t.phase, t.difficulty, t.keywords, t.asked_ms "
+                            "FROM interviews AS i JOIN turns AS t ON t.interview_id = i.id "
+                            "WHERE i.candidate_id = ? "
+                            "ORDER BY i.created_ms, i.id, t.idx"},
+    [ST_CALL_LOG_INSERT] = {"call_log_insert",
+                            "INSERT INTO call_log (ts_ms, task, provider, model, outcome, "
+                            "http_status, latency_ms, prompt_tokens, completion_tokens) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [ST_KV_GET] = {"kv_get", "SELECT value FROM kv WHERE key = ?"},
+    [ST_KV_PUT] = {"kv_put", "INSERT INTO kv (key, value) VALUES (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+};
+
+/* Backend state behind struct store.impl. */
+struct sq {
+    sqlite3 *db;                   /* the one connection */
+    sqlite3_stmt *stmt[ST__COUNT]; /* prepared once at open, finalized at close */
+    char *path;                    /* for log lines */
+};
+
+static struct sq *sq_of(struct store *s)
+{
+    return s->impl;
+}
+
+/* ---- errors ----------------------------------------------------------------------- */
+
+static enum store_err sq_map(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return STORE_OK;
+    case SQLITE_CONSTRAINT:
+        return rc == SQLITE_CONSTRAINT_FOREIGNKEY ? STORE_NOT_FOUND : STORE_CONFLICT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return STORE_BUSY;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return STORE_CORRUPT;
+    case SQLITE_CANTOPEN:
+        return STORE_UNAVAILABLE;
+    default: /* FULL, IOERR, READONLY, NOMEM, ... */
+        return STORE_IO;
+    }
+}
+
+/* Logs a failed operation (SQLite's message only, never row content) and maps it. */
+static enum store_err sq_fail(struct sq *q, const char *op, int rc)
+{
+    enum store_err e = sq_map(rc);
+    /* A conflict is usually a caller's race (a double-submitted answer), not a fault. */
+    enum log_level level = e == STORE_CONFLICT || e == STORE_NOT_FOUND ? LOG_WARN : LOG_ERROR;
+    log_emit(level, "store_error", "backend=sqlite op=%s rc=%d result=\"%s\" err=\"%s\"", op, rc,
+             store_strerror(e), q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+    return e;
+}
+
+/* ---- binding and reading ------------------------------------------------------------ */
+
+/* Binds parameters 1, 2, ... in order; the first failure sticks in rc. */
+struct sq_bind {
+    sqlite3_stmt *st; /* statement being bound */
+    int n;            /* last parameter bound */
+    int rc;           /* SQLITE_OK or the first binding error */
+};
+
+static void bind_text(struct sq_bind *b, const char *s)
+{
+    if (b->rc != SQLITE_OK) return;
+    b->n++;
+    /* STATIC is safe: every statement is reset and its bindings cleared before the
+     * function that bound it returns. */
+    b->rc =
+        s ? sqlite3_bind_text(b->st, b->n, s, -1, SQLITE_STATIC) : sqlite3_bind_null(b->st, b->n);
+}
+
+static void bind_int(struct sq_bind *b, int64_t v)
+{
+    if (b->rc != SQLITE_OK) return;
+    b->n++;
+    b->rc = sqlite3_bind_int64(b->st, b->n, v);
+}
+
+/* Reads columns 0, 1, ... in order. */
+struct sq_row {
+    sqlite3_stmt *st; /* statement positioned on a row */
+    int i;            /* next column */
+};
+
+/* A malloc'd copy of the next column, NULL for SQL NULL. */
+static char *col_text(struct sq_row *r)
+{
+    int i = r->i++;
+    if (sqlite3_column_type(r->st, i) == SQLITE_NULL) return NULL;
+    const unsigned char *t = sqlite3_column_text(r->st, i);
+    if (!t) { /* only on out-of-memory: same policy as xmalloc */
+        fputs("interviewd: out of memory (sqlite)\n", stderr);
+        abort();
+    }
+    return xstrndup((const char *)t, (size_t)sqlite3_column_bytes(r->st, i));
+}
+
+static int64_t col_int64(struct sq_row *r)
+{
+    return sqlite3_column_int64(r->st, r->i++);
+}
+
+static int col_int(struct sq_row *r)
+{
+    return sqlite3_column_int(r->st, r->i++);
+}
+
+/* Reset a statement after use: releases its read snapshot and the caller's strings. */
+static void stmt_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows. *changes (if given) gets the rows it touched. */
+static enum store_err stmt_exec(struct sq *q, enum sq_stmt id, struct sq_bind *b, int *changes)
+{
+    enum store_err e = STORE_OK;
+    if (b->rc != SQLITE_OK) {
+        e = sq_fail(q, sq_sql[id].op, b->rc);
+    } else {
+        int rc = sqlite3_step(b->st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            e = sq_fail(q, sq_sql[id].op, rc);
+        else if (changes)
+            *changes = sqlite3_changes(q->db);
+    }
+    stmt_done(b->st);
+    return e;
+}
+
+static struct sq_bind stmt_bind(struct sq *q, enum sq_stmt id)
+{
+    return (struct sq_bind){.st = q->stmt[id], .n = 0, .rc = SQLITE_OK};
+}
+
+/* ---- rows <-> structs --------------------------------------------------------------- */
+
+static void read_candidate(sqlite3_stmt *st, struct store_candidate *c)
+{
+    struct sq_row r = {st, 0};
+    c->id = col_text(&r);
+    c->name = col_text(&r);
+    c->email = col_text(&r);
+    c->role = col_text(&r);
+    c->resume_text = col_text(&r);
+    c->resume_hash = col_text(&r);
+    c->token_hash = col_text(&r);
+    c->analysis_json = col_text(&r);
+    c->analysis_source = col_text(&r);
+    c->created_ms = col_int64(&r);
+}
+
+static void read_interview(sqlite3_stmt *st, struct store_interview *iv)
+{
+    struct sq_row r = {st, 0};
+    iv->id = col_text(&r);
+    iv->candidate_id = col_text(&r);
+    iv->kind = col_text(&r);
+    iv->mode = col_text(&r);
+    iv->state = col_text(&r);
+    iv->total_questions = col_int(&r);
+    iv->next_index = col_int(&r);
+    iv->greeting = col_text(&r);
+    iv->plan_json = col_text(&r);
+    iv->report_json = col_text(&r);
+    iv->created_ms = col_int64(&r);
+    iv->finished_ms = col_int64(&r);
+}
+
+static void read_turn(sqlite3_stmt *st, struct store_turn *t)
+{
+    struct sq_row r = {st, 0};
+    t->interview_id = col_text(&r);
+    t->idx = col_int(&r);
+    t->question_id = col_text(&r);
+    t->question_text = col_text(&r);
+    t->category = col_text(&r);
+    t->phase = col_text(&r);
+    t->difficulty = col_int(&r);
+    t->keywords = col_text(&r);
+    t->answer = col_text(&r);
+    t->asked_ms = col_int64(&r);
+    t->answered_ms = col_int64(&r);
+    t->score = col_int(&r);
+    t->feedback = col_text(&r);
+    t->scorer = col_text(&r);
+    t->flags = col_text(&r);
+    t->eval_status = col_text(&r);
+}
+
+/* The column subset ST_TURN_LIST_ASKED selects; the rest stays zero/NULL. */
+static void read_turn_asked(sqlite3_stmt *st, struct store_turn *t)
+{
+    struct sq_row r = {st, 0};
+    t->interview_id = col_text(&r);
+    t->idx = col_int(&r);
+    t->question_id = col_text(&r);
+    t->question_text = col_text(&r);
+    t->category = col_text(&r);
+    t->phase = col_text(&r);
+    t->difficulty = col_int(&r);
+    t->keywords = col_text(&r);
+    t->asked_ms = col_int64(&r);
+}
+
+/* Steps a bound query expected to return at most one row into out via read (NULL
+ * read: only whether a row exists). STORE_NOT_FOUND when there is none. */
+static enum store_err query_one(struct sq *q, enum sq_stmt id, struct sq_bind *b,
+                                void (*read)(sqlite3_stmt *, void *), void *out)
+{
+    enum store_err e;
+    if (b->rc != SQLITE_OK) {
+        e = sq_fail(q, sq_sql[id].op, b->rc);
+    } else {
+        int rc = sqlite3_step(b->st);
+        if (rc == SQLITE_ROW) {
+            if (read) read(b->st, out);
+            e = STORE_OK;
+        } else if (rc == SQLITE_DONE) {
+            e = STORE_NOT_FOUND;
+        } else {
+            e = sq_fail(q, sq_sql[id].op, rc);
+        }
+    }
+    stmt_done(b->st);
+    return e;
+}
+
+/* Steps a bound query to the end, appending each row (of item_size bytes, read by read)
+ * to *items / *len. On failure the rows read so far are left for the caller to free. */
+static enum store_err query_all(struct sq *q, enum sq_stmt id, struct sq_bind *b,
+                                void (*read)(sqlite3_stmt *, void *), void **items, size_t *len,
+                                size_t item_size)
+{
+    enum store_err e = STORE_OK;
+    size_t cap = 0;
+    if (b->rc != SQLITE_OK) {
+        e = sq_fail(q, sq_sql[id].op, b->rc);
+    } else {
+        for (;;) {
+            int rc = sqlite3_step(b->st);
+            if (rc == SQLITE_DONE) break;
+            if (rc != SQLITE_ROW) {
+                e = sq_fail(q, sq_sql[id].op, rc);
+                break;
+            }
+            if (*len == cap) {
+                cap = cap ? cap * 2 : 16;
+                *items = xrealloc(*items, cap * item_size);
+            }
+            char *slot = (char *)*items + *len * item_size;
+            memset(slot, 0, item_size);
+            read(b->st, slot);
+            (*len)++;
+        }
+    }
+    stmt_done(b->st);
+    return e;
+}
+
+/* Adapters so query_one/query_all take one reader type. */
+static void rd_candidate(sqlite3_stmt *st, void *out)
+{
+    read_candidate(st, out);
+}
+static void rd_interview(sqlite3_stmt *st, void *out)
+{
+    read_interview(st, out);
+}
+static void rd_turn(sqlite3_stmt *st, void *out)
+{
+    read_turn(st, out);
+}
+static void rd_turn_asked(sqlite3_stmt *st, void *out)
+{
+    read_turn_asked(st, out);
+}
+
+/* ---- transactions ------------------------------------------------------------------- */
+
+static enum store_err sq_begin(struct store *s)
+{
+    struct sq *q = sq_of(s);
+    if (!sqlite3_get_autocommit(q->db)) {
+        log_error("store_error", "backend=sqlite op=begin err=\"transaction already open\"");
+        return STORE_IO;
+    }
+    struct sq_bind b = stmt_bind(q, ST_BEGIN);
+    return stmt_exec(q, ST_BEGIN, &b, NULL);
+}
+
+/* If COMMIT fails (e.g. STORE_BUSY, STORE_IO) the transaction is still open: the caller
+ * retries the commit or calls rollback. */
+static enum store_err sq_commit(struct store *s)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_COMMIT);
+    return stmt_exec(q, ST_COMMIT, &b, NULL);
+}
+
+static enum store_err sq_rollback(struct store *s)
+{
+    struct sq *q = sq_of(s);
+    /* SQLite may already have rolled back on its own (e.g. SQLITE_FULL); then there is
+     * nothing to discard and that is success. */
+    if (sqlite3_get_autocommit(q->db)) return STORE_OK;
+    struct sq_bind b = stmt_bind(q, ST_ROLLBACK);
+    return stmt_exec(q, ST_ROLLBACK, &b, NULL);
+}
+
+/* ---- candidates --------------------------------------------------------------------- */
+
+static enum store_err sq_candidate_insert(struct store *s, const struct store_candidate *c)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_CANDIDATE_INSERT);
+    bind_text(&b, c->id);
+    bind_text(&b, c->name);
+    bind_text(&b, c->email);
+    bind_text(&b, c->role);
+    bind_text(&b, c->resume_text);
+    bind_text(&b, c->resume_hash);
+    bind_text(&b, c->token_hash);
+    bind_text(&b, c->analysis_json);
+    bind_text(&b, c->analysis_source);
+    bind_int(&b, c->created_ms);
+    return stmt_exec(q, ST_CANDIDATE_INSERT, &b, NULL);
+}
+
+static enum store_err sq_candidate_get(struct store *s, const char *id, struct store_candidate *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_CANDIDATE_GET);
+    bind_text(&b, id);
+    return query_one(q, ST_CANDIDATE_GET, &b, rd_candidate, out);
+}
+
+static enum store_err sq_candidate_set_analysis(struct store *s, const char *id,
+                                                const char *analysis_json, const char *source)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_CANDIDATE_SET_ANALYSIS);
+    bind_text(&b, analysis_json);
+    bind_text(&b, source);
+    bind_text(&b, id);
+    int changes = 0;
+    enum store_err e = stmt_exec(q, ST_CANDIDATE_SET_ANALYSIS, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
+/* ---- interviews --------------------------------------------------------------------- */
+
+static enum store_err sq_interview_insert(struct store *s, const struct store_interview *iv)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_INTERVIEW_INSERT);
+    bind_text(&b, iv->id);
+    bind_text(&b, iv->candidate_id);
+    bind_text(&b, iv->kind);
+    bind_text(&b, iv->mode);
+    bind_text(&b, iv->state);
+    bind_int(&b, iv->total_questions);
+    bind_int(&b, iv->next_index);
+    bind_text(&b, iv->greeting);
+    bind_text(&b, iv->plan_json);
+    bind_text(&b, iv->report_json);
+    bind_int(&b, iv->created_ms);
+    bind_int(&b, iv->finished_ms);
+    return stmt_exec(q, ST_INTERVIEW_INSERT, &b, NULL);
+}
+
+static enum store_err sq_interview_get(struct store *s, const char *id, struct store_interview *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_INTERVIEW_GET);
+    bind_text(&b, id);
+    return query_one(q, ST_INTERVIEW_GET, &b, rd_interview, out);
+}
+
+static enum store_err sq_interview_update(struct store *s, const struct store_interview *iv)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_INTERVIEW_UPDATE);
+    bind_text(&b, iv->mode);
+    bind_text(&b, iv->state);
+    bind_int(&b, iv->next_index);
+    bind_text(&b, iv->report_json);
+    bind_int(&b, iv->finished_ms);
+    bind_text(&b, iv->id);
+    int changes = 0;
+    enum store_err e = stmt_exec(q, ST_INTERVIEW_UPDATE, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
+static enum store_err interview_list(struct sq *q, enum sq_stmt id, struct sq_bind *b,
+                                     struct store_interview_list *out)
+{
+    void *items = NULL;
+    size_t len = 0;
+    enum store_err e =
+        query_all(q, id, b, rd_interview, &items, &len, sizeof(struct store_interview));
+    out->items = items;
+    out->len = len;
+    if (e != STORE_OK) store_interview_list_free(out);
+    return e;
+}
+
+static enum store_err sq_interview_list_by_candidate(struct store *s, const char *candidate_id,
+                                                     struct store_interview_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_INTERVIEW_LIST_BY_CANDIDATE);
+    bind_text(&b, candidate_id);
+    return interview_list(q, ST_INTERVIEW_LIST_BY_CANDIDATE, &b, out);
+}
+
+static enum store_err sq_interview_list_unreported(struct store *s,
+                                                   struct store_interview_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_INTERVIEW_LIST_UNREPORTED);
+    return interview_list(q, ST_INTERVIEW_LIST_UNREPORTED, &b, out);
+}
+
+/* ---- turns -------------------------------------------------------------------------- */
+
+static enum store_err sq_turn_insert(struct store *s, const struct store_turn *t)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_TURN_INSERT);
+    bind_text(&b, t->interview_id);
+    bind_int(&b, t->idx);
+    bind_text(&b, t->question_id);
+    bind_text(&b, t->question_text);
+    bind_text(&b, t->category);
+    bind_text(&b, t->phase);
+    bind_int(&b, t->difficulty);
+    bind_text(&b, t->keywords);
+    bind_text(&b, t->answer);
+    bind_int(&b, t->asked_ms);
+    bind_int(&b, t->answered_ms);
+    bind_int(&b, t->score);
+    bind_text(&b, t->feedback);
+    bind_text(&b, t->scorer);
+    bind_text(&b, t->flags);
+    bind_text(&b, t->eval_status); /* NULL -> 'none' */
+    return stmt_exec(q, ST_TURN_INSERT, &b, NULL);
+}
+
+static enum store_err sq_turn_answer(struct store *s, const char *interview_id, int idx,
+                                     const char *answer, int64_t answered_ms)
+{
+    struct sq *q = sq_of(s);
+    /* A NULL answer would leave the turn looking unanswered: the engine stores "" for an
+     * empty answer. */
+    assert(answer != NULL);
+    struct sq_bind b = stmt_bind(q, ST_TURN_ANSWER);
+    bind_text(&b, answer ? answer : "");
+    bind_int(&b, answered_ms);
+    bind_text(&b, interview_id);
+    bind_int(&b, idx);
+    int changes = 0;
+    enum store_err e = stmt_exec(q, ST_TURN_ANSWER, &b, &changes);
+    if (e != STORE_OK || changes == 1) return e;
+
+    /* Nothing updated: either the turn is missing or it already has an answer (the
+     * first answer wins; it is never overwritten). */
+    b = stmt_bind(q, ST_TURN_EXISTS);
+    bind_text(&b, interview_id);
+    bind_int(&b, idx);
+    e = query_one(q, ST_TURN_EXISTS, &b, NULL, NULL);
+    return e == STORE_OK ? STORE_CONFLICT : e;
+}
+
+static enum store_err sq_turn_set_eval(struct store *s, const struct store_turn *t)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_TURN_SET_EVAL);
+    bind_int(&b, t->score);
+    bind_text(&b, t->feedback);
+    bind_text(&b, t->scorer);
+    bind_text(&b, t->flags);
+    bind_text(&b, t->eval_status); /* NULL -> 'done' */
+    bind_text(&b, t->interview_id);
+    bind_int(&b, t->idx);
+    int changes = 0;
+    enum store_err e = stmt_exec(q, ST_TURN_SET_EVAL, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
+static enum store_err turn_list(struct sq *q, enum sq_stmt id, struct sq_bind *b,
+                                void (*read)(sqlite3_stmt *, void *), struct store_turn_list *out)
+{
+    void *items = NULL;
+    size_t len = 0;
+    enum store_err e = query_all(q, id, b, read, &items, &len, sizeof(struct store_turn));
+    out->items = items;
+    out->len = len;
+    if (e != STORE_OK) store_turn_list_free(out);
+    return e;
+}
+
+static enum store_err sq_turn_list(struct store *s, const char *interview_id,
+                                   struct store_turn_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_TURN_LIST);
+    bind_text(&b, interview_id);
+    return turn_list(q, ST_TURN_LIST, &b, rd_turn, out);
+}
+
+static enum store_err sq_turn_list_asked_by_candidate(struct store *s, const char *candidate_id,
+                                                      struct store_turn_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_TURN_LIST_ASKED);
+    bind_text(&b, candidate_id);
+    return turn_list(q, ST_TURN_LIST_ASKED, &b, rd_turn_asked, out);
+}
+
+/* ---- call log and kv ---------------------------------------------------------------- */
+
+static enum store_err sq_call_log_insert(struct store *s, const struct store_call *c)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_CALL_LOG_INSERT);
+    bind_int(&b, c->ts_ms);
+    bind_text(&b, c->task);
+    bind_text(&b, c->provider);
+    bind_text(&b, c->model);
+    bind_text(&b, c->outcome);
+    bind_int(&b, c->http_status);
+    bind_int(&b, c->latency_ms);
+    bind_int(&b, c->prompt_tokens);
+    bind_int(&b, c->completion_tokens);
+    return stmt_exec(q, ST_CALL_LOG_INSERT, &b, NULL);
+}
+
+static void rd_first_text(sqlite3_stmt *st, void *out)
+{
+    struct sq_row r = {st, 0};
+    *(char **)out = col_text(&r);
+}
+
+static enum store_err sq_kv_get(struct store *s, const char *key, char **out)
+{
+    struct sq *q = sq_of(s);
+    *out = NULL;
+    struct sq_bind b = stmt_bind(q, ST_KV_GET);
+    bind_text(&b, key);
+    return query_one(q, ST_KV_GET, &b, rd_first_text, out);
+}
+
+static enum store_err sq_kv_put(struct store *s, const char *key, const char *value)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_KV_PUT);
+    bind_text(&b, key);
+    bind_text(&b, value);
+    return stmt_exec(q, ST_KV_PUT, &b, NULL);
+}
+
+/* ---- open / close ------------------------------------------------------------------- */
+
+static void sq_free(struct sq *q)
+{
+    if (!q) return;
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(q->stmt[i]);
+    if (q->db) {
+        /* Leave no transaction open: an uncommitted one is discarded, as documented. */
+        if (!sqlite3_get_autocommit(q->db)) sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+        int rc = sqlite3_close(q->db);
+        if (rc != SQLITE_OK)
+            log_error("store_error", "backend=sqlite op=close rc=%d err=\"%s\"", rc,
+                      sqlite3_errstr(rc));
+    }
+    free(q->path);
+    free(q);
+}
+
+static void sq_close(struct store *s)
+{
+    if (!s) return;
+    sq_free(sq_of(s));
+    free(s);
+}
+
+static const struct store_ops sq_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .candidate_insert = sq_candidate_insert,
+    .candidate_get = sq_candidate_get,
+    .candidate_set_analysis = sq_candidate_set_analysis,
+    .interview_insert = sq_interview_insert,
+    .interview_get = sq_interview_get,
+    .interview_update = sq_interview_update,
+    .interview_list_by_candidate = sq_interview_list_by_candidate,
+    .interview_list_unreported = sq_interview_list_unreported,
+    .turn_insert = sq_turn_insert,
+    .turn_answer = sq_turn_answer,
+    .turn_set_eval = sq_turn_set_eval,
+    .turn_list = sq_turn_list,
+    .turn_list_asked_by_candidate = sq_turn_list_asked_by_candidate,
+    .call_log_insert = sq_call_log_insert,
+    .kv_get = sq_kv_get,
+    .kv_put = sq_kv_put,
+};
+
+/* mkdir -p of the directory part of path. 0 or -1 with errno set. */
+static int make_parent_dirs(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) { /* relative file in cwd, or directly under / */
+        free(dir);
+        return 0;
+    }
+    *slash = '\0';
+    int rc = 0;
+    for (char *p = dir + 1; rc == 0; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(dir, SQ_DIR_MODE) != 0 && errno != EEXIST) rc = -1;
+        *p = c;
+        if (c == '\0') break;
+    }
+    if (rc == 0) {
+        struct stat st;
+        if (stat(dir, &st) != 0)
+            rc = -1;
+        else if (!S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            rc = -1;
+        }
+    }
+    free(dir);
+    return rc;
+}
+
+/* Runs one statement that yields a single integer (or text) row, e.g. a PRAGMA. */
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            if (out) *out = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Configures the connection. Returns SQLITE_OK or an error, with a sentence in err. */
+static int configure(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, SQ_BUSY_TIMEOUT_MS);
+
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(st, 0);
+        /* An in-memory database (tests) reports "memory"; anything else is a surprise. */
+        if (mode && strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0)
+            log_warn("store_wal_unavailable", "backend=sqlite journal_mode=%s", mode);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot use database %s: %s", path, sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+
+    int fk = 0;
+    rc = pragma_int(db, "PRAGMA synchronous=FULL", NULL);
+    if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA foreign_keys=ON", NULL);
+    if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA foreign_keys", &fk);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot configure database %s: %s", path, sqlite3_errmsg(db));
+        return rc;
+    }
+    if (fk != 1) {
+        snprintf(err, errlen, "cannot use database %s: this SQLite has no foreign key support",
+                 path);
+        return SQLITE_MISUSE;
+    }
+    return SQLITE_OK;
+}
+
+/* Applies the missing migration steps. Returns a store_err, with a sentence in err. */
+static enum store_err migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    for (;;) {
+        /* Read the version inside the write transaction so that two processes opening
+         * the same file apply each step once. */
+        int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        int have = 0;
+        if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA user_version", &have);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "cannot read the schema version of %s: %s", path,
+                     sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return sq_map(rc);
+        }
+        if (have > SQ_SCHEMA_VERSION || have < 0) {
+            snprintf(err, errlen,
+                     "database %s has schema version %d but this interviewd knows only up to "
+                     "%d: it was written by a newer interviewd; upgrade interviewd or restore "
+                     "an older database",
+                     path, have, SQ_SCHEMA_VERSION);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return STORE_CORRUPT;
+        }
+        if (have == SQ_SCHEMA_VERSION) {
+            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+            if (rc != SQLITE_OK) {
+                snprintf(err, errlen, "cannot open database %s: %s", path, sqlite3_errmsg(db));
+                sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+                return sq_map(rc);
+            }
+            return STORE_OK;
+        }
+
+        char set_version[48];
+        snprintf(set_version, sizeof set_version, "PRAGMA user_version=%d", have + 1);
+        rc = sqlite3_exec(db, sq_migrations[have], NULL, NULL, NULL);
+        if (rc == SQLITE_OK) rc = sqlite3_exec(db, set_version, NULL, NULL, NULL);
+        if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "cannot migrate database %s to schema version %d: %s", path,
+                     have + 1, sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return sq_map(rc) == STORE_OK ? STORE_IO : sq_map(rc);
+        }
+        log_info("store_migrated", "backend=sqlite from=%d to=%d", have, have + 1);
+    }
+}
+
+struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    if (!path || !*path) {
+        snprintf(err, errlen, "no database path given");
+        return NULL;
+    }
+
+    int on_disk = strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0;
+    if (on_disk) {
+        if (make_parent_dirs(path) != 0) {
+            snprintf(err, errlen, "cannot create the directory for database %s: %s", path,
+                     strerror(errno));
+            return NULL;
+        }
+        /* Create a new file ourselves so it is private from the first byte; SQLite gives
+         * its -wal and -shm files the same mode. */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, SQ_FILE_MODE);
+        if (fd < 0) {
+            snprintf(err, errlen, "cannot open database %s: %s", path, strerror(errno));
+            return NULL;
+        }
+        close(fd);
+    }
+
+    struct sq *q = xcalloc(1, sizeof *q);
+    q->path = xstrdup(path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (!on_disk && strncmp(path, "file:", 5) == 0) flags |= SQLITE_OPEN_URI;
+    int rc = sqlite3_open_v2(path, &q->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database %s: %s", path,
+                 q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+        sq_free(q);
+        return NULL;
+    }
+
+    if (configure(q->db, path, err, errlen) != SQLITE_OK ||
+        migrate(q->db, path, err, errlen) != STORE_OK) {
+        sq_free(q);
+        return NULL;
+    }
+
+    for (int i = 0; i < ST__COUNT; i++) {
+        rc = sqlite3_prepare_v3(q->db, sq_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT, &q->stmt[i],
+                                NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "cannot prepare %s on database %s: %s", sq_sql[i].op, path,
+                     sqlite3_errmsg(q->db));
+            sq_free(q);
+            return NULL;
+        }
+    }
+
+    struct store *s = xcalloc(1, sizeof *s);
+    s->ops = &sq_ops;
+    s->impl = q;
+    log_info("store_opened", "backend=sqlite path=%s schema=%d", path, SQ_SCHEMA_VERSION);
+    return s;
+}

@@ -1,0 +1,185 @@
+/* store: durable state behind a small vtable, like sqlite3_vfs.
+ *
+ * Backends (SQLite now, PostgreSQL later) are peers implementing struct store_ops.
+ * Every call is synchronous and, outside an explicit store_begin()/store_commit()
+ * pair, its own committed transaction: when a function returns STORE_OK the data is on
+ * disk. The engine commits an answer before it answers the HTTP request, so a kill -9
+ * loses nothing that was acknowledged.
+ *
+ * Ownership: every struct a get/list function fills is owned by the caller and freed
+ * with the matching *_free() (which frees the strings inside and zeroes the struct).
+ * Strings are UTF-8; optional ones may be NULL. */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_err {
+    STORE_OK = 0,
+    STORE_NOT_FOUND,   /* no row with that key */
+    STORE_CONFLICT,    /* unique key already present */
+    STORE_BUSY,        /* database locked longer than the busy timeout */
+    STORE_UNAVAILABLE, /* cannot reach / open the database */
+    STORE_CORRUPT,     /* schema newer than this binary, or a malformed file */
+    STORE_IO,          /* any other failure (disk full, I/O error) */
+};
+const char *store_strerror(enum store_err e);
+
+struct store_candidate {
+    char *id;            /* 32 hex digits, random */
+    char *name;
+    char *email;
+    char *role;          /* a role id from data/roles.json, e.g. "backend_engineer" */
+    char *resume_text;   /* as uploaded; never logged or returned to anyone else */
+    char *resume_hash;   /* XXH3-128 hex of the normalised resume */
+    char *token_hash;    /* SHA-256 hex of the candidate's bearer secret */
+    char *analysis_json; /* resume_analysis result (JSON text) or NULL until known */
+    char *analysis_source; /* "model" | "heuristic" | NULL */
+    int64_t created_ms;
+};
+
+struct store_interview {
+    char *id;            /* 32 hex digits, random */
+    char *candidate_id;
+    char *kind;          /* technical | behavioral | mixed */
+    char *mode;          /* full | balanced | economy | offline */
+    char *state;         /* active | finished */
+    int total_questions; /* planned number of questions (12 by default) */
+    int next_index;      /* index of the turn awaiting an answer, == total when done */
+    char *greeting;
+    char *plan_json;     /* the engine's plan: phases per index (JSON text) */
+    char *report_json;   /* NULL until the report is ready */
+    int64_t created_ms;
+    int64_t finished_ms; /* 0 while active */
+};
+
+struct store_turn {
+    char *interview_id;
+    int idx;             /* 0-based question number within the interview */
+    char *question_id;   /* bank template id ("tech.backend.017"), "gen:<hash>" or "fu:<hash>" */
+    char *question_text; /* as asked, placeholders filled */
+    char *category;      /* rubric category: introduction|resume|technical|behavioral|wrap_up */
+    char *phase;         /* same vocabulary as category; the state-machine phase */
+    int difficulty;      /* 1..3 */
+    char *keywords;      /* JSON array text of expected keywords, or NULL */
+    char *answer;        /* NULL until answered */
+    int64_t asked_ms;
+    int64_t answered_ms; /* 0 until answered */
+    int score;           /* 1..5, 0 while not scored */
+    char *feedback;
+    char *scorer;        /* model | heuristic | precheck, NULL while not scored */
+    char *flags;         /* JSON array text, e.g. ["injection_attempt","empty"], or NULL */
+    char *eval_status;   /* none (not answered) | pending | done */
+};
+
+struct store_turn_list {
+    struct store_turn *items;
+    size_t len;
+};
+
+struct store_interview_list {
+    struct store_interview *items;
+    size_t len;
+};
+
+/* One row of the LLM call log. */
+struct store_call {
+    int64_t ts_ms;
+    const char *task;     /* resume_analysis | question_gen | follow_up | evaluate | ... */
+    const char *provider; /* deployment name */
+    const char *model;
+    const char *outcome;  /* ok | http_error | timeout | rate_limited | invalid_output | ... */
+    int http_status;
+    int64_t latency_ms;
+    int prompt_tokens;
+    int completion_tokens;
+};
+
+struct store;
+
+struct store_ops {
+    const char *name; /* "sqlite", "postgres" */
+    void (*close)(struct store *s);
+    enum store_err (*begin)(struct store *s);
+    enum store_err (*commit)(struct store *s);
+    enum store_err (*rollback)(struct store *s);
+
+    enum store_err (*candidate_insert)(struct store *s, const struct store_candidate *c);
+    enum store_err (*candidate_get)(struct store *s, const char *id, struct store_candidate *out);
+    enum store_err (*candidate_set_analysis)(struct store *s, const char *id,
+                                             const char *analysis_json, const char *source);
+
+    enum store_err (*interview_insert)(struct store *s, const struct store_interview *iv);
+    enum store_err (*interview_get)(struct store *s, const char *id, struct store_interview *out);
+    /* Writes mode, state, next_index, report_json and finished_ms of iv->id. */
+    enum store_err (*interview_update)(struct store *s, const struct store_interview *iv);
+    /* A candidate's interviews, oldest first. */
+    enum store_err (*interview_list_by_candidate)(struct store *s, const char *candidate_id,
+                                                  struct store_interview_list *out);
+    /* Interviews with state 'finished' and report_json NULL, or with turns pending
+     * evaluation: what a restarted process must finish. */
+    enum store_err (*interview_list_unreported)(struct store *s, struct store_interview_list *out);
+
+    enum store_err (*turn_insert)(struct store *s, const struct store_turn *t);
+    /* Sets answer, answered_ms and eval_status='pending'. STORE_CONFLICT if already answered. */
+    enum store_err (*turn_answer)(struct store *s, const char *interview_id, int idx,
+                                  const char *answer, int64_t answered_ms);
+    /* Sets score, feedback, scorer, flags and eval_status of one turn. */
+    enum store_err (*turn_set_eval)(struct store *s, const struct store_turn *t);
+    /* All turns of an interview, by idx. */
+    enum store_err (*turn_list)(struct store *s, const char *interview_id,
+                                struct store_turn_list *out);
+    /* Every question this candidate has been asked in any interview (question_id and
+     * question_text filled; other fields may be empty), oldest first. */
+    enum store_err (*turn_list_asked_by_candidate)(struct store *s, const char *candidate_id,
+                                                   struct store_turn_list *out);
+
+    enum store_err (*call_log_insert)(struct store *s, const struct store_call *c);
+
+    /* A small key/value table for state that has no table of its own yet (cached
+     * generated questions, counters). *out is malloc'd; caller frees. */
+    enum store_err (*kv_get)(struct store *s, const char *key, char **out);
+    enum store_err (*kv_put)(struct store *s, const char *key, const char *value);
+};
+
+struct store {
+    const struct store_ops *ops; /* the backend */
+    void *impl;                  /* backend state */
+};
+
+/* Opens (creating and migrating as needed) a SQLite database at path. On failure
+ * returns NULL and writes a sentence into err. */
+struct store *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/* Convenience wrappers so callers write store_candidate_get(s, ...). */
+#define store_call(s, fn, ...) ((s)->ops->fn((s), __VA_ARGS__))
+#define store_tx(s, fn) ((s)->ops->fn((s)))
+
+/* The operations without arguments: C17 (-Wpedantic) rejects store_call(s, begin), a
+ * variadic macro needs at least one argument after fn. */
+static inline enum store_err store_begin(struct store *s)
+{
+    return s->ops->begin(s);
+}
+static inline enum store_err store_commit(struct store *s)
+{
+    return s->ops->commit(s);
+}
+static inline enum store_err store_rollback(struct store *s)
+{
+    return s->ops->rollback(s);
+}
+/* Closes the store and frees s; an uncommitted transaction is rolled back. */
+static inline void store_close(struct store *s)
+{
+    s->ops->close(s);
+}
+
+void store_candidate_free(struct store_candidate *c);
+void store_interview_free(struct store_interview *iv);
+void store_turn_free(struct store_turn *t);
+void store_turn_list_free(struct store_turn_list *l);
+void store_interview_list_free(struct store_interview_list *l);
+
+#endif
