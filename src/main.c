@@ -115,7 +115,7 @@ out:
     http_server_free(http);
     engine_free(engine);
     api_free(api);
-    if (store) store->ops->close(store);
+    if (store) store_close(store);
     event_base_free(base);
     curl_global_cleanup();
     config_free(&cfg);

@@ -177,6 +177,8 @@
     const withHistory = !!state.session && (id === 'setup-view' || id === 'report-view');
     show($('history-view'), withHistory);
     if (id !== 'interview-view') { stopDictation(); cancelSpeech(); }
+    // Only the report on screen carries [data-report]; an old one must not linger.
+    if (id !== 'report-view') $('report-root').replaceChildren();
     if (!opts || opts.scroll !== false) window.scrollTo({ top: 0 });
   }
 
@@ -361,6 +363,8 @@
     const total = typeof q.total === 'number' && q.total > 0 ? q.total : 1;
     const k = Math.min(Math.max(questionNumber(q), 1), total);
     $('iv-progress').textContent = 'Question ' + k + ' of ' + total;
+    // The greeting introduces the interview; after the first answer it only pushes the question down.
+    show($('iv-greeting'), !!iv.greeting && k === 1);
     const bar = $('iv-progressbar');
     bar.setAttribute('aria-valuemax', String(total));
     bar.setAttribute('aria-valuenow', String(k));
@@ -511,7 +515,7 @@
   function scoreBar(score, max) {
     const s = Math.max(0, Math.min(max, Number(score) || 0));
     const bar = el('div', {
-      class: 'scorebar',
+      class: 'scorebar ' + (s >= 4 ? 'good' : s >= 3 ? 'fair' : 'weak'),
       attrs: { role: 'img', 'aria-label': 'Score ' + s + ' out of ' + max }
     });
     for (let i = 1; i <= max; i++) bar.append(el('span', { class: i <= s ? 'on' : '' }));
@@ -596,6 +600,8 @@
         lists,
         el('h2', { class: 'section-title', text: 'Answer by answer' }),
         scores.length ? cards : el('p', { class: 'hint', text: 'No answers were scored.' })));
+    const kind = state.interview && KIND_LABELS[state.interview.kind];
+    $('report-title').textContent = kind ? kind + ' interview report' : 'Your interview report';
     showView('report-view');
     $('report-title').focus({ preventScroll: true });
     announce('Your report is ready. Overall score ' + overall + ' out of 100.');
@@ -608,11 +614,12 @@
     } else {
       for (const s of scores) if (s && s.scorer in counts) counts[s.scorer]++;
     }
+    const answers = (n) => n + (n === 1 ? ' answer' : ' answers');
     const parts = [];
-    if (counts.model) parts.push(counts.model + ' by a model');
-    if (counts.heuristic) parts.push(counts.heuristic + ' by the heuristic rubric');
-    if (counts.precheck) parts.push(counts.precheck + ' by the pre-check');
-    return el('span', { class: 'hint', text: parts.length ? 'Answers scored ' + parts.join(', ') + '.' : '' });
+    if (counts.model) parts.push(answers(counts.model) + ' scored by an AI model');
+    if (counts.heuristic) parts.push(answers(counts.heuristic) + ' scored by the heuristic rubric');
+    if (counts.precheck) parts.push(answers(counts.precheck) + ' scored by the pre-check');
+    return el('span', { class: 'hint', text: parts.length ? parts.join('; ') + '.' : '' });
   }
 
   function startAnother() {
@@ -669,7 +676,11 @@
             el('strong', { text: (KIND_LABELS[it.kind] || str(it.kind, 'Interview')) + ' interview' }),
             ' ',
             el('span', { class: 'badge ' + (finished ? 'badge-ok' : 'badge-accent'), text: finished ? 'finished' : str(it.state, 'active') })),
-          el('p', { class: 'hint', text: [formatDate(it.created_at), it.mode ? 'mode ' + it.mode : ''].filter(Boolean).join(' · ') })),
+          el('p', { class: 'hint', text: [
+            formatDate(it.created_at),
+            it.mode ? 'mode ' + it.mode : '',
+            !finished && typeof it.answered === 'number' ? it.answered + ' answered' : ''
+          ].filter(Boolean).join(' · ') })),
         el('p', { class: 'history-score ' + (score === null ? '' : scoreClass(score)) },
           score === null ? el('span', { class: 'hint', text: finished ? 'scoring…' : '—' })
             : [el('span', { text: String(score), data: { metric: 'history_score' } }), el('span', { class: 'hint', text: '/100' })]),
@@ -682,22 +693,25 @@
     const box = $('history-trend');
     if (!scored.length) { box.replaceChildren(); show(box, false); return; }
     show(box, true);
-    const W = 320, H = 96, padX = 14, padY = 12;
+    const W = 320, H = 96, padL = 30, padR = 12, padY = 10;
     const n = scored.length;
-    const x = (i) => n === 1 ? W / 2 : padX + (W - 2 * padX) * i / (n - 1);
+    const x = (i) => n === 1 ? (padL + W - padR) / 2 : padL + (W - padL - padR) * i / (n - 1);
     const y = (s) => padY + (H - 2 * padY) * (100 - Math.max(0, Math.min(100, s))) / 100;
     const values = scored.map((it) => Math.round(it.overall_score));
     const titleId = 'trend-title';
     const descId = 'trend-desc';
     const g = svg('svg', {
       viewBox: '0 0 ' + W + ' ' + H, class: 'trend-svg', role: 'img',
-      'aria-labelledby': titleId + ' ' + descId, preserveAspectRatio: 'none'
+      'aria-labelledby': titleId + ' ' + descId
     });
     const title = svg('title', { id: titleId }); title.textContent = 'Overall score trend';
     const desc = svg('desc', { id: descId }); desc.textContent = 'Scores from oldest to newest: ' + values.join(', ') + ' out of 100.';
     g.append(title, desc);
     for (const level of [0, 50, 100]) {
-      g.append(svg('line', { x1: padX, x2: W - padX, y1: y(level), y2: y(level), class: 'trend-grid' }));
+      g.append(svg('line', { x1: padL, x2: W - padR, y1: y(level), y2: y(level), class: 'trend-grid' }));
+      const label = svg('text', { x: padL - 6, y: y(level) + 3, 'text-anchor': 'end', class: 'trend-axis', 'aria-hidden': 'true' });
+      label.textContent = String(level);
+      g.append(label);
     }
     if (n > 1) {
       g.append(svg('polyline', {
@@ -728,7 +742,9 @@
     delete state.session.index_base;
     saveSession();
     if (button.dataset.action === 'view-report') {
-      state.interview = { id, kind: '', mode: '', greeting: '', base: 1, question: null };
+      const known = state.me && Array.isArray(state.me.interviews)
+        ? state.me.interviews.find((it) => String(it.interview_id) === id) : null;
+      state.interview = { id, kind: known ? str(known.kind) : '', mode: known ? str(known.mode) : '', greeting: '', base: 1, question: null };
       pollReport(id);
     } else {
       resumeInterview(id);

@@ -43,6 +43,7 @@ static int status_for(enum engine_err e, const char **code)
     switch (e) {
     case ENGINE_OK: *code = "ok"; return 200;
     case ENGINE_NOT_FOUND: *code = "not_found"; return 404;
+    case ENGINE_MISSING: *code = "missing_field"; return 400;
     case ENGINE_INVALID: *code = "invalid_value"; return 422;
     case ENGINE_WRONG_QUESTION: *code = "wrong_question"; return 409;
     case ENGINE_FINISHED: *code = "interview_finished"; return 409;
@@ -62,11 +63,6 @@ static void reply_engine(struct http_req *r, struct engine_reply *er, int ok_sta
     }
     const char *code;
     int status = status_for(er->err, &code);
-    /* A missing field is malformed input (400), not an invalid value. */
-    if (er->err == ENGINE_INVALID && strstr(er->message, "is required")) {
-        status = 400;
-        code = "missing_field";
-    }
     http_reply_error(r, status, code, er->message);
 }
 

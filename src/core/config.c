@@ -122,6 +122,12 @@ static int set_key(struct config *cfg, const struct key_def *k, const char *v, c
             snprintf(why, whylen, "'%s' is not one of %s", v, k->allowed);
             return -1;
         }
+        char host[256];
+        int port;
+        if (strcmp(k->name, "listen") == 0 && config_parse_listen(v, host, &port) != 0) {
+            snprintf(why, whylen, "'%s' is not HOST:PORT", v);
+            return -1;
+        }
         char **field = (char **)(base + k->offset);
         free(*field);
         *field = xstrdup(v);
@@ -259,12 +265,6 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
     }
     free(cfg->path);
     cfg->path = xstrdup(path);
-    char host[256];
-    int port;
-    if (config_parse_listen(cfg->listen, host, &port) != 0) {
-        snprintf(err, errlen, "%s: [server] listen: '%s' is not HOST:PORT", path, cfg->listen);
-        return -1;
-    }
     for (int i = 0; i < cfg->n_providers; i++) {
         const struct provider_config *p = &cfg->providers[i];
         if (!p->base_url[0] || !p->model[0]) {

@@ -313,9 +313,7 @@ static const char *need_string(const json_t *body, const char *key, long max, in
 {
     json_t *v = json_object_get(body, key);
     if (!json_is_string(v)) {
-        fail(out, ENGINE_INVALID, "The field \"%s\" is required and must be a string.", key);
-        out->err = ENGINE_INVALID;
-        snprintf(out->message + strlen(out->message), sizeof out->message - strlen(out->message), "%s", "");
+        fail(out, ENGINE_MISSING, "The field \"%s\" is required and must be a string.", key);
         return NULL;
     }
     const char *s = json_string_value(v);
@@ -595,7 +593,11 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
                   struct engine_reply *out)
 {
     const char *kind = json_string_value(json_object_get(body, "kind"));
-    if (!kind) kind = "mixed";
+    if (!kind) {
+        fail(out, ENGINE_MISSING, "The field \"kind\" is required: technical, behavioral or "
+                                  "mixed.");
+        return;
+    }
     if (strcmp(kind, "technical") && strcmp(kind, "behavioral") && strcmp(kind, "mixed")) {
         fail(out, ENGINE_INVALID, "\"kind\" must be technical, behavioral or mixed.");
         return;
@@ -668,11 +670,11 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
     };
     struct store_turn first = {0};
     struct store_turn_list none = {0};
-    se = store_tx(e->store, begin);
+    se = store_begin(e->store);
     if (se == STORE_OK) se = store_call(e->store, interview_insert, &iv);
     if (se == STORE_OK) se = ask_turn(e, &iv, &cc, &none, 0, NULL, &first);
-    if (se == STORE_OK) se = store_tx(e->store, commit);
-    else store_tx(e->store, rollback);
+    if (se == STORE_OK) se = store_commit(e->store);
+    else store_rollback(e->store);
     if (se != STORE_OK) {
         store_failed(out, se);
     } else {
@@ -1027,7 +1029,8 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
     const char *qid = json_string_value(json_object_get(body, "question_id"));
     json_t *answer_v = json_object_get(body, "answer");
     if (!qid || !json_is_string(answer_v)) {
-        fail(&r, ENGINE_INVALID, "Send {\"question_id\": string, \"answer\": string}.");
+        fail(&r, ENGINE_MISSING, "The fields \"question_id\" and \"answer\" are required and "
+                                 "must be strings.");
         done(&r, data);
         return;
     }
@@ -1074,7 +1077,7 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
     }
     enum precheck_verdict pv = precheck_answer(answer);
     int64_t now = clock_now_ms();
-    se = store_tx(e->store, begin);
+    se = store_begin(e->store);
     if (se == STORE_OK) se = store_call(e->store, turn_answer, iv.id, cur->idx, answer, now);
     if (se == STORE_OK && pv != PRECHECK_OK) {
         json_t *flags = json_array();
@@ -1099,8 +1102,8 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
         iv.finished_ms = now;
     }
     if (se == STORE_OK) se = store_call(e->store, interview_update, &iv);
-    if (se == STORE_OK) se = store_tx(e->store, commit);
-    else store_tx(e->store, rollback);
+    if (se == STORE_OK) se = store_commit(e->store);
+    else store_rollback(e->store);
     if (se == STORE_CONFLICT) {
         fail(&r, ENGINE_WRONG_QUESTION, "That question was already answered.");
         goto reply;

@@ -26,6 +26,7 @@
 enum engine_err {
     ENGINE_OK = 0,
     ENGINE_NOT_FOUND,      /* 404 not_found */
+    ENGINE_MISSING,        /* 400 missing_field: a required field absent or not a string */
     ENGINE_INVALID,        /* 422 invalid_value */
     ENGINE_WRONG_QUESTION, /* 409 wrong_question */
     ENGINE_FINISHED,       /* 409 interview_finished */

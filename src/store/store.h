@@ -154,7 +154,6 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen);
 
 /* Convenience wrappers so callers write store_candidate_get(s, ...). */
 #define store_call(s, fn, ...) ((s)->ops->fn((s), __VA_ARGS__))
-#define store_tx(s, fn) ((s)->ops->fn((s)))
 
 /* The operations without arguments: C17 (-Wpedantic) rejects store_call(s, begin), a
  * variadic macro needs at least one argument after fn. */

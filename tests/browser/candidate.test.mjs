@@ -161,6 +161,10 @@ async function newPage(viewport = { width: 1280, height: 860 }) {
   page.setDefaultTimeout(STEP_MS);
   page.setDefaultNavigationTimeout(STEP_MS);
   page.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
+  // Console errors include CSP violations; failed API calls (4xx the test provokes) are expected.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${msg.text()}`);
+  });
   return { context, page };
 }
 
@@ -195,10 +199,10 @@ async function progress(page) {
  * question, the "Preparing your report" view, the report, or an error message. */
 async function waitForNextStep(page, prev) {
   await page.waitForFunction((prevText) => {
-    const visible = (el) => el && !el.closest('[hidden]');
+    const visible = (el) => !!el && !el.closest('[hidden]');
     const err = document.getElementById('answer-error');
     if (visible(err) && err.textContent && !err.classList.contains('warn')) return true;
-    if (document.querySelector('[data-report]')) return true;
+    if (visible(document.querySelector('[data-report]'))) return true;
     if (visible(document.getElementById('pending-view'))) return true;
     const p = document.querySelector('[data-progress]');
     return visible(p) && p.textContent.trim() !== prevText;
@@ -211,8 +215,8 @@ async function waitForNextStep(page, prev) {
 
 function interviewDone(page) {
   return page.evaluate(() => {
-    const visible = (el) => el && !el.closest('[hidden]');
-    return !!document.querySelector('[data-report]') || visible(document.getElementById('pending-view'));
+    const visible = (el) => !!el && !el.closest('[hidden]');
+    return visible(document.querySelector('[data-report]')) || visible(document.getElementById('pending-view'));
   });
 }
 
@@ -466,7 +470,7 @@ describe('candidate page', { timeout: 280_000 }, () => {
     }
   });
 
-  test('the page raised no JavaScript errors', () => {
+  test('the page raised no JavaScript or CSP errors', () => {
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test as nodeTest } from 'node:test';
-import { api, expectStatus, goodAnswer, pickRole, registerCandidate, runInterviewFull, startServer } from './lib.mjs';
+import { api, expectStatus, FIRST_INDEX, goodAnswer, pickRole, registerCandidate, runInterviewFull, startServer } from './lib.mjs';
 
 const MAX_RESUME_BYTES = 65536;
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,30 +39,42 @@ after(async () => {
   if (!dumped && !process.env.INTERVIEWD_KEEP_TMP) fs.rmSync(srv.dir, { recursive: true, force: true });
 });
 
-// test() that prints the server's log tail (once per file) when the test fails.
+// test() that runs every case of the test even when one fails (expectError records
+// rather than throws), fails listing all of them, and prints the server's log tail
+// (once per file) on the first failure.
 let dumped = false;
+let mismatches = null; // expectError failures of the running test
 function test(name, fn) {
   return nodeTest(name, { timeout: 60000 }, async (t) => {
+    mismatches = [];
     try {
       await fn(t);
+      if (mismatches.length) throw new assert.AssertionError({ message: `${mismatches.length} case(s) failed:\n- ${mismatches.join('\n- ')}` });
     } catch (err) {
       if (!dumped && srv) {
         dumped = true;
         console.error(`--- server log tail (${srv.dir}) ---\n${srv.logs().slice(-6000)}\n--- end ---`);
       }
       throw err;
+    } finally {
+      mismatches = null;
     }
   });
 }
 
-// Asserts status, JSON error shape and code.
+// Asserts status, JSON error shape and code (recorded, so a test checks all its cases).
 function expectError(r, status, code, what) {
-  assert.equal(r.status, status, `${what}: status ${r.status}, body ${r.text.slice(0, 500)}`);
-  assert.ok(r.json && typeof r.json === 'object', `${what}: body is not JSON: ${r.text.slice(0, 500)}`);
-  assert.equal(typeof r.json.error, 'object', `${what}: no error object: ${r.text.slice(0, 500)}`);
-  assert.equal(r.json.error.code, code, `${what}: ${r.text.slice(0, 500)}`);
-  assert.ok(typeof r.json.error.message === 'string' && r.json.error.message.length > 0, `${what}: message`);
-  assert.match(r.headers.get('content-type') || '', /application\/json/, `${what}: content-type`);
+  try {
+    assert.equal(r.status, status, `${what}: status ${r.status}, body ${r.text.slice(0, 300)}`);
+    assert.ok(r.json && typeof r.json === 'object', `${what}: body is not JSON: ${r.text.slice(0, 300)}`);
+    assert.equal(typeof r.json.error, 'object', `${what}: no error object: ${r.text.slice(0, 300)}`);
+    assert.equal(r.json.error.code, code, `${what}: code ${r.json.error.code}, want ${code}: ${r.text.slice(0, 300)}`);
+    assert.ok(typeof r.json.error.message === 'string' && r.json.error.message.length > 0, `${what}: no message`);
+    assert.match(r.headers.get('content-type') || '', /application\/json/, `${what}: content-type`);
+  } catch (err) {
+    if (!mismatches) throw err;
+    mismatches.push(err.message.split('\n')[0]);
+  }
 }
 
 const validCandidate = async (extra = {}) => ({
@@ -106,7 +118,6 @@ test('a missing or non-string required field is 400 missing_field', async () => 
     expectError(await api(srv.url, 'POST', '/api/candidates', body), 400, 'missing_field', `no ${field}`);
   }
   expectError(await api(srv.url, 'POST', '/api/candidates', await validCandidate({ name: 42 })), 400, 'missing_field', 'name: 42');
-  expectError(await api(srv.url, 'POST', '/api/interviews', {}, alice.token), 400, 'missing_field', 'interview without kind');
   expectError(
     await api(srv.url, 'POST', `/api/interviews/${aliceIv.id}/answers`, { question_id: aliceIv.question.id }, alice.token),
     400,
@@ -119,6 +130,11 @@ test('a missing or non-string required field is 400 missing_field', async () => 
     'missing_field',
     'answer without question_id',
   );
+});
+
+test('an interview request without kind is 400 missing_field', async () => {
+  expectError(await api(srv.url, 'POST', '/api/interviews', {}, bob.token), 400, 'missing_field', 'interview without kind');
+  expectError(await api(srv.url, 'POST', '/api/interviews', { kind: 7 }, bob.token), 400, 'missing_field', 'kind: 7');
 });
 
 test('an unknown role is 422 invalid_value', async () => {
@@ -272,10 +288,12 @@ test(
     assert.deepEqual(now, aliceBefore);
     const me = expectStatus(await api(srv.url, 'GET', '/api/candidates/me', undefined, alice.token), 200, 'alice me');
     assert.equal(me.candidate_id, alice.candidate_id);
-    assert.equal(me.interviews.length, 1);
+    const mine = me.interviews.find((i) => i.interview_id === aliceIv.id);
+    assert.ok(mine, `alice's interview missing from /api/candidates/me: ${JSON.stringify(me)}`);
+    assert.equal(mine.state, 'active');
     const a = await api(srv.url, 'POST', `/api/interviews/${aliceIv.id}/answers`, { question_id: aliceIv.question.id, answer: goodAnswer(null, 3) }, alice.token);
     const body = expectStatus(a, 200, 'alice answer 4');
     assert.equal(body.done, false);
-    assert.equal(body.next_question.index, 4);
+    assert.equal(body.next_question.index, FIRST_INDEX + 4, 'the 5th question follows');
   },
 );

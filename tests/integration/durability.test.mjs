@@ -2,7 +2,7 @@
 // (src/store/store.h), and a new process on the same database carries on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, expectStatus, goodAnswer, logged, registerCandidate, startServer, waitForReport } from './lib.mjs';
+import { api, expectStatus, FIRST_INDEX, goodAnswer, logged, registerCandidate, startServer, waitForReport } from './lib.mjs';
 
 const QUESTIONS_PER_INTERVIEW = 12;
 
@@ -11,7 +11,7 @@ async function getInterview(url, id, token) {
 }
 
 test(
-  'after kill -9 following 5 acknowledged answers, a new server on the same database shows 5 answers, question index 5, and finishes the interview',
+  'after kill -9 following 5 acknowledged answers, a new server on the same database shows 5 answers, awaits the 6th question, and finishes the interview',
   { timeout: 120000 },
   logged(async () => {
     const srv1 = await startServer({ name: 'interviewd#1' });
@@ -39,7 +39,7 @@ test(
     assert.equal(st.answered, 5);
     assert.equal(st.total_questions, QUESTIONS_PER_INTERVIEW);
     assert.ok(st.current_question, 'no current question after restart');
-    assert.equal(st.current_question.index, 5);
+    assert.equal(st.current_question.index, FIRST_INDEX + 5, 'the 6th question is awaited');
     assert.equal(st.current_question.id, awaited.id, 'the awaited question changed across the restart');
     assert.equal(st.current_question.text, awaited.text);
     for (let i = 0; i < 5; i++) {
@@ -131,7 +131,7 @@ test(
       if (answered.length > p.acked.length) assert.equal(st.transcript[p.inflight.idx].answer, p.inflight.answer);
       assert.equal(st.answered, answered.length, `candidate ${k}: answered count`);
       if (st.state === 'active') {
-        assert.equal(st.current_question.index, answered.length, `candidate ${k}: current index`);
+        assert.equal(st.current_question.index, FIRST_INDEX + answered.length, `candidate ${k}: current index`);
         // And the interview goes on.
         const r = await api(srv2.url, 'POST', `/api/interviews/${p.id}/answers`, { question_id: st.current_question.id, answer: goodAnswer(null, 0) }, p.c.token);
         expectStatus(r, 200, `candidate ${k} answers after restart`);

@@ -9,6 +9,7 @@ import {
   answerOfWords,
   api,
   expectStatus,
+  FIRST_INDEX,
   goodAnswer,
   logged,
   mockProvider,
@@ -78,7 +79,7 @@ test(
     const body = expectStatus(r, 201, 'POST /api/interviews');
     assert.equal(body.mode, 'full');
     assert.ok(typeof body.greeting === 'string' && body.greeting.length > 0);
-    assert.equal(body.question.index, 0);
+    assert.equal(body.question.index, FIRST_INDEX);
     assert.equal(body.question.total, 12);
   }),
 );
@@ -143,13 +144,14 @@ test(
 test(
   'one full-mode interview makes between 1 and 26 provider requests, none failed or rate limited',
   T,
-  logged(async () => {
+  logged(async (t) => {
     const { mock, srv } = await startWithMock();
     const c = await registerCandidate(srv.url);
     const iv = await runInterviewFull(srv.url, c.token, 'technical', (q, i) => answerOfWords(45 + i, { seed: i }));
     const rep = await waitForReport(srv.url, iv.id, c.token, REPORT_TIMEOUT_MS);
     const st = await mock.stats();
     const detail = JSON.stringify(st);
+    t.diagnostic(`mockllm stats after one interview: ${detail}`);
     assert.ok(st.requests > 0, `no provider request: ${detail}`);
     assert.ok(st.requests <= NAIVE_CALLS_PER_INTERVIEW, `${st.requests} requests for one interview: ${detail}`);
     assert.equal(st.rate_limited, 0, detail);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import {
   api,
   expectStatus,
+  FIRST_INDEX,
   goodAnswer,
   logged,
   overallFrom,
@@ -17,12 +18,13 @@ import {
 const QUESTIONS_PER_INTERVIEW = 12;
 const T = { timeout: 120000 };
 
+// index: 0-based turn number; the API shows it as FIRST_INDEX + index.
 function assertQuestion(q, index, what) {
   assert.equal(typeof q, 'object', `${what}: question object`);
   assert.ok(typeof q.id === 'string' && q.id.length > 0, `${what}: id ${JSON.stringify(q)}`);
   assert.ok(typeof q.text === 'string' && q.text.trim().length > 0, `${what}: text ${JSON.stringify(q)}`);
   assert.ok(typeof q.category === 'string' && q.category.length > 0, `${what}: category ${JSON.stringify(q)}`);
-  assert.equal(q.index, index, `${what}: index`);
+  assert.equal(q.index, FIRST_INDEX + index, `${what}: index`);
   assert.equal(q.total, QUESTIONS_PER_INTERVIEW, `${what}: total`);
 }
 
@@ -41,7 +43,7 @@ test(
 );
 
 test(
-  'an offline technical interview asks exactly 12 questions with index 0..11 of total 12, then done',
+  'an offline technical interview asks exactly 12 questions numbered 1..12 of total 12, then done',
   T,
   logged(async () => {
     const srv = await startServer();
@@ -150,7 +152,7 @@ test(
       assert.equal(midState.answered, 3);
       assert.equal(midState.total_questions, QUESTIONS_PER_INTERVIEW);
       assert.equal(midState.current_question.id, q.id);
-      assert.equal(midState.current_question.index, 3);
+      assert.equal(midState.current_question.index, FIRST_INDEX + 3, 'the 4th question is awaited');
       const answeredTurns = midState.transcript.filter((t) => t.answer !== null);
       assert.equal(answeredTurns.length, 3);
       answeredTurns.forEach((t, i) => {

@@ -24,6 +24,11 @@ const STOP_TIMEOUT_MS = 5000; // SIGTERM grace before SIGKILL
 const REQUEST_TIMEOUT_MS = 20000; // one HTTP request
 const MAX_TURNS = 100; // runInterview gives up after this many questions
 
+// `index` of question objects counts from 1: the first question of 12 is {index: 1,
+// total: 12}, the one awaited after 5 answers has index 6 (engine.c; docs/api-details.md
+// does not say). Internally turns are 0-based (store.h `idx`).
+export const FIRST_INDEX = 1;
+
 // ---------------------------------------------------------------------------------
 // Process bookkeeping: everything spawned here is killed by killAll(), which runs as a
 // root `after` hook of the importing test file and, as a last resort, on process exit.
@@ -96,6 +101,7 @@ async function stopProc(proc, signal = 'SIGTERM') {
 // Temp dirs: one per test (or per server), under INTERVIEWD_TEST_TMP.
 
 const tmpDirs = [];
+const servers = []; // every interviewd and mockllm started by this file, for logged()
 
 export function makeTmpDir(prefix = 'it') {
   fs.mkdirSync(TEST_TMP, { recursive: true });
@@ -208,20 +214,19 @@ export async function startMock(args = [], { dir } = {}) {
     ['--listen', '127.0.0.1:0', ...args],
     { env: childEnv(), cwd: dir, logFile: path.join(dir, 'mockllm.log'), name: 'mockllm' },
   );
+  const mock = { name: 'mockllm', dir, proc, logs: () => out.stdout + out.stderr, stop: () => stopProc(proc) };
+  servers.push(mock);
   const port = await ready;
   const url = `http://127.0.0.1:${port}`;
-  return {
+  return Object.assign(mock, {
     url,
     port,
-    proc,
-    logs: () => out.stdout + out.stderr,
     async stats() {
       const r = await api(url, 'GET', '/mock/stats');
       if (r.status !== 200) throw new Error(`GET /mock/stats: ${r.status} ${r.text}`);
       return r.json;
     },
-    stop: () => stopProc(proc),
-  };
+  });
 }
 
 // The [provider.mock] section for a running mockllm.
@@ -248,7 +253,6 @@ export function iniText(config) {
   return s;
 }
 
-const servers = []; // every server started by this file, for logged()
 
 // Starts `interviewd serve --config FILE --listen 127.0.0.1:0`.
 //   config: {section: {key: value}} merged over the defaults ([store] path in dir)

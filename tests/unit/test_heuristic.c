@@ -1,0 +1,404 @@
+/* test_heuristic: the offline scorer and resume reader of engine/heuristic.h.
+ *
+ * Scoring tests run against the real rubric, data/rubrics.json under
+ * $INTERVIEWD_SOURCE_DIR (the source tree when the variable is unset), loaded once for
+ * the group. Answers are written out in the tests so the words that earn or lose points
+ * are visible. Tests that expose a known bug are marked BUG and skipped unless
+ * INTERVIEWD_RUN_KNOWN_BUGS is set in the environment. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "engine/heuristic.h"
+#include "engine/rubric.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Skips a test that documents an open bug; set INTERVIEWD_RUN_KNOWN_BUGS=1 to see it fail. */
+#define KNOWN_BUG()                                                                            \
+    do {                                                                                       \
+        if (!getenv("INTERVIEWD_RUN_KNOWN_BUGS")) skip();                                      \
+    } while (0)
+
+static struct rubrics *rubrics;
+
+static int load_rubrics(void **state)
+{
+    (void)state;
+    const char *src = getenv("INTERVIEWD_SOURCE_DIR");
+    char path[1024], err[512] = "";
+    snprintf(path, sizeof path, "%s/data/rubrics.json", src ? src : INTERVIEWD_SOURCE_DIR);
+    rubrics = rubrics_load(path, err, sizeof err);
+    if (!rubrics) {
+        fprintf(stderr, "rubrics_load(%s): %s\n", path, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int free_rubrics(void **state)
+{
+    (void)state;
+    rubrics_free(rubrics);
+    rubrics = NULL;
+    return 0;
+}
+
+/* Scores answer against the category's rubric; keywords is a JSON array text or NULL. */
+static int score_of(const char *category, const char *keywords, const char *answer,
+                    char **feedback)
+{
+    json_t *kw = keywords ? json_loads(keywords, 0, NULL) : NULL;
+    struct heuristic_eval ev = {0};
+    heuristic_evaluate(rubrics_get(rubrics, category), kw, answer, &ev);
+    json_decref(kw);
+    if (feedback) *feedback = ev.feedback;
+    else free(ev.feedback);
+    return ev.score;
+}
+
+static const char *cache_keywords = "[\"cache\", \"invalidation\", \"ttl\", \"hit rate\"]";
+
+static const char *long_specific_answer =
+    "First, I would put a read-through cache in front of the profile service because 90% of "
+    "requests are reads. Each entry gets a ttl of 300 seconds, and invalidation happens on "
+    "every write through an event, which means readers never see a profile older than one "
+    "write. The tradeoff is extra latency on writes, about 2 ms in our benchmark. In "
+    "production we measured the hit rate on a dashboard: it went from 0 to 87% in a week, "
+    "and p99 latency dropped from 180 ms to 35 ms. The edge case is a thundering herd when "
+    "a hot key expires, so we added request coalescing. In summary, the cache cut database "
+    "load by a factor of five.";
+
+/* ---- evaluate ---- */
+
+static void test_heuristic_same_answer_twice_gets_same_score_and_feedback(void **state)
+{
+    (void)state;
+    char *fb1, *fb2;
+    int s1 = score_of("technical", cache_keywords, long_specific_answer, &fb1);
+    int s2 = score_of("technical", cache_keywords, long_specific_answer, &fb2);
+    assert_int_equal(s1, s2);
+    assert_string_equal(fb1, fb2);
+    free(fb1);
+    free(fb2);
+}
+
+static void test_heuristic_scores_stay_within_1_and_5(void **state)
+{
+    (void)state;
+    const char *answers[] = {"", "ok", "cache", long_specific_answer,
+                             "cache invalidation ttl hit rate because tradeoff 100% first "
+                             "second finally in production measured benchmark"};
+    const char *categories[] = {"introduction", "resume", "technical", "behavioral", "wrap_up"};
+    for (size_t c = 0; c < 5; c++) {
+        for (size_t a = 0; a < 5; a++) {
+            int s = score_of(categories[c], cache_keywords, answers[a], NULL);
+            assert_in_range(s, 1, 5);
+        }
+    }
+}
+
+static void test_heuristic_long_specific_answer_beats_short_vague_one(void **state)
+{
+    (void)state;
+    int strong = score_of("technical", cache_keywords, long_specific_answer, NULL);
+    int weak = score_of("technical", cache_keywords,
+                        "I would probably use some kind of caching thing there I guess.", NULL);
+    assert_true(strong > weak);
+    assert_true(strong >= 4);
+}
+
+static void test_heuristic_five_word_answer_scores_at_most_2(void **state)
+{
+    (void)state;
+    /* every word is a keyword or a signal, yet five words cannot be a strong answer */
+    int s = score_of("technical", cache_keywords, "Cache invalidation, ttl, 99% tradeoff",
+                     NULL);
+    assert_true(s <= 2);
+}
+
+static void test_heuristic_length_alone_never_earns_more_than_3(void **state)
+{
+    (void)state;
+    /* 120 words with no keyword, signal phrase or number */
+    char answer[2048] = "";
+    for (int i = 0; i < 20; i++) strcat(answer, "Well, that is an interesting thing. ");
+    int s = score_of("technical", cache_keywords, answer, NULL);
+    assert_true(s <= 3);
+}
+
+static void test_heuristic_feedback_says_it_is_heuristic(void **state)
+{
+    (void)state;
+    char *fb;
+    score_of("technical", cache_keywords, long_specific_answer, &fb);
+    assert_non_null(strstr(fb, "heuristic"));
+    free(fb);
+}
+
+static void test_heuristic_feedback_lists_keywords_the_answer_missed(void **state)
+{
+    (void)state;
+    char *fb;
+    score_of("technical", cache_keywords,
+             "I would add a cache with a short ttl in front of the slow database.", &fb);
+    assert_non_null(strstr(fb, "invalidation"));
+    assert_non_null(strstr(fb, "hit rate"));
+    free(fb);
+}
+
+static void test_heuristic_without_keywords_still_scores(void **state)
+{
+    (void)state;
+    int s = score_of("behavioral", NULL, long_specific_answer, NULL);
+    assert_in_range(s, 1, 5);
+}
+
+/* BUG: has_phrase() requires a non-alphanumeric byte before every signal, even signals
+ * that start with a symbol, so the rubric's "%" signal never matches a percentage
+ * written the usual way ("40%"), only "40 %". For the behavioral rubric,
+ * "We cut the page load time by 40% over the quarter last spring." scores 1 while
+ * the same sentence with "40 %" scores 2. Expected: equal scores. */
+static void test_heuristic_percent_sign_after_a_number_counts_as_signal(void **state)
+{
+    (void)state;
+    KNOWN_BUG();
+    int glued = score_of("behavioral", NULL,
+                         "We cut the page load time by 40% over the quarter last spring.", NULL);
+    int spaced = score_of("behavioral", NULL,
+                          "We cut the page load time by 40 % over the quarter last spring.", NULL);
+    assert_int_equal(glued, spaced);
+}
+
+/* ---- resume analysis ---- */
+
+static json_t *analyse(const char *resume)
+{
+    json_t *a = heuristic_resume_analysis(resume, NULL);
+    assert_non_null(a);
+    return a;
+}
+
+static const char *item(const json_t *a, const char *key, size_t i)
+{
+    return json_string_value(json_array_get(json_object_get(a, key), i));
+}
+
+static void test_heuristic_resume_skills_in_order_of_first_appearance(void **state)
+{
+    (void)state;
+    json_t *a = analyse("I use Go and PostgreSQL; earlier Python");
+    assert_string_equal(item(a, "skills", 0), "go");
+    assert_string_equal(item(a, "skills", 1), "postgresql");
+    assert_string_equal(item(a, "skills", 2), "python");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_skill_c_is_not_found_inside_cpp(void **state)
+{
+    (void)state;
+    json_t *a = analyse("Ten years of C++ and some Rust");
+    json_t *skills = json_object_get(a, "skills");
+    assert_int_equal(json_array_size(skills), 2);
+    assert_string_equal(item(a, "skills", 0), "c++");
+    assert_string_equal(item(a, "skills", 1), "rust");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_role_skills_widen_the_vocabulary(void **state)
+{
+    (void)state;
+    json_t *role_skills = json_pack("[s,s]", "accessibility", "web performance");
+    json_t *a = heuristic_resume_analysis("Led web performance and accessibility audits.",
+                                          role_skills);
+    assert_string_equal(item(a, "skills", 0), "web performance");
+    assert_string_equal(item(a, "skills", 1), "accessibility");
+    json_decref(a);
+    json_decref(role_skills);
+}
+
+static void test_heuristic_resume_eight_years_is_senior(void **state)
+{
+    (void)state;
+    json_t *a = analyse("Backend engineer with 8 years of experience in payments.");
+    assert_true(json_number_value(json_object_get(a, "years_experience")) == 8.0);
+    assert_string_equal(json_string_value(json_object_get(a, "seniority")), "senior");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_five_years_is_mid(void **state)
+{
+    (void)state;
+    json_t *a = analyse("5+ years building APIs.");
+    assert_true(json_number_value(json_object_get(a, "years_experience")) == 5.0);
+    assert_string_equal(json_string_value(json_object_get(a, "seniority")), "mid");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_two_years_is_junior(void **state)
+{
+    (void)state;
+    json_t *a = analyse("Developer with 2 years of experience.");
+    assert_true(json_number_value(json_object_get(a, "years_experience")) == 2.0);
+    assert_string_equal(json_string_value(json_object_get(a, "seniority")), "junior");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_without_years_is_zero_and_junior(void **state)
+{
+    (void)state;
+    json_t *a = analyse("Developer who likes clean code.");
+    assert_true(json_number_value(json_object_get(a, "years_experience")) == 0.0);
+    assert_string_equal(json_string_value(json_object_get(a, "seniority")), "junior");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_project_is_the_phrase_after_built(void **state)
+{
+    (void)state;
+    json_t *a = analyse("Built a payment reconciliation service in Go. Enjoys hiking.");
+    assert_string_equal(item(a, "projects", 0), "a payment reconciliation service in Go");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_company_is_the_capitalised_words_after_at(void **state)
+{
+    (void)state;
+    json_t *a = analyse("Senior Engineer at Acme Corp. Before that, intern.");
+    assert_string_equal(item(a, "companies", 0), "Acme Corp");
+    json_decref(a);
+}
+
+static void test_heuristic_resume_has_a_summary_sentence(void **state)
+{
+    (void)state;
+    json_t *a = analyse("Engineer with 8 years of experience in Go.");
+    const char *summary = json_string_value(json_object_get(a, "summary"));
+    assert_non_null(summary);
+    assert_non_null(strstr(summary, "senior"));
+    json_decref(a);
+}
+
+/* BUG: find_projects() cuts a project phrase at 90 bytes without regard to UTF-8, and
+ * json_string() rejects the resulting invalid string, so the project is silently
+ * dropped: for "Built a " + 87 x + "\u00e9 ..." the "projects" array is empty instead
+ * of holding the (shortened) phrase. */
+static void test_heuristic_resume_long_non_ascii_project_is_kept(void **state)
+{
+    (void)state;
+    KNOWN_BUG();
+    char resume[256] = "Built a ";
+    memset(resume + 8, 'x', 87);
+    strcpy(resume + 95, "\xC3\xA9t\xC3\xA9 platform for caf\xC3\xA9s.");
+    json_t *a = analyse(resume);
+    size_t n = json_array_size(json_object_get(a, "projects"));
+    json_decref(a);
+    assert_int_equal(n, 1);
+}
+
+/* ---- summary ---- */
+
+static json_t *scored_turns(const int *scores, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char q[64];
+        snprintf(q, sizeof q, "Question number %zu?", i + 1);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s}", "question", q, "category",
+                                             "technical", "score", scores[i], "feedback", "ok"));
+    }
+    return arr;
+}
+
+static void test_heuristic_summary_of_5_4_1_has_strength_and_improvement(void **state)
+{
+    (void)state;
+    const int scores[] = {5, 4, 1};
+    json_t *turns = scored_turns(scores, 3);
+    json_t *s = heuristic_summary(turns);
+    assert_true(json_array_size(json_object_get(s, "strengths")) >= 1);
+    assert_true(json_array_size(json_object_get(s, "improvements")) >= 1);
+    json_decref(s);
+    json_decref(turns);
+}
+
+static void test_heuristic_summary_of_5_4_1_mentions_mean_3_3(void **state)
+{
+    (void)state;
+    const int scores[] = {5, 4, 1};
+    json_t *turns = scored_turns(scores, 3);
+    json_t *s = heuristic_summary(turns);
+    const char *text = json_string_value(json_object_get(s, "summary"));
+    assert_non_null(text);
+    assert_non_null(strstr(text, "3.3"));
+    json_decref(s);
+    json_decref(turns);
+}
+
+static void test_heuristic_summary_of_no_turns_still_has_both_lists(void **state)
+{
+    (void)state;
+    json_t *turns = json_array();
+    json_t *s = heuristic_summary(turns);
+    assert_true(json_array_size(json_object_get(s, "strengths")) >= 1);
+    assert_true(json_array_size(json_object_get(s, "improvements")) >= 1);
+    json_decref(s);
+    json_decref(turns);
+}
+
+/* BUG: heuristic_summary() formats the question with "%.200s", which can cut a UTF-8
+ * character in half; json_string() then returns NULL and the strength is silently
+ * dropped. With one score-5 turn whose question is 199 'a' + "\u00e9?", strengths is
+ * ["You completed the interview."] instead of a "Strong technical answer ..." line. */
+static void test_heuristic_summary_keeps_strength_for_long_non_ascii_question(void **state)
+{
+    (void)state;
+    KNOWN_BUG();
+    char q[256];
+    memset(q, 'a', 199);
+    strcpy(q + 199, "\xC3\xA9?");
+    json_t *turns = json_pack("[{s:s,s:s,s:i,s:s}]", "question", q, "category", "technical",
+                              "score", 5, "feedback", "ok");
+    json_t *s = heuristic_summary(turns);
+    const char *first = json_string_value(json_array_get(json_object_get(s, "strengths"), 0));
+    int strong = first && strncmp(first, "Strong technical answer", 23) == 0;
+    json_decref(s);
+    json_decref(turns);
+    assert_true(strong);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_heuristic_same_answer_twice_gets_same_score_and_feedback),
+        cmocka_unit_test(test_heuristic_scores_stay_within_1_and_5),
+        cmocka_unit_test(test_heuristic_long_specific_answer_beats_short_vague_one),
+        cmocka_unit_test(test_heuristic_five_word_answer_scores_at_most_2),
+        cmocka_unit_test(test_heuristic_length_alone_never_earns_more_than_3),
+        cmocka_unit_test(test_heuristic_feedback_says_it_is_heuristic),
+        cmocka_unit_test(test_heuristic_feedback_lists_keywords_the_answer_missed),
+        cmocka_unit_test(test_heuristic_without_keywords_still_scores),
+        cmocka_unit_test(test_heuristic_percent_sign_after_a_number_counts_as_signal),
+        cmocka_unit_test(test_heuristic_resume_skills_in_order_of_first_appearance),
+        cmocka_unit_test(test_heuristic_resume_skill_c_is_not_found_inside_cpp),
+        cmocka_unit_test(test_heuristic_resume_role_skills_widen_the_vocabulary),
+        cmocka_unit_test(test_heuristic_resume_eight_years_is_senior),
+        cmocka_unit_test(test_heuristic_resume_five_years_is_mid),
+        cmocka_unit_test(test_heuristic_resume_two_years_is_junior),
+        cmocka_unit_test(test_heuristic_resume_without_years_is_zero_and_junior),
+        cmocka_unit_test(test_heuristic_resume_project_is_the_phrase_after_built),
+        cmocka_unit_test(test_heuristic_resume_company_is_the_capitalised_words_after_at),
+        cmocka_unit_test(test_heuristic_resume_has_a_summary_sentence),
+        cmocka_unit_test(test_heuristic_resume_long_non_ascii_project_is_kept),
+        cmocka_unit_test(test_heuristic_summary_of_5_4_1_has_strength_and_improvement),
+        cmocka_unit_test(test_heuristic_summary_of_5_4_1_mentions_mean_3_3),
+        cmocka_unit_test(test_heuristic_summary_of_no_turns_still_has_both_lists),
+        cmocka_unit_test(test_heuristic_summary_keeps_strength_for_long_non_ascii_question),
+    };
+    return cmocka_run_group_tests(tests, load_rubrics, free_rubrics);
+}
