@@ -25,6 +25,9 @@
  * requests charge nothing. Day limits reset at UTC midnight, or every --day-ms ms from
  * process start; --used-elsewhere-requests pre-charges the first day's RPD.
  *
+ * Refusals (401, 4xx, 429) are immediate, as real providers send them; only admitted
+ * requests wait --latency-ms, injected 500/503 included.
+ *
  * --die-after N: after the Nth admitted chat request was answered (success or injected
  * failure) the listener closes, requests still pending or arriving on open connections
  * never get an answer, and once the Nth reply is flushed the process exits with status 0.
@@ -100,20 +103,20 @@ static const char *const mock_style_names[] = {
 };
 
 struct mock_config {
-    char host[256];                        /* address to bind */
-    int port;                              /* 0 = any free port */
-    long latency_ms;                       /* delay of every admitted reply */
-    long rpm, rpd, tpm, tpd;               /* limits; 0 = unlimited */
-    long concurrency;                      /* in-flight admitted requests; 0 = unlimited */
-    double fail_rate;                      /* probability of an injected 500/503 */
-    uint64_t seed;                         /* PRNG seed for --fail-rate */
-    enum mock_style style;                 /* which provider's headers and bodies */
-    const char *models[MOCK_MAX_MODELS];   /* served model ids (argv strings) */
-    int n_models;                          /* entries in models */
-    const char *require_key;               /* expected bearer key, or NULL */
-    long used_elsewhere;                   /* requests already spent today by others */
-    long die_after;                        /* exit after this many answers; 0 = never */
-    long day_ms;                           /* day length; 0 = UTC days */
+    char host[256];                      /* address to bind */
+    int port;                            /* 0 = any free port */
+    long latency_ms;                     /* delay of every admitted reply */
+    long rpm, rpd, tpm, tpd;             /* limits; 0 = unlimited */
+    long concurrency;                    /* in-flight admitted requests; 0 = unlimited */
+    double fail_rate;                    /* probability of an injected 500/503 */
+    uint64_t seed;                       /* PRNG seed for --fail-rate */
+    enum mock_style style;               /* which provider's headers and bodies */
+    const char *models[MOCK_MAX_MODELS]; /* served model ids (argv strings) */
+    int n_models;                        /* entries in models */
+    const char *require_key;             /* expected bearer key, or NULL */
+    long used_elsewhere;                 /* requests already spent today by others */
+    long die_after;                      /* exit after this many answers; 0 = never */
+    long day_ms;                         /* day length; 0 = UTC days */
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -136,66 +139,66 @@ struct mock_window {
 
 /* The current day's usage. */
 struct mock_day {
-    int64_t index;  /* which day (UTC day number, or --day-ms periods since start) */
-    long requests;  /* admitted requests, plus --used-elsewhere-requests on day 0 */
-    long tokens;    /* tokens charged */
+    int64_t index; /* which day (UTC day number, or --day-ms periods since start) */
+    long requests; /* admitted requests, plus --used-elsewhere-requests on day 0 */
+    long tokens;   /* tokens charged */
 };
 
 /* Counters served by GET /mock/stats. */
 struct mock_stats {
-    long requests;            /* every POST /v1/chat/completions received */
-    long completions;         /* answered 200 */
-    long rate_limited;        /* answered 429 */
-    long failed;              /* injected 500/503 */
-    long rejected;            /* other 4xx (auth, body, model) */
-    long prompt_tokens;       /* of completions */
-    long completion_tokens;   /* of completions */
-    json_t *by_task;          /* task -> requests received carrying that marker */
-    json_t *completed_by_task;/* task -> completions */
+    long requests;             /* every POST /v1/chat/completions received */
+    long completions;          /* answered 200 */
+    long rate_limited;         /* answered 429 */
+    long failed;               /* injected 500/503 */
+    long rejected;             /* other 4xx (auth, body, model) */
+    long prompt_tokens;        /* of completions */
+    long completion_tokens;    /* of completions */
+    json_t *by_task;           /* task -> requests received carrying that marker */
+    json_t *completed_by_task; /* task -> completions */
 };
 
 struct mock_job;
 
 struct mock_server {
-    struct mock_config cfg;                /* command line */
-    struct event_base *base;               /* the one loop */
-    struct evhttp *http;                   /* HTTP server */
-    struct evhttp_bound_socket *listener;  /* NULL once --die-after closed it */
-    struct event *sig_term, *sig_int;      /* clean shutdown */
-    struct event *die_timer;               /* --die-after fallback exit */
-    struct mock_window minute;             /* RPM/TPM window */
-    struct mock_day day;                   /* RPD/TPD counters */
-    int64_t start_mono;                    /* process start, for --day-ms */
-    long in_flight;                        /* admitted, not yet fully answered */
-    uint64_t rng;                          /* splitmix64 state */
-    unsigned long fail_count;              /* injected failures so far (500/503 alternate) */
-    unsigned long next_id;                 /* completion ids */
-    long answered;                         /* admitted requests answered, for --die-after */
-    int dying;                             /* --die-after reached: answer nothing more */
-    struct mock_job *jobs;                 /* requests we still owe (or withhold) a reply */
-    struct mock_stats stats;               /* GET /mock/stats */
+    struct mock_config cfg;               /* command line */
+    struct event_base *base;              /* the one loop */
+    struct evhttp *http;                  /* HTTP server */
+    struct evhttp_bound_socket *listener; /* NULL once --die-after closed it */
+    struct event *sig_term, *sig_int;     /* clean shutdown */
+    struct event *die_timer;              /* --die-after fallback exit */
+    struct mock_window minute;            /* RPM/TPM window */
+    struct mock_day day;                  /* RPD/TPD counters */
+    int64_t start_mono;                   /* process start, for --day-ms */
+    long in_flight;                       /* admitted, not yet fully answered */
+    uint64_t rng;                         /* splitmix64 state */
+    unsigned long fail_count;             /* injected failures so far (500/503 alternate) */
+    unsigned long next_id;                /* completion ids */
+    long answered;                        /* admitted requests answered, for --die-after */
+    int dying;                            /* --die-after reached: answer nothing more */
+    struct mock_job *jobs;                /* requests we still owe (or withhold) a reply */
+    struct mock_stats stats;              /* GET /mock/stats */
 };
 
 /* A request we owe a reply: an admitted chat request waiting for its timer, a stream in
  * progress, or (while dying) a request that will never be answered. */
 struct mock_job {
-    struct mock_server *srv;     /* owner */
-    struct evhttp_request *req;  /* the request */
-    struct event *timer;         /* latency / stream pacing; NULL for a withheld request */
-    struct mock_job *prev, *next;/* srv->jobs list */
-    char id[40];                 /* "chatcmpl-mock-N" */
-    char *model;                 /* model as requested */
-    char *task;                  /* task marker name, or NULL */
-    char *content;               /* the assistant message */
-    const char *finish_reason;   /* "stop" or "length" */
-    long prompt_tokens;          /* usage */
-    long completion_tokens;      /* usage */
-    int stream;                  /* answer as SSE */
-    int include_usage;           /* stream_options.include_usage */
-    int fail_status;             /* 0, or 500/503 to inject */
-    int started;                 /* stream: headers and role chunk sent */
-    size_t sent;                 /* stream: content bytes sent */
-    int64_t step_ms;             /* stream: delay between chunks */
+    struct mock_server *srv;      /* owner */
+    struct evhttp_request *req;   /* the request */
+    struct event *timer;          /* latency / stream pacing; NULL for a withheld request */
+    struct mock_job *prev, *next; /* srv->jobs list */
+    char id[40];                  /* "chatcmpl-mock-N" */
+    char *model;                  /* model as requested */
+    char *task;                   /* task marker name, or NULL */
+    char *content;                /* the assistant message */
+    const char *finish_reason;    /* "stop" or "length" */
+    long prompt_tokens;           /* usage */
+    long completion_tokens;       /* usage */
+    int stream;                   /* answer as SSE */
+    int include_usage;            /* stream_options.include_usage */
+    int fail_status;              /* 0, or 500/503 to inject */
+    int started;                  /* stream: headers and role chunk sent */
+    size_t sent;                  /* stream: content bytes sent */
+    int64_t step_ms;              /* stream: delay between chunks */
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -216,7 +219,8 @@ static size_t mock_utf8_prefix(const char *s, size_t chars)
     size_t i = 0;
     while (s[i] && chars > 0) {
         i++;
-        while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80) i++;
+        while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
         chars--;
     }
     return i;
@@ -235,13 +239,14 @@ static char *mock_unescape(const char *s, size_t n)
     static const struct {
         const char *entity;
         char c;
-    } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'},
+    } ents[] = {{"&lt;", '<'},   {"&gt;", '>'},   {"&amp;", '&'},
                 {"&quot;", '"'}, {"&#39;", '\''}, {"&apos;", '\''}};
     struct sbuf b = {0};
     size_t i = 0;
     while (i < n) {
         size_t j = i;
-        while (j < n && s[j] != '&') j++;
+        while (j < n && s[j] != '&')
+            j++;
         if (j > i) sbuf_append(&b, s + i, j - i);
         if (j >= n) break;
         size_t k = 0;
@@ -284,10 +289,12 @@ static char *mock_first_words(const char *s, int n)
     struct sbuf b = {0};
     const char *p = s;
     for (int w = 0; w < n; w++) {
-        while (*p && isspace((unsigned char)*p)) p++;
+        while (*p && isspace((unsigned char)*p))
+            p++;
         if (!*p) break;
         const char *start = p;
-        while (*p && !isspace((unsigned char)*p)) p++;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
         if (b.len) sbuf_append(&b, " ", 1);
         sbuf_append(&b, start, (size_t)(p - start));
     }
@@ -331,7 +338,8 @@ static void mock_block_free(struct mock_block *b)
 
 static void mock_blocks_free(struct mock_blocks *bl)
 {
-    for (size_t i = 0; i < bl->n; i++) mock_block_free(&bl->v[i]);
+    for (size_t i = 0; i < bl->n; i++)
+        mock_block_free(&bl->v[i]);
     free(bl->v);
     bl->v = NULL;
     bl->n = bl->cap = 0;
@@ -342,7 +350,8 @@ static void mock_blocks_free(struct mock_blocks *bl)
 static const char *mock_parse_attrs(const char *p, struct mock_block *b, int *self_closing)
 {
     for (;;) {
-        while (*p && isspace((unsigned char)*p)) p++;
+        while (*p && isspace((unsigned char)*p))
+            p++;
         if (*p == '>') {
             *self_closing = 0;
             return p + 1;
@@ -352,7 +361,8 @@ static const char *mock_parse_attrs(const char *p, struct mock_block *b, int *se
             return p + 2;
         }
         const char *name = p;
-        while (mock_name_char((unsigned char)*p)) p++;
+        while (mock_name_char((unsigned char)*p))
+            p++;
         if (p == name || p[0] != '=' || p[1] != '"') return NULL;
         const char *val = p + 2;
         const char *end = strchr(val, '"');
@@ -381,7 +391,8 @@ static const char *mock_block_read(const char *lt, struct mock_block *b, int *ok
 {
     const char *name = lt + 1, *q = name;
     *ok = 0;
-    while (mock_name_char((unsigned char)*q)) q++;
+    while (mock_name_char((unsigned char)*q))
+        q++;
     size_t name_len = (size_t)(q - name);
     if (name_len == 0 || name_len >= MOCK_TAG_MAX || !isalpha((unsigned char)*name)) return lt + 1;
     int self_closing = 0;
@@ -437,20 +448,32 @@ static const struct mock_block *mock_find(const struct mock_blocks *bl, const ch
     return NULL;
 }
 
-/* The keywords that belong to the answer at index ai: those after the question with the
- * answer's id, else the last keywords block before the answer, else none. */
-static const char *mock_keywords_for(const struct mock_blocks *bl, size_t ai)
+/* For every candidate_answer block, the keywords that belong to it: the first keywords
+ * block after the question with the answer's id, else the last keywords block before the
+ * answer, else "". One pass, since a batch may hold many answers. Returns bl->n entries
+ * (NULL for other blocks), pointing into bl; caller frees the array. */
+static const char **mock_answer_keywords(const struct mock_blocks *bl)
 {
-    const char *id = mock_attr(&bl->v[ai], "id");
-    for (size_t i = 0; id && i < bl->n; i++) {
-        const char *qid = mock_is(&bl->v[i], "question") ? mock_attr(&bl->v[i], "id") : NULL;
-        if (!qid || strcmp(qid, id) != 0) continue;
-        for (size_t j = i + 1; j < bl->n && !mock_is(&bl->v[j], "question"); j++)
-            if (mock_is(&bl->v[j], "keywords")) return bl->v[j].text;
+    const char **kw = xcalloc(bl->n ? bl->n : 1, sizeof *kw);
+    json_t *by_question = json_object(); /* question id -> index of its keywords block */
+    const char *qid = NULL, *last = "";
+    for (size_t i = 0; i < bl->n; i++) {
+        const struct mock_block *b = &bl->v[i];
+        if (mock_is(b, "question")) {
+            qid = mock_attr(b, "id");
+        } else if (mock_is(b, "keywords")) {
+            last = b->text;
+            if (qid && !json_object_get(by_question, qid))
+                json_object_set_new(by_question, qid, json_integer((json_int_t)i));
+            qid = NULL;
+        } else if (mock_is(b, "candidate_answer")) {
+            const char *id = mock_attr(b, "id");
+            json_t *k = id ? json_object_get(by_question, id) : NULL;
+            kw[i] = k ? bl->v[json_integer_value(k)].text : last;
+        }
     }
-    for (size_t i = ai; i-- > 0;)
-        if (mock_is(&bl->v[i], "keywords")) return bl->v[i].text;
-    return "";
+    json_decref(by_question);
+    return kw;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -494,20 +517,23 @@ static struct mock_eval mock_evaluate_answer(const char *answer, const char *key
 static json_t *mock_eval_feedback(const struct mock_eval *e)
 {
     char buf[96];
-    snprintf(buf, sizeof buf, "mock: %d words, %s", e->words, e->hit ? "keyword hit" : "no keyword");
+    snprintf(buf, sizeof buf, "mock: %d words, %s", e->words,
+             e->hit ? "keyword hit" : "no keyword");
     return json_string(buf);
 }
 
 static json_t *mock_task_evaluate(const struct mock_blocks *bl)
 {
+    const char **kw = mock_answer_keywords(bl);
     const char *answer = "", *keywords = "";
     for (size_t i = 0; i < bl->n; i++) {
         if (!mock_is(&bl->v[i], "candidate_answer")) continue;
         answer = bl->v[i].text;
-        keywords = mock_keywords_for(bl, i);
+        keywords = kw[i];
         break;
     }
     struct mock_eval e = mock_evaluate_answer(answer, keywords);
+    free(kw);
     return json_pack("{s:i, s:o, s:{s:i, s:i, s:i}, s:b}", "score", e.score, "feedback",
                      mock_eval_feedback(&e), "criteria", "correctness", e.score, "depth", e.score,
                      "communication", e.score, "injection_attempt", e.injection);
@@ -555,11 +581,12 @@ static json_t *mock_task_evaluate_batch(const struct mock_blocks *bl)
 {
     json_t *evals = json_array();
     struct mock_scored *scored = xcalloc(bl->n ? bl->n : 1, sizeof *scored);
+    const char **kw = mock_answer_keywords(bl);
     size_t n = 0;
     for (size_t i = 0; i < bl->n; i++) {
         if (!mock_is(&bl->v[i], "candidate_answer")) continue;
         const char *id = mock_attr(&bl->v[i], "id");
-        struct mock_eval e = mock_evaluate_answer(bl->v[i].text, mock_keywords_for(bl, i));
+        struct mock_eval e = mock_evaluate_answer(bl->v[i].text, kw[i]);
         scored[n++] = (struct mock_scored){id ? id : "", e.score};
         json_array_append_new(evals, json_pack("{s:s, s:i, s:o, s:b}", "question_id", id ? id : "",
                                                "score", e.score, "feedback", mock_eval_feedback(&e),
@@ -568,6 +595,7 @@ static json_t *mock_task_evaluate_batch(const struct mock_blocks *bl)
     json_t *out = json_pack("{s:o}", "evaluations", evals);
     if (mock_wants_summary(bl)) json_object_set_new(out, "summary", mock_summary_of(scored, n));
     free(scored);
+    free(kw);
     return out;
 }
 
@@ -584,12 +612,14 @@ static json_t *mock_task_summary(const struct mock_blocks *bl)
         const char *id = mock_attr(&bl->v[i], "id");
         scored[n++] = (struct mock_scored){id ? id : "", s < 1 ? 1 : s > 5 ? 5 : s};
     }
-    for (size_t i = 0; n == 0 && i < bl->n; i++) {
+    const char **kw = n == 0 ? mock_answer_keywords(bl) : NULL;
+    for (size_t i = 0; kw && i < bl->n; i++) {
         if (!mock_is(&bl->v[i], "candidate_answer")) continue;
         const char *id = mock_attr(&bl->v[i], "id");
-        struct mock_eval e = mock_evaluate_answer(bl->v[i].text, mock_keywords_for(bl, i));
+        struct mock_eval e = mock_evaluate_answer(bl->v[i].text, kw[i]);
         scored[n++] = (struct mock_scored){id ? id : "", e.score};
     }
+    free(kw);
     json_t *out = mock_summary_of(scored, n);
     free(scored);
     return out;
@@ -630,9 +660,9 @@ static json_t *mock_task_question_gen(const struct mock_blocks *bl)
 
 /* resume_analysis skills: tokens of [A-Za-z0-9+#] matching this list, lowercased. */
 static const char *const mock_known_skills[] = {
-    "python", "go",      "rust",   "java",       "javascript", "typescript", "c",
-    "c++",    "sql",     "postgresql", "redis",  "kafka",      "kubernetes", "docker",
-    "aws",    "react",   "terraform",  "linux",  "spark",      "pytorch",
+    "python", "go",    "rust",       "java",  "javascript", "typescript", "c",
+    "c++",    "sql",   "postgresql", "redis", "kafka",      "kubernetes", "docker",
+    "aws",    "react", "terraform",  "linux", "spark",      "pytorch",
 };
 
 static int mock_skill_char(int c)
@@ -649,7 +679,8 @@ static json_t *mock_resume_skills(const char *text)
             continue;
         }
         const char *start = p;
-        while (*p && mock_skill_char((unsigned char)*p)) p++;
+        while (*p && mock_skill_char((unsigned char)*p))
+            p++;
         size_t len = (size_t)(p - start);
         for (size_t k = 0; k < ARRAY_LEN(mock_known_skills); k++) {
             const char *s = mock_known_skills[k];
@@ -676,9 +707,7 @@ static json_t *mock_resume_projects(const char *text)
     json_t *projects = json_array();
     size_t i = 0;
     while (text[i] && json_array_size(projects) < MOCK_MAX_PROJECTS) {
-        size_t kw = mock_word_at(text, i, "built ")     ? 6
-                    : mock_word_at(text, i, "project ") ? 8
-                                                        : 0;
+        size_t kw = mock_word_at(text, i, "built ") ? 6 : mock_word_at(text, i, "project ") ? 8 : 0;
         if (!kw) {
             i++;
             continue;
@@ -703,7 +732,8 @@ static json_t *mock_resume_companies(const char *text)
         if (!mock_word_at(text, i, "at ")) continue;
         const char *p = text + i + 3, *end = p;
         while (isupper((unsigned char)*end)) {
-            while (*end && (isalnum((unsigned char)*end) || *end == '&' || *end == '-')) end++;
+            while (*end && (isalnum((unsigned char)*end) || *end == '&' || *end == '-'))
+                end++;
             if (end[0] != ' ' || !isupper((unsigned char)end[1])) break;
             end++;
         }
@@ -724,7 +754,8 @@ static double mock_resume_years(const char *text)
         double v = strtod(p, &end);
         const char *q = end;
         if (*q == '+') q++;
-        while (*q == ' ' || *q == '\t') q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
         if (strncasecmp(q, "years", 5) == 0) return v;
         p = end - 1;
     }
@@ -741,8 +772,8 @@ static json_t *mock_task_resume_analysis(const struct mock_blocks *bl)
     char summary[160];
     snprintf(summary, sizeof summary, "mock resume: %zu skills, %g years, %s",
              json_array_size(skills), years, seniority);
-    json_t *y = years == (double)(long long)years ? json_integer((json_int_t)years)
-                                                  : json_real(years);
+    json_t *y =
+        years == (double)(long long)years ? json_integer((json_int_t)years) : json_real(years);
     return json_pack("{s:o, s:o, s:o, s:o, s:s, s:s}", "skills", skills, "projects",
                      mock_resume_projects(text), "companies", mock_resume_companies(text),
                      "years_experience", y, "seniority", seniority, "summary", summary);
@@ -765,10 +796,12 @@ static const struct {
 static int mock_task_marker(const char *system, char out[MOCK_TASK_NAME_MAX])
 {
     static const char prefix[] = "interviewd-task:";
-    while (*system == ' ' || *system == '\t') system++;
+    while (*system == ' ' || *system == '\t')
+        system++;
     if (strncmp(system, prefix, sizeof prefix - 1) != 0) return 0;
     const char *p = system + sizeof prefix - 1;
-    while (*p == ' ' || *p == '\t') p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
     size_t n = 0;
     while ((islower((unsigned char)p[n]) || isdigit((unsigned char)p[n]) || p[n] == '_') &&
            n + 1 < MOCK_TASK_NAME_MAX)
@@ -809,7 +842,8 @@ static void mock_window_push(struct mock_window *w, int64_t t, long tokens)
     if (w->len == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;
         struct mock_entry *v = xmalloc(cap * sizeof *v);
-        for (size_t i = 0; i < w->len; i++) v[i] = w->v[(w->head + i) % w->cap];
+        for (size_t i = 0; i < w->len; i++)
+            v[i] = w->v[(w->head + i) % w->cap];
         free(w->v);
         w->v = v;
         w->head = 0;
@@ -972,7 +1006,8 @@ static void mock_go_duration(int64_t ms, char *buf, size_t len)
     if (frac) {
         snprintf(sec, sizeof sec, "%" PRId64 ".%03" PRId64, s, frac);
         size_t n = strlen(sec);
-        while (sec[n - 1] == '0') sec[--n] = 0;
+        while (sec[n - 1] == '0')
+            sec[--n] = 0;
     } else {
         snprintf(sec, sizeof sec, "%" PRId64, s);
     }
@@ -1068,7 +1103,8 @@ static void mock_headers_mistral(const struct mock_config *c, const struct mock_
     if (c->tpm) {
         mock_header_long(h, "ratelimitbysize-limit", c->tpm);
         mock_header_long(h, "ratelimitbysize-remaining", c->tpm - u->tok_minute);
-        mock_header_long(h, "ratelimitbysize-reset", u->minute_reset ? mock_ceil_s(u->minute_reset) : 0);
+        mock_header_long(h, "ratelimitbysize-reset",
+                         u->minute_reset ? mock_ceil_s(u->minute_reset) : 0);
         mock_header_long(h, "x-ratelimitbysize-limit-minute", c->tpm);
         mock_header_long(h, "x-ratelimitbysize-remaining-minute", c->tpm - u->tok_minute);
     }
@@ -1095,14 +1131,23 @@ static void mock_rate_headers(struct mock_server *srv, const struct mock_refusal
     const struct mock_config *c = &srv->cfg;
     struct mock_usage u = mock_usage_now(srv);
     switch (c->style) {
-    case STYLE_OPENAI: mock_headers_openai(c, &u, h); break;
-    case STYLE_GROQ: mock_headers_groq(c, &u, h); break;
-    case STYLE_CEREBRAS: mock_headers_cerebras(c, &u, h); break;
-    case STYLE_MISTRAL: mock_headers_mistral(c, &u, h); break;
+    case STYLE_OPENAI:
+        mock_headers_openai(c, &u, h);
+        break;
+    case STYLE_GROQ:
+        mock_headers_groq(c, &u, h);
+        break;
+    case STYLE_CEREBRAS:
+        mock_headers_cerebras(c, &u, h);
+        break;
+    case STYLE_MISTRAL:
+        mock_headers_mistral(c, &u, h);
+        break;
     case STYLE_OPENROUTER:
         if (r) mock_headers_openrouter(r, h);
         break;
-    default: break;
+    default:
+        break;
     }
     if (r && (c->style == STYLE_OPENAI || c->style == STYLE_GROQ))
         mock_header_long(h, "retry-after", mock_ceil_s(r->retry_ms));
@@ -1112,11 +1157,16 @@ static void mock_rate_headers(struct mock_server *srv, const struct mock_refusal
 static const char *mock_window_name(enum mock_limit k, int openai)
 {
     switch (k) {
-    case LIMIT_RPD: return "requests per day (RPD)";
-    case LIMIT_TPD: return "tokens per day (TPD)";
-    case LIMIT_RPM: return openai ? "requests per min (RPM)" : "requests per minute (RPM)";
-    case LIMIT_TPM: return openai ? "tokens per min (TPM)" : "tokens per minute (TPM)";
-    default: return "concurrent requests";
+    case LIMIT_RPD:
+        return "requests per day (RPD)";
+    case LIMIT_TPD:
+        return "tokens per day (TPD)";
+    case LIMIT_RPM:
+        return openai ? "requests per min (RPM)" : "requests per minute (RPM)";
+    case LIMIT_TPM:
+        return openai ? "tokens per min (TPM)" : "tokens per minute (TPM)";
+    default:
+        return "concurrent requests";
     }
 }
 
@@ -1126,13 +1176,16 @@ static json_t *mock_body_openai(const struct mock_refusal *r, const char *model,
     struct sbuf m = {0};
     mock_go_duration(r->retry_ms, wait, sizeof wait);
     if (groq)
-        sbuf_printf(&m, "Rate limit reached for model `%s` in organization `" MOCK_ORG
-                        "` service tier `on_demand` on ", model);
+        sbuf_printf(&m,
+                    "Rate limit reached for model `%s` in organization `" MOCK_ORG
+                    "` service tier `on_demand` on ",
+                    model);
     else
         sbuf_printf(&m, "Rate limit reached for %s in organization " MOCK_ORG " on ", model);
     sbuf_printf(&m, "%s: Limit %ld, Used %ld, Requested %ld. Please try again in %s.",
                 mock_window_name(r->kind, !groq), r->limit, r->used, r->requested, wait);
-    if (!groq) sbuf_puts(&m, " Visit https://platform.openai.com/account/rate-limits to learn more.");
+    if (!groq)
+        sbuf_puts(&m, " Visit https://platform.openai.com/account/rate-limits to learn more.");
     json_t *body = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", m.data, "type",
                              mock_is_tokens(r->kind) ? "tokens" : "requests", "param", "code",
                              "rate_limit_exceeded");
@@ -1151,8 +1204,8 @@ static json_t *mock_body_cerebras(const struct mock_refusal *r)
     };
     int tokens = mock_is_tokens(r->kind);
     return json_pack("{s:s, s:s, s:s, s:s}", "message", msgs[r->kind], "type",
-                     tokens ? "too_many_tokens_error" : "too_many_requests_error", "param",
-                     "quota", "code", tokens ? "token_quota_exceeded" : "request_quota_exceeded");
+                     tokens ? "too_many_tokens_error" : "too_many_requests_error", "param", "quota",
+                     "code", tokens ? "token_quota_exceeded" : "request_quota_exceeded");
 }
 
 static json_t *mock_body_openrouter(const struct mock_refusal *r)
@@ -1164,8 +1217,8 @@ static json_t *mock_body_openrouter(const struct mock_refusal *r)
                           ? "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock "
                             "1000 free model requests per day"
                           : "Rate limit exceeded: free-models-per-min.";
-    return json_pack("{s:{s:s, s:i, s:{s:{s:s, s:s, s:s}}}, s:s}", "error", "message", msg,
-                     "code", 429, "metadata", "headers", "X-RateLimit-Limit", limit,
+    return json_pack("{s:{s:s, s:i, s:{s:{s:s, s:s, s:s}}}, s:s}", "error", "message", msg, "code",
+                     429, "metadata", "headers", "X-RateLimit-Limit", limit,
                      "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", reset, "user_id",
                      "user_mock");
 }
@@ -1187,17 +1240,19 @@ static json_t *mock_body_gemini(const struct mock_refusal *r, const char *model)
         [LIMIT_TPM] = "GenerateContentInputTokensPerModelPerMinute-FreeTier",
         [LIMIT_CONCURRENCY] = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
     };
-    const char *metric = mock_is_tokens(r->kind)
-                             ? "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count"
-                             : "generativelanguage.googleapis.com/generate_content_free_tier_requests";
+    const char *metric =
+        mock_is_tokens(r->kind)
+            ? "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count"
+            : "generativelanguage.googleapis.com/generate_content_free_tier_requests";
     char delay[32], value[32];
     snprintf(delay, sizeof delay, "%lds", mock_ceil_s(r->retry_ms));
     snprintf(value, sizeof value, "%ld", r->limit);
     struct sbuf m = {0};
-    sbuf_printf(&m, "You exceeded your current quota, please check your plan and billing details. "
-                    "For more information on this error, head to: "
-                    "https://ai.google.dev/gemini-api/docs/rate-limits.\n* Quota exceeded for "
-                    "metric: %s, limit: %ld, model: %s\nPlease retry in %s.",
+    sbuf_printf(&m,
+                "You exceeded your current quota, please check your plan and billing details. "
+                "For more information on this error, head to: "
+                "https://ai.google.dev/gemini-api/docs/rate-limits.\n* Quota exceeded for "
+                "metric: %s, limit: %ld, model: %s\nPlease retry in %s.",
                 metric, r->limit, model, delay);
     json_t *err = json_pack(
         "{s:i, s:s, s:s, s:[{s:s, s:[{s:s, s:s, s:{s:s, s:s}, s:s}]}, {s:s, s:[{s:s, s:s}]}, "
@@ -1205,8 +1260,8 @@ static json_t *mock_body_gemini(const struct mock_refusal *r, const char *model)
         "code", 429, "message", m.data, "status", "RESOURCE_EXHAUSTED", "details", "@type",
         "type.googleapis.com/google.rpc.QuotaFailure", "violations", "quotaMetric", metric,
         "quotaId", ids[r->kind], "quotaDimensions", "location", "global", "model", model,
-        "quotaValue", value, "@type", "type.googleapis.com/google.rpc.Help", "links",
-        "description", "Learn more about Gemini API quotas", "url",
+        "quotaValue", value, "@type", "type.googleapis.com/google.rpc.Help", "links", "description",
+        "Learn more about Gemini API quotas", "url",
         "https://ai.google.dev/gemini-api/docs/rate-limits", "@type",
         "type.googleapis.com/google.rpc.RetryInfo", "retryDelay", delay);
     sbuf_free(&m);
@@ -1237,14 +1292,22 @@ static json_t *mock_refusal_body(enum mock_style style, const struct mock_refusa
                                  const char *model)
 {
     switch (style) {
-    case STYLE_OPENAI: return mock_body_openai(r, model, 0);
-    case STYLE_GROQ: return mock_body_openai(r, model, 1);
-    case STYLE_CEREBRAS: return mock_body_cerebras(r);
-    case STYLE_OPENROUTER: return mock_body_openrouter(r);
-    case STYLE_MISTRAL: return mock_body_mistral(r);
-    case STYLE_GEMINI: return mock_body_gemini(r, model);
-    case STYLE_CLOUDFLARE: return mock_body_cloudflare(r);
-    default: return mock_body_none(r);
+    case STYLE_OPENAI:
+        return mock_body_openai(r, model, 0);
+    case STYLE_GROQ:
+        return mock_body_openai(r, model, 1);
+    case STYLE_CEREBRAS:
+        return mock_body_cerebras(r);
+    case STYLE_OPENROUTER:
+        return mock_body_openrouter(r);
+    case STYLE_MISTRAL:
+        return mock_body_mistral(r);
+    case STYLE_GEMINI:
+        return mock_body_gemini(r, model);
+    case STYLE_CLOUDFLARE:
+        return mock_body_cloudflare(r);
+    default:
+        return mock_body_none(r);
     }
 }
 
@@ -1255,16 +1318,26 @@ static json_t *mock_refusal_body(enum mock_style style, const struct mock_refusa
 static const char *mock_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return NULL;
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return NULL;
     }
 }
 
@@ -1326,8 +1399,10 @@ static void mock_job_release(struct mock_job *job)
 static void mock_job_free(struct mock_job *job)
 {
     struct mock_server *srv = job->srv;
-    if (job->prev) job->prev->next = job->next;
-    else srv->jobs = job->next;
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        srv->jobs = job->next;
     if (job->next) job->next->prev = job->prev;
     mock_job_release(job);
 }
@@ -1418,11 +1493,11 @@ static void mock_reply_failure(struct mock_job *job)
 /* One SSE event "data: {chunk}\n\n" with the given delta (stolen) and finish reason. */
 static void mock_stream_send(struct mock_job *job, json_t *delta, const char *finish)
 {
-    json_t *chunk = json_pack("{s:s, s:s, s:I, s:s, s:s, s:[{s:i, s:o, s:n, s:o}]}", "id",
-                              job->id, "object", "chat.completion.chunk", "created",
-                              (json_int_t)clock_now_s(), "model", job->model, "system_fingerprint",
-                              "fp_mock", "choices", "index", 0, "delta", delta, "logprobs",
-                              "finish_reason", finish ? json_string(finish) : json_null());
+    json_t *chunk =
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:[{s:i, s:o, s:n, s:o}]}", "id", job->id, "object",
+                  "chat.completion.chunk", "created", (json_int_t)clock_now_s(), "model",
+                  job->model, "system_fingerprint", "fp_mock", "choices", "index", 0, "delta",
+                  delta, "logprobs", "finish_reason", finish ? json_string(finish) : json_null());
     char *s = json_dumps(chunk, JSON_COMPACT);
     json_decref(chunk);
     struct evbuffer *buf = evbuffer_new();
@@ -1473,7 +1548,8 @@ static void mock_stream_content(struct mock_job *job)
     const char *c = job->content;
     size_t len = strlen(c), n = MOCK_STREAM_CHUNK;
     if (n > len - job->sent) n = len - job->sent;
-    while (job->sent + n < len && ((unsigned char)c[job->sent + n] & 0xC0) == 0x80) n++;
+    while (job->sent + n < len && ((unsigned char)c[job->sent + n] & 0xC0) == 0x80)
+        n++;
     json_t *delta = json_object();
     json_object_set_new(delta, "content", json_stringn(c + job->sent, n));
     mock_stream_send(job, delta, NULL);
@@ -1504,9 +1580,12 @@ static void mock_on_job_timer(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (srv->dying) return; /* a dead provider answers nothing more */
     int done = 1;
-    if (job->fail_status) mock_reply_failure(job);
-    else if (job->stream) done = mock_stream_step(job);
-    else mock_reply_completion(job);
+    if (job->fail_status)
+        mock_reply_failure(job);
+    else if (job->stream)
+        done = mock_stream_step(job);
+    else
+        mock_reply_completion(job);
     if (!done) return;
     srv->in_flight--;
     mock_job_free(job);
@@ -1547,12 +1626,14 @@ static void mock_chat_free(struct mock_chat *c)
 static char *mock_content_text(json_t *content)
 {
     if (!content || json_is_null(content)) return xstrdup("");
-    if (json_is_string(content)) return xstrndup(json_string_value(content), json_string_length(content));
+    if (json_is_string(content))
+        return xstrndup(json_string_value(content), json_string_length(content));
     if (!json_is_array(content)) return NULL;
     struct sbuf b = {0};
     size_t i;
     json_t *part;
-    json_array_foreach(content, i, part) {
+    json_array_foreach(content, i, part)
+    {
         const char *t = json_string_value(json_object_get(part, "text"));
         if (t) sbuf_puts(&b, t);
     }
@@ -1567,7 +1648,8 @@ static const char *mock_chat_messages(struct mock_chat *c)
         return "'messages' must be a non-empty array.";
     size_t i;
     json_t *m;
-    json_array_foreach(msgs, i, m) {
+    json_array_foreach(msgs, i, m)
+    {
         const char *role = json_string_value(json_object_get(m, "role"));
         if (!role) return "Each message needs a string 'role'.";
         char *text = mock_content_text(json_object_get(m, "content"));
@@ -1607,7 +1689,8 @@ static const char *mock_chat_parse(const char *body, size_t len, struct mock_cha
         return e;
     }
     c->stream = json_is_true(json_object_get(c->root, "stream"));
-    c->include_usage = json_is_true(json_object_get(json_object_get(c->root, "stream_options"), "include_usage"));
+    c->include_usage =
+        json_is_true(json_object_get(json_object_get(c->root, "stream_options"), "include_usage"));
     json_t *mt = json_object_get(c->root, "max_completion_tokens");
     if (!mt || json_is_null(mt)) mt = json_object_get(c->root, "max_tokens");
     if (mt && !json_is_null(mt)) {
@@ -1707,13 +1790,13 @@ static void mock_refuse(struct mock_server *srv, struct evhttp_request *req,
     srv->stats.rate_limited++;
     mock_rate_headers(srv, r, evhttp_request_get_output_headers(req));
     mock_send_json(req, 429, mock_refusal_body(srv->cfg.style, r, model));
-    log_debug("mockllm_refused", "limit=%d used=%ld limit_value=%ld retry_ms=%" PRId64, (int)r->kind,
-              r->used, r->limit, r->retry_ms);
+    log_debug("mockllm_refused", "limit=%d used=%ld limit_value=%ld retry_ms=%" PRId64,
+              (int)r->kind, r->used, r->limit, r->retry_ms);
 }
 
 /* Validates the parsed request; answers the error and returns 0 if it is not valid. */
-static int mock_chat_valid(struct mock_server *srv, struct evhttp_request *req,
-                           struct mock_chat *c, size_t len, const char *body)
+static int mock_chat_valid(struct mock_server *srv, struct evhttp_request *req, struct mock_chat *c,
+                           size_t len, const char *body)
 {
     const char *code, *err = mock_chat_parse(body, len, c, &code);
     if (err) {
@@ -1811,8 +1894,8 @@ static void mock_on_stats(struct mock_server *srv, struct evhttp_request *req)
         (json_int_t)s->requests, "completions", (json_int_t)s->completions, "rate_limited",
         (json_int_t)s->rate_limited, "failed", (json_int_t)s->failed, "rejected",
         (json_int_t)s->rejected, "in_flight", (json_int_t)srv->in_flight, "by_task", s->by_task,
-        "completed_by_task", s->completed_by_task, "tokens", "prompt",
-        (json_int_t)s->prompt_tokens, "completion", (json_int_t)s->completion_tokens);
+        "completed_by_task", s->completed_by_task, "tokens", "prompt", (json_int_t)s->prompt_tokens,
+        "completion", (json_int_t)s->completion_tokens);
     mock_send_json(req, 200, body);
 }
 
@@ -1846,7 +1929,8 @@ static void mock_usage(FILE *f)
 {
     fputs("usage: mockllm --listen HOST:PORT [--latency-ms N] [--rpm N] [--rpd N] [--tpm N]\n"
           "               [--tpd N] [--concurrency N] [--fail-rate P] [--seed S]\n"
-          "               [--headers openai|groq|cerebras|openrouter|mistral|gemini|cloudflare|none]\n"
+          "               [--headers "
+          "openai|groq|cerebras|openrouter|mistral|gemini|cloudflare|none]\n"
           "               [--model NAME]... [--require-key KEY] [--used-elsewhere-requests N]\n"
           "               [--die-after N] [--day-ms N] [--log-level debug|info|warn|error]\n"
           "Limits of 0 mean unlimited. PORT 0 picks a free port; the bound address is printed\n"
@@ -1907,25 +1991,49 @@ static int mock_parse_style(const char *s, enum mock_style *out)
 }
 
 enum {
-    OPT_LISTEN = 256, OPT_LATENCY, OPT_RPM, OPT_RPD, OPT_TPM, OPT_TPD, OPT_CONCURRENCY,
-    OPT_FAIL_RATE, OPT_SEED, OPT_HEADERS, OPT_MODEL, OPT_REQUIRE_KEY, OPT_USED_ELSEWHERE,
-    OPT_DIE_AFTER, OPT_DAY_MS, OPT_LOG_LEVEL, OPT_HELP,
+    OPT_LISTEN = 256,
+    OPT_LATENCY,
+    OPT_RPM,
+    OPT_RPD,
+    OPT_TPM,
+    OPT_TPD,
+    OPT_CONCURRENCY,
+    OPT_FAIL_RATE,
+    OPT_SEED,
+    OPT_HEADERS,
+    OPT_MODEL,
+    OPT_REQUIRE_KEY,
+    OPT_USED_ELSEWHERE,
+    OPT_DIE_AFTER,
+    OPT_DAY_MS,
+    OPT_LOG_LEVEL,
+    OPT_HELP,
 };
 
 /* The field a numeric option sets, or NULL. */
 static long *mock_long_option(struct mock_config *c, int opt)
 {
     switch (opt) {
-    case OPT_LATENCY: return &c->latency_ms;
-    case OPT_RPM: return &c->rpm;
-    case OPT_RPD: return &c->rpd;
-    case OPT_TPM: return &c->tpm;
-    case OPT_TPD: return &c->tpd;
-    case OPT_CONCURRENCY: return &c->concurrency;
-    case OPT_USED_ELSEWHERE: return &c->used_elsewhere;
-    case OPT_DIE_AFTER: return &c->die_after;
-    case OPT_DAY_MS: return &c->day_ms;
-    default: return NULL;
+    case OPT_LATENCY:
+        return &c->latency_ms;
+    case OPT_RPM:
+        return &c->rpm;
+    case OPT_RPD:
+        return &c->rpd;
+    case OPT_TPM:
+        return &c->tpm;
+    case OPT_TPD:
+        return &c->tpd;
+    case OPT_CONCURRENCY:
+        return &c->concurrency;
+    case OPT_USED_ELSEWHERE:
+        return &c->used_elsewhere;
+    case OPT_DIE_AFTER:
+        return &c->die_after;
+    case OPT_DAY_MS:
+        return &c->day_ms;
+    default:
+        return NULL;
     }
 }
 
@@ -1940,7 +2048,8 @@ static int mock_option(struct mock_config *c, int opt, const char *arg, const ch
     }
     switch (opt) {
     case OPT_LISTEN:
-        if (mock_parse_listen(arg, c) != 0) return mock_bad_usage("bad --listen '%s' (want HOST:PORT)", arg);
+        if (mock_parse_listen(arg, c) != 0)
+            return mock_bad_usage("bad --listen '%s' (want HOST:PORT)", arg);
         return 0;
     case OPT_FAIL_RATE:
         errno = 0;
@@ -1954,10 +2063,12 @@ static int mock_option(struct mock_config *c, int opt, const char *arg, const ch
         if (errno || end == arg || *end) return mock_bad_usage("bad --seed '%s'", arg);
         return 0;
     case OPT_HEADERS:
-        if (mock_parse_style(arg, &c->style) != 0) return mock_bad_usage("unknown --headers '%s'", arg);
+        if (mock_parse_style(arg, &c->style) != 0)
+            return mock_bad_usage("unknown --headers '%s'", arg);
         return 0;
     case OPT_MODEL:
-        if (c->n_models >= MOCK_MAX_MODELS || !*arg) return mock_bad_usage("bad or too many --model '%s'", arg);
+        if (c->n_models >= MOCK_MAX_MODELS || !*arg)
+            return mock_bad_usage("bad or too many --model '%s'", arg);
         c->models[c->n_models++] = arg;
         return 0;
     case OPT_REQUIRE_KEY:
@@ -2006,8 +2117,7 @@ static int mock_parse_args(int argc, char **argv, struct mock_config *c)
             mock_usage(stdout);
             return 1;
         }
-        if (opt == '?' || opt == ':')
-            return mock_bad_usage("bad option '%s'", argv[optind - 1]);
+        if (opt == '?' || opt == ':') return mock_bad_usage("bad option '%s'", argv[optind - 1]);
         int rc = mock_option(c, opt, optarg, opts[idx].name);
         if (rc) return rc;
     }
@@ -2066,7 +2176,8 @@ static int mock_server_init(struct mock_server *srv)
                                               EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                               EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_gencb(srv->http, mock_on_request, srv);
-    srv->listener = evhttp_bind_socket_with_handle(srv->http, srv->cfg.host, (ev_uint16_t)srv->cfg.port);
+    srv->listener =
+        evhttp_bind_socket_with_handle(srv->http, srv->cfg.host, (ev_uint16_t)srv->cfg.port);
     if (!srv->listener) return -1;
     srv->sig_term = evsignal_new(srv->base, SIGTERM, mock_on_signal, srv);
     srv->sig_int = evsignal_new(srv->base, SIGINT, mock_on_signal, srv);

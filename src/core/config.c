@@ -204,7 +204,17 @@ static int set_provider_key(struct config *cfg, struct provider_config *p, const
     return -1;
 }
 
+static int on_entry_checked(void *user, const char *section, const char *name, const char *value);
+
+/* inih reports the line of the first error but keeps parsing: keep the first reason. */
 static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_state *st = user;
+    if (st->why[0]) return 1;
+    return on_entry_checked(user, section, name, value);
+}
+
+static int on_entry_checked(void *user, const char *section, const char *name, const char *value)
 {
     struct parse_state *st = user;
     char why[256];

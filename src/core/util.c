@@ -127,14 +127,14 @@ void util_hex(const void *data, size_t n, char *out)
 
 char *util_random_id(size_t bytes)
 {
-    unsigned char raw[64];
-    if (bytes > sizeof raw) bytes = sizeof raw;
+    unsigned char *raw = xmalloc(bytes);
     if (util_random_bytes(raw, bytes) != 0) {
         fputs("interviewd: getrandom failed\n", stderr);
         abort();
     }
     char *out = xmalloc(2 * bytes + 1);
     util_hex(raw, bytes, out);
+    free(raw);
     return out;
 }
 
@@ -191,6 +191,12 @@ char *util_normalize_text(const char *s)
         }
         if (pending_space) sbuf_append(&b, " ", 1);
         pending_space = 0;
+        /* typographic apostrophes (U+2018/U+2019, as phones type them) become ' */
+        if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x98 || p[2] == 0x99)) {
+            sbuf_append(&b, "'", 1);
+            p += 2;
+            continue;
+        }
         char c = (char)tolower(*p);
         sbuf_append(&b, &c, 1);
     }
@@ -264,6 +270,15 @@ char *util_read_file(const char *path, size_t *len)
     }
     if (len) *len = b.len;
     return sbuf_take(&b);
+}
+
+size_t util_utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max) return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--; /* s[n] starts the cut char */
+    return n;
 }
 
 const char *util_strcasestr(const char *hay, const char *needle)

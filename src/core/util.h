@@ -34,7 +34,8 @@ char *xstrndup(const char *s, size_t n);
 int util_random_bytes(void *buf, size_t n);
 /* Writes 2*n lowercase hex digits plus NUL to out. */
 void util_hex(const void *data, size_t n, char *out);
-/* A new random identifier of `bytes` random bytes as hex (caller frees). */
+/* A new random identifier of `bytes` random bytes as hex (caller frees). Aborts if
+ * the kernel cannot supply randomness: an id we cannot make unguessable is no id. */
 char *util_random_id(size_t bytes);
 /* SHA-256 of data as 64 hex digits plus NUL into out[65]. */
 void util_sha256_hex(const void *data, size_t n, char out[65]);
@@ -46,8 +47,8 @@ int util_ct_equal(const char *a, const char *b);
 
 /* Trims ASCII whitespace in place; returns s. */
 char *util_trim(char *s);
-/* Lowercased copy with runs of whitespace collapsed to one space and ends trimmed, for
- * cache keys and comparisons (caller frees). */
+/* Lowercased copy with runs of whitespace collapsed to one space, ends trimmed and
+ * typographic apostrophes made ASCII, for cache keys and comparisons (caller frees). */
 char *util_normalize_text(const char *s);
 /* Number of whitespace-separated words. */
 int util_word_count(const char *s);
@@ -55,6 +56,8 @@ int util_word_count(const char *s);
 int util_utf8_valid(const char *s, size_t len);
 /* Reads a whole file (caller frees); NULL on error. *len gets the size if non-NULL. */
 char *util_read_file(const char *path, size_t *len);
+/* The longest prefix of s of at most max bytes that ends on a UTF-8 character boundary. */
+size_t util_utf8_prefix(const char *s, size_t max);
 /* Case-insensitive substring search. */
 const char *util_strcasestr(const char *hay, const char *needle);
 

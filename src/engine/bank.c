@@ -203,6 +203,7 @@ static const struct bank_question *pick_pass(const struct bank *b, const char *r
         if (difficulty && q->difficulty != difficulty) continue;
         if (!fits_role(q, role, own_only)) continue;
         if (bank_seen_has_id(seen, q->id)) continue;
+        if (!strchr(q->text, '{') && bank_seen_has_text(seen, q->text)) continue;
         char key[512];
         int n = snprintf(key, sizeof key, "%s|%s", salt, q->id);
         uint64_t rank = util_xxh64(key, (size_t)n < sizeof key ? (size_t)n : sizeof key - 1);

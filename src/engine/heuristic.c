@@ -15,7 +15,9 @@ static int has_phrase(const char *lower, const char *phrase)
     size_t n = strlen(phrase);
     if (n == 0) return 0;
     for (const char *p = lower; (p = strstr(p, phrase)); p++) {
-        int left = p == lower || !isalnum((unsigned char)p[-1]);
+        /* word boundaries matter only where the phrase itself starts/ends with a
+         * letter or digit: "%" must match "40%" */
+        int left = p == lower || !isalnum((unsigned char)p[-1]) || !isalnum((unsigned char)phrase[0]);
         int right = !isalnum((unsigned char)p[n]) || !isalnum((unsigned char)phrase[n - 1]);
         if (left && right) return 1;
     }
@@ -175,6 +177,9 @@ static json_t *find_projects(const char *text)
             const char *end = start;
             while (*end && *end != '.' && *end != '\n' && *end != ';' && *end != ',' && end - start < 90) end++;
             size_t len = (size_t)(end - start);
+            char *cut = xstrndup(start, len + 4 < strlen(start) ? len + 4 : strlen(start));
+            len = util_utf8_prefix(cut, len);
+            free(cut);
             if (len >= 8 && util_word_count(start) >= 2) {
                 char *phrase = xstrndup(start, len);
                 util_trim(phrase);
@@ -263,12 +268,13 @@ json_t *heuristic_summary(const json_t *scored)
         const char *q = json_string_value(json_object_get(t, "question"));
         sum += score;
         char line[400];
+        int qlen = q ? (int)util_utf8_prefix(q, 200) : 0;
         if (score >= 4 && json_array_size(strengths) < 4) {
-            snprintf(line, sizeof line, "Strong %s answer to: \"%.200s\"", category ? category : "", q ? q : "");
+            snprintf(line, sizeof line, "Strong %s answer to: \"%.*s\"", category ? category : "", qlen, q ? q : "");
             json_array_append_new(strengths, json_string(line));
         } else if (score <= 2 && json_array_size(improvements) < 4) {
-            snprintf(line, sizeof line, "Give a fuller, more specific %s answer to: \"%.200s\"",
-                     category ? category : "", q ? q : "");
+            snprintf(line, sizeof line, "Give a fuller, more specific %s answer to: \"%.*s\"",
+                     category ? category : "", qlen, q ? q : "");
             json_array_append_new(improvements, json_string(line));
         }
     }

@@ -12,7 +12,7 @@
 struct deployment {
     const char *name;
     struct provider *provider; /* NULL when disabled */
-    char why[200];             /* why disabled */
+    char why[400];             /* why disabled */
 };
 
 struct llm_pool {

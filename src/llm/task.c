@@ -239,10 +239,10 @@ static int clamp_score(json_t *v, int *out)
 {
     if (!json_is_number(v)) return -1;
     double d = json_number_value(v);
-    int s = (int)(d + 0.5);
-    if (s < 1) s = 1;
-    if (s > 5) s = 5;
-    *out = s;
+    if (d != d) return -1; /* NaN */
+    if (d < 1) d = 1;
+    if (d > 5) d = 5;
+    *out = (int)(d + 0.5);
     return 0;
 }
 
@@ -269,7 +269,7 @@ static json_t *string_array(json_t *v, size_t max, size_t maxlen)
     json_array_foreach(v, i, e) {
         const char *s = json_string_value(e);
         if (!s || !*s || json_array_size(out) >= max) continue;
-        json_array_append_new(out, json_stringn(s, strlen(s) > maxlen ? maxlen : strlen(s)));
+        json_array_append_new(out, json_stringn(s, util_utf8_prefix(s, maxlen)));
     }
     return out;
 }

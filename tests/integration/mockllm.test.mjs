@@ -9,6 +9,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 
 const BIN = process.env.MOCKLLM_BIN || '/work/main/build-mock/mockllm';
 const START_TIMEOUT_MS = 10000; // the "listening" line must come within this
@@ -746,6 +747,37 @@ test('--die-after 2: two answers, then the provider is gone and the process exit
   ]);
   assertCleanExit(code, signal, mock.logs());
   await assert.rejects(chat(mock, evaluateRequest(words(10))));
+});
+
+// Sends a chat request on its own connection and destroys it after ms, unanswered.
+function abandonedRequest(mock, body, ms) {
+  return new Promise((resolve) => {
+    const { port } = new URL(mock.url);
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', agent: false });
+    req.on('error', () => {});
+    req.on('response', (res) => res.on('error', () => {}).resume());
+    req.end(JSON.stringify(body));
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, ms);
+  });
+}
+
+test('clients that leave mid-wait or mid-stream, and SIGTERM with replies pending, end cleanly (exit 0)', T, async () => {
+  await withMock(['--latency-ms', '600'], async (mock) => {
+    const body = evaluateRequest(words(30));
+    await Promise.all([
+      abandonedRequest(mock, body, 100),
+      abandonedRequest(mock, { ...body, stream: true }, 100),
+      abandonedRequest(mock, { ...body, stream: true }, 450), // mid-stream
+    ]);
+    await new Promise((r) => setTimeout(r, 700)); // mockllm answers into the void
+    assert.equal((await chat(mock, body)).status, 200);
+    // Left pending at SIGTERM (withMock stops the mock and checks the exit).
+    await abandonedRequest(mock, body, 50);
+    await abandonedRequest(mock, { ...body, stream: true }, 400);
+  });
 });
 
 test('bad usage exits 2 with a message on stderr', T, async () => {

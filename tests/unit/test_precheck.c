@@ -109,7 +109,6 @@ static void test_precheck_long_answer_opening_with_i_dont_know_is_ok(void **stat
 static void test_precheck_i_dont_know_with_typographic_apostrophe_is_dont_know(void **state)
 {
     (void)state;
-    KNOWN_BUG();
     assert_int_equal(precheck_answer("I don\xE2\x80\x99t know."), PRECHECK_DONT_KNOW);
 }
 
@@ -120,7 +119,6 @@ static void test_precheck_i_dont_know_with_typographic_apostrophe_is_dont_know(v
 static void test_precheck_short_answer_starting_with_skip_is_ok(void **state)
 {
     (void)state;
-    KNOWN_BUG();
     assert_int_equal(precheck_answer("Skip lists are O(log n)."), PRECHECK_OK);
 }
 
@@ -164,7 +162,6 @@ static void test_precheck_complexity_with_words_is_ok(void **state)
 static void test_precheck_terse_complexity_answer_is_ok(void **state)
 {
     (void)state;
-    KNOWN_BUG();
     assert_int_equal(precheck_answer("O(1)"), PRECHECK_OK);
 }
 
@@ -272,7 +269,6 @@ static void test_precheck_injection_null_is_not_flagged(void **state)
 static void test_precheck_injection_not_flagged_for_answer_about_system_prompts(void **state)
 {
     (void)state;
-    KNOWN_BUG();
     assert_false(precheck_injection(
         "I versioned the system prompt in git and ran our eval set on every change."));
 }
