@@ -28,6 +28,8 @@ struct http_req {
     size_t body_len;
     char request_id[17];        /* for log lines */
     int deferred;               /* the handler will reply later */
+    int in_handler;             /* the handler is still running: replies must not free r */
+    int replied;                /* a reply was sent (or dropped for a gone client) */
     struct http_server *server;
 };
 

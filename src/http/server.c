@@ -75,7 +75,8 @@ static void send_buffer(struct http_req *r, int status, const char *content_type
         log_debug("http_reply", "rid=%s method=%s path=%s status=%d", r->request_id, r->method,
                   r->path, status);
     }
-    if (r->deferred) req_free(r);
+    r->replied = 1;
+    if (r->deferred && !r->in_handler) req_free(r);
 }
 
 void http_reply_json(struct http_req *r, int status, json_t *body)
@@ -234,8 +235,11 @@ static void on_request(struct evhttp_request *req, void *arg)
             return;
         }
     }
+    r->in_handler = 1;
     s->handler(r, s->data);
-    if (!r->deferred) req_free(r);
+    r->in_handler = 0;
+    /* A deferred request answered before the handler returned is ours to free too. */
+    if (!r->deferred || r->replied) req_free(r);
 }
 
 struct http_server *http_server_new(struct event_base *base, const struct config *cfg,

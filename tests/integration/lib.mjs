@@ -127,7 +127,21 @@ export function logged(fn) {
       for (const d of tmpDirs.slice(firstDir)) console.error(`kept temp dir ${d}`);
       throw err;
     }
-    await Promise.all(servers.slice(firstServer).map((s) => s.stop().catch(() => {})));
+    // Every process this test started must stop cleanly on SIGTERM (exit 0) and, in the
+    // ASan+UBSan build, without a sanitizer report: leaks and UB fail the test.
+    const started = servers.slice(firstServer);
+    const results = await Promise.all(started.map((s) => s.stop().catch((e) => ({ error: e }))));
+    const problems = [];
+    started.forEach((s, i) => {
+      const r = results[i] || {};
+      const log = s.logs();
+      const m = log.match(/ERROR: (AddressSanitizer|LeakSanitizer)[^\n]*|runtime error:[^\n]*/);
+      if (m) problems.push(`${s.name}: ${m[0]}\n${log.slice(log.indexOf(m[0]), log.indexOf(m[0]) + 3000)}`);
+      else if (r.error) problems.push(`${s.name}: ${r.error.message}`);
+      else if (r.signal === null && r.code !== 0 && r.code !== undefined)
+        problems.push(`${s.name}: exited with status ${r.code} after SIGTERM`);
+    });
+    if (problems.length) throw new Error(`unclean shutdown:\n${problems.join('\n')}`);
     if (!process.env.INTERVIEWD_KEEP_TMP)
       for (const d of tmpDirs.slice(firstDir)) fs.rmSync(d, { recursive: true, force: true });
   };
