@@ -14,6 +14,7 @@
 #include "llm/task.h"
 
 #include <ctype.h>
+#include <event2/event.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -117,7 +118,12 @@ static const char *plan_phase(const struct store_interview *iv, int idx)
 
 /* ---- jobs: one model call with one retry on invalid output, then a fallback ---- */
 
-enum job_kind { JOB_RESUME, JOB_EVALUATE, JOB_FOLLOW_UP, JOB_SUMMARY };
+enum job_kind {
+    JOB_RESUME,   /* resume_analysis for one candidate */
+    JOB_EVALUATE, /* one turn (full mode), maybe writing the next question */
+    JOB_BATCH,    /* several turns in one call (balanced, economy), maybe with the summary */
+    JOB_SUMMARY,  /* the closing summary (full and offline modes) */
+};
 
 struct job {
     struct engine *e;
@@ -133,9 +139,14 @@ struct job {
     json_t *task_input;
     int max_tokens;
     int timeout_ms;
-    /* follow-up jobs carry the waiting HTTP reply */
+    int *idxs;             /* JOB_BATCH: the turns scored by this call */
+    int n_idxs;
+    int with_summary;      /* JOB_BATCH: the reply carries the summary too */
+    /* A candidate waiting for the next question (the model writes it): replied by the
+     * result or by deadline_ev, whichever comes first; the call itself goes on. */
     engine_reply_fn reply_fn;
     void *reply_data;
+    struct event *deadline_ev;
     struct job *next, *prev;
 };
 
@@ -152,6 +163,8 @@ static void job_unlink(struct job *j)
 
 static void job_free(struct job *j)
 {
+    if (j->deadline_ev) event_free(j->deadline_ev);
+    free(j->idxs);
     free(j->interview_id);
     free(j->candidate_id);
     json_decref(j->messages);
@@ -506,6 +519,17 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     char qid[64];
     char *text = NULL;
     char *keywords = NULL;
+    struct store_turn_list asked = {0};
+    enum store_err se = store_call(e->store, turn_list_asked_by_candidate, cc->c.id, &asked);
+    if (se != STORE_OK) return se;
+    struct bank_seen seen = {0};
+    for (size_t i = 0; i < asked.len; i++)
+        bank_seen_add(&seen, asked.items[i].question_id, asked.items[i].question_text);
+    store_turn_list_free(&asked);
+    if (follow_up && bank_seen_has_text(&seen, follow_up)) {
+        log_info("model_question_rejected", "interview=%s reason=\"already asked\"", iv->id);
+        follow_up = NULL;
+    }
     if (follow_up) {
         char h[33];
         util_xxh128_hex(follow_up, strlen(follow_up), h);
@@ -514,13 +538,6 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
         const struct store_turn *prev = idx > 0 && (size_t)idx - 1 < turns->len ? &turns->items[idx - 1] : NULL;
         keywords = prev && prev->keywords ? xstrdup(prev->keywords) : NULL;
     } else {
-        struct store_turn_list asked = {0};
-        enum store_err se = store_call(e->store, turn_list_asked_by_candidate, cc->c.id, &asked);
-        if (se != STORE_OK) return se;
-        struct bank_seen seen = {0};
-        for (size_t i = 0; i < asked.len; i++)
-            bank_seen_add(&seen, asked.items[i].question_id, asked.items[i].question_text);
-        store_turn_list_free(&asked);
         const struct bank_question *q =
             bank_pick(e->bank, cc->c.role, phase_buf, difficulty, &seen, cc->c.id);
         /* A bank exhausted for this phase falls back to neighbouring phases' questions
@@ -536,10 +553,10 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
         snprintf(qid, sizeof qid, "%s", q->id);
         text = bank_fill(q->text, cc->analysis, cc->role, idx);
         if (bank_seen_has_text(&seen, text)) log_warn("question_text_repeat", "question=%s", q->id);
-        bank_seen_free(&seen);
         keywords = json_dumps(q->keywords, JSON_COMPACT);
         difficulty = q->difficulty;
     }
+    bank_seen_free(&seen);
     t.interview_id = iv->id;
     t.idx = idx;
     t.question_id = qid;
@@ -550,7 +567,7 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     t.keywords = keywords;
     t.asked_ms = clock_now_ms();
     t.eval_status = "none";
-    enum store_err se = store_call(e->store, turn_insert, &t);
+    se = store_call(e->store, turn_insert, &t);
     if (se == STORE_OK && out) {
         memset(out, 0, sizeof *out);
         out->interview_id = xstrdup(iv->id);
@@ -713,17 +730,74 @@ static enum engine_err load_owned(struct engine *e, const char *candidate_id, co
 /* ---- evaluation and reports ---- */
 
 static void maybe_report(struct engine *e, const char *interview_id);
+static void continue_interview(struct engine *e, const char *interview_id, const char *model_q,
+                               engine_reply_fn done, void *data);
 
+static int is_adaptive_phase(const char *phase)
+{
+    return strcmp(phase, "resume") == 0 || strcmp(phase, "technical") == 0;
+}
+
+static json_t *turn_keywords(const struct store_turn *t)
+{
+    json_error_t je;
+    json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
+    if (!json_is_array(kw)) {
+        json_decref(kw);
+        kw = json_array();
+    }
+    return kw;
+}
+
+/* The candidate waited long enough: ask a bank question now; the call goes on and its
+ * scores are still stored when they arrive. */
+static void on_reply_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct job *j = arg;
+    engine_reply_fn fn = j->reply_fn;
+    void *data = j->reply_data;
+    j->reply_fn = NULL;
+    if (!fn) return;
+    log_info("next_question_fallback", "interview=%s reason=\"no model question within %ld ms\"",
+             j->interview_id, j->e->cfg->turn_deadline_ms);
+    continue_interview(j->e, j->interview_id, NULL, fn, data);
+}
+
+static void job_wait_reply(struct job *j, engine_reply_fn done, void *data)
+{
+    j->reply_fn = done;
+    j->reply_data = data;
+    j->deadline_ev = evtimer_new(j->e->base, on_reply_deadline, j);
+    struct timeval tv = {j->e->cfg->turn_deadline_ms / 1000, (j->e->cfg->turn_deadline_ms % 1000) * 1000};
+    evtimer_add(j->deadline_ev, &tv);
+}
+
+/* Texts asked so far in this interview, for a next-question request. */
+static const char **asked_texts(const struct store_turn_list *turns, size_t *n)
+{
+    const char **asked = xcalloc(turns->len + 1, sizeof *asked);
+    for (size_t i = 0; i < turns->len; i++) asked[i] = turns->items[i].question_text;
+    *n = turns->len;
+    return asked;
+}
+
+/* One turn, one call; with next_phase, the call also writes the next question and the
+ * candidate (done/data) waits for it up to turn_deadline_ms. */
 static void start_evaluation(struct engine *e, const struct store_interview *iv,
-                             const struct store_turn *t, const char *role)
+                             const struct store_turn_list *turns, const struct store_turn *t,
+                             const char *role, const char *next_phase, int next_difficulty,
+                             engine_reply_fn done, void *data)
 {
     char key[96];
     snprintf(key, sizeof key, "evaluate:%s:%d", iv->id, t->idx);
-    if (job_running(e, key)) return;
+    if (job_running(e, key)) {
+        if (done) continue_interview(e, iv->id, NULL, done, data);
+        return;
+    }
     const struct rubric_category *rc = rubrics_get(e->rubrics, t->category);
-    json_error_t je;
-    json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
-    if (!kw) kw = json_array();
+    json_t *kw = turn_keywords(t);
     struct task_qa qa = {
         .id = t->question_id,
         .category = t->category,
@@ -732,54 +806,126 @@ static void start_evaluation(struct engine *e, const struct store_interview *iv,
         .keywords = kw,
         .difficulty = t->difficulty,
     };
+    size_t n_asked = 0;
+    const char **asked = next_phase ? asked_texts(turns, &n_asked) : NULL;
+    struct task_next next = {.phase = next_phase, .difficulty = next_difficulty, .asked = asked,
+                             .n_asked = n_asked};
     int offline = strcmp(iv->mode, "offline") == 0;
     json_t *input = json_pack("{s:s,s:O,s:s}", "category", t->category, "keywords", kw, "answer",
                               t->answer ? t->answer : "");
     struct job *j = job_new(e, JOB_EVALUATE, TASK_EVALUATE, key,
-                            task_evaluate(role, e->rubrics->version, rc ? rc->prompt_text : "", &qa),
+                            task_evaluate_next(role, e->rubrics->version, rc ? rc->prompt_text : "",
+                                               &qa, next_phase ? &next : NULL),
                             input, offline);
+    free(asked);
     json_decref(kw);
     j->interview_id = xstrdup(iv->id);
     j->idx = t->idx;
+    if (next_phase) j->max_tokens = 800;
+    if (done) job_wait_reply(j, done, data);
     job_submit(j);
 }
 
-static void finish_evaluation(struct engine *e, struct job *j, json_t *parsed, int from_model)
+/* Several turns (those pending), one call; optionally with the summary and a next
+ * question. Returns 0 if there was nothing to score. */
+static int start_batch(struct engine *e, const struct store_interview *iv,
+                       const struct store_turn_list *turns, const char *role, int with_summary,
+                       const char *next_phase, int next_difficulty, engine_reply_fn done,
+                       void *data)
+{
+    char key[96];
+    snprintf(key, sizeof key, "batch:%s:%s", iv->id, with_summary ? "final" : "mid");
+    if (job_running(e, key)) return 1;
+    struct task_qa *qa = xcalloc(turns->len + 1, sizeof *qa);
+    json_t **kws = xcalloc(turns->len + 1, sizeof *kws);
+    int *idxs = xcalloc(turns->len + 1, sizeof *idxs);
+    size_t n = 0;
+    for (size_t i = 0; i < turns->len; i++) {
+        const struct store_turn *t = &turns->items[i];
+        if (!t->answer || strcmp(t->eval_status, "pending") != 0) continue;
+        kws[n] = turn_keywords(t);
+        qa[n] = (struct task_qa){.id = t->question_id,
+                                 .category = t->category,
+                                 .question = t->question_text,
+                                 .answer = t->answer,
+                                 .keywords = kws[n],
+                                 .difficulty = t->difficulty};
+        idxs[n++] = t->idx;
+    }
+    if (n == 0) {
+        free(qa);
+        free(kws);
+        free(idxs);
+        return 0;
+    }
+    /* One rubric per call: the criteria of every category present, in order. */
+    struct sbuf rubric = {0};
+    const char *cats[] = {"introduction", "resume", "technical", "behavioral", "wrap_up"};
+    for (size_t c = 0; c < ARRAY_LEN(cats); c++) {
+        int present = 0;
+        for (size_t i = 0; i < n && !present; i++) present = strcmp(qa[i].category, cats[c]) == 0;
+        const struct rubric_category *rc = present ? rubrics_get(e->rubrics, cats[c]) : NULL;
+        if (rc) sbuf_printf(&rubric, "Category %s:\n%s", cats[c], rc->prompt_text);
+    }
+    size_t n_asked = 0;
+    const char **asked = next_phase ? asked_texts(turns, &n_asked) : NULL;
+    struct task_next next = {.phase = next_phase, .difficulty = next_difficulty, .asked = asked,
+                             .n_asked = n_asked};
+    json_t *msgs = task_evaluate_batch_next(role, e->rubrics->version, rubric.data ? rubric.data : "",
+                                            qa, n, with_summary, next_phase ? &next : NULL);
+    sbuf_free(&rubric);
+    free(asked);
+    for (size_t i = 0; i < n; i++) json_decref(kws[i]);
+    free(kws);
+    free(qa);
+    struct job *j = job_new(e, JOB_BATCH, TASK_EVALUATE_BATCH, key, msgs, NULL, 0);
+    j->interview_id = xstrdup(iv->id);
+    j->idxs = idxs;
+    j->n_idxs = (int)n;
+    j->with_summary = with_summary;
+    j->max_tokens = 200 + 160 * (int)n + (with_summary ? 400 : 0) + (next_phase ? 150 : 0);
+    if (done) job_wait_reply(j, done, data);
+    job_submit(j);
+    return 1;
+}
+
+/* Stores one turn's evaluation: the model's (eval != NULL) or the heuristic's. */
+static void store_turn_eval(struct engine *e, const char *interview_id, int idx, json_t *eval,
+                            int from_model, int model_was_expected)
 {
     struct store_turn_list turns = {0};
-    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) return;
-    struct store_turn *t = (size_t)j->idx < turns.len ? &turns.items[j->idx] : NULL;
-    if (!t || !t->answer) {
+    if (store_call(e->store, turn_list, interview_id, &turns) != STORE_OK) return;
+    struct store_turn *t = (size_t)idx < turns.len ? &turns.items[idx] : NULL;
+    if (!t || !t->answer || strcmp(t->eval_status, "done") == 0) {
         store_turn_list_free(&turns);
         return;
     }
     json_t *owned = NULL;
-    if (!parsed) {
-        /* The model could not score it: the heuristic does, and says so. */
-        json_t *in = json_pack("{s:s,s:s}", "category", t->category, "answer", t->answer);
-        json_error_t je;
-        json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
-        if (kw) json_object_set_new(in, "keywords", kw);
-        owned = parsed = offline_answer("evaluate", in, e);
+    if (!eval) {
+        /* No usable model answer: the heuristic scores it, and the report says so. */
+        json_t *in = json_pack("{s:s,s:s,s:o}", "category", t->category, "answer", t->answer,
+                               "keywords", turn_keywords(t));
+        owned = eval = offline_answer("evaluate", in, e);
         json_decref(in);
         from_model = 0;
     }
     json_t *flags = json_array();
-    if (precheck_injection(t->answer) || json_is_true(json_object_get(parsed, "injection_attempt")))
+    if (precheck_injection(t->answer) || json_is_true(json_object_get(eval, "injection_attempt")))
         json_array_append_new(flags, json_string("injection_attempt"));
-    if (!from_model && strcmp(j->provider->name, "offline") != 0)
+    if (!from_model && model_was_expected)
         json_array_append_new(flags, json_string("model_unavailable"));
     char *flags_text = json_dumps(flags, JSON_COMPACT);
     json_decref(flags);
     struct store_turn upd = *t;
-    upd.score = (int)json_integer_value(json_object_get(parsed, "score"));
-    upd.feedback = (char *)json_string_value(json_object_get(parsed, "feedback"));
+    upd.score = (int)json_integer_value(json_object_get(eval, "score"));
+    upd.feedback = (char *)json_string_value(json_object_get(eval, "feedback"));
     upd.scorer = from_model ? "model" : "heuristic";
     upd.flags = flags_text;
     upd.eval_status = "done";
     enum store_err se = store_call(e->store, turn_set_eval, &upd);
-    if (se != STORE_OK) log_error("eval_store_failed", "interview=%s idx=%d error=\"%s\"",
-                                  j->interview_id, j->idx, store_strerror(se));
+    if (se != STORE_OK)
+        log_error("eval_store_failed", "interview=%s idx=%d error=\"%s\"", interview_id, idx,
+                  store_strerror(se));
     free(flags_text);
     json_decref(owned);
     store_turn_list_free(&turns);
@@ -868,21 +1014,25 @@ static json_t *scored_list(const struct store_turn_list *turns)
     return arr;
 }
 
-static void finish_summary(struct engine *e, struct job *j, json_t *parsed, int from_model)
+/* Builds and stores the report from the turns and a summary (NULL: heuristic). */
+static void write_report(struct engine *e, const char *interview_id, json_t *summary,
+                         int summary_from_model)
 {
     struct store_interview iv = {0};
-    if (store_call(e->store, interview_get, j->interview_id, &iv) != STORE_OK) return;
+    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) return;
     struct store_turn_list turns = {0};
-    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) {
+    if (store_call(e->store, turn_list, interview_id, &turns) != STORE_OK) {
         store_interview_free(&iv);
         return;
     }
     json_t *owned = NULL;
-    if (!parsed) {
-        owned = parsed = heuristic_summary(json_object_get(j->task_input, "scored"));
-        from_model = 0;
+    if (!summary) {
+        json_t *scored = scored_list(&turns);
+        owned = summary = heuristic_summary(scored);
+        json_decref(scored);
+        summary_from_model = 0;
     }
-    json_t *report = build_report(e, &iv, &turns, parsed, from_model);
+    json_t *report = build_report(e, &iv, &turns, summary, summary_from_model);
     char *text = json_dumps(report, JSON_COMPACT);
     free(iv.report_json);
     iv.report_json = text;
@@ -890,7 +1040,7 @@ static void finish_summary(struct engine *e, struct job *j, json_t *parsed, int 
     if (se != STORE_OK)
         log_error("report_store_failed", "interview=%s error=\"%s\"", iv.id, store_strerror(se));
     else
-        log_info("report_ready", "interview=%s overall_score=%d", iv.id,
+        log_info("report_ready", "interview=%s mode=%s overall_score=%d", iv.id, iv.mode,
                  (int)json_integer_value(json_object_get(report, "overall_score")));
     json_decref(report);
     json_decref(owned);
@@ -898,11 +1048,36 @@ static void finish_summary(struct engine *e, struct job *j, json_t *parsed, int 
     store_interview_free(&iv);
 }
 
-static void maybe_report(struct engine *e, const char *interview_id)
+static void start_summary(struct engine *e, const struct store_interview *iv,
+                          const struct store_turn_list *turns, const char *role)
 {
     char key[96];
-    snprintf(key, sizeof key, "summary:%s", interview_id);
+    snprintf(key, sizeof key, "summary:%s", iv->id);
     if (job_running(e, key)) return;
+    struct task_qa *qa = xcalloc(turns->len + 1, sizeof *qa);
+    size_t n = 0;
+    for (size_t i = 0; i < turns->len; i++) {
+        const struct store_turn *t = &turns->items[i];
+        if (!t->answer) continue;
+        qa[n++] = (struct task_qa){.id = t->question_id,
+                                   .category = t->category,
+                                   .question = t->question_text,
+                                   .answer = t->answer,
+                                   .difficulty = t->difficulty,
+                                   .score = t->score};
+    }
+    int offline = strcmp(iv->mode, "offline") == 0;
+    struct job *j = job_new(e, JOB_SUMMARY, TASK_SUMMARY, key, task_summary(role, qa, n),
+                            json_pack("{s:o}", "scored", scored_list(turns)), offline);
+    j->interview_id = xstrdup(iv->id);
+    free(qa);
+    job_submit(j);
+}
+
+/* Called whenever something may have completed an interview's scoring: starts what is
+ * missing (evaluations, the final batch, the summary), or nothing. */
+static void maybe_report(struct engine *e, const char *interview_id)
+{
     struct store_interview iv = {0};
     if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) return;
     if (strcmp(iv.state, "finished") != 0 || iv.report_json) {
@@ -914,45 +1089,34 @@ static void maybe_report(struct engine *e, const char *interview_id)
         store_interview_free(&iv);
         return;
     }
-    for (size_t i = 0; i < turns.len; i++) {
-        if (turns.items[i].answer && strcmp(turns.items[i].eval_status, "done") != 0) {
-            store_turn_list_free(&turns);
-            store_interview_free(&iv);
-            return; /* an evaluation is still out; it calls us when it lands */
-        }
-    }
     struct store_candidate c = {0};
     const char *role = "unknown";
     if (store_call(e->store, candidate_get, iv.candidate_id, &c) == STORE_OK) role = c.role;
-    struct task_qa *qa = xcalloc(turns.len + 1, sizeof *qa);
-    size_t n = 0;
-    for (size_t i = 0; i < turns.len; i++) {
-        const struct store_turn *t = &turns.items[i];
-        if (!t->answer) continue;
-        qa[n++] = (struct task_qa){.id = t->question_id,
-                                   .category = t->category,
-                                   .question = t->question_text,
-                                   .answer = t->answer,
-                                   .difficulty = t->difficulty,
-                                   .score = t->score};
+    int pending = 0;
+    for (size_t i = 0; i < turns.len; i++)
+        if (turns.items[i].answer && strcmp(turns.items[i].eval_status, "done") != 0) pending++;
+    int batched = strcmp(iv.mode, "balanced") == 0 || strcmp(iv.mode, "economy") == 0;
+    char key[96];
+    snprintf(key, sizeof key, "batch:%s:mid", iv.id);
+    if (batched && job_running(e, key)) {
+        /* the mid-interview batch is still out: it calls us when it lands */
+    } else if (batched && pending) {
+        start_batch(e, &iv, &turns, role, 1, NULL, 0, NULL, NULL);
+    } else if (pending) {
+        for (size_t i = 0; i < turns.len; i++) {
+            const struct store_turn *t = &turns.items[i];
+            if (t->answer && strcmp(t->eval_status, "pending") == 0)
+                start_evaluation(e, &iv, &turns, t, role, NULL, 0, NULL, NULL);
+        }
+    } else {
+        start_summary(e, &iv, &turns, role);
     }
-    int offline = strcmp(iv.mode, "offline") == 0;
-    struct job *j = job_new(e, JOB_SUMMARY, TASK_SUMMARY, key, task_summary(role, qa, n),
-                            json_pack("{s:o}", "scored", scored_list(&turns)), offline);
-    j->interview_id = xstrdup(interview_id);
-    free(qa);
     store_candidate_free(&c);
     store_turn_list_free(&turns);
     store_interview_free(&iv);
-    job_submit(j);
 }
 
 /* ---- answering ---- */
-
-struct answer_ctx {
-    engine_reply_fn done;
-    void *data;
-};
 
 static void reply_next(struct engine *e, const struct store_interview *iv,
                        const struct store_turn *next, engine_reply_fn done, void *data)
@@ -1005,21 +1169,49 @@ out:
     store_interview_free(&iv);
 }
 
-static void finish_follow_up(struct engine *e, struct job *j, json_t *parsed)
+static void finish_evaluate_job(struct engine *e, struct job *j, json_t *parsed, int from_model)
 {
-    const char *q = parsed ? json_string_value(json_object_get(parsed, "question")) : NULL;
-    if (!q) log_info("follow_up_fallback", "interview=%s reason=\"no model question in time\"",
-                     j->interview_id);
-    continue_interview(e, j->interview_id, q, j->reply_fn, j->reply_data);
+    int expected = !j->provider->offline;
+    store_turn_eval(e, j->interview_id, j->idx, parsed, from_model, expected);
+    if (j->reply_fn) {
+        engine_reply_fn fn = j->reply_fn;
+        j->reply_fn = NULL;
+        const char *q = parsed ? json_string_value(json_object_get(parsed, "next_question")) : NULL;
+        continue_interview(e, j->interview_id, q, fn, j->reply_data);
+    }
+    maybe_report(e, j->interview_id);
 }
 
-static int has_follow_up(const struct store_turn_list *turns, const char *phase)
+static void finish_batch_job(struct engine *e, struct job *j, json_t *parsed, int from_model)
 {
-    for (size_t i = 0; i < turns->len; i++)
-        if (strncmp(turns->items[i].question_id, "fu:", 3) == 0 &&
-            strcmp(turns->items[i].phase, phase) == 0)
-            return 1;
-    return 0;
+    struct store_turn_list turns = {0};
+    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) return;
+    json_t *evals = parsed ? json_object_get(parsed, "evaluations") : NULL;
+    for (int k = 0; k < j->n_idxs; k++) {
+        int idx = j->idxs[k];
+        if ((size_t)idx >= turns.len) continue;
+        json_t *found = NULL;
+        size_t i;
+        json_t *ev;
+        json_array_foreach(evals, i, ev) {
+            const char *qid = json_string_value(json_object_get(ev, "question_id"));
+            if (qid && strcmp(qid, turns.items[idx].question_id) == 0) found = ev;
+        }
+        store_turn_eval(e, j->interview_id, idx, found, found && from_model, 1);
+    }
+    store_turn_list_free(&turns);
+    if (j->reply_fn) {
+        engine_reply_fn fn = j->reply_fn;
+        j->reply_fn = NULL;
+        const char *q = parsed ? json_string_value(json_object_get(parsed, "next_question")) : NULL;
+        continue_interview(e, j->interview_id, q, fn, j->reply_data);
+    }
+    if (j->with_summary) {
+        json_t *summary = parsed ? json_object_get(parsed, "summary") : NULL;
+        write_report(e, j->interview_id, summary, summary != NULL && from_model);
+    } else {
+        maybe_report(e, j->interview_id);
+    }
 }
 
 void engine_answer(struct engine *e, const char *candidate_id, const char *interview_id,
@@ -1116,40 +1308,40 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
              util_word_count(answer), precheck_flag(pv) ? precheck_flag(pv) : "ok");
     free(cur->answer);
     cur->answer = xstrdup(answer);
+    free(cur->eval_status);
+    cur->eval_status = xstrdup(pv == PRECHECK_OK ? "pending" : "done");
 
     if (cc.c.id == NULL) se = cand_load(e, iv.candidate_id, &cc);
     const char *role = cc.c.role ? cc.c.role : "unknown";
-    if (pv == PRECHECK_OK) start_evaluation(e, &iv, cur, role);
+    const char *mode = iv.mode;
+    int online = llm_pool_online(e->pool);
 
     if (finished) {
+        if (pv == PRECHECK_OK && (strcmp(mode, "full") == 0 || strcmp(mode, "offline") == 0))
+            start_evaluation(e, &iv, &turns, cur, role, NULL, 0, NULL, NULL);
         reply_next(e, &iv, NULL, done, data);
         maybe_report(e, iv.id);
         goto out;
     }
-    /* In full mode, the question after the first real answer of a resume or technical
-     * block is the model's follow-up on that answer, if it comes within the deadline. */
-    const char *next_phase = plan_phase(&iv, iv.next_index);
-    if (pv == PRECHECK_OK && strcmp(iv.mode, "full") == 0 && llm_pool_online(e->pool) &&
-        strcmp(next_phase, cur->phase) == 0 &&
-        (strcmp(cur->phase, "resume") == 0 || strcmp(cur->phase, "technical") == 0) &&
-        !has_follow_up(&turns, cur->phase)) {
-        char key[96];
-        snprintf(key, sizeof key, "follow_up:%s:%d", iv.id, cur->idx);
-        struct task_qa qa = {.id = cur->question_id,
-                             .category = cur->category,
-                             .question = cur->question_text,
-                             .answer = answer,
-                             .difficulty = cur->difficulty};
-        struct job *j = job_new(e, JOB_FOLLOW_UP, TASK_FOLLOW_UP, key, task_follow_up(role, &qa),
-                                NULL, 0);
-        j->interview_id = xstrdup(iv.id);
-        j->idx = cur->idx;
-        j->timeout_ms = (int)e->cfg->turn_deadline_ms;
-        j->max_tokens = 200;
-        j->reply_fn = done;
-        j->reply_data = data;
-        job_submit(j);
-        goto out;
+    char next_phase[32];
+    snprintf(next_phase, sizeof next_phase, "%s", plan_phase(&iv, iv.next_index));
+    int adaptive = online && is_adaptive_phase(next_phase);
+    int next_diff = next_difficulty(e, &turns, iv.next_index, next_phase, cc.analysis);
+    if (strcmp(mode, "full") == 0 || strcmp(mode, "offline") == 0) {
+        /* One call per answered turn: it scores the answer and, where the next phase
+         * adapts to the candidate, writes the next question (the candidate waits for it
+         * up to turn_deadline_ms). */
+        if (pv == PRECHECK_OK && adaptive && strcmp(mode, "full") == 0) {
+            start_evaluation(e, &iv, &turns, cur, role, next_phase, next_diff, done, data);
+            goto out;
+        }
+        if (pv == PRECHECK_OK) start_evaluation(e, &iv, &turns, cur, role, NULL, 0, NULL, NULL);
+    } else if (strcmp(mode, "balanced") == 0 && iv.next_index == iv.total_questions / 2) {
+        /* Balanced: the first half is scored in one call, which also writes the one
+         * model follow-up of the interview when the next phase adapts. */
+        if (start_batch(e, &iv, &turns, role, 0, adaptive ? next_phase : NULL, next_diff,
+                        adaptive ? done : NULL, adaptive ? data : NULL) && adaptive)
+            goto out;
     }
     store_turn_list_free(&turns);
     cand_free(&cc);
@@ -1191,14 +1383,13 @@ static void job_finish(struct job *j, json_t *parsed, int from_model)
         }
         break;
     case JOB_EVALUATE:
-        finish_evaluation(e, j, parsed, from_model);
-        maybe_report(e, j->interview_id);
+        finish_evaluate_job(e, j, parsed, from_model);
         break;
-    case JOB_FOLLOW_UP:
-        finish_follow_up(e, j, parsed);
+    case JOB_BATCH:
+        finish_batch_job(e, j, parsed, from_model);
         break;
     case JOB_SUMMARY:
-        finish_summary(e, j, parsed, from_model);
+        write_report(e, j->interview_id, parsed, parsed != NULL && from_model);
         break;
     }
     job_free(j);
@@ -1374,9 +1565,10 @@ void engine_recover(struct engine *e)
         struct store_candidate c = {0};
         const char *role = "unknown";
         if (store_call(e->store, candidate_get, iv->candidate_id, &c) == STORE_OK) role = c.role;
-        for (size_t k = 0; k < turns.len; k++) {
+        int per_turn = strcmp(iv->mode, "full") == 0 || strcmp(iv->mode, "offline") == 0;
+        for (size_t k = 0; k < turns.len && per_turn; k++) {
             if (turns.items[k].answer && strcmp(turns.items[k].eval_status, "pending") == 0) {
-                start_evaluation(e, iv, &turns.items[k], role);
+                start_evaluation(e, iv, &turns, &turns.items[k], role, NULL, 0, NULL, NULL);
                 evals++;
             }
         }

@@ -38,6 +38,15 @@ struct task_qa {
     int score;            /* for summary; 0 if none */
 };
 
+/* Asks an evaluate/evaluate_batch call to also write the next question, so one call
+ * per turn both scores and keeps the interview adaptive. */
+struct task_next {
+    const char *phase;        /* resume | technical | ... */
+    int difficulty;           /* 1..3 */
+    const char *const *asked; /* question texts already asked in this interview */
+    size_t n_asked;
+};
+
 /* Each returns [{"role":"system",...},{"role":"user",...}] (new reference). */
 json_t *task_resume_analysis(const char *role, const char *resume);
 json_t *task_question_gen(const char *role, const char *category, const char *skill,
@@ -49,6 +58,12 @@ json_t *task_evaluate(const char *role, const char *rubric_version, const char *
 json_t *task_evaluate_batch(const char *role, const char *rubric_version,
                             const char *rubric_text, const struct task_qa *qa, size_t n,
                             int with_summary);
+/* The same with a next-question request (next may be NULL). */
+json_t *task_evaluate_next(const char *role, const char *rubric_version, const char *rubric_text,
+                           const struct task_qa *qa, const struct task_next *next);
+json_t *task_evaluate_batch_next(const char *role, const char *rubric_version,
+                                 const char *rubric_text, const struct task_qa *qa, size_t n,
+                                 int with_summary, const struct task_next *next);
 json_t *task_summary(const char *role, const struct task_qa *qa, size_t n);
 
 /* Validates content for task k. Returns a new object or NULL with a reason in why. */
