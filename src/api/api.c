@@ -3,6 +3,8 @@
 #include "api/api.h"
 
 #include "core/log.h"
+#include "llm/select.h"
+#include "optimize/stats.h"
 #include "core/util.h"
 
 #include <stdarg.h>
@@ -92,6 +94,36 @@ static int authenticate(struct api *a, struct http_req *r, char id[33], int *adm
     return -1;
 }
 
+/* Admin-only routes: the admin token and nothing else. */
+static int require_admin(struct api *a, struct http_req *r)
+{
+    const char *tok = http_bearer(r);
+    if (!a->admin_token) {
+        http_reply_error(r, 401, "unauthorized", "Admin access is disabled: set the environment "
+                                                 "variable named by [server] admin_token_env.");
+        return -1;
+    }
+    if (!tok || !util_ct_equal(a->admin_token, tok)) {
+        http_reply_error(r, 401, "unauthorized", "This route needs the admin token as \"Bearer <token>\".");
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *providers_json(struct api *a)
+{
+    struct llm_pool *pool = engine_pool(a->engine);
+    json_t *arr = json_array();
+    for (int i = 0; i < llm_pool_count(pool); i++) {
+        const char *name;
+        int enabled;
+        const char *why = llm_pool_status(pool, i, &name, &enabled);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "name", name, "state",
+                                             enabled ? "ok" : "disabled", "reason", why ? why : ""));
+    }
+    return json_pack("{s:o,s:b}", "providers", arr, "online", llm_pool_online(pool));
+}
+
 static int is(struct http_req *r, int n, ...)
 {
     if (r->n_segments != n) return 0;
@@ -127,6 +159,16 @@ static void route_api(struct api *a, struct http_req *r)
     if (is(r, 2, "api", "roles")) {
         if (!method(r, "GET")) return;
         http_reply_json(r, 200, engine_roles(a->engine));
+        return;
+    }
+    if (is(r, 2, "api", "optimization_stats")) {
+        if (!method(r, "GET") || require_admin(a, r) != 0) return;
+        http_reply_json(r, 200, stats_json(engine_stats(a->engine)));
+        return;
+    }
+    if (is(r, 2, "api", "providers")) {
+        if (!method(r, "GET") || require_admin(a, r) != 0) return;
+        http_reply_json(r, 200, providers_json(a));
         return;
     }
     if (is(r, 2, "api", "candidates")) {
@@ -188,6 +230,14 @@ void api_handle(struct http_req *r, void *data)
     }
     if (is(r, 1, "healthz")) {
         if (method(r, "GET")) http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+        return;
+    }
+    if (is(r, 1, "metrics")) {
+        if (!method(r, "GET") || require_admin(a, r) != 0) return;
+        struct sbuf out = {0};
+        stats_prometheus(engine_stats(a->engine), &out);
+        http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "");
+        sbuf_free(&out);
         return;
     }
     if (strcmp(r->segments[0], "static") == 0 && r->n_segments >= 2) {

@@ -12,6 +12,7 @@
 #include "engine/heuristic.h"
 #include "engine/precheck.h"
 #include "llm/task.h"
+#include "optimize/stats.h"
 
 #include <ctype.h>
 #include <event2/event.h>
@@ -37,6 +38,7 @@ struct engine {
     struct job *jobs; /* in flight */
     int n_jobs;
     int closing;      /* set by engine_free: jobs finish without writing */
+    struct stats stats; /* where each logical LLM request went */
 };
 
 /* ---- replies ---- */
@@ -207,6 +209,8 @@ static void job_done(struct llm_result *r, void *data)
 {
     struct job *j = data;
     struct engine *e = j->e;
+    if (!j->provider->offline && r->http_status > 0)
+        stats_provider_call(&e->stats, (uint64_t)(r->prompt_tokens + r->completion_tokens));
     if (r->status == LLM_ERR_CANCELLED || e->closing) {
         job_finish(j, NULL, 0);
         return;
@@ -282,6 +286,16 @@ int engine_inflight(const struct engine *e)
     return e->n_jobs;
 }
 
+const struct stats *engine_stats(const struct engine *e)
+{
+    return &e->stats;
+}
+
+struct llm_pool *engine_pool(struct engine *e)
+{
+    return e->pool;
+}
+
 /* ---- the offline answers (the heuristic, behind the offline provider) ---- */
 
 static json_t *offline_answer(const char *task, const json_t *in, void *data)
@@ -348,7 +362,10 @@ static const char *need_string(const json_t *body, const char *key, long max, in
 
 static void start_resume_analysis(struct engine *e, const struct store_candidate *c)
 {
-    if (!llm_pool_online(e->pool)) return;
+    if (!llm_pool_online(e->pool)) {
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_FALLBACK, 1);
+        return;
+    }
     char key[96];
     snprintf(key, sizeof key, "resume:%s", c->id);
     if (job_running(e, key)) return;
@@ -568,6 +585,8 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     t.asked_ms = clock_now_ms();
     t.eval_status = "none";
     se = store_call(e->store, turn_insert, &t);
+    if (se == STORE_OK)
+        stats_count(&e->stats, STATS_QUESTION, follow_up ? STATS_MERGED : STATS_POOL, 1);
     if (se == STORE_OK && out) {
         memset(out, 0, sizeof *out);
         out->interview_id = xstrdup(iv->id);
@@ -636,6 +655,7 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
     int64_t now = clock_now_ms();
     int active;
     int today = day_start_count(&mine, now, &active);
+    int earlier_interviews = (int)mine.len;
     store_interview_list_free(&mine);
     if (active >= e->cfg->max_active_interviews) {
         fail(out, ENGINE_LIMIT,
@@ -699,6 +719,9 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
                           greet.data, "question", question_json(&first, n)));
         log_info("interview_started", "interview=%s candidate=%s kind=%s mode=%s", id,
                  candidate_id, kind, mode);
+        /* The naive design analyses the resume for every interview; we reuse the one
+         * analysis made at registration (the first interview's is that call). */
+        if (earlier_interviews > 0) stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_CACHE, 1);
     }
     store_turn_free(&first);
     sbuf_free(&greet);
@@ -1173,6 +1196,7 @@ static void finish_evaluate_job(struct engine *e, struct job *j, json_t *parsed,
 {
     int expected = !j->provider->offline;
     store_turn_eval(e, j->interview_id, j->idx, parsed, from_model, expected);
+    stats_count(&e->stats, STATS_EVALUATE, from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
     if (j->reply_fn) {
         engine_reply_fn fn = j->reply_fn;
         j->reply_fn = NULL;
@@ -1198,6 +1222,9 @@ static void finish_batch_job(struct engine *e, struct job *j, json_t *parsed, in
             if (qid && strcmp(qid, turns.items[idx].question_id) == 0) found = ev;
         }
         store_turn_eval(e, j->interview_id, idx, found, found && from_model, 1);
+        /* one of the batch is the call itself; the others rode along */
+        stats_count(&e->stats, STATS_EVALUATE,
+                    !(found && from_model) ? STATS_FALLBACK : k == 0 ? STATS_API_CALL : STATS_BATCHED, 1);
     }
     store_turn_list_free(&turns);
     if (j->reply_fn) {
@@ -1208,6 +1235,7 @@ static void finish_batch_job(struct engine *e, struct job *j, json_t *parsed, in
     }
     if (j->with_summary) {
         json_t *summary = parsed ? json_object_get(parsed, "summary") : NULL;
+        stats_count(&e->stats, STATS_SUMMARY, summary && from_model ? STATS_MERGED : STATS_FALLBACK, 1);
         write_report(e, j->interview_id, summary, summary != NULL && from_model);
     } else {
         maybe_report(e, j->interview_id);
@@ -1306,6 +1334,7 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
     }
     log_info("answer_saved", "interview=%s idx=%d words=%d precheck=%s", iv.id, cur->idx,
              util_word_count(answer), precheck_flag(pv) ? precheck_flag(pv) : "ok");
+    if (pv != PRECHECK_OK) stats_count(&e->stats, STATS_EVALUATE, STATS_PRECHECK, 1);
     free(cur->answer);
     cur->answer = xstrdup(answer);
     free(cur->eval_status);
@@ -1374,6 +1403,7 @@ static void job_finish(struct job *j, json_t *parsed, int from_model)
     }
     switch (j->kind) {
     case JOB_RESUME:
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, parsed && from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
         if (parsed) {
             char *text = json_dumps(parsed, JSON_COMPACT);
             enum store_err se = store_call(e->store, candidate_set_analysis, j->candidate_id,
@@ -1389,6 +1419,7 @@ static void job_finish(struct job *j, json_t *parsed, int from_model)
         finish_batch_job(e, j, parsed, from_model);
         break;
     case JOB_SUMMARY:
+        stats_count(&e->stats, STATS_SUMMARY, parsed && from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
         write_report(e, j->interview_id, parsed, parsed != NULL && from_model);
         break;
     }
@@ -1534,6 +1565,9 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg, str
                           char *err, size_t errlen)
 {
     struct engine *e = xcalloc(1, sizeof *e);
+    /* Blended list price of the models a paid tier would use (USD per million tokens),
+     * for estimated_cost_saved only. */
+    stats_init(&e->stats, 0.20);
     e->base = base;
     e->cfg = cfg;
     e->store = store;

@@ -78,5 +78,10 @@ void engine_report(struct engine *e, const char *candidate_id, const char *inter
 
 /* Counters for logs and tests: calls in flight. */
 int engine_inflight(const struct engine *e);
+/* Where logical LLM requests went (for /api/optimization_stats and /metrics). */
+struct stats;
+const struct stats *engine_stats(const struct engine *e);
+/* The providers, for status pages. */
+struct llm_pool *engine_pool(struct engine *e);
 
 #endif

@@ -159,6 +159,8 @@ enum sq_stmt {
     ST_CALL_LOG_INSERT,
     ST_KV_GET,
     ST_KV_PUT,
+    ST_LEDGER_ADD,
+    ST_LEDGER_GET,
     ST__COUNT
 };
 
@@ -223,6 +225,12 @@ static const struct {
     [ST_KV_GET] = {"kv_get", "SELECT value FROM kv WHERE key = ?"},
     [ST_KV_PUT] = {"kv_put", "INSERT INTO kv (key, value) VALUES (?, ?) "
                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+    [ST_LEDGER_ADD] = {"quota_ledger_add",
+                       "INSERT INTO quota_ledger (deployment, day, requests, tokens) "
+                       "VALUES (?, ?, ?, ?) ON CONFLICT (deployment, day) DO UPDATE SET "
+                       "requests = requests + excluded.requests, tokens = tokens + excluded.tokens"},
+    [ST_LEDGER_GET] = {"quota_ledger_get",
+                       "SELECT requests, tokens FROM quota_ledger WHERE deployment = ? AND day = ?"},
 };
 
 /* Backend state behind struct store.impl. */
@@ -792,6 +800,44 @@ static enum store_err sq_kv_put(struct store *s, const char *key, const char *va
     return stmt_exec(q, ST_KV_PUT, &b, NULL);
 }
 
+struct ledger_row {
+    long requests, tokens;
+};
+
+static void rd_ledger(sqlite3_stmt *st, void *out)
+{
+    struct sq_row r = {st, 0};
+    struct ledger_row *l = out;
+    l->requests = (long)col_int64(&r);
+    l->tokens = (long)col_int64(&r);
+}
+
+static enum store_err sq_ledger_add(struct store *s, const char *deployment, const char *day,
+                                    long requests, long tokens)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_LEDGER_ADD);
+    bind_text(&b, deployment);
+    bind_text(&b, day);
+    bind_int(&b, requests);
+    bind_int(&b, tokens);
+    return stmt_exec(q, ST_LEDGER_ADD, &b, NULL);
+}
+
+static enum store_err sq_ledger_get(struct store *s, const char *deployment, const char *day,
+                                    long *requests, long *tokens)
+{
+    struct sq *q = sq_of(s);
+    struct ledger_row row = {0, 0};
+    struct sq_bind b = stmt_bind(q, ST_LEDGER_GET);
+    bind_text(&b, deployment);
+    bind_text(&b, day);
+    enum store_err e = query_one(q, ST_LEDGER_GET, &b, rd_ledger, &row);
+    *requests = row.requests;
+    *tokens = row.tokens;
+    return e;
+}
+
 /* ---- open / close ------------------------------------------------------------------- */
 
 static void sq_free(struct sq *q)
@@ -840,6 +886,8 @@ static const struct store_ops sq_ops = {
     .call_log_insert = sq_call_log_insert,
     .kv_get = sq_kv_get,
     .kv_put = sq_kv_put,
+    .quota_ledger_add = sq_ledger_add,
+    .quota_ledger_get = sq_ledger_get,
 };
 
 /* mkdir -p of the directory part of path. 0 or -1 with errno set. */

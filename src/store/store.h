@@ -141,6 +141,15 @@ struct store_ops {
      * generated questions, counters). *out is malloc'd; caller frees. */
     enum store_err (*kv_get)(struct store *s, const char *key, char **out);
     enum store_err (*kv_put)(struct store *s, const char *key, const char *value);
+
+    /* Today's use of each deployment, so a restart does not forget the morning. day is
+     * the deployment's own day ("2026-11-28", in its reset time zone). add is an
+     * atomic increment (several processes may add at once); get gives 0/0 and
+     * STORE_NOT_FOUND for a day with no use. */
+    enum store_err (*quota_ledger_add)(struct store *s, const char *deployment, const char *day,
+                                       long requests, long tokens);
+    enum store_err (*quota_ledger_get)(struct store *s, const char *deployment, const char *day,
+                                       long *requests, long *tokens);
 };
 
 struct store {

@@ -1,0 +1,573 @@
+/* cache_redis: the Redis cache backend, hiredis' async client on our libevent loop
+ * (see cache.h for the contract).
+ *
+ * The backend is a small state machine, DISCONNECTED -> CONNECTING -> CONNECTED, and the
+ * one idea is that only CONNECTED talks to Redis: in every other state a get is answered
+ * as a miss on the next loop turn and a write is dropped, so a dead Redis costs LLM
+ * calls, never a stalled loop or a growing queue. A lost connection goes back to
+ * DISCONNECTED and a timer retries with exponential backoff.
+ *
+ * Every command carries a `struct redis_req` kept on an in-flight list. hiredis calls each
+ * request's callback exactly once, with a NULL reply if the connection died, which is
+ * how pending gets turn into misses; a get whose reply is late is answered by its own
+ * timer and marked `answered`, and the late reply is then only freed. */
+#include "optimize/cache.h"
+
+#include "core/log.h"
+#include "core/util.h"
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/adapters/libevent.h>
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+enum redis_state { RS_DISCONNECTED, RS_CONNECTING, RS_CONNECTED };
+
+enum req_kind { REQ_GET, REQ_SET, REQ_DEL, REQ_SETUP };
+
+struct redis_cache;
+
+/* One command sent to Redis and not yet answered by hiredis. */
+struct redis_req {
+    struct redis_cache *rc;     /* the cache that sent it */
+    enum req_kind kind;         /* what to do with the reply */
+    cache_get_fn cb;            /* REQ_GET: the caller's callback */
+    void *data;                 /* REQ_GET: the caller's data */
+    struct event *timer;        /* REQ_GET: answers a miss if the reply is late */
+    int answered;               /* REQ_GET: cb has been called */
+    struct redis_req *prev;     /* in-flight list */
+    struct redis_req *next;     /* in-flight list */
+};
+
+/* A get answered as a miss on the next loop turn (never inside cache_get()). */
+struct deferred_miss {
+    cache_get_fn cb;            /* the caller's callback */
+    void *data;                 /* the caller's data */
+    struct deferred_miss *next; /* FIFO order */
+};
+
+struct redis_cache {
+    struct cache base;              /* must be first: the vtable */
+    struct event_base *evb;         /* the loop hiredis and our timers run on */
+    redisAsyncContext *ac;          /* the connection; NULL while DISCONNECTED */
+    enum redis_state state;         /* see the top of the file */
+    char addr[INET6_ADDRSTRLEN];    /* numeric address resolved at creation */
+    int port;                       /* TCP port */
+    int db;                         /* SELECTed after each connect if not 0 */
+    char *user;                     /* ACL user for AUTH, or NULL */
+    char *password;                 /* AUTH password, or NULL */
+    int64_t backoff_ms;             /* wait before the next connect attempt */
+    struct event *retry_timer;      /* starts the next connect attempt */
+    struct event *connect_timer;    /* abandons a connect taking too long */
+    struct event *defer_ev;         /* delivers deferred misses */
+    struct deferred_miss *defer_head; /* misses waiting for defer_ev */
+    struct deferred_miss *defer_tail; /* last of them, for appending */
+    struct redis_req *inflight;     /* commands hiredis still owes a reply */
+    size_t ninflight;               /* length of that list */
+    int ever_connected;             /* a connect has succeeded before (for reconnects) */
+    int failures_logged;            /* connect failures logged since the last success */
+    int destroying;                 /* destroy() is answering pending gets */
+    int in_callback;                /* caller callbacks running now; destroy() needs 0 */
+    struct cache_stats st;          /* counters; connected is derived from state */
+};
+
+static struct redis_cache *rc_of(struct cache *c)
+{
+    return (struct redis_cache *)c;
+}
+
+static int key_ok(const char *key)
+{
+    return key && key[0] && strlen(key) <= CACHE_KEY_MAX;
+}
+
+static struct timeval ms_tv(int64_t ms)
+{
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+    return tv;
+}
+
+/* ---- callers' callbacks ---- */
+
+static void call_back(struct redis_cache *rc, cache_get_fn cb, void *data, const char *v,
+                      size_t n)
+{
+    if (v) rc->st.hits++;
+    else rc->st.misses++;
+    rc->in_callback++;
+    cb(v, n, data);
+    rc->in_callback--;
+}
+
+static void on_defer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct redis_cache *rc = arg;
+    /* Only the misses queued before this turn: a callback that asks again gets its
+     * answer on the next turn, so a caller retrying on miss cannot spin the loop. */
+    struct deferred_miss *d = rc->defer_head;
+    rc->defer_head = rc->defer_tail = NULL;
+    while (d) {
+        struct deferred_miss *next = d->next;
+        cache_get_fn cb = d->cb;
+        void *data = d->data;
+        free(d);
+        call_back(rc, cb, data, NULL, 0);
+        d = next;
+    }
+}
+
+static void defer_miss(struct redis_cache *rc, cache_get_fn cb, void *data)
+{
+    struct deferred_miss *d = xcalloc(1, sizeof *d);
+    d->cb = cb;
+    d->data = data;
+    if (rc->defer_tail) rc->defer_tail->next = d;
+    else rc->defer_head = d;
+    rc->defer_tail = d;
+    if (!evtimer_pending(rc->defer_ev, NULL)) {
+        struct timeval now = {0, 0};
+        evtimer_add(rc->defer_ev, &now);
+    }
+}
+
+/* ---- requests ---- */
+
+static struct redis_req *req_new(struct redis_cache *rc, enum req_kind kind)
+{
+    struct redis_req *q = xcalloc(1, sizeof *q);
+    q->rc = rc;
+    q->kind = kind;
+    q->next = rc->inflight;
+    if (rc->inflight) rc->inflight->prev = q;
+    rc->inflight = q;
+    rc->ninflight++;
+    return q;
+}
+
+static void req_free(struct redis_req *q)
+{
+    struct redis_cache *rc = q->rc;
+    if (q->prev) q->prev->next = q->next;
+    else rc->inflight = q->next;
+    if (q->next) q->next->prev = q->prev;
+    rc->ninflight--;
+    if (q->timer) event_free(q->timer);
+    free(q);
+}
+
+static void on_get_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct redis_req *q = arg;
+    struct redis_cache *rc = q->rc;
+    q->answered = 1;
+    rc->st.timeouts++;
+    /* q stays in flight until hiredis hands back its reply (or NULL on disconnect). */
+    call_back(rc, q->cb, q->data, NULL, 0);
+}
+
+static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct redis_req *q = privdata;
+    struct redis_cache *rc = q->rc;
+    redisReply *reply = r;
+    if (reply && reply->type == REDIS_REPLY_ERROR) {
+        rc->st.errors++;
+        if (q->kind == REQ_SETUP) {
+            /* AUTH or SELECT refused: everything after it would fail the same way. */
+            log_error("cache_redis_setup_failed", "addr=%s port=%d reply=\"%.*s\"", rc->addr,
+                      rc->port, (int)(reply->len > 200 ? 200 : reply->len), reply->str);
+            redisAsyncDisconnect(ac);
+        }
+    }
+    if (q->kind != REQ_GET || q->answered) {
+        req_free(q);
+        return;
+    }
+    q->answered = 1;
+    cache_get_fn cb = q->cb;
+    void *data = q->data;
+    req_free(q);
+    if (reply && reply->type == REDIS_REPLY_STRING)
+        call_back(rc, cb, data, reply->str, (size_t)reply->len); /* hiredis NUL-terminates */
+    else
+        call_back(rc, cb, data, NULL, 0);
+}
+
+/* ---- connection ---- */
+
+static void start_connect(struct redis_cache *rc);
+
+static void schedule_retry(struct redis_cache *rc)
+{
+    struct timeval tv = ms_tv(rc->backoff_ms);
+    evtimer_add(rc->retry_timer, &tv);
+    rc->backoff_ms *= 2;
+    if (rc->backoff_ms > CACHE_REDIS_BACKOFF_MAX_MS) rc->backoff_ms = CACHE_REDIS_BACKOFF_MAX_MS;
+}
+
+static void connect_failed(struct redis_cache *rc, const char *why)
+{
+    rc->ac = NULL;
+    rc->state = RS_DISCONNECTED;
+    evtimer_del(rc->connect_timer);
+    /* One line per outage, not one per attempt. */
+    if (!rc->failures_logged++)
+        log_warn("cache_redis_connect_failed", "addr=%s port=%d error=\"%s\" retry_ms=%lld",
+                 rc->addr, rc->port, why ? why : "unknown", (long long)rc->backoff_ms);
+    schedule_retry(rc);
+}
+
+static void send_setup(struct redis_cache *rc)
+{
+    if (rc->password) {
+        struct redis_req *q = req_new(rc, REQ_SETUP);
+        int ok = rc->user ? redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s %s", rc->user,
+                                              rc->password)
+                          : redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s", rc->password);
+        if (ok != REDIS_OK) req_free(q);
+    }
+    if (rc->db) {
+        struct redis_req *q = req_new(rc, REQ_SETUP);
+        if (redisAsyncCommand(rc->ac, on_reply, q, "SELECT %d", rc->db) != REDIS_OK) req_free(q);
+    }
+}
+
+static void on_connect(const redisAsyncContext *cac, int status)
+{
+    struct redis_cache *rc = cac->data;
+    if (!rc) return;
+    if (status != REDIS_OK) {
+        /* hiredis frees the context when this callback returns. */
+        connect_failed(rc, cac->errstr);
+        return;
+    }
+    evtimer_del(rc->connect_timer);
+    rc->state = RS_CONNECTED;
+    rc->backoff_ms = CACHE_REDIS_BACKOFF_MIN_MS;
+    rc->failures_logged = 0;
+    if (rc->ever_connected) rc->st.reconnects++;
+    rc->ever_connected = 1;
+    log_info("cache_redis_connected", "addr=%s port=%d db=%d", rc->addr, rc->port, rc->db);
+    send_setup(rc);
+}
+
+static void on_disconnect(const redisAsyncContext *cac, int status)
+{
+    struct redis_cache *rc = cac->data;
+    if (!rc) return; /* our own redisAsyncFree() in destroy or connect timeout */
+    /* hiredis has already answered every pending request with a NULL reply. */
+    assert(rc->inflight == NULL);
+    rc->ac = NULL;
+    rc->state = RS_DISCONNECTED;
+    log_warn("cache_redis_disconnected", "addr=%s port=%d error=\"%s\" retry_ms=%lld", rc->addr,
+             rc->port, status == REDIS_OK ? "closed" : (cac->errstr ? cac->errstr : "unknown"),
+             (long long)rc->backoff_ms);
+    rc->failures_logged = 1;
+    schedule_retry(rc);
+}
+
+static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct redis_cache *rc = arg;
+    if (rc->state != RS_CONNECTING || !rc->ac) return;
+    redisAsyncContext *ac = rc->ac;
+    ac->data = NULL;
+    redisAsyncFree(ac); /* not connected: no request is pending, no callback runs */
+    connect_failed(rc, "connect timed out");
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    start_connect(arg);
+}
+
+static void start_connect(struct redis_cache *rc)
+{
+    assert(rc->ac == NULL);
+    redisAsyncContext *ac = redisAsyncConnect(rc->addr, rc->port);
+    if (!ac) {
+        connect_failed(rc, "out of memory");
+        return;
+    }
+    if (ac->err) {
+        char why[128];
+        snprintf(why, sizeof why, "%s", ac->errstr);
+        redisAsyncFree(ac);
+        connect_failed(rc, why);
+        return;
+    }
+    ac->data = rc;
+    if (redisLibeventAttach(ac, rc->evb) != REDIS_OK) {
+        ac->data = NULL;
+        redisAsyncFree(ac);
+        connect_failed(rc, "cannot attach to the event loop");
+        return;
+    }
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    rc->ac = ac;
+    rc->state = RS_CONNECTING;
+    struct timeval tv = ms_tv(CACHE_REDIS_CONNECT_TIMEOUT_MS);
+    evtimer_add(rc->connect_timer, &tv);
+}
+
+/* ---- ops ---- */
+
+static void redis_get(struct cache *c, const char *key, cache_get_fn cb, void *data)
+{
+    struct redis_cache *rc = rc_of(c);
+    if (rc->destroying) {
+        call_back(rc, cb, data, NULL, 0);
+        return;
+    }
+    if (!key_ok(key) || rc->state != RS_CONNECTED || rc->ninflight >= CACHE_REDIS_MAX_INFLIGHT) {
+        defer_miss(rc, cb, data);
+        return;
+    }
+    struct redis_req *q = req_new(rc, REQ_GET);
+    q->cb = cb;
+    q->data = data;
+    if (redisAsyncCommand(rc->ac, on_reply, q, "GET %b", key, strlen(key)) != REDIS_OK) {
+        /* The context is going down (we are inside hiredis' disconnect). */
+        req_free(q);
+        defer_miss(rc, cb, data);
+        return;
+    }
+    q->timer = evtimer_new(rc->evb, on_get_timeout, q);
+    struct timeval tv = ms_tv(CACHE_REDIS_GET_TIMEOUT_MS);
+    evtimer_add(q->timer, &tv);
+}
+
+/* Common checks for set and del; CACHE_OK if the command may be sent. */
+static enum cache_err can_write(struct redis_cache *rc)
+{
+    if (rc->destroying || rc->state != RS_CONNECTED) return CACHE_ERR_DISCONNECTED;
+    if (rc->ninflight >= CACHE_REDIS_MAX_INFLIGHT) return CACHE_ERR_BUSY;
+    return CACHE_OK;
+}
+
+static enum cache_err redis_set(struct cache *c, const char *key, const void *value, size_t len,
+                                int64_t ttl_ms)
+{
+    struct redis_cache *rc = rc_of(c);
+    if (!key_ok(key)) return CACHE_ERR_BAD_KEY;
+    if (ttl_ms <= 0) return CACHE_ERR_BAD_TTL;
+    assert(value || len == 0);
+    enum cache_err e = len > CACHE_VALUE_MAX ? CACHE_ERR_TOO_LARGE : can_write(rc);
+    if (e != CACHE_OK) {
+        rc->st.dropped++;
+        return e;
+    }
+    struct redis_req *q = req_new(rc, REQ_SET);
+    if (redisAsyncCommand(rc->ac, on_reply, q, "SET %b %b PX %lld", key, strlen(key),
+                          value ? value : "", len, (long long)ttl_ms) != REDIS_OK) {
+        req_free(q);
+        rc->st.dropped++;
+        return CACHE_ERR_DISCONNECTED;
+    }
+    rc->st.sets++;
+    return CACHE_OK;
+}
+
+static enum cache_err redis_del(struct cache *c, const char *key)
+{
+    struct redis_cache *rc = rc_of(c);
+    if (!key_ok(key)) return CACHE_ERR_BAD_KEY;
+    enum cache_err e = can_write(rc);
+    if (e != CACHE_OK) {
+        rc->st.dropped++;
+        return e;
+    }
+    struct redis_req *q = req_new(rc, REQ_DEL);
+    if (redisAsyncCommand(rc->ac, on_reply, q, "DEL %b", key, strlen(key)) != REDIS_OK) {
+        req_free(q);
+        rc->st.dropped++;
+        return CACHE_ERR_DISCONNECTED;
+    }
+    rc->st.dels++;
+    return CACHE_OK;
+}
+
+static void redis_stats(struct cache *c, struct cache_stats *out)
+{
+    struct redis_cache *rc = rc_of(c);
+    *out = rc->st;
+    out->connected = rc->state == RS_CONNECTED;
+}
+
+static void redis_destroy(struct cache *c)
+{
+    struct redis_cache *rc = rc_of(c);
+    assert(rc->in_callback == 0 && "cache_destroy() called from its own get callback");
+    rc->destroying = 1;
+    /* Every get is answered exactly once: deferred misses, then gets in flight. */
+    while (rc->defer_head) on_defer(-1, 0, rc);
+    for (struct redis_req *q = rc->inflight; q; q = q->next) {
+        if (q->kind != REQ_GET || q->answered) continue;
+        q->answered = 1;
+        call_back(rc, q->cb, q->data, NULL, 0);
+    }
+    if (rc->ac) {
+        redisAsyncContext *ac = rc->ac;
+        rc->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac); /* runs on_reply(NULL) for each request, freeing it */
+    }
+    assert(rc->inflight == NULL && rc->ninflight == 0);
+    event_free(rc->retry_timer);
+    event_free(rc->connect_timer);
+    event_free(rc->defer_ev);
+    free(rc->user);
+    free(rc->password);
+    free(rc);
+}
+
+static const struct cache_ops redis_ops = {
+    .name = "redis",
+    .get = redis_get,
+    .set = redis_set,
+    .del = redis_del,
+    .stats = redis_stats,
+    .destroy = redis_destroy,
+};
+
+/* ---- creation ---- */
+
+/* Parses redis://[[user]:password@]host[:port][/db]. host gets at most hostlen-1 bytes.
+ * user and password are allocated (or NULL). Returns 0 or -1. */
+static int parse_url(const char *url, char *host, size_t hostlen, int *port, int *db,
+                     char **user, char **password)
+{
+    static const char scheme[] = "redis://";
+    *port = 6379;
+    *db = 0;
+    *user = *password = NULL;
+    if (!url || strncmp(url, scheme, sizeof scheme - 1) != 0) return -1;
+    const char *p = url + sizeof scheme - 1;
+    const char *slash = strchr(p, '/');
+    const char *end = slash ? slash : p + strlen(p);
+    const char *at = memchr(p, '@', (size_t)(end - p));
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        if (!colon || colon + 1 == at) return -1;
+        if (colon > p) *user = xstrndup(p, (size_t)(colon - p));
+        *password = xstrndup(colon + 1, (size_t)(at - colon - 1));
+        p = at + 1;
+    }
+    const char *hend, *portstr = NULL;
+    if (*p == '[') {
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        if (!close) return -1;
+        hend = close;
+        p++;
+        if (close + 1 < end) {
+            if (close[1] != ':') return -1;
+            portstr = close + 2;
+        }
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        hend = colon ? colon : end;
+        if (colon) portstr = colon + 1;
+    }
+    size_t hn = (size_t)(hend - p);
+    if (hn == 0 || hn >= hostlen) return -1;
+    memcpy(host, p, hn);
+    host[hn] = 0;
+    if (portstr) {
+        long v = 0;
+        const char *s = portstr;
+        if (s == end) return -1;
+        for (; s < end; s++) {
+            if (*s < '0' || *s > '9') return -1;
+            v = v * 10 + (*s - '0');
+            if (v > 65535) return -1;
+        }
+        if (v == 0) return -1;
+        *port = (int)v;
+    }
+    if (slash && slash[1]) {
+        long v = 0;
+        for (const char *s = slash + 1; *s; s++) {
+            if (*s < '0' || *s > '9') return -1;
+            v = v * 10 + (*s - '0');
+            if (v > INT_MAX / 10) return -1;
+        }
+        *db = (int)v;
+    }
+    return 0;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+    if (err && errlen) snprintf(err, errlen, fmt, arg);
+}
+
+struct cache *cache_redis_new(struct event_base *base, const char *url, char *err,
+                              size_t errlen)
+{
+    assert(base);
+    if (err && errlen) err[0] = 0;
+    char host[256];
+    int port, db;
+    char *user, *password;
+    if (parse_url(url, host, sizeof host, &port, &db, &user, &password) != 0) {
+        free(user);
+        free(password);
+        set_err(err, errlen, "cache URL \"%s\" is not redis://[[user]:password@]host[:port][/db]",
+                url ? url : "");
+        return NULL;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    char addr[INET6_ADDRSTRLEN] = "";
+    if (getaddrinfo(host, NULL, &hints, &res) == 0 && res) {
+        const void *a = res->ai_family == AF_INET6
+                            ? (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr
+                            : (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr;
+        inet_ntop(res->ai_family, a, addr, sizeof addr);
+    }
+    if (res) freeaddrinfo(res);
+    if (!addr[0]) {
+        free(user);
+        free(password);
+        set_err(err, errlen, "cache host \"%s\" does not resolve; check [cache] redis_url", host);
+        return NULL;
+    }
+
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+
+    struct redis_cache *rc = xcalloc(1, sizeof *rc);
+    rc->base.ops = &redis_ops;
+    rc->evb = base;
+    snprintf(rc->addr, sizeof rc->addr, "%s", addr);
+    rc->port = port;
+    rc->db = db;
+    rc->user = user;
+    rc->password = password;
+    rc->backoff_ms = CACHE_REDIS_BACKOFF_MIN_MS;
+    rc->retry_timer = evtimer_new(base, on_retry, rc);
+    rc->connect_timer = evtimer_new(base, on_connect_timeout, rc);
+    rc->defer_ev = evtimer_new(base, on_defer, rc);
+    if (!rc->retry_timer || !rc->connect_timer || !rc->defer_ev) abort();
+    start_connect(rc);
+    return &rc->base;
+}
