@@ -522,6 +522,27 @@ static json_t *mock_eval_feedback(const struct mock_eval *e)
     return json_string(buf);
 }
 
+/* A <next_request phase difficulty/> block asks for "next_question" too (docs/tasks.md):
+ * built from the phase, the difficulty and the first words of the last answer, so it is
+ * different for every answer and never one of the <asked_question>s. */
+static void mock_add_next_question(const struct mock_blocks *bl, json_t *out)
+{
+    const struct mock_block *req = mock_find(bl, "next_request");
+    if (!req) return;
+    const char *last = "";
+    for (size_t i = 0; i < bl->n; i++)
+        if (mock_is(&bl->v[i], "candidate_answer")) last = bl->v[i].text;
+    const char *phase = mock_attr(req, "phase");
+    const char *diff = mock_attr(req, "difficulty");
+    char *words = mock_first_words(last, 6);
+    struct sbuf b = {0};
+    sbuf_printf(&b, "Mock follow-up (%s, difficulty %s): how would you extend what you described "
+                    "about %s?", phase ? phase : "technical", diff ? diff : "2", words);
+    json_object_set_new(out, "next_question", json_string(b.data));
+    sbuf_free(&b);
+    free(words);
+}
+
 static json_t *mock_task_evaluate(const struct mock_blocks *bl)
 {
     const char **kw = mock_answer_keywords(bl);
@@ -534,9 +555,11 @@ static json_t *mock_task_evaluate(const struct mock_blocks *bl)
     }
     struct mock_eval e = mock_evaluate_answer(answer, keywords);
     free(kw);
-    return json_pack("{s:i, s:o, s:{s:i, s:i, s:i}, s:b}", "score", e.score, "feedback",
-                     mock_eval_feedback(&e), "criteria", "correctness", e.score, "depth", e.score,
-                     "communication", e.score, "injection_attempt", e.injection);
+    json_t *out = json_pack("{s:i, s:o, s:{s:i, s:i, s:i}, s:b}", "score", e.score, "feedback",
+                            mock_eval_feedback(&e), "criteria", "correctness", e.score, "depth",
+                            e.score, "communication", e.score, "injection_attempt", e.injection);
+    mock_add_next_question(bl, out);
+    return out;
 }
 
 /* A score per answer, as the summary task and evaluate_batch's summary see them. */
@@ -594,6 +617,7 @@ static json_t *mock_task_evaluate_batch(const struct mock_blocks *bl)
     }
     json_t *out = json_pack("{s:o}", "evaluations", evals);
     if (mock_wants_summary(bl)) json_object_set_new(out, "summary", mock_summary_of(scored, n));
+    mock_add_next_question(bl, out);
     free(scored);
     free(kw);
     return out;

@@ -3,7 +3,7 @@
 #include "api/api.h"
 
 #include "core/log.h"
-#include "llm/select.h"
+#include "llm/router.h"
 #include "optimize/stats.h"
 #include "core/util.h"
 
@@ -110,20 +110,6 @@ static int require_admin(struct api *a, struct http_req *r)
     return 0;
 }
 
-static json_t *providers_json(struct api *a)
-{
-    struct llm_pool *pool = engine_pool(a->engine);
-    json_t *arr = json_array();
-    for (int i = 0; i < llm_pool_count(pool); i++) {
-        const char *name;
-        int enabled;
-        const char *why = llm_pool_status(pool, i, &name, &enabled);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "name", name, "state",
-                                             enabled ? "ok" : "disabled", "reason", why ? why : ""));
-    }
-    return json_pack("{s:o,s:b}", "providers", arr, "online", llm_pool_online(pool));
-}
-
 static int is(struct http_req *r, int n, ...)
 {
     if (r->n_segments != n) return 0;
@@ -168,7 +154,7 @@ static void route_api(struct api *a, struct http_req *r)
     }
     if (is(r, 2, "api", "providers")) {
         if (!method(r, "GET") || require_admin(a, r) != 0) return;
-        http_reply_json(r, 200, providers_json(a));
+        http_reply_json(r, 200, router_status_json(engine_router(a->engine)));
         return;
     }
     if (is(r, 2, "api", "candidates")) {
@@ -236,6 +222,7 @@ void api_handle(struct http_req *r, void *data)
         if (!method(r, "GET") || require_admin(a, r) != 0) return;
         struct sbuf out = {0};
         stats_prometheus(engine_stats(a->engine), &out);
+        router_prometheus(engine_router(a->engine), &out);
         http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "");
         sbuf_free(&out);
         return;

@@ -54,6 +54,7 @@ static const struct key_def keys[] = {
     L("interview", "questions", questions, "12", 4, 40),
     L("interview", "llm_timeout_ms", llm_timeout_ms, "30000", 100, 600000),
     L("interview", "turn_deadline_ms", turn_deadline_ms, "8000", 50, 600000),
+    L("interview", "eval_deadline_ms", eval_deadline_ms, "600000", 100, 86400000),
 };
 
 struct provider_key {

@@ -55,6 +55,7 @@ struct config {
     long questions;          /* questions per interview, 12 */
     long llm_timeout_ms;     /* one provider call, 30000 */
     long turn_deadline_ms;   /* longest a candidate waits for a model-written question, 8000 */
+    long eval_deadline_ms;   /* longest a background evaluation waits for quota, 600000 */
 
     /* [provider.NAME] sections, in file order */
     struct provider_config providers[CONFIG_MAX_PROVIDERS];

@@ -11,7 +11,9 @@
 #include "core/util.h"
 #include "engine/heuristic.h"
 #include "engine/precheck.h"
+#include "llm/router.h"
 #include "llm/task.h"
+#include "engine/budget.h"
 #include "optimize/stats.h"
 
 #include <ctype.h>
@@ -34,7 +36,10 @@ struct engine {
     struct store *store;
     struct bank *bank;
     struct rubrics *rubrics;
-    struct llm_pool *pool;
+    struct router *router;     /* the fleet: quotas, retries, the wait queue */
+    struct provider *offline;  /* the heuristic, for offline mode and fallbacks */
+    int64_t day_start_ms;      /* UTC day of started_today */
+    long started_today;        /* interviews started today, for the budget policy */
     struct job *jobs; /* in flight */
     int n_jobs;
     int closing;      /* set by engine_free: jobs finish without writing */
@@ -136,7 +141,7 @@ struct job {
     char *candidate_id;
     int idx;
     int attempts;
-    struct provider *provider;
+    int offline;           /* answered by the heuristic provider, not a model */
     json_t *messages;
     json_t *task_input;
     int max_tokens;
@@ -184,12 +189,12 @@ static int job_running(struct engine *e, const char *key)
 static void log_call(struct engine *e, struct job *j, const struct llm_result *r,
                      const char *outcome)
 {
-    if (j->provider->offline) return;
+    if (j->offline) return;
     struct store_call c = {
         .ts_ms = clock_now_ms(),
         .task = task_name(j->task),
-        .provider = r->provider ? r->provider : j->provider->name,
-        .model = r->model ? r->model : j->provider->model,
+        .provider = r->provider ? r->provider : "none",
+        .model = r->model ? r->model : "none",
         .outcome = outcome,
         .http_status = r->http_status,
         .latency_ms = r->latency_ms,
@@ -209,7 +214,7 @@ static void job_done(struct llm_result *r, void *data)
 {
     struct job *j = data;
     struct engine *e = j->e;
-    if (!j->provider->offline && r->http_status > 0)
+    if (!j->offline && r->http_status > 0)
         stats_provider_call(&e->stats, (uint64_t)(r->prompt_tokens + r->completion_tokens));
     if (r->status == LLM_ERR_CANCELLED || e->closing) {
         job_finish(j, NULL, 0);
@@ -218,7 +223,7 @@ static void job_done(struct llm_result *r, void *data)
     if (r->status != LLM_OK) {
         log_call(e, j, r, llm_strerror(r->status));
         log_warn("llm_call_failed", "task=%s provider=%s error=\"%s\"", task_name(j->task),
-                 j->provider->name, r->error ? r->error : llm_strerror(r->status));
+                 r->provider ? r->provider : "none", r->error ? r->error : llm_strerror(r->status));
         job_finish(j, NULL, 0);
         return;
     }
@@ -227,8 +232,8 @@ static void job_done(struct llm_result *r, void *data)
     if (!parsed) {
         log_call(e, j, r, "invalid_output");
         log_warn("llm_invalid_output", "task=%s provider=%s why=\"%s\" attempt=%d",
-                 task_name(j->task), j->provider->name, why, j->attempts);
-        if (j->attempts < 2 && !j->provider->offline) {
+                 task_name(j->task), r->provider ? r->provider : "none", why, j->attempts);
+        if (j->attempts < 2 && !j->offline) {
             job_submit(j);
             return;
         }
@@ -236,12 +241,13 @@ static void job_done(struct llm_result *r, void *data)
         return;
     }
     log_call(e, j, r, "ok");
-    job_finish(j, parsed, !j->provider->offline);
+    job_finish(j, parsed, !j->offline);
     json_decref(parsed);
 }
 
 static void job_submit(struct job *j)
 {
+    struct engine *e = j->e;
     j->attempts++;
     struct llm_request req = {
         .task = task_name(j->task),
@@ -252,13 +258,16 @@ static void job_submit(struct job *j)
         .json_mode = 1,
         .timeout_ms = j->timeout_ms,
     };
-    if (provider_submit(j->provider, &req, job_done, j) != 0) {
-        log_warn("llm_submit_failed", "task=%s provider=%s", req.task, j->provider->name);
-        /* Defer the fallback through the offline provider so callers never see a
-         * synchronous completion. */
-        j->provider = llm_pool_offline(j->e->pool);
-        if (provider_submit(j->provider, &req, job_done, j) != 0) abort();
+    if (j->offline) {
+        if (provider_submit(e->offline, &req, job_done, j) != 0) abort();
+        return;
     }
+    /* A candidate waiting for the next question goes first; background work may wait
+     * for capacity up to eval_deadline_ms, then the heuristic scores it. */
+    int interactive = j->reply_fn != NULL;
+    int64_t wait = interactive ? e->cfg->llm_timeout_ms : e->cfg->eval_deadline_ms;
+    router_submit(e->router, &req, interactive ? ROUTER_INTERACTIVE : ROUTER_BACKGROUND,
+                  clock_mono_ms() + wait, job_done, j);
 }
 
 static struct job *job_new(struct engine *e, enum job_kind kind, enum task_kind task,
@@ -273,7 +282,7 @@ static struct job *job_new(struct engine *e, enum job_kind kind, enum task_kind 
     j->task_input = task_input;
     j->max_tokens = 600;
     j->timeout_ms = (int)e->cfg->llm_timeout_ms;
-    j->provider = offline ? llm_pool_offline(e->pool) : llm_pool_pick(e->pool, task);
+    j->offline = offline || !router_online(e->router);
     j->next = e->jobs;
     if (e->jobs) e->jobs->prev = j;
     e->jobs = j;
@@ -291,9 +300,9 @@ const struct stats *engine_stats(const struct engine *e)
     return &e->stats;
 }
 
-struct llm_pool *engine_pool(struct engine *e)
+struct router *engine_router(struct engine *e)
 {
-    return e->pool;
+    return e->router;
 }
 
 /* ---- the offline answers (the heuristic, behind the offline provider) ---- */
@@ -362,7 +371,7 @@ static const char *need_string(const json_t *body, const char *key, long max, in
 
 static void start_resume_analysis(struct engine *e, const struct store_candidate *c)
 {
-    if (!llm_pool_online(e->pool)) {
+    if (!router_online(e->router)) {
         stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_FALLBACK, 1);
         return;
     }
@@ -604,12 +613,31 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     return se;
 }
 
+/* Tokens of a typical provider call, for turning the fleet's token budget into calls. */
+#define TYPICAL_CALL_TOKENS 1500.0
+
+/* The mode an interview should run in now: the configured one, or under auto the
+ * richest one today's remaining quota can give every interview still expected. */
+static enum budget_mode budget_now(struct engine *e)
+{
+    if (!router_online(e->router)) return BUDGET_OFFLINE;
+    const char *m = e->cfg->budget_mode;
+    if (strcmp(m, "auto") != 0) return (enum budget_mode)budget_mode_parse(m);
+    int64_t now = clock_now_ms();
+    int64_t day0 = now - now % 86400000;
+    if (day0 != e->day_start_ms) {
+        e->day_start_ms = day0;
+        e->started_today = 0;
+    }
+    double calls_left = router_calls_left_today(e->router, TYPICAL_CALL_TOKENS);
+    double left = budget_interviews_left((double)e->cfg->expected_interviews_per_day,
+                                         e->started_today, (double)(now - day0) / 86400000.0);
+    return budget_choose(calls_left, left, 0.9);
+}
+
 static const char *decide_mode(struct engine *e)
 {
-    const char *m = e->cfg->budget_mode;
-    if (!llm_pool_online(e->pool) || strcmp(m, "offline") == 0) return "offline";
-    if (strcmp(m, "auto") == 0) return "full";
-    return m;
+    return budget_mode_name(budget_now(e));
 }
 
 static int day_start_count(const struct store_interview_list *l, int64_t now, int *active)
@@ -719,6 +747,7 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
                           greet.data, "question", question_json(&first, n)));
         log_info("interview_started", "interview=%s candidate=%s kind=%s mode=%s", id,
                  candidate_id, kind, mode);
+        e->started_today++;
         /* The naive design analyses the resume for every interview; we reuse the one
          * analysis made at registration (the first interview's is that call). */
         if (earlier_interviews > 0) stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_CACHE, 1);
@@ -1194,7 +1223,7 @@ out:
 
 static void finish_evaluate_job(struct engine *e, struct job *j, json_t *parsed, int from_model)
 {
-    int expected = !j->provider->offline;
+    int expected = !j->offline;
     store_turn_eval(e, j->interview_id, j->idx, parsed, from_model, expected);
     stats_count(&e->stats, STATS_EVALUATE, from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
     if (j->reply_fn) {
@@ -1343,7 +1372,18 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
     if (cc.c.id == NULL) se = cand_load(e, iv.candidate_id, &cc);
     const char *role = cc.c.role ? cc.c.role : "unknown";
     const char *mode = iv.mode;
-    int online = llm_pool_online(e->pool);
+    int online = router_online(e->router);
+    /* Step down mid-interview when the day's quota can no longer carry this mode. */
+    int cur_mode = budget_mode_parse(iv.mode);
+    enum budget_mode now_mode = budget_now(e);
+    if (cur_mode > (int)now_mode && strcmp(e->cfg->budget_mode, "auto") == 0) {
+        log_info("mode_stepped_down", "interview=%s from=%s to=%s", iv.id, iv.mode,
+                 budget_mode_name(now_mode));
+        free(iv.mode);
+        iv.mode = xstrdup(budget_mode_name(now_mode));
+        if (store_call(e->store, interview_update, &iv) != STORE_OK)
+            log_warn("mode_store_failed", "interview=%s", iv.id);
+    }
 
     if (finished) {
         if (pv == PRECHECK_OK && (strcmp(mode, "full") == 0 || strcmp(mode, "offline") == 0))
@@ -1577,10 +1617,14 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg, str
     snprintf(path, sizeof path, "%s/rubrics.json", cfg->data_dir);
     e->rubrics = rubrics_load(path, err, errlen);
     if (!e->rubrics) goto fail;
-    e->pool = llm_pool_new(base, cfg, offline_answer, e, err, errlen);
-    if (!e->pool) goto fail;
+    e->offline = provider_offline_new(base, offline_answer, e);
+    e->router = router_new(base, store);
+    router_add_from_config(e->router, cfg);
+    if (!router_online(e->router))
+        log_info("offline_mode", "reason=\"no provider with an API key is configured; answers "
+                                 "are scored by the heuristic rubric\"");
     log_info("engine_ready", "questions=%d roles=%d rubric=%s online=%d", e->bank->n_questions,
-             e->bank->n_roles, e->rubrics->version, llm_pool_online(e->pool));
+             e->bank->n_roles, e->rubrics->version, router_online(e->router));
     return e;
 fail:
     engine_free(e);
@@ -1618,7 +1662,8 @@ void engine_free(struct engine *e)
 {
     if (!e) return;
     e->closing = 1;
-    llm_pool_free(e->pool); /* cancels jobs: they finish without writing */
+    router_free(e->router); /* cancels jobs: they finish without writing */
+    provider_destroy(e->offline);
     rubrics_free(e->rubrics);
     bank_free(e->bank);
     free(e);

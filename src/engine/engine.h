@@ -18,7 +18,6 @@
 #include "core/config.h"
 #include "engine/bank.h"
 #include "engine/rubric.h"
-#include "llm/select.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -81,7 +80,8 @@ int engine_inflight(const struct engine *e);
 /* Where logical LLM requests went (for /api/optimization_stats and /metrics). */
 struct stats;
 const struct stats *engine_stats(const struct engine *e);
-/* The providers, for status pages. */
-struct llm_pool *engine_pool(struct engine *e);
+/* The fleet, for status pages. */
+struct router;
+struct router *engine_router(struct engine *e);
 
 #endif

@@ -30,6 +30,8 @@ const char *llm_strerror(enum llm_status s)
         return "bad_response";
     case LLM_ERR_CANCELLED:
         return "cancelled";
+    case LLM_ERR_NO_CAPACITY:
+        return "no_capacity";
     }
     return "unknown";
 }

@@ -25,6 +25,7 @@ enum llm_status {
     LLM_ERR_HTTP,         /* any other non-2xx */
     LLM_ERR_BAD_RESPONSE, /* 2xx but no choices[0].message.content */
     LLM_ERR_CANCELLED,    /* provider destroyed with the call in flight */
+    LLM_ERR_NO_CAPACITY,  /* router: no deployment could take the call before its deadline */
 };
 const char *llm_strerror(enum llm_status s);
 

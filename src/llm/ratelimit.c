@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- numbers ---------------------------------------------------------------------- */

@@ -5,7 +5,8 @@
  * shingle is then just the substring from its first word to its last, hashed in place
  * with XXH3-64. The MinHash functions are h_i(x) = mix64(x ^ seed_i) with a 64-bit
  * finaliser (a bijection with full avalanche), one fixed seed per position, so
- * signatures are stable across processes and releases. */
+ * signatures are stable across processes and releases. SIMHASH_CONTENT_WORDS is a pass
+ * over that buffer that drops stop words and strips suffixes in place. */
 #include "optimize/simhash.h"
 
 #include "core/util.h"
@@ -97,6 +98,95 @@ static void words(const char *text, struct wordlist *w)
     w->buf[len] = 0;
 }
 
+/* English function words and the verbs interview questions are framed with. Sorted
+ * (strcmp order) for bsearch. */
+static const char *const stop_words[] = {
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "be", "been", "before", "being", "between", "both", "but", "by", "can", "could",
+    "describe", "did", "do", "does", "doing", "done", "down", "during", "each", "either",
+    "else", "ever", "every", "example", "explain", "few", "for", "from", "further", "give",
+    "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i",
+    "if", "in", "into", "is", "it", "its", "itself", "just", "like", "me", "mine", "more",
+    "most", "much", "must", "my", "name", "no", "nor", "not", "now", "of", "off", "on", "once",
+    "one", "only", "or", "other", "our", "ours", "out", "over", "own", "please", "same", "say",
+    "shall", "share", "she", "should", "so", "some", "such", "talk", "tell", "than", "that",
+    "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those",
+    "through", "to", "too", "under", "until", "up", "us", "very", "walk", "was", "we", "were",
+    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why",
+    "will", "with", "would", "yet", "you", "your", "yours",
+};
+
+/* A word as (pointer, length), for bsearch against stop_words. */
+struct span {
+    const char *p; /* first byte */
+    size_t n;      /* bytes */
+};
+
+static int span_cmp(const void *key, const void *elem)
+{
+    const struct span *k = key;
+    const char *w = *(const char *const *)elem;
+    size_t wn = strlen(w);
+    int c = memcmp(k->p, w, k->n < wn ? k->n : wn);
+    if (c) return c;
+    return k->n < wn ? -1 : k->n > wn;
+}
+
+static int ends_with(const char *p, size_t n, const char *suf)
+{
+    size_t sn = strlen(suf);
+    return n >= sn && memcmp(p + n - sn, suf, sn) == 0;
+}
+
+/* A light English stemmer: the new length of word p[0..n), which it may rewrite (only
+ * ever shorter). Strips one of -ations, -ation, -ings, -ing, -ies/-ied (to -y), -ed,
+ * -es, -s (not -ss), -ly when at least three letters remain, then a final -e, so that
+ * "handle", "handles", "handled" and "handling" all become "handl". Crude on purpose:
+ * it only has to send two wordings of one question to the same tokens. */
+static size_t stem(char *p, size_t n)
+{
+    static const struct {
+        const char *suf; /* suffix to strip */
+        const char *rep; /* what replaces it */
+    } rules[] = {
+        {"ations", ""}, {"ation", ""}, {"ings", ""}, {"ing", ""}, {"ies", "y"},
+        {"ied", "y"},   {"ed", ""},    {"es", ""},   {"ly", ""},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(rules); i++) {
+        size_t sn = strlen(rules[i].suf);
+        if (n >= sn + 3 && ends_with(p, n, rules[i].suf)) {
+            n -= sn;
+            memcpy(p + n, rules[i].rep, strlen(rules[i].rep));
+            n += strlen(rules[i].rep);
+            goto final_e;
+        }
+    }
+    if (n >= 4 && p[n - 1] == 's' && p[n - 2] != 's') n--;
+final_e:
+    if (n >= 4 && p[n - 1] == 'e') n--;
+    return n;
+}
+
+/* SIMHASH_CONTENT_WORDS: drops stop words and stems the rest, compacting w in place. */
+static void keep_content_words(struct wordlist *w)
+{
+    size_t out = 0, kept = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        struct span sp = {w->buf + w->start[i], w->end[i] - w->start[i]};
+        if (bsearch(&sp, stop_words, ARRAY_LEN(stop_words), sizeof stop_words[0], span_cmp))
+            continue;
+        if (kept) w->buf[out++] = ' ';
+        memmove(w->buf + out, sp.p, sp.n);
+        size_t n = stem(w->buf + out, sp.n);
+        w->start[kept] = out;
+        w->end[kept] = out + n;
+        out += n;
+        kept++;
+    }
+    w->buf[out] = 0;
+    w->n = kept;
+}
+
 static void words_free(struct wordlist *w)
 {
     free(w->buf);
@@ -127,10 +217,11 @@ static size_t each_shingle(const struct wordlist *w, int k, void (*fn)(uint64_t,
     return w->n - ku + 1;
 }
 
-char *simhash_words(const char *text)
+char *simhash_words(const char *text, unsigned flags)
 {
     struct wordlist w;
     words(text, &w);
+    if (flags & SIMHASH_CONTENT_WORDS) keep_content_words(&w);
     char *out = xstrdup(w.buf);
     words_free(&w);
     return out;
@@ -144,10 +235,11 @@ static void simhash_add(uint64_t h, void *arg)
     for (int b = 0; b < 64; b++) v[b] += (h >> b) & 1 ? 1 : -1;
 }
 
-uint64_t simhash_text_k(const char *text, int k)
+uint64_t simhash_text_ex(const char *text, int k, unsigned flags)
 {
     struct wordlist w;
     words(text, &w);
+    if (flags & SIMHASH_CONTENT_WORDS) keep_content_words(&w);
     int64_t v[64] = {0};
     size_t n = each_shingle(&w, clamp_k(k), simhash_add, v);
     words_free(&w);
@@ -160,7 +252,7 @@ uint64_t simhash_text_k(const char *text, int k)
 
 uint64_t simhash_text(const char *text)
 {
-    return simhash_text_k(text, SIMHASH_SHINGLE_WORDS);
+    return simhash_text_ex(text, SIMHASH_SHINGLE_WORDS, 0);
 }
 
 int simhash_distance(uint64_t a, uint64_t b)
@@ -201,11 +293,12 @@ static void minhash_add(uint64_t h, void *arg)
     }
 }
 
-void minhash_text_k(const char *text, int k, struct minhash *out)
+void minhash_text_ex(const char *text, int k, unsigned flags, struct minhash *out)
 {
     for (int i = 0; i < MINHASH_PERMS; i++) out->min[i] = UINT64_MAX;
     struct wordlist w;
     words(text, &w);
+    if (flags & SIMHASH_CONTENT_WORDS) keep_content_words(&w);
     size_t n = each_shingle(&w, clamp_k(k), minhash_add, out);
     words_free(&w);
     out->shingles = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
@@ -213,7 +306,12 @@ void minhash_text_k(const char *text, int k, struct minhash *out)
 
 void minhash_text(const char *text, struct minhash *out)
 {
-    minhash_text_k(text, SIMHASH_SHINGLE_WORDS, out);
+    minhash_text_ex(text, SIMHASH_SHINGLE_WORDS, 0, out);
+}
+
+void minhash_question(const char *text, struct minhash *out)
+{
+    minhash_text_ex(text, MINHASH_QUESTION_SHINGLE_WORDS, MINHASH_QUESTION_FLAGS, out);
 }
 
 double minhash_jaccard(const struct minhash *a, const struct minhash *b)

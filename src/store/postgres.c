@@ -12,8 +12,9 @@
  * was provably never sent and we reconnect (PQreset, then SET and re-PREPARE everything)
  * and send it. If the connection dies after the statement left, the outcome is unknown:
  * we resend only statements whose repetition is harmless (reads, updates that write
- * fixed values, the kv upsert, BEGIN); an INSERT or turn_answer, whose repetition would
- * turn a success into STORE_CONFLICT, returns STORE_UNAVAILABLE instead. Inside a
+ * fixed values, the kv upsert, BEGIN); an INSERT, turn_answer or quota_ledger_add, whose
+ * repetition would turn a success into STORE_CONFLICT or count twice, returns
+ * STORE_UNAVAILABLE instead. Inside a
  * transaction nothing is ever retried: the server has discarded it with the connection,
  * so every call returns STORE_UNAVAILABLE until the caller rolls back (which succeeds).
  *
@@ -215,6 +216,8 @@ enum pg_stmt {
     ST_CALL_LOG_INSERT,
     ST_KV_GET,
     ST_KV_PUT,
+    ST_LEDGER_ADD,
+    ST_LEDGER_GET,
     ST__COUNT
 };
 
@@ -301,6 +304,17 @@ static const struct {
                    "INSERT INTO kv (key, value) VALUES ($1, $2) "
                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                    1},
+    /* An increment: resending it after an unknown outcome could count twice. */
+    [ST_LEDGER_ADD] = {"quota_ledger_add",
+                       "INSERT INTO quota_ledger AS l (deployment, day, requests, tokens) "
+                       "VALUES ($1, $2, $3, $4) ON CONFLICT (deployment, day) DO UPDATE SET "
+                       "requests = l.requests + excluded.requests, "
+                       "tokens = l.tokens + excluded.tokens",
+                       0},
+    [ST_LEDGER_GET] = {"quota_ledger_get",
+                       "SELECT requests, tokens FROM quota_ledger "
+                       "WHERE deployment = $1 AND day = $2",
+                       1},
 };
 
 /* Backend state behind struct store.impl. */
@@ -573,7 +587,7 @@ static enum store_err pg_once(struct pg *q, const struct pg_req *r, PGresult **o
         if (!res_ok(res)) {
             e = pg_fail_result(r->op, res);
             const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            char m[256];
+            char m[192];
             res_message(res, m, sizeof m);
             snprintf(msg, msglen, "%s (SQLSTATE %s)", m, st ? st : "none");
             PQclear(res);
@@ -619,6 +633,24 @@ static void stmt_name(enum pg_stmt id, char *out, size_t outlen)
     snprintf(out, outlen, "interviewd_%d", (int)id);
 }
 
+/* PQprepare()s every statement on the current connection; on failure msg names it. */
+static enum store_err pg_prepare_all(struct pg *q, char *msg, size_t msglen)
+{
+    for (int i = 0; i < ST__COUNT; i++) {
+        char name[32];
+        char why[192];
+        stmt_name((enum pg_stmt)i, name, sizeof name);
+        struct pg_req r = {
+            .kind = REQ_PREPARE, .op = pg_sql[i].op, .name = name, .sql = pg_sql[i].sql};
+        enum store_err e = pg_once(q, &r, NULL, why, sizeof why);
+        if (e != STORE_OK) {
+            snprintf(msg, msglen, "cannot prepare %s: %s", pg_sql[i].op, why);
+            return e;
+        }
+    }
+    return STORE_OK;
+}
+
 /* Makes a new connection usable: our notice receiver, non-blocking sends, the session's
  * timeouts and (prepare) every statement. A prepared statement lives as long as its
  * session, so this runs after every (re)connect. */
@@ -639,13 +671,7 @@ static enum store_err pg_session_init(struct pg *q, int prepare, char *msg, size
              "SET statement_timeout = %d; SET idle_in_transaction_session_timeout = %d",
              PG_STATEMENT_TIMEOUT_MS, PG_IDLE_IN_TX_TIMEOUT_MS);
     enum store_err e = pg_simple(q, "session", set, 0, NULL, msg, msglen);
-    for (int i = 0; prepare && e == STORE_OK && i < ST__COUNT; i++) {
-        char name[32];
-        stmt_name((enum pg_stmt)i, name, sizeof name);
-        struct pg_req r = {.kind = REQ_PREPARE, .op = pg_sql[i].op, .name = name,
-                           .sql = pg_sql[i].sql};
-        e = pg_once(q, &r, NULL, msg, msglen);
-    }
+    if (e == STORE_OK && prepare) e = pg_prepare_all(q, msg, msglen);
     return e;
 }
 
@@ -1241,6 +1267,46 @@ static enum store_err pg_kv_put(struct store *s, const char *key, const char *va
     return stmt_exec(pg_of(s), ST_KV_PUT, &b, NULL);
 }
 
+/* ---- quota ledger ------------------------------------------------------------------- */
+
+/* One ledger row as read. */
+struct ledger_row {
+    long requests; /* requests counted for the day */
+    long tokens;   /* tokens counted for the day */
+};
+
+static void read_ledger(const PGresult *res, int row, void *out)
+{
+    struct ledger_row *l = out;
+    struct pg_row r = {res, row, 0};
+    l->requests = (long)col_int64(&r);
+    l->tokens = (long)col_int64(&r);
+}
+
+static enum store_err pg_ledger_add(struct store *s, const char *deployment, const char *day,
+                                    long requests, long tokens)
+{
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, deployment);
+    bind_text(&b, day);
+    bind_int(&b, requests);
+    bind_int(&b, tokens);
+    return stmt_exec(pg_of(s), ST_LEDGER_ADD, &b, NULL);
+}
+
+static enum store_err pg_ledger_get(struct store *s, const char *deployment, const char *day,
+                                    long *requests, long *tokens)
+{
+    struct ledger_row row = {0, 0};
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, deployment);
+    bind_text(&b, day);
+    enum store_err e = query_one(pg_of(s), ST_LEDGER_GET, &b, read_ledger, &row);
+    *requests = row.requests;
+    *tokens = row.tokens;
+    return e;
+}
+
 /* ---- open / close ------------------------------------------------------------------- */
 
 static void pg_free(struct pg *q)
@@ -1284,6 +1350,8 @@ static const struct store_ops pg_ops = {
     .call_log_insert = pg_call_log_insert,
     .kv_get = pg_kv_get,
     .kv_put = pg_kv_put,
+    .quota_ledger_add = pg_ledger_add,
+    .quota_ledger_get = pg_ledger_get,
 };
 
 /* Applies the missing migration steps, each in its own transaction under the migration
@@ -1405,17 +1473,10 @@ struct store *store_postgres_open(const char *conninfo, char *err, size_t errlen
         pg_free(q);
         return NULL;
     }
-    for (int i = 0; i < ST__COUNT; i++) {
-        char name[32];
-        stmt_name((enum pg_stmt)i, name, sizeof name);
-        struct pg_req r = {.kind = REQ_PREPARE, .op = pg_sql[i].op, .name = name,
-                           .sql = pg_sql[i].sql};
-        if (pg_once(q, &r, NULL, msg, sizeof msg) != STORE_OK) {
-            snprintf(err, errlen, "cannot prepare %s on database %s: %s", pg_sql[i].op,
-                     q->where, msg);
-            pg_free(q);
-            return NULL;
-        }
+    if (pg_prepare_all(q, msg, sizeof msg) != STORE_OK) {
+        snprintf(err, errlen, "cannot use PostgreSQL database %s: %s", q->where, msg);
+        pg_free(q);
+        return NULL;
     }
 
     struct store *s = xcalloc(1, sizeof *s);

@@ -160,6 +160,7 @@ struct store {
 /* Opens (creating and migrating as needed) a SQLite database at path. On failure
  * returns NULL and writes a sentence into err. */
 struct store *store_sqlite_open(const char *path, char *err, size_t errlen);
+struct store *store_postgres_open(const char *conninfo, char *err, size_t errlen);
 
 /* Convenience wrappers so callers write store_candidate_get(s, ...). */
 #define store_call(s, fn, ...) ((s)->ops->fn((s), __VA_ARGS__))

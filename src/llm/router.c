@@ -1,0 +1,641 @@
+/* router: deployment choice, quota accounting, retries and the wait queue; see
+ * router.h. One struct deployment per [provider.*] section; one struct rcall per
+ * logical call, alive from router_submit until its done() has run. */
+#include "llm/router.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "llm/breaker.h"
+#include "llm/quota.h"
+#include "llm/ratelimit.h"
+
+#include <event2/event.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPLOYMENTS 64
+#define LATENCY_ALPHA 0.2 /* weight of the newest sample in the latency average */
+
+struct deployment {
+    const struct provider_config *cfg;
+    struct provider *provider; /* NULL when disabled */
+    char why[512];             /* why disabled or dead */
+    struct quota quota;
+    struct breaker breaker;
+    double latency_ewma_ms;    /* of successful calls; 0 until the first */
+    int64_t day_start_ms;      /* the day the ledger rows below belong to */
+    uint64_t calls, ok, failed, rate_limited; /* since start */
+};
+
+struct rcall {
+    struct router *r;
+    char task[32];
+    json_t *messages;   /* own reference */
+    json_t *task_input; /* own reference or NULL */
+    int max_tokens;
+    double temperature;
+    int json_mode;
+    int timeout_ms;
+    long est_tokens;
+    enum router_priority prio;
+    int64_t deadline;   /* clock_mono_ms */
+    int attempts;
+    uint64_t tried;     /* bitmask of deployments already tried */
+    int dep;            /* deployment in use, -1 while queued */
+    int64_t taken_ms;   /* when its quota was reserved (exact settling) */
+    llm_done_fn done;
+    void *data;
+    struct llm_result last; /* the last failure, delivered if no retry is possible */
+    struct rcall *next, *prev; /* wait queue */
+};
+
+struct router {
+    struct event_base *base;
+    struct store *store;
+    struct deployment deps[MAX_DEPLOYMENTS];
+    int n;
+    struct rcall *queue; /* sorted by (prio, deadline) */
+    int queue_len;
+    struct event *wake;  /* retries the queue when capacity may have returned */
+    int closing;
+};
+
+static int64_t now_wall(void)
+{
+    return clock_now_ms();
+}
+
+/* ---- ledger ---- */
+
+static void day_key(const struct deployment *d, int64_t day_start, char out[16])
+{
+    /* The day's date in the deployment's own zone: day_start is its local midnight, so
+     * shifting by 12 h lands safely inside that date in UTC terms for both UTC and
+     * Pacific resets. */
+    char iso[32];
+    int64_t mid = day_start + 12LL * 3600 * 1000;
+    clock_format_iso(mid, iso, sizeof iso);
+    (void)d;
+    snprintf(out, 16, "%.10s", iso);
+}
+
+static int dep_tz(const struct provider_config *cfg)
+{
+    return cfg->day_reset && strcmp(cfg->day_reset, "pacific") == 0 ? 1 : 0;
+}
+
+static long used_day_requests(const struct quota *q, int tz, int64_t now)
+{
+    return q->day_start_ms == quota_day_start_ms(tz, now) ? q->day_requests : 0;
+}
+
+static long used_day_tokens(const struct quota *q, int tz, int64_t now)
+{
+    return q->day_start_ms == quota_day_start_ms(tz, now) ? q->day_tokens : 0;
+}
+
+static void ledger_restore(struct router *r, struct deployment *d)
+{
+    d->day_start_ms = quota_day_start_ms(dep_tz(d->cfg), now_wall());
+    if (!r->store) return;
+    long req = 0, tok = 0;
+    char key[16];
+    day_key(d, d->day_start_ms, key);
+    enum store_err se = store_call(r->store, quota_ledger_get, d->cfg->name, key, &req, &tok);
+    if (se == STORE_OK && (req || tok)) {
+        quota_load_day(&d->quota, d->day_start_ms, req, tok);
+        log_info("quota_restored", "provider=%s day=%s requests=%ld tokens=%ld", d->cfg->name,
+                 key, req, tok);
+    }
+}
+
+static void ledger_add(struct router *r, struct deployment *d, long requests, long tokens)
+{
+    if (!r->store || (requests == 0 && tokens == 0)) return;
+    int64_t day = quota_day_start_ms(dep_tz(d->cfg), now_wall());
+    d->day_start_ms = day;
+    char key[16];
+    day_key(d, day, key);
+    enum store_err se = store_call(r->store, quota_ledger_add, d->cfg->name, key, requests, tokens);
+    if (se != STORE_OK)
+        log_warn("quota_ledger_failed", "provider=%s error=\"%s\"", d->cfg->name, store_strerror(se));
+}
+
+/* ---- set-up ---- */
+
+static void on_wake(evutil_socket_t fd, short what, void *arg);
+
+struct router *router_new(struct event_base *base, struct store *store)
+{
+    struct router *r = xcalloc(1, sizeof *r);
+    r->base = base;
+    r->store = store;
+    r->wake = evtimer_new(base, on_wake, r);
+    return r;
+}
+
+static struct deployment *dep_slot(struct router *r, const struct provider_config *cfg)
+{
+    if (r->n == MAX_DEPLOYMENTS) return NULL;
+    struct deployment *d = &r->deps[r->n++];
+    memset(d, 0, sizeof *d);
+    d->cfg = cfg;
+    struct quota_limits lim = {
+        .rpm = cfg->rpm,
+        .rpd = cfg->rpd,
+        .tpm = cfg->tpm,
+        .tpd = cfg->tpd,
+        .concurrency = cfg->concurrency,
+        .day_reset_tz = dep_tz(cfg),
+    };
+    quota_init(&d->quota, &lim, now_wall());
+    breaker_init(&d->breaker, 0, 0, 0);
+    return d;
+}
+
+int router_add(struct router *r, const struct provider_config *cfg, struct provider *p)
+{
+    struct deployment *d = dep_slot(r, cfg);
+    if (!d) {
+        provider_destroy(p);
+        return -1;
+    }
+    d->provider = p;
+    ledger_restore(r, d);
+    return (int)(d - r->deps);
+}
+
+void router_add_disabled(struct router *r, const struct provider_config *cfg, const char *why)
+{
+    struct deployment *d = dep_slot(r, cfg);
+    if (d) snprintf(d->why, sizeof d->why, "%s", why);
+}
+
+void router_add_from_config(struct router *r, const struct config *cfg)
+{
+    for (int i = 0; i < cfg->n_providers; i++) {
+        const struct provider_config *pc = &cfg->providers[i];
+        char why[400];
+        const char *key = NULL;
+        if (pc->api_key_env[0]) {
+            key = getenv(pc->api_key_env);
+            if (!key || !*key) {
+                snprintf(why, sizeof why, "environment variable %s is not set", pc->api_key_env);
+                log_info("provider_disabled", "provider=%s reason=\"%s\"", pc->name, why);
+                router_add_disabled(r, pc, why);
+                continue;
+            }
+        }
+        char perr[256] = "";
+        struct provider *p = provider_openai_new(r->base, pc, key, perr, sizeof perr);
+        if (!p) {
+            snprintf(why, sizeof why, "%s", perr);
+            log_warn("provider_disabled", "provider=%s reason=\"%s\"", pc->name, why);
+            router_add_disabled(r, pc, why);
+            continue;
+        }
+        router_add(r, pc, p);
+        log_info("provider_enabled", "provider=%s model=%s rpm=%ld rpd=%ld tpm=%ld tpd=%ld",
+                 pc->name, pc->model, pc->rpm, pc->rpd, pc->tpm, pc->tpd);
+    }
+}
+
+/* ---- the queue ---- */
+
+static void queue_insert(struct router *r, struct rcall *c)
+{
+    struct rcall **pp = &r->queue, *prev = NULL;
+    while (*pp && ((*pp)->prio < c->prio || ((*pp)->prio == c->prio && (*pp)->deadline <= c->deadline))) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    c->next = *pp;
+    c->prev = prev;
+    if (*pp) (*pp)->prev = c;
+    *pp = c;
+    r->queue_len++;
+}
+
+static void queue_remove(struct router *r, struct rcall *c)
+{
+    if (c->prev) c->prev->next = c->next;
+    else r->queue = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+    r->queue_len--;
+}
+
+static void call_free(struct rcall *c)
+{
+    json_decref(c->messages);
+    json_decref(c->task_input);
+    llm_result_clear(&c->last);
+    free(c);
+}
+
+/* Delivers res (or the last failure) and frees the call. */
+static void call_finish(struct rcall *c, struct llm_result *res)
+{
+    c->done(res, c->data);
+    call_free(c);
+}
+
+static void call_fail(struct rcall *c, enum llm_status st, const char *why)
+{
+    if (c->last.status != LLM_OK && c->attempts > 0) {
+        /* a retry could not be placed: the caller sees the real last failure */
+        call_finish(c, &c->last);
+        return;
+    }
+    struct llm_result res = {0};
+    res.status = st;
+    res.retry_after_ms = -1;
+    res.error = xstrdup(why);
+    call_finish(c, &res);
+    llm_result_clear(&res);
+}
+
+/* ---- choosing ---- */
+
+static int dep_usable(const struct deployment *d)
+{
+    return d->provider != NULL && strcmp(breaker_state_name(&d->breaker), "dead") != 0;
+}
+
+/* The best deployment for c now, or -1. */
+static int pick(struct router *r, const struct rcall *c)
+{
+    int64_t now = now_wall();
+    int best = -1;
+    double best_score = -1;
+    for (int i = 0; i < r->n; i++) {
+        struct deployment *d = &r->deps[i];
+        if (!dep_usable(d)) continue;
+        if (c->tried & (1ULL << i)) continue;
+        if (!breaker_allow(&d->breaker, now)) continue;
+        const char *why;
+        if (!quota_can_take(&d->quota, now, c->est_tokens, &why)) continue;
+        double score = quota_day_fraction_left(&d->quota, now) / (1.0 + d->latency_ewma_ms / 2000.0);
+        if (score > best_score) {
+            best_score = score;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static void on_result(struct llm_result *res, void *data);
+
+static void send_to(struct router *r, struct rcall *c, int i)
+{
+    struct deployment *d = &r->deps[i];
+    int64_t now = now_wall();
+    c->dep = i;
+    c->attempts++;
+    c->tried |= 1ULL << i;
+    quota_take(&d->quota, now, c->est_tokens);
+    c->taken_ms = now;
+    breaker_on_start(&d->breaker, now);
+    d->calls++;
+    int64_t left = c->deadline - clock_mono_ms();
+    struct llm_request req = {
+        .task = c->task,
+        .messages = c->messages,
+        .task_input = c->task_input,
+        .max_tokens = c->max_tokens,
+        .temperature = c->temperature,
+        .json_mode = c->json_mode,
+        .timeout_ms = c->timeout_ms,
+    };
+    /* never wait on the provider past the caller's deadline */
+    if (left > 0 && (req.timeout_ms <= 0 || left < req.timeout_ms)) req.timeout_ms = (int)left;
+    if (provider_submit(d->provider, &req, on_result, c) != 0) {
+        quota_settle_taken(&d->quota, now, c->taken_ms, c->est_tokens, 0, 0);
+        breaker_record(&d->breaker, now, 0);
+        c->dep = -1;
+        log_warn("provider_submit_failed", "provider=%s task=%s", d->cfg->name, c->task);
+        /* try another now, or wait */
+        int j = pick(r, c);
+        if (j >= 0) send_to(r, c, j);
+        else queue_insert(r, c);
+    }
+}
+
+static void schedule_wake(struct router *r);
+
+static void dispatch_queue(struct router *r)
+{
+    int64_t mono = clock_mono_ms();
+    struct rcall *c = r->queue;
+    while (c) {
+        struct rcall *next = c->next;
+        if (c->deadline <= mono) {
+            queue_remove(r, c);
+            log_info("llm_no_capacity", "task=%s waited_ms=deadline", c->task);
+            call_fail(c, LLM_ERR_NO_CAPACITY,
+                      "no provider had quota left for this call before its deadline");
+        } else {
+            int i = pick(r, c);
+            if (i < 0 && c->tried) {
+                /* every untried deployment is full: tried ones may take it again */
+                uint64_t saved = c->tried;
+                c->tried = 0;
+                i = pick(r, c);
+                if (i < 0) c->tried = saved;
+            }
+            if (i >= 0) {
+                queue_remove(r, c);
+                send_to(r, c, i);
+            }
+        }
+        c = next;
+    }
+    schedule_wake(r);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    dispatch_queue(arg);
+}
+
+/* Wakes at the earliest of: a queued deadline, the moment some deployment could take the
+ * head call (bounded to 1 s so observed resets are noticed). */
+static void schedule_wake(struct router *r)
+{
+    if (!r->queue) {
+        evtimer_del(r->wake);
+        return;
+    }
+    int64_t mono = clock_mono_ms(), now = now_wall();
+    int64_t wait = 1000;
+    for (struct rcall *c = r->queue; c; c = c->next) {
+        int64_t until = c->deadline - mono;
+        if (until < wait) wait = until;
+    }
+    for (int i = 0; i < r->n; i++) {
+        struct deployment *d = &r->deps[i];
+        if (!dep_usable(d)) continue;
+        int64_t at = quota_next_available_ms(&d->quota, now, r->queue->est_tokens);
+        if (at >= 0 && at - now < wait) wait = at - now;
+    }
+    if (wait < 1) wait = 1;
+    struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000)};
+    evtimer_add(r->wake, &tv);
+}
+
+/* ---- results ---- */
+
+static int retryable(const struct llm_result *res)
+{
+    switch (res->status) {
+    case LLM_ERR_RATE_LIMITED:
+    case LLM_ERR_TIMEOUT:
+    case LLM_ERR_NETWORK:
+    case LLM_ERR_AUTH:
+        return 1;
+    case LLM_ERR_HTTP:
+        return res->http_status >= 500;
+    default:
+        return 0;
+    }
+}
+
+static void on_result(struct llm_result *res, void *data)
+{
+    struct rcall *c = data;
+    struct router *r = c->r;
+    struct deployment *d = &r->deps[c->dep];
+    int64_t now = now_wall();
+    int happened = res->http_status > 0;
+    long actual = res->prompt_tokens + res->completion_tokens;
+    if (actual <= 0) actual = -1; /* unknown usage (a timeout): keep the estimate */
+    quota_settle_taken(&d->quota, now, c->taken_ms, c->est_tokens, happened ? actual : 0, happened);
+    if (happened) ledger_add(r, d, 1, actual > 0 ? actual : c->est_tokens);
+
+    struct ratelimit_obs obs;
+    ratelimit_parse(d->cfg->headers, res, now, &obs);
+    quota_observe(&d->quota, now, &obs);
+
+    int verdict = breaker_verdict(res->status, res->http_status);
+    if (verdict >= 0) breaker_record(&d->breaker, now, verdict);
+    else if (res->status == LLM_ERR_CANCELLED) breaker_record(&d->breaker, now, -1);
+    if (res->status == LLM_OK) {
+        d->ok++;
+        d->latency_ewma_ms = d->latency_ewma_ms == 0
+                                 ? (double)res->latency_ms
+                                 : (1 - LATENCY_ALPHA) * d->latency_ewma_ms + LATENCY_ALPHA * (double)res->latency_ms;
+    } else if (res->status == LLM_ERR_CANCELLED || r->closing) {
+        call_finish(c, res);
+        return;
+    } else {
+        d->failed++;
+        if (obs.kind == RL_AUTH || res->status == LLM_ERR_AUTH) {
+            breaker_kill(&d->breaker, "the provider refused the key (401/402/403)");
+            snprintf(d->why, sizeof d->why, "key refused: %s", res->error ? res->error : "auth");
+            log_warn("provider_dead", "provider=%s reason=\"key refused\"", d->cfg->name);
+        } else if (res->status == LLM_ERR_RATE_LIMITED) {
+            d->rate_limited++;
+            log_warn("provider_rate_limited", "provider=%s kind=%d retry_after_ms=%lld",
+                     d->cfg->name, (int)obs.kind, (long long)obs.retry_after_ms);
+        }
+    }
+    if (res->status != LLM_OK && retryable(res) && c->attempts < ROUTER_MAX_ATTEMPTS &&
+        clock_mono_ms() < c->deadline && !r->closing) {
+        /* keep this failure to report if no retry can be placed */
+        llm_result_clear(&c->last);
+        c->last = *res;
+        c->last.content = NULL;
+        c->last.error = res->error ? xstrdup(res->error) : NULL;
+        c->last.headers = NULL;
+        c->last.n_headers = 0;
+        c->dep = -1;
+        int i = pick(r, c);
+        if (i >= 0) send_to(r, c, i);
+        else {
+            queue_insert(r, c);
+            schedule_wake(r);
+        }
+    } else {
+        call_finish(c, res);
+    }
+    if (r->queue) dispatch_queue(r); /* capacity was released */
+}
+
+/* ---- the public calls ---- */
+
+static long estimate_tokens(const struct llm_request *req)
+{
+    size_t chars = 0, i;
+    json_t *m;
+    json_array_foreach(req->messages, i, m) {
+        const char *content = json_string_value(json_object_get(m, "content"));
+        if (content) chars += strlen(content);
+    }
+    return (long)(chars / 4 + 16) + (req->max_tokens > 0 ? req->max_tokens : 512);
+}
+
+void router_submit(struct router *r, const struct llm_request *req, enum router_priority prio,
+                   int64_t deadline_mono_ms, llm_done_fn done, void *data)
+{
+    struct rcall *c = xcalloc(1, sizeof *c);
+    c->r = r;
+    snprintf(c->task, sizeof c->task, "%s", req->task ? req->task : "chat");
+    c->messages = json_incref(req->messages);
+    c->task_input = req->task_input ? json_incref(req->task_input) : NULL;
+    c->max_tokens = req->max_tokens;
+    c->temperature = req->temperature;
+    c->json_mode = req->json_mode;
+    c->timeout_ms = req->timeout_ms;
+    c->est_tokens = estimate_tokens(req);
+    c->prio = prio;
+    c->deadline = deadline_mono_ms;
+    c->dep = -1;
+    c->done = done;
+    c->data = data;
+    c->last.retry_after_ms = -1;
+    int i = pick(r, c);
+    if (i >= 0) {
+        send_to(r, c, i);
+        return;
+    }
+    if (r->queue_len >= ROUTER_MAX_QUEUE || !router_online(r)) {
+        /* deliver on the loop, never inside submit */
+        queue_insert(r, c);
+        c->deadline = clock_mono_ms(); /* fails at the next wake */
+        schedule_wake(r);
+        return;
+    }
+    queue_insert(r, c);
+    schedule_wake(r);
+}
+
+void router_free(struct router *r)
+{
+    if (!r) return;
+    r->closing = 1;
+    while (r->queue) {
+        struct rcall *c = r->queue;
+        queue_remove(r, c);
+        struct llm_result res = {0};
+        res.status = LLM_ERR_CANCELLED;
+        res.retry_after_ms = -1;
+        call_finish(c, &res);
+    }
+    for (int i = 0; i < r->n; i++) provider_destroy(r->deps[i].provider); /* cancels in flight */
+    if (r->wake) event_free(r->wake);
+    free(r);
+}
+
+int router_online(const struct router *r)
+{
+    for (int i = 0; i < r->n; i++)
+        if (dep_usable(&r->deps[i])) return 1;
+    return 0;
+}
+
+int router_queue_length(const struct router *r)
+{
+    return r->queue_len;
+}
+
+double router_calls_left_today(const struct router *r, double tokens_per_call)
+{
+    int64_t now = now_wall();
+    double total = 0;
+    int known = 0;
+    for (int i = 0; i < r->n; i++) {
+        const struct deployment *d = &r->deps[i];
+        if (!dep_usable(d)) continue;
+        double by_req = -1, by_tok = -1;
+        long rq = quota_remaining_day_requests(&d->quota, now);
+        long tk = quota_remaining_day_tokens(&d->quota, now);
+        if (rq >= 0) by_req = (double)rq;
+        if (tk >= 0 && tokens_per_call > 0) by_tok = (double)tk / tokens_per_call;
+        double left = by_req < 0 ? by_tok : by_tok < 0 ? by_req : fmin(by_req, by_tok);
+        if (left < 0) return -1; /* a deployment without daily limits: unlimited */
+        total += left;
+        known = 1;
+    }
+    return known ? total : 0;
+}
+
+static const char *dep_state(const struct deployment *d, int64_t now)
+{
+    if (!d->provider) return "disabled";
+    const char *b = breaker_state_name(&d->breaker);
+    if (strcmp(b, "ok") != 0) return b;
+    const char *why;
+    if (!quota_can_take(&d->quota, now, 1, &why)) return "cooling";
+    return "ok";
+}
+
+json_t *router_status_json(const struct router *r)
+{
+    int64_t now = now_wall();
+    json_t *arr = json_array();
+    for (int i = 0; i < r->n; i++) {
+        const struct deployment *d = &r->deps[i];
+        const struct provider_config *c = d->cfg;
+        char reset[32];
+        clock_format_iso(quota_day_reset_ms(dep_tz(c), now), reset, sizeof reset);
+        const char *why = "";
+        int64_t fake_now = now;
+        if (d->provider && !quota_can_take(&d->quota, fake_now, 1, &why)) { /* why set */
+        } else if (!d->provider) {
+            why = d->why;
+        } else {
+            why = d->why[0] ? d->why : "";
+        }
+        json_array_append_new(
+            arr,
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},"
+                      "s:{s:I,s:I},s:f,s:s,s:f,s:I,s:I,s:I,s:I}",
+                      "name", c->name, "model", c->model, "headers", c->headers, "state",
+                      dep_state(d, now), "reason", why, "limits", "rpm", (json_int_t)c->rpm, "rpd",
+                      (json_int_t)c->rpd, "tpm", (json_int_t)c->tpm, "tpd", (json_int_t)c->tpd,
+                      "concurrency", (json_int_t)c->concurrency, "used_today", "requests",
+                      (json_int_t)used_day_requests(&d->quota, dep_tz(c), now), "tokens",
+                      (json_int_t)used_day_tokens(&d->quota, dep_tz(c), now), "in_flight",
+                      (json_int_t)d->quota.in_flight, "remaining", "requests",
+                      (json_int_t)quota_remaining_day_requests(&d->quota, now), "tokens",
+                      (json_int_t)quota_remaining_day_tokens(&d->quota, now), "day_fraction_left",
+                      quota_day_fraction_left(&d->quota, now), "resets_at", reset, "latency_ms",
+                      d->latency_ewma_ms, "calls", (json_int_t)d->calls, "ok", (json_int_t)d->ok,
+                      "failed", (json_int_t)d->failed, "rate_limited", (json_int_t)d->rate_limited));
+    }
+    return json_pack("{s:o,s:b,s:i}", "providers", arr, "online", router_online(r), "queued",
+                     r->queue_len);
+}
+
+void router_prometheus(const struct router *r, struct sbuf *out)
+{
+    int64_t now = now_wall();
+    sbuf_puts(out, "# HELP interviewd_provider_requests_today Requests sent to a deployment today (its own day).\n"
+                   "# TYPE interviewd_provider_requests_today gauge\n");
+    for (int i = 0; i < r->n; i++)
+        sbuf_printf(out, "interviewd_provider_requests_today{provider=\"%s\"} %ld\n", r->deps[i].cfg->name,
+                    used_day_requests(&r->deps[i].quota, dep_tz(r->deps[i].cfg), now));
+    sbuf_puts(out, "# HELP interviewd_provider_tokens_today Tokens used on a deployment today.\n"
+                   "# TYPE interviewd_provider_tokens_today gauge\n");
+    for (int i = 0; i < r->n; i++)
+        sbuf_printf(out, "interviewd_provider_tokens_today{provider=\"%s\"} %ld\n", r->deps[i].cfg->name,
+                    used_day_tokens(&r->deps[i].quota, dep_tz(r->deps[i].cfg), now));
+    sbuf_puts(out, "# HELP interviewd_provider_latency_seconds Moving average latency of successful calls.\n"
+                   "# TYPE interviewd_provider_latency_seconds gauge\n");
+    for (int i = 0; i < r->n; i++)
+        sbuf_printf(out, "interviewd_provider_latency_seconds{provider=\"%s\"} %.4f\n", r->deps[i].cfg->name,
+                    r->deps[i].latency_ewma_ms / 1000.0);
+    sbuf_puts(out, "# HELP interviewd_provider_up 1 if the deployment can take calls now.\n"
+                   "# TYPE interviewd_provider_up gauge\n");
+    for (int i = 0; i < r->n; i++)
+        sbuf_printf(out, "interviewd_provider_up{provider=\"%s\"} %d\n", r->deps[i].cfg->name,
+                    strcmp(dep_state(&r->deps[i], now), "ok") == 0);
+    sbuf_printf(out, "# HELP interviewd_router_queue_length Calls waiting for capacity.\n"
+                     "# TYPE interviewd_router_queue_length gauge\n"
+                     "interviewd_router_queue_length %d\n", r->queue_len);
+}

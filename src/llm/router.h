@@ -1,0 +1,69 @@
+/* router: spreads LLM calls over the fleet of deployments without overrunning a quota.
+ *
+ * A deployment is provider + model + key with its limits (RPM, RPD, TPM, TPD,
+ * concurrency, day reset). Before a call is sent the router estimates its tokens
+ * (prompt size / 4 + max_tokens), finds the deployments whose every known window has
+ * room for it now and whose circuit breaker is closed, and picks the one with the
+ * largest share of its day left, discounted by latency:
+ *
+ *     score = day_fraction_left / (1 + latency_ewma_ms / 2000)
+ *
+ * so no deployment is drained by noon and a slow one is used only when it has much
+ * more left. The reservation is reconciled with the usage the provider reports; rate
+ * limit headers and quota errors (llm/ratelimit.c) can only lower what we believe is
+ * left. A call no deployment can take now waits in a queue ordered by priority
+ * (candidate-facing first) then deadline; at its deadline it fails with
+ * LLM_ERR_NO_CAPACITY and the caller falls back. Failed calls (429, 5xx, timeouts, auth)
+ * are retried on another deployment, at most ROUTER_MAX_ATTEMPTS in all. Today's use of
+ * every deployment is written to the store's quota ledger, so a restart at 15:00
+ * remembers the morning. */
+#ifndef LLM_ROUTER_H
+#define LLM_ROUTER_H
+
+#include "core/config.h"
+#include "llm/provider.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+#define ROUTER_MAX_ATTEMPTS 3
+#define ROUTER_MAX_QUEUE 10000 /* calls waiting for capacity; beyond, fail at once */
+
+enum router_priority {
+    ROUTER_INTERACTIVE = 0, /* a candidate is waiting */
+    ROUTER_BACKGROUND = 1,  /* evaluation, summaries, resume analysis */
+};
+
+struct router;
+
+/* An empty router on the loop; store may be NULL (no ledger). */
+struct router *router_new(struct event_base *base, struct store *store);
+/* Adds a deployment. The router owns p and destroys it in router_free. cfg must outlive
+ * the router. Returns its index. */
+int router_add(struct router *r, const struct provider_config *cfg, struct provider *p);
+/* Adds a deployment that cannot be used, with the reason (shown in status). */
+void router_add_disabled(struct router *r, const struct provider_config *cfg, const char *why);
+/* Builds deployments from cfg's [provider.*] sections: keys from the environment, the
+ * OpenAI-compatible client for each. */
+void router_add_from_config(struct router *r, const struct config *cfg);
+void router_free(struct router *r);
+
+/* Sends req to a deployment with capacity, now or when one has it, before
+ * deadline_mono_ms (clock_mono_ms time). done runs exactly once, on the loop. */
+void router_submit(struct router *r, const struct llm_request *req, enum router_priority prio,
+                   int64_t deadline_mono_ms, llm_done_fn done, void *data);
+
+/* 1 if any deployment is enabled (not disabled, not dead). */
+int router_online(const struct router *r);
+/* Provider calls the fleet can still make today, for calls of about tokens_per_call
+ * tokens; -1 if no deployment has a known daily limit (unlimited). */
+double router_calls_left_today(const struct router *r, double tokens_per_call);
+/* GET /api/providers: per deployment limits, use, remaining, state, latency. */
+json_t *router_status_json(const struct router *r);
+/* Prometheus lines for every deployment. */
+struct sbuf;
+void router_prometheus(const struct router *r, struct sbuf *out);
+/* Calls waiting for capacity. */
+int router_queue_length(const struct router *r);
+
+#endif
