@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/timer.h"
 #include "core/util.h"
 #include "engine/heuristic.h"
 #include "engine/precheck.h"
@@ -17,7 +18,6 @@
 #include "optimize/stats.h"
 
 #include <ctype.h>
-#include <event2/event.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -153,7 +153,7 @@ struct job {
      * result or by deadline_ev, whichever comes first; the call itself goes on. */
     engine_reply_fn reply_fn;
     void *reply_data;
-    struct event *deadline_ev;
+    struct timer *deadline_timer;
     struct job *next, *prev;
 };
 
@@ -170,7 +170,7 @@ static void job_unlink(struct job *j)
 
 static void job_free(struct job *j)
 {
-    if (j->deadline_ev) event_free(j->deadline_ev);
+    timer_free(j->deadline_timer);
     free(j->idxs);
     free(j->interview_id);
     free(j->candidate_id);
@@ -803,10 +803,8 @@ static json_t *turn_keywords(const struct store_turn *t)
 
 /* The candidate waited long enough: ask a bank question now; the call goes on and its
  * scores are still stored when they arrive. */
-static void on_reply_deadline(evutil_socket_t fd, short what, void *arg)
+static void on_reply_deadline(void *arg)
 {
-    (void)fd;
-    (void)what;
     struct job *j = arg;
     engine_reply_fn fn = j->reply_fn;
     void *data = j->reply_data;
@@ -821,9 +819,8 @@ static void job_wait_reply(struct job *j, engine_reply_fn done, void *data)
 {
     j->reply_fn = done;
     j->reply_data = data;
-    j->deadline_ev = evtimer_new(j->e->base, on_reply_deadline, j);
-    struct timeval tv = {j->e->cfg->turn_deadline_ms / 1000, (j->e->cfg->turn_deadline_ms % 1000) * 1000};
-    evtimer_add(j->deadline_ev, &tv);
+    j->deadline_timer = timer_new(j->e->base, on_reply_deadline, j);
+    timer_start(j->deadline_timer, j->e->cfg->turn_deadline_ms);
 }
 
 /* Texts asked so far in this interview, for a next-question request. */

@@ -20,10 +20,10 @@
 
 #include <stdint.h>
 
-#define BREAKER_DEFAULT_THRESHOLD 5         /* consecutive failures that open it */
-#define BREAKER_DEFAULT_COOLDOWN_MS 30000L  /* first open period */
+#define BREAKER_DEFAULT_THRESHOLD 5             /* consecutive failures that open it */
+#define BREAKER_DEFAULT_COOLDOWN_MS 30000L      /* first open period */
 #define BREAKER_DEFAULT_MAX_COOLDOWN_MS 600000L /* doubling stops here (10 min) */
-#define BREAKER_REASON_MAX 128              /* bytes kept of a kill reason */
+#define BREAKER_REASON_MAX 128                  /* bytes kept of a kill reason */
 
 enum breaker_state {
     BREAKER_CLOSED = 0, /* "ok": calls flow */
@@ -34,14 +34,14 @@ enum breaker_state {
 
 struct breaker {
     enum breaker_state state;
-    int threshold;             /* consecutive failures that open it */
-    int64_t base_cooldown_ms;  /* open period after a fresh open */
-    int64_t max_cooldown_ms;   /* cap of the doubling */
-    int64_t cooldown_ms;       /* open period of the current/next open */
-    int64_t open_until_ms;     /* when OPEN: the earliest probe */
-    int failures;              /* consecutive failures while closed */
-    int probe_in_flight;       /* HALF_OPEN: the probe call has started */
-    unsigned opens;            /* times opened since start (for status pages) */
+    int threshold;                   /* consecutive failures that open it */
+    int64_t base_cooldown_ms;        /* open period after a fresh open */
+    int64_t max_cooldown_ms;         /* cap of the doubling */
+    int64_t cooldown_ms;             /* open period of the current/next open */
+    int64_t open_until_ms;           /* when OPEN: the earliest probe */
+    int failures;                    /* consecutive failures while closed */
+    int probe_in_flight;             /* HALF_OPEN: the probe call has started */
+    unsigned opens;                  /* times opened since start (for status pages) */
     char reason[BREAKER_REASON_MAX]; /* DEAD: why */
 };
 

@@ -5,15 +5,15 @@
 #include "llm/provider.h"
 
 #include "core/clock.h"
+#include "core/timer.h"
 #include "core/util.h"
 
-#include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct offline_call {
     struct offline_state *owner;
-    struct event *ev;          /* zero-timeout timer delivering the answer */
+    struct timer *timer;       /* zero-delay timer delivering the answer */
     struct llm_result result;
     llm_done_fn done;
     void *data;
@@ -35,15 +35,13 @@ static void unlink_call(struct offline_state *st, struct offline_call *c)
     if (c->next) c->next->prev = c->prev;
 }
 
-static void deliver(evutil_socket_t fd, short what, void *arg)
+static void deliver(void *arg)
 {
-    (void)fd;
-    (void)what;
     struct offline_call *c = arg;
     unlink_call(c->owner, c);
     c->done(&c->result, c->data);
     llm_result_clear(&c->result);
-    event_free(c->ev);
+    timer_free(c->timer);
     free(c);
 }
 
@@ -70,12 +68,11 @@ static int offline_submit(struct provider *p, const struct llm_request *req, llm
         c->result.error = xstrdup("the offline provider cannot answer this task");
     }
     c->result.latency_ms = clock_mono_ms() - t0;
-    c->ev = evtimer_new(st->base, deliver, c);
+    c->timer = timer_new(st->base, deliver, c);
     c->next = st->calls;
     if (st->calls) st->calls->prev = c;
     st->calls = c;
-    struct timeval zero = {0, 0};
-    evtimer_add(c->ev, &zero);
+    timer_start(c->timer, 0);
     return 0;
 }
 
@@ -89,7 +86,7 @@ static void offline_destroy(struct provider *p)
         c->result.status = LLM_ERR_CANCELLED;
         c->done(&c->result, c->data);
         llm_result_clear(&c->result);
-        event_free(c->ev);
+        timer_free(c->timer);
         free(c);
     }
     free(st);

@@ -508,8 +508,7 @@ static void observe_minute(long own, long reported_limit, long remaining, int64_
 
 /* A day window's remaining count: raise today's usage to what the provider counted. */
 static void observe_day(long *used, long reported_limit, long remaining, int64_t reset_ms,
-                        long limit, int64_t now_ms, int64_t next_midnight,
-                        int64_t *exhausted_until)
+                        long limit, int64_t now_ms, int64_t next_midnight, int64_t *exhausted_until)
 {
     if (remaining < 0) return;
     long L = reported_limit > 0 ? reported_limit : limit;

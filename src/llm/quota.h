@@ -53,15 +53,14 @@
 #define QUOTA_NEVER INT64_MAX
 
 /* Limits and defaults, in one place. */
-#define QUOTA_WINDOW_MS 60000L           /* the sliding minute */
-#define QUOTA_BUCKETS 61                 /* one per second; see quota.c for why 61 */
-#define QUOTA_BACKOFF_MS 5000L           /* first cooldown after a 429 that names no delay */
-#define QUOTA_BACKOFF_MAX_MS 60000L      /* ... doubling on each further one, up to this */
+#define QUOTA_WINDOW_MS 60000L            /* the sliding minute */
+#define QUOTA_BUCKETS 61                  /* one per second; see quota.c for why 61 */
+#define QUOTA_BACKOFF_MS 5000L            /* first cooldown after a 429 that names no delay */
+#define QUOTA_BACKOFF_MAX_MS 60000L       /* ... doubling on each further one, up to this */
 #define QUOTA_CAPACITY_COOLDOWN_MS 10000L /* after "out of capacity" without a delay */
-#define QUOTA_DAY_TRUST_RETRY_MS 60000L  /* a day refusal's retry-after >= this is believed
-                                          * (Groq "try again in 21m36s"); shorter ones are
-                                          * not (Gemini sends "53s" on a spent day) and the
-                                          * wait is until the day resets */
+/* A day refusal's retry-after >= this is believed (Groq "try again in 21m36s"); shorter
+ * ones are not (Gemini sends "53s" on a spent day) and the wait is until the day resets. */
+#define QUOTA_DAY_TRUST_RETRY_MS 60000L
 
 enum quota_tz {
     QUOTA_TZ_UTC = 0,     /* day starts 00:00 UTC (Groq, Cerebras, Cloudflare, OpenRouter) */
@@ -70,10 +69,10 @@ enum quota_tz {
 
 /* A deployment's limits; 0 = none known (unlimited until a header says otherwise). */
 struct quota_limits {
-    long rpm, rpd;     /* requests per minute / per day */
-    long tpm, tpd;     /* tokens per minute / per day */
-    long concurrency;  /* calls in flight at once */
-    int day_reset_tz;  /* enum quota_tz */
+    long rpm, rpd;    /* requests per minute / per day */
+    long tpm, tpd;    /* tokens per minute / per day */
+    long concurrency; /* calls in flight at once */
+    int day_reset_tz; /* enum quota_tz */
 };
 
 /* One second of the sliding minute. */
@@ -89,16 +88,16 @@ struct quota_bucket {
  * caller may read (not write) any field; day_start_ms, day_requests and day_tokens are
  * what to persist in the ledger. */
 struct quota {
-    struct quota_limits config; /* as configured */
+    struct quota_limits config;   /* as configured */
     struct quota_limits reported; /* rpm/rpd/tpm/tpd the provider's headers stated; 0 unknown */
-    struct quota_limits limits; /* in force: config, filled in / lowered by reported */
+    struct quota_limits limits;   /* in force: config, filled in / lowered by reported */
 
     struct quota_bucket minute[QUOTA_BUCKETS]; /* ring indexed by epoch second % 61 */
-    long minute_orphans;  /* in-flight reservations whose bucket already expired */
-    long extra_requests;  /* requests the provider counts in its minute window that we
-                           * did not make (key used elsewhere), until extra_requests_until */
+    long minute_orphans; /* in-flight reservations whose bucket already expired */
+    long extra_requests; /* requests the provider counts in its minute window that we
+                          * did not make (key used elsewhere), until extra_requests_until */
     int64_t extra_requests_until_ms;
-    long extra_tokens;    /* same for tokens */
+    long extra_tokens; /* same for tokens */
     int64_t extra_tokens_until_ms;
 
     int64_t day_start_ms; /* start of the day the counts below belong to */
@@ -107,15 +106,15 @@ struct quota {
     long day_pending;     /* in-flight reservations taken today */
     long day_orphans;     /* in-flight reservations taken before day_start_ms */
 
-    long month_limit;     /* monthly token budget from headers (Mistral); -1 unknown */
-    long month_left;      /* tokens left of it; -1 unknown. Forgotten at each day start
-                           * and re-learned from the next answer */
+    long month_limit; /* monthly token budget from headers (Mistral); -1 unknown */
+    long month_left;  /* tokens left of it; -1 unknown. Forgotten at each day start
+                       * and re-learned from the next answer */
 
-    long in_flight;       /* reserved and not settled */
-    long in_flight_tokens; /* sum of their estimates */
+    long in_flight;                 /* reserved and not settled */
+    long in_flight_tokens;          /* sum of their estimates */
     int64_t cooldown_until_ms;      /* no call before this (Retry-After, 429, capacity) */
     int64_t day_exhausted_until_ms; /* no call before this: a daily quota is spent */
-    int backoff_strikes;  /* 429s in a row that named no delay; a success resets it */
+    int backoff_strikes;            /* 429s in a row that named no delay; a success resets it */
 };
 
 /* Starts empty at now_ms with the given limits (NULL: none). */

@@ -70,8 +70,8 @@ int64_t ratelimit_parse_duration_ms(const char *s)
         double ms;
     } units[] = {
         /* "ms" before "m", "\xc2\xb5s" is Go's "µs". */
-        {"ms", 1}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ns", 1e-6},
-        {"h", 3600e3}, {"m", 60e3}, {"s", 1e3},
+        {"ms", 1},     {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ns", 1e-6},
+        {"h", 3600e3}, {"m", 60e3},  {"s", 1e3},
     };
     if (!s) return -1;
     s = skip_blanks(s);
@@ -180,8 +180,7 @@ static void parse_suffixed(const struct llm_result *r, struct ratelimit_obs *o)
          &o->requests_reset_day_ms},
         {"tokens", "minute", &o->tokens_limit_minute, &o->tokens_remaining_minute,
          &o->tokens_reset_minute_ms},
-        {"tokens", "day", &o->tokens_limit_day, &o->tokens_remaining_day,
-         &o->tokens_reset_day_ms},
+        {"tokens", "day", &o->tokens_limit_day, &o->tokens_remaining_day, &o->tokens_reset_day_ms},
     };
     char name[64];
     for (size_t i = 0; i < ARRAY_LEN(w); i++) {
@@ -266,9 +265,9 @@ enum ratelimit_kind ratelimit_classify(const char *style, const struct llm_resul
     static const char *const day_exact[] = {"free-models-per-day", "PerDay", "(TPD)", "(RPD)"};
     /* Names a short window beyond doubt. Checked before the loose day words so that a
      * minute message mentioning a daily plan elsewhere stays a minute. */
-    static const char *const minute_exact[] = {"free-models-per-min", "PerMinute", "(TPM)",
-                                               "(RPM)", "per minute", "per min ",
-                                               "per second", "concurrent"};
+    static const char *const minute_exact[] = {
+        "free-models-per-min", "PerMinute", "(TPM)",      "(RPM)",
+        "per minute",          "per min ",  "per second", "concurrent"};
     /* Loose day words: Cerebras "Tokens per day limit exceeded", Cloudflare "daily free
      * allocation", Vertex-style "requests per day". */
     static const char *const day_loose[] = {"per day", "per-day", "daily", "per 24"};

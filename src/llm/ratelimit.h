@@ -60,10 +60,10 @@ struct ratelimit_obs {
     long tokens_limit_day;
     long tokens_remaining_day;
     int64_t tokens_reset_day_ms;
-    long tokens_limit_month;     /* Mistral's monthly token budget */
+    long tokens_limit_month; /* Mistral's monthly token budget */
     long tokens_remaining_month;
-    int64_t retry_after_ms;      /* largest of retry-after-ms, retry-after, r->retry_after_ms */
-    enum ratelimit_kind kind;    /* RL_NONE unless r is an error that means a limit */
+    int64_t retry_after_ms;   /* largest of retry-after-ms, retry-after, r->retry_after_ms */
+    enum ratelimit_kind kind; /* RL_NONE unless r is an error that means a limit */
 };
 
 /* Every field -1, kind RL_NONE. */

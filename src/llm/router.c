@@ -5,12 +5,12 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/timer.h"
 #include "core/util.h"
 #include "llm/breaker.h"
 #include "llm/quota.h"
 #include "llm/ratelimit.h"
 
-#include <event2/event.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +59,7 @@ struct router {
     int n;
     struct rcall *queue; /* sorted by (prio, deadline) */
     int queue_len;
-    struct event *wake;  /* retries the queue when capacity may have returned */
+    struct timer *wake;  /* retries the queue when capacity may have returned */
     int closing;
 };
 
@@ -126,14 +126,14 @@ static void ledger_add(struct router *r, struct deployment *d, long requests, lo
 
 /* ---- set-up ---- */
 
-static void on_wake(evutil_socket_t fd, short what, void *arg);
+static void on_wake(void *arg);
 
 struct router *router_new(struct event_base *base, struct store *store)
 {
     struct router *r = xcalloc(1, sizeof *r);
     r->base = base;
     r->store = store;
-    r->wake = evtimer_new(base, on_wake, r);
+    r->wake = timer_new(base, on_wake, r);
     return r;
 }
 
@@ -356,10 +356,8 @@ static void dispatch_queue(struct router *r)
     schedule_wake(r);
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+static void on_wake(void *arg)
 {
-    (void)fd;
-    (void)what;
     dispatch_queue(arg);
 }
 
@@ -368,7 +366,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 static void schedule_wake(struct router *r)
 {
     if (!r->queue) {
-        evtimer_del(r->wake);
+        timer_stop(r->wake);
         return;
     }
     int64_t mono = clock_mono_ms(), now = now_wall();
@@ -384,8 +382,7 @@ static void schedule_wake(struct router *r)
         if (at >= 0 && at - now < wait) wait = at - now;
     }
     if (wait < 1) wait = 1;
-    struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000)};
-    evtimer_add(r->wake, &tv);
+    timer_start(r->wake, wait);
 }
 
 /* ---- results ---- */
@@ -527,7 +524,7 @@ void router_free(struct router *r)
         call_finish(c, &res);
     }
     for (int i = 0; i < r->n; i++) provider_destroy(r->deps[i].provider); /* cancels in flight */
-    if (r->wake) event_free(r->wake);
+    timer_free(r->wake);
     free(r);
 }
 

@@ -81,7 +81,7 @@ int minhash_near(const struct minhash *a, const struct minhash *b, double thresh
 #define MINHASH_RESUME_MIN_JACCARD 0.60
 #define MINHASH_QUESTION_SHINGLE_WORDS 1
 #define MINHASH_QUESTION_FLAGS SIMHASH_CONTENT_WORDS
-#define MINHASH_QUESTION_MIN_JACCARD 0.50
+#define MINHASH_QUESTION_MIN_JACCARD 0.45
 
 /* minhash_text_ex(text, MINHASH_QUESTION_SHINGLE_WORDS, MINHASH_QUESTION_FLAGS, out). */
 void minhash_question(const char *text, struct minhash *out);

@@ -13,10 +13,11 @@
  * and send it. If the connection dies after the statement left, the outcome is unknown:
  * we resend only statements whose repetition is harmless (reads, updates that write
  * fixed values, the kv upsert, BEGIN); an INSERT, turn_answer or quota_ledger_add, whose
- * repetition would turn a success into STORE_CONFLICT or count twice, returns
- * STORE_UNAVAILABLE instead. Inside a
- * transaction nothing is ever retried: the server has discarded it with the connection,
- * so every call returns STORE_UNAVAILABLE until the caller rolls back (which succeeds).
+ * repetition could turn our own success into STORE_CONFLICT or count twice, returns
+ * STORE_UNAVAILABLE instead. Inside a transaction nothing is reconnected or retried: the
+ * server discarded it with the connection, so every call returns STORE_UNAVAILABLE until
+ * the caller ends it (rollback succeeds), and no later statement of it can silently
+ * autocommit on a new connection.
  *
  * Blocking: calls are synchronous, like the SQLite backend, because a statement on
  * loopback or a LAN takes ~0.1-1 ms and the engine already treats the store as a
@@ -83,6 +84,8 @@
 #define PG_MIGRATION_LOCK_KEY INT64_C(7597137600481487205)
 /* GENERATED ... AS IDENTITY needs PostgreSQL 10. */
 #define PG_MIN_SERVER_VERSION 100000
+/* Reads of an idle connection's socket before a statement, to find a server's goodbye. */
+#define PG_IDLE_READ_ROUNDS 4
 /* Most parameters of any statement (turn_insert). */
 #define PG_MAX_PARAMS 16
 
@@ -319,10 +322,10 @@ static const struct {
 
 /* Backend state behind struct store.impl. */
 struct pg {
-    PGconn *conn;   /* the one connection; NULL after an unresponsive server made us drop it */
-    int broken;     /* conn was lost: PQreset it before the next statement */
-    int in_tx;      /* between a successful begin and commit/rollback */
-    char *conninfo; /* as given: may hold a password, never logged, wiped at close */
+    PGconn *conn;    /* the one connection; NULL after an unresponsive server made us drop it */
+    int broken;      /* conn was lost: PQreset it before the next statement */
+    int in_tx;       /* between a successful begin and commit/rollback */
+    char *conninfo;  /* as given: may hold a password, never logged, wiped at close */
     char where[256]; /* "db=... host=... port=..." for log lines and errors */
 };
 
@@ -367,18 +370,18 @@ static void res_message(const PGresult *res, char *out, size_t outlen)
 static enum store_err pg_map_sqlstate(const char *st)
 {
     if (!st || strlen(st) != 5) return STORE_IO;
-    if (strcmp(st, "23503") == 0) return STORE_NOT_FOUND; /* foreign_key_violation */
-    if (strncmp(st, "23", 2) == 0) return STORE_CONFLICT; /* unique, not null, check */
+    if (strcmp(st, "23503") == 0) return STORE_NOT_FOUND;       /* foreign_key_violation */
+    if (strncmp(st, "23", 2) == 0) return STORE_CONFLICT;       /* unique, not null, check */
     if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 || /* serialization, deadlock */
         strcmp(st, "55P03") == 0 || strcmp(st, "57014") == 0)   /* lock / statement timeout */
         return STORE_BUSY;
     if ((strncmp(st, "08", 2) == 0 && strcmp(st, "08P01") != 0) || /* connection exception */
-        strncmp(st, "28", 2) == 0 ||                                /* authorization */
-        strcmp(st, "3D000") == 0 ||                                 /* no such database */
-        strcmp(st, "53300") == 0 ||                                 /* too many connections */
-        strcmp(st, "57P01") == 0 || strcmp(st, "57P02") == 0 ||     /* shutdown, crash */
-        strcmp(st, "57P03") == 0 || strcmp(st, "57P05") == 0 ||     /* starting, idle timeout */
-        strcmp(st, "25P03") == 0)                                   /* idle in tx timeout */
+        strncmp(st, "28", 2) == 0 ||                               /* authorization */
+        strcmp(st, "3D000") == 0 ||                                /* no such database */
+        strcmp(st, "53300") == 0 ||                                /* too many connections */
+        strcmp(st, "57P01") == 0 || strcmp(st, "57P02") == 0 ||    /* shutdown, crash */
+        strcmp(st, "57P03") == 0 || strcmp(st, "57P05") == 0 ||    /* starting, idle timeout */
+        strcmp(st, "25P03") == 0)                                  /* idle in tx timeout */
         return STORE_UNAVAILABLE;
     if (strcmp(st, "XX001") == 0 || strcmp(st, "XX002") == 0) return STORE_CORRUPT;
     return STORE_IO; /* disk full, syntax (a bug), failed transaction, ... */
@@ -560,11 +563,16 @@ static void pg_drop(struct pg *q)
 static int pg_alive(struct pg *q)
 {
     if (!q->conn || q->broken || PQstatus(q->conn) != CONNECTION_OK) return 0;
-    struct pollfd p = {.fd = PQsocket(q->conn), .events = POLLIN};
-    if (p.fd < 0) return 0;
-    if (poll(&p, 1, 0) > 0 && (!PQconsumeInput(q->conn) || PQstatus(q->conn) != CONNECTION_OK)) {
-        q->broken = 1;
-        return 0;
+    /* One read takes the FATAL, the next finds the EOF behind it; a few rounds suffice
+     * (a chatty server cannot keep us here). */
+    for (int round = 0; round < PG_IDLE_READ_ROUNDS; round++) {
+        struct pollfd p = {.fd = PQsocket(q->conn), .events = POLLIN};
+        if (p.fd < 0 || (poll(&p, 1, 0) > 0 &&
+                         (!PQconsumeInput(q->conn) || PQstatus(q->conn) != CONNECTION_OK))) {
+            q->broken = 1;
+            return 0;
+        }
+        if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) break;
     }
     return 1;
 }
@@ -599,8 +607,7 @@ static enum store_err pg_once(struct pg *q, const struct pg_req *r, PGresult **o
         return e;
     case IO_TIMEOUT:
         snprintf(msg, msglen, "no reply from the server within %d ms",
-                 (r->timeout_ms > 0 ? r->timeout_ms : PG_STATEMENT_TIMEOUT_MS) +
-                     PG_REPLY_GRACE_MS);
+                 (r->timeout_ms > 0 ? r->timeout_ms : PG_STATEMENT_TIMEOUT_MS) + PG_REPLY_GRACE_MS);
         pg_drop(q);
         e = STORE_UNAVAILABLE;
         break;
@@ -770,8 +777,8 @@ static enum store_err pg_request(struct pg *q, const struct pg_req *r, PGresult 
         q->broken = 1;
         int again = !q->in_tx && !reconnected && (io == IO_NOT_SENT || r->retry);
         log_warn("store_connection_lost",
-                 "backend=postgres op=%s %s sent=%d in_tx=%d retry=%d err=\"%s\"", r->op,
-                 q->where, io == IO_LOST, q->in_tx, again, msg);
+                 "backend=postgres op=%s %s sent=%d in_tx=%d retry=%d err=\"%s\"", r->op, q->where,
+                 io == IO_LOST, q->in_tx, again, msg);
         if (!again) {
             log_error("store_error", "backend=postgres op=%s result=\"%s\" err=\"%s\"", r->op,
                       store_strerror(STORE_UNAVAILABLE),
@@ -789,11 +796,8 @@ static enum store_err stmt_run(struct pg *q, enum pg_stmt id, const struct pg_bi
 {
     char name[32];
     stmt_name(id, name, sizeof name);
-    struct pg_req r = {.kind = REQ_EXEC,
-                       .op = pg_sql[id].op,
-                       .name = name,
-                       .b = b,
-                       .retry = pg_sql[id].retry};
+    struct pg_req r = {
+        .kind = REQ_EXEC, .op = pg_sql[id].op, .name = name, .b = b, .retry = pg_sql[id].retry};
     return pg_request(q, &r, res);
 }
 
@@ -1002,8 +1006,9 @@ static enum store_err pg_commit(struct store *s)
     if (q->conn && !q->broken && PQtransactionStatus(q->conn) == PQTRANS_INERROR) {
         /* COMMIT would answer "ROLLBACK" without an error: say it out loud. */
         pg_end_tx(q, "commit");
-        log_error("store_error", "backend=postgres op=commit result=\"%s\" err=\"a statement in "
-                                 "the transaction failed; it was rolled back\"",
+        log_error("store_error",
+                  "backend=postgres op=commit result=\"%s\" err=\"a statement in "
+                  "the transaction failed; it was rolled back\"",
                   store_strerror(STORE_IO));
         return STORE_IO;
     }
@@ -1012,8 +1017,9 @@ static enum store_err pg_commit(struct store *s)
     enum store_err e = pg_request(q, &r, &res);
     q->in_tx = 0;
     if (e == STORE_OK && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
-        log_error("store_error", "backend=postgres op=commit result=\"%s\" err=\"server "
-                                 "answered %s\"",
+        log_error("store_error",
+                  "backend=postgres op=commit result=\"%s\" err=\"server "
+                  "answered %s\"",
                   store_strerror(STORE_IO), PQcmdStatus(res));
         e = STORE_IO;
     }
@@ -1359,7 +1365,8 @@ static const struct store_ops pg_ops = {
 static enum store_err migrate(struct pg *q, char *err, size_t errlen)
 {
     char lock[96];
-    snprintf(lock, sizeof lock, "SET LOCAL statement_timeout = %d; SELECT pg_advisory_xact_lock(%" PRId64 ")",
+    snprintf(lock, sizeof lock,
+             "SET LOCAL statement_timeout = %d; SELECT pg_advisory_xact_lock(%" PRId64 ")",
              PG_MIGRATION_TIMEOUT_MS, PG_MIGRATION_LOCK_KEY);
     const int t = PG_MIGRATION_TIMEOUT_MS;
     char msg[256] = "";
@@ -1369,8 +1376,8 @@ static enum store_err migrate(struct pg *q, char *err, size_t errlen)
          * step once; the lock is released by COMMIT/ROLLBACK. */
         PGresult *res = NULL;
         int have = -1;
-        enum store_err e = pg_simple(q, "migrate", "BEGIN ISOLATION LEVEL READ COMMITTED", t,
-                                     NULL, msg, sizeof msg);
+        enum store_err e = pg_simple(q, "migrate", "BEGIN ISOLATION LEVEL READ COMMITTED", t, NULL,
+                                     msg, sizeof msg);
         if (e == STORE_OK) e = pg_simple(q, "migrate", lock, t, NULL, msg, sizeof msg);
         if (e == STORE_OK)
             e = pg_simple(q, "migrate", "SELECT to_regclass('schema_version') IS NULL", t, &res,
@@ -1383,8 +1390,8 @@ static enum store_err migrate(struct pg *q, char *err, size_t errlen)
                 e = pg_simple(q, "migrate", PG_SCHEMA_VERSION_TABLE, t, NULL, msg, sizeof msg);
         }
         if (e == STORE_OK)
-            e = pg_simple(q, "migrate", "SELECT COALESCE(max(version), 0) FROM schema_version",
-                          t, &res, msg, sizeof msg);
+            e = pg_simple(q, "migrate", "SELECT COALESCE(max(version), 0) FROM schema_version", t,
+                          &res, msg, sizeof msg);
         if (e == STORE_OK) {
             if (PQntuples(res) == 1) have = atoi(PQgetvalue(res, 0, 0));
             PQclear(res);
@@ -1425,8 +1432,8 @@ static enum store_err migrate(struct pg *q, char *err, size_t errlen)
             PQclear(res);
         }
         if (e != STORE_OK) {
-            snprintf(err, errlen, "cannot migrate database %s to schema version %d: %s",
-                     q->where, have + 1, msg);
+            snprintf(err, errlen, "cannot migrate database %s to schema version %d: %s", q->where,
+                     have + 1, msg);
             pg_simple(q, "migrate", "ROLLBACK", t, NULL, junk, sizeof junk);
             return e;
         }
@@ -1482,7 +1489,7 @@ struct store *store_postgres_open(const char *conninfo, char *err, size_t errlen
     struct store *s = xcalloc(1, sizeof *s);
     s->ops = &pg_ops;
     s->impl = q;
-    log_info("store_opened", "backend=postgres %s schema=%d server=%d", q->where,
-             PG_SCHEMA_VERSION, PQserverVersion(q->conn));
+    log_info("store_opened", "backend=postgres %s schema=%d server=%d", q->where, PG_SCHEMA_VERSION,
+             PQserverVersion(q->conn));
     return s;
 }
