@@ -7,6 +7,8 @@
 #include "core/util.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
 #include "store/store.h"
 
 #include <curl/curl.h>
@@ -15,13 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
     fputs("usage: interviewd serve [--config FILE] [--listen HOST:PORT]\n"
           "       interviewd simulate [--scenario FILE] [--candidates N]\n"
           "                           [--interviews-per-candidate K] [--days D] [--seed S] [--json]\n"
-          "       interviewd plan [--scenario FILE] [--json]\n"
+          "       interviewd plan [--scenario FILE] [--target N] [--json]\n"
           "       interviewd version\n",
           f);
 }
@@ -94,6 +97,7 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     api = api_new(&cfg, engine);
+    api_start_history(api, base);
     http = http_server_new(base, &cfg, host, port, api_handle, api, err, sizeof err);
     if (!http) {
         fprintf(stderr, "interviewd: %s\n", err);
@@ -122,6 +126,95 @@ out:
     return rc;
 }
 
+static int parse_long_arg(const char *opt, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (*v == 0 || *end || x < lo || x > hi) {
+        fprintf(stderr, "interviewd: %s: '%s' is not an integer in %ld..%ld\n", opt, v, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* simulate and plan share their options; plan ignores the workload overrides. */
+static int cmd_sim(int plan, int argc, char **argv)
+{
+    const char *scenario = INTERVIEWD_SOURCE_DIR "/data/scenarios/free-2026.ini";
+    long candidates = -1, per = -1, days = 1, seed = -1, target = 10000;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--json") == 0) {
+            json = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "interviewd: unknown or incomplete option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+        i++;
+        if (strcmp(a, "--scenario") == 0) scenario = v;
+        else if (!plan && strcmp(a, "--candidates") == 0) {
+            if (parse_long_arg(a, v, 1, 10000000, &candidates)) return 2;
+        } else if (!plan && strcmp(a, "--interviews-per-candidate") == 0) {
+            if (parse_long_arg(a, v, 1, 100, &per)) return 2;
+        } else if (!plan && strcmp(a, "--days") == 0) {
+            if (parse_long_arg(a, v, 1, 30, &days)) return 2;
+        } else if (!plan && strcmp(a, "--seed") == 0) {
+            if (parse_long_arg(a, v, 0, 1000000000, &seed)) return 2;
+        } else if (plan && strcmp(a, "--target") == 0) {
+            if (parse_long_arg(a, v, 1, 100000000, &target)) return 2;
+        } else {
+            fprintf(stderr, "interviewd: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    struct config cfg;
+    config_defaults(&cfg);
+    char err[1024];
+    struct workload w;
+    workload_defaults(&w);
+    if (config_load(&cfg, scenario, err, sizeof err) != 0 ||
+        workload_load(&w, scenario, err, sizeof err) != 0) {
+        fprintf(stderr, "interviewd: %s\n", err);
+        config_free(&cfg);
+        return 2;
+    }
+    if (candidates > 0) w.candidates = candidates;
+    if (per > 0) w.interviews_per_candidate = per;
+    if (seed >= 0) w.seed = (uint64_t)seed;
+    json_t *out;
+    if (plan) {
+        out = sim_plan(&cfg, &w, (double)target);
+    } else {
+        log_set_level(LOG_ERROR); /* a day of events would drown the terminal */
+        struct sim_options opt = {.days = (int)days, .progress = isatty(2) && !json};
+        out = sim_run(&cfg, &w, &opt, err, sizeof err);
+        if (!out) {
+            fprintf(stderr, "interviewd: simulate: %s\n", err);
+            config_free(&cfg);
+            return 1;
+        }
+    }
+    if (json) {
+        char *text = json_dumps(out, JSON_COMPACT);
+        puts(text);
+        free(text);
+    } else if (plan) {
+        sim_print_plan(out, stdout);
+    } else {
+        sim_print_result(out, stdout);
+    }
+    json_decref(out);
+    config_free(&cfg);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -134,11 +227,8 @@ int main(int argc, char **argv)
         printf("interviewd %s\n", INTERVIEWD_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "simulate") == 0 || strcmp(cmd, "plan") == 0) {
-        fprintf(stderr, "interviewd %s: not available in this build yet (the day simulator is "
-                        "a separate work item)\n", cmd);
-        return 2;
-    }
+    if (strcmp(cmd, "simulate") == 0) return cmd_sim(0, argc - 2, argv + 2);
+    if (strcmp(cmd, "plan") == 0) return cmd_sim(1, argc - 2, argv + 2);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

@@ -2,9 +2,13 @@
  * returns or defers the request and replies from the engine's callback. */
 #include "api/api.h"
 
+#include "api/gateway.h"
 #include "core/log.h"
 #include "llm/router.h"
+#include "optimize/history.h"
 #include "optimize/stats.h"
+#include "core/clock.h"
+#include "engine/budget.h"
 #include "core/util.h"
 
 #include <stdarg.h>
@@ -16,6 +20,8 @@ struct api {
     const struct config *cfg;
     struct engine *engine;
     char *admin_token; /* from the environment; NULL disables admin access */
+    struct gateway *gateway; /* /v1, the OpenAI-compatible API */
+    struct history *history; /* dashboard charts; NULL until api_start_history */
 };
 
 struct api *api_new(const struct config *cfg, struct engine *engine)
@@ -27,12 +33,43 @@ struct api *api_new(const struct config *cfg, struct engine *engine)
     if (t && *t) a->admin_token = xstrdup(t);
     else log_info("admin_disabled", "reason=\"environment variable %s is not set\"",
                   cfg->admin_token_env);
+    a->gateway = gateway_new(cfg, engine_router(engine), engine_stats_mut(engine), NULL);
     return a;
+}
+
+/* history_input_fn: the numbers a dashboard snapshot is made of. */
+static void history_input(struct history_input *in, void *data)
+{
+    struct api *a = data;
+    struct engine_interview_counts c;
+    engine_interview_counts(a->engine, &c, &in->mode_now);
+    in->stats = engine_stats(a->engine);
+    in->router = engine_router(a->engine);
+    in->interviews_started = c.started;
+    in->interviews_finished = c.finished;
+    in->reports_ready = c.reports;
+    for (int m = 0; m < ENGINE_MODES && m < HISTORY_MAX_MODES; m++) {
+        in->modes[in->n_modes++] = (struct history_mode){
+            .name = budget_mode_name((enum budget_mode)m),
+            .started = c.started_by_mode[m],
+            .in_progress = c.in_progress_by_mode[m],
+        };
+        in->interviews_in_progress += c.in_progress_by_mode[m];
+    }
+}
+
+void api_start_history(struct api *a, struct event_base *base)
+{
+    if (a->history) return;
+    a->history = history_new(base, HISTORY_INTERVAL_MS, HISTORY_CAPACITY, history_input, a);
+    router_set_observer(engine_router(a->engine), history_observe, a->history);
 }
 
 void api_free(struct api *a)
 {
     if (!a) return;
+    gateway_free(a->gateway);
+    history_free(a->history);
     if (a->admin_token) {
         memset(a->admin_token, 0, strlen(a->admin_token));
         free(a->admin_token);
@@ -134,7 +171,10 @@ static int method(struct http_req *r, const char *m)
 
 static void on_answer(struct engine_reply *er, void *data)
 {
-    reply_engine(data, er, 200);
+    struct http_req *r = data;
+    log_set_request_id(r->request_id); /* a late reply: its lines carry the request's id */
+    reply_engine(r, er, 200);
+    log_set_request_id(NULL);
 }
 
 static void route_api(struct api *a, struct http_req *r)
@@ -155,6 +195,12 @@ static void route_api(struct api *a, struct http_req *r)
     if (is(r, 2, "api", "providers")) {
         if (!method(r, "GET") || require_admin(a, r) != 0) return;
         http_reply_json(r, 200, router_status_json(engine_router(a->engine)));
+        return;
+    }
+    if (is(r, 3, "api", "stats", "history")) {
+        if (!method(r, "GET") || require_admin(a, r) != 0) return;
+        if (!a->history) api_start_history(a, NULL); /* servers built without main.c's loop */
+        http_reply_json(r, 200, history_json(a->history, clock_now_ms()));
         return;
     }
     if (is(r, 2, "api", "candidates")) {
@@ -207,11 +253,53 @@ static void route_api(struct api *a, struct http_req *r)
     http_reply_error(r, 404, "not_found", "No such route.");
 }
 
+/* uPlot, installed by the build into web/node_modules, under stable names. Only these
+ * files: the rest of node_modules is not served. */
+static const char *const vendor_files[][2] = {
+    {"uplot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js"},
+    {"uplot.min.css", "node_modules/uplot/dist/uPlot.min.css"},
+};
+
+static void route_static(struct api *a, struct http_req *r)
+{
+    if (!method(r, "GET")) return;
+    if (strcmp(r->segments[1], "vendor") == 0) {
+        for (size_t i = 0; r->n_segments == 3 && i < ARRAY_LEN(vendor_files); i++) {
+            if (strcmp(r->segments[2], vendor_files[i][0]) == 0) {
+                http_reply_file(r, a->cfg->web_dir, vendor_files[i][1]);
+                return;
+            }
+        }
+        http_reply_error(r, 404, "not_found", "No such file.");
+        return;
+    }
+    if (strcmp(r->segments[1], "node_modules") == 0) {
+        http_reply_error(r, 404, "not_found", "No such file.");
+        return;
+    }
+    /* /static/a/b.js -> web_dir/a/b.js */
+    const char *rest = r->path + strlen("/static/");
+    while (*rest == '/') rest++;
+    http_reply_file(r, a->cfg->web_dir, rest);
+}
+
+static void route(struct api *a, struct http_req *r);
+
 void api_handle(struct http_req *r, void *data)
 {
-    struct api *a = data;
+    log_set_request_id(r->request_id); /* every line this request causes carries its id */
+    route(data, r);
+    log_set_request_id(NULL);
+}
+
+static void route(struct api *a, struct http_req *r)
+{
     if (r->n_segments == 0) {
         if (method(r, "GET")) http_reply_file(r, a->cfg->web_dir, "index.html");
+        return;
+    }
+    if (is(r, 1, "admin")) {
+        if (method(r, "GET")) http_reply_file(r, a->cfg->web_dir, "admin.html");
         return;
     }
     if (is(r, 1, "healthz")) {
@@ -223,20 +311,23 @@ void api_handle(struct http_req *r, void *data)
         struct sbuf out = {0};
         stats_prometheus(engine_stats(a->engine), &out);
         router_prometheus(engine_router(a->engine), &out);
+        gateway_prometheus(a->gateway, &out);
+        if (!a->history) api_start_history(a, NULL);
+        history_prometheus(a->history, &out);
         http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "");
         sbuf_free(&out);
         return;
     }
     if (strcmp(r->segments[0], "static") == 0 && r->n_segments >= 2) {
-        if (!method(r, "GET")) return;
-        /* /static/a/b.js -> web_dir/a/b.js */
-        const char *rest = r->path + strlen("/static/");
-        while (*rest == '/') rest++;
-        http_reply_file(r, a->cfg->web_dir, rest);
+        route_static(a, r);
         return;
     }
     if (strcmp(r->segments[0], "api") == 0) {
         route_api(a, r);
+        return;
+    }
+    if (strcmp(r->segments[0], "v1") == 0) {
+        gateway_handle(a->gateway, r);
         return;
     }
     http_reply_error(r, 404, "not_found", "No such route.");

@@ -12,6 +12,11 @@ struct api;
 
 struct api *api_new(const struct config *cfg, struct engine *engine);
 void api_free(struct api *a);
+/* Starts the dashboard's history on base: a snapshot now and every minute after, and
+ * latency samples from the router. Without it the history starts at the first
+ * /api/stats/history or /metrics request, with no timer. */
+struct event_base;
+void api_start_history(struct api *a, struct event_base *base);
 /* The http_handler_fn for http_server_new(). */
 void api_handle(struct http_req *r, void *data);
 

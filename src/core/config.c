@@ -240,7 +240,7 @@ static int on_entry_checked(void *user, const char *section, const char *name, c
     }
     /* Scenario files for simulate/plan share this parser; their [workload] section is
      * read by the simulator, so the server ignores it rather than refusing. */
-    if (strcmp(section, "workload") == 0) return 1;
+    if (strcmp(section, "workload") == 0 || strcmp(section, "sim") == 0) return 1;
     int known_section = 0;
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
         if (strcmp(keys[i].section, section) != 0) continue;

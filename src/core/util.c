@@ -203,6 +203,38 @@ char *util_normalize_text(const char *s)
     return sbuf_take(&b);
 }
 
+uint64_t util_normalized_hash(const char *s)
+{
+    char buf[2048];
+    size_t n = 0;
+    int pending_space = 0, overflow = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !overflow; p++) {
+        if (isspace(*p)) {
+            pending_space = n > 0;
+            continue;
+        }
+        if (n + 2 >= sizeof buf) {
+            overflow = 1;
+            break;
+        }
+        if (pending_space) buf[n++] = ' ';
+        pending_space = 0;
+        if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x98 || p[2] == 0x99)) {
+            buf[n++] = '\'';
+            p += 2;
+            continue;
+        }
+        buf[n++] = (char)tolower(*p);
+    }
+    if (overflow) {
+        char *norm = util_normalize_text(s);
+        uint64_t h = XXH3_64bits(norm, strlen(norm));
+        free(norm);
+        return h;
+    }
+    return XXH3_64bits(buf, n);
+}
+
 int util_word_count(const char *s)
 {
     int n = 0, in = 0;

@@ -50,6 +50,8 @@ char *util_trim(char *s);
 /* Lowercased copy with runs of whitespace collapsed to one space, ends trimmed and
  * typographic apostrophes made ASCII, for cache keys and comparisons (caller frees). */
 char *util_normalize_text(const char *s);
+/* XXH3-64 of util_normalize_text(s), without allocating for texts under 2 KiB. */
+uint64_t util_normalized_hash(const char *s);
 /* Number of whitespace-separated words. */
 int util_word_count(const char *s);
 /* 1 if s is valid UTF-8 with no NUL before len. */

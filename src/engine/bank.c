@@ -84,6 +84,8 @@ static int load_category(struct bank *b, const char *dir, const char *category, 
         bq->category = xstrdup(category);
         bq->text = xstrdup(text);
         bq->difficulty = (int)diff;
+        bq->id_hash = util_xxh64(id, strlen(id));
+        bq->text_hash = util_normalized_hash(text);
         json_t *kw = json_object_get(q, "keywords");
         bq->keywords = json_is_array(kw) ? json_incref(kw) : json_array();
         bq->roles = xcalloc(json_array_size(roles) + 1, sizeof *bq->roles);
@@ -146,37 +148,47 @@ void bank_seen_add(struct bank_seen *s, const char *id, const char *text)
     if (s->len == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 32;
         s->ids = xrealloc(s->ids, s->cap * sizeof *s->ids);
-        s->texts = xrealloc(s->texts, s->cap * sizeof *s->texts);
+        s->id_hashes = xrealloc(s->id_hashes, s->cap * sizeof *s->id_hashes);
+        s->text_hashes = xrealloc(s->text_hashes, s->cap * sizeof *s->text_hashes);
     }
     s->ids[s->len] = xstrdup(id ? id : "");
-    s->texts[s->len] = util_normalize_text(text ? text : "");
+    s->id_hashes[s->len] = util_xxh64(s->ids[s->len], strlen(s->ids[s->len]));
+    s->text_hashes[s->len] = util_normalized_hash(text ? text : "");
     s->len++;
+}
+
+static int seen_has_id_hash(const struct bank_seen *s, uint64_t h, const char *id)
+{
+    for (size_t i = 0; i < s->len; i++)
+        if (s->id_hashes[i] == h && strcmp(s->ids[i], id) == 0) return 1;
+    return 0;
+}
+
+static int seen_has_text_hash(const struct bank_seen *s, uint64_t h)
+{
+    for (size_t i = 0; i < s->len; i++)
+        if (s->text_hashes[i] == h) return 1;
+    return 0;
 }
 
 int bank_seen_has_id(const struct bank_seen *s, const char *id)
 {
-    for (size_t i = 0; i < s->len; i++)
-        if (strcmp(s->ids[i], id) == 0) return 1;
-    return 0;
+    return seen_has_id_hash(s, util_xxh64(id, strlen(id)), id);
 }
 
+/* Equal 64-bit hashes of normalised text are taken as equal texts (a false match only
+ * skips one more template). */
 int bank_seen_has_text(const struct bank_seen *s, const char *text)
 {
-    char *norm = util_normalize_text(text);
-    int found = 0;
-    for (size_t i = 0; i < s->len && !found; i++) found = strcmp(s->texts[i], norm) == 0;
-    free(norm);
-    return found;
+    return seen_has_text_hash(s, util_normalized_hash(text));
 }
 
 void bank_seen_free(struct bank_seen *s)
 {
-    for (size_t i = 0; i < s->len; i++) {
-        free(s->ids[i]);
-        free(s->texts[i]);
-    }
+    for (size_t i = 0; i < s->len; i++) free(s->ids[i]);
     free(s->ids);
-    free(s->texts);
+    free(s->id_hashes);
+    free(s->text_hashes);
     memset(s, 0, sizeof *s);
 }
 
@@ -202,8 +214,8 @@ static const struct bank_question *pick_pass(const struct bank *b, const char *r
         if (strcmp(q->category, category) != 0) continue;
         if (difficulty && q->difficulty != difficulty) continue;
         if (!fits_role(q, role, own_only)) continue;
-        if (bank_seen_has_id(seen, q->id)) continue;
-        if (!strchr(q->text, '{') && bank_seen_has_text(seen, q->text)) continue;
+        if (seen_has_id_hash(seen, q->id_hash, q->id)) continue;
+        if (!strchr(q->text, '{') && seen_has_text_hash(seen, q->text_hash)) continue;
         char key[512];
         int n = snprintf(key, sizeof key, "%s|%s", salt, q->id);
         uint64_t rank = util_xxh64(key, (size_t)n < sizeof key ? (size_t)n : sizeof key - 1);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bank_role {
     char *id;     /* "backend_engineer" */
@@ -24,6 +25,8 @@ struct bank_question {
     char *text;     /* template text with placeholders */
     json_t *keywords; /* array of strings */
     int difficulty; /* 1..3 */
+    uint64_t id_hash;   /* XXH3-64 of id */
+    uint64_t text_hash; /* util_normalized_hash of text (meaningful when it has no placeholder) */
     int any_role;   /* roles ["*"] */
     char **roles;   /* role ids when !any_role */
     int n_roles;
@@ -44,7 +47,8 @@ const struct bank_role *bank_role_find(const struct bank *b, const char *id);
 /* What the picker must avoid: ids and normalised texts already asked of the candidate. */
 struct bank_seen {
     char **ids;
-    char **texts; /* normalised (util_normalize_text) */
+    uint64_t *id_hashes;   /* XXH3-64 of ids[i] */
+    uint64_t *text_hashes; /* util_normalized_hash of the text as asked */
     size_t len, cap;
 };
 void bank_seen_add(struct bank_seen *s, const char *id, const char *text);

@@ -44,6 +44,20 @@ struct engine {
     int n_jobs;
     int closing;      /* set by engine_free: jobs finish without writing */
     struct stats stats; /* where each logical LLM request went */
+    struct engine_interview_counts counts; /* for the dashboard; see engine.h */
+    struct seen_slot *seen_cache; /* per-candidate questions heard, SEEN_SLOTS slots */
+};
+
+/* What a candidate has heard, cached by candidate (direct-mapped by hash). The store
+ * stays the truth: a slot is used only while the store's count of the candidate's
+ * questions equals the slot's, so a question asked by another process, or a rolled back
+ * one, makes it reload. */
+#define SEEN_SLOTS 1024
+
+struct seen_slot {
+    char candidate[33];
+    long count;
+    struct bank_seen seen;
 };
 
 /* ---- replies ---- */
@@ -214,7 +228,8 @@ static void job_done(struct llm_result *r, void *data)
 {
     struct job *j = data;
     struct engine *e = j->e;
-    if (!j->offline && r->http_status > 0)
+    /* what the provider received: answered, or sent and timed out */
+    if (!j->offline && (r->http_status > 0 || r->status == LLM_ERR_TIMEOUT))
         stats_provider_call(&e->stats, (uint64_t)(r->prompt_tokens + r->completion_tokens));
     if (r->status == LLM_ERR_CANCELLED || e->closing) {
         job_finish(j, NULL, 0);
@@ -300,9 +315,26 @@ const struct stats *engine_stats(const struct engine *e)
     return &e->stats;
 }
 
+struct stats *engine_stats_mut(struct engine *e)
+{
+    return &e->stats;
+}
+
 struct router *engine_router(struct engine *e)
 {
     return e->router;
+}
+
+_Static_assert(BUDGET_FULL + 1 == ENGINE_MODES, "engine_interview_counts has a slot per mode");
+
+/* Moves one interview into (+1) or out of (-1) the in-progress count of a mode. */
+static void count_in_progress(struct engine *e, const char *mode, int delta)
+{
+    int m = budget_mode_parse(mode);
+    if (m < 0 || m >= ENGINE_MODES) return;
+    long *n = &e->counts.in_progress_by_mode[m];
+    *n += delta;
+    if (*n < 0) *n = 0; /* started before this process did */
 }
 
 /* ---- the offline answers (the heuristic, behind the offline provider) ---- */
@@ -371,7 +403,7 @@ static const char *need_string(const json_t *body, const char *key, long max, in
 
 static void start_resume_analysis(struct engine *e, const struct store_candidate *c)
 {
-    if (!router_online(e->router)) {
+    if (!router_online(e->router) || strcmp(e->cfg->budget_mode, "offline") == 0) {
         stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_FALLBACK, 1);
         return;
     }
@@ -532,6 +564,25 @@ static void cand_free(struct cand_ctx *cc)
     json_decref(cc->analysis);
 }
 
+static struct seen_slot *seen_for(struct engine *e, const char *candidate, enum store_err *se)
+{
+    struct seen_slot *slot = &e->seen_cache[util_xxh64(candidate, strlen(candidate)) % SEEN_SLOTS];
+    long count = 0;
+    *se = store_call(e->store, turn_count_asked_by_candidate, candidate, &count);
+    if (*se != STORE_OK) return NULL;
+    if (strcmp(slot->candidate, candidate) == 0 && slot->count == count) return slot;
+    struct store_turn_list asked = {0};
+    *se = store_call(e->store, turn_list_asked_by_candidate, candidate, &asked);
+    if (*se != STORE_OK) return NULL;
+    bank_seen_free(&slot->seen);
+    for (size_t i = 0; i < asked.len; i++)
+        bank_seen_add(&slot->seen, asked.items[i].question_id, asked.items[i].question_text);
+    slot->count = (long)asked.len;
+    snprintf(slot->candidate, sizeof slot->candidate, "%s", candidate);
+    store_turn_list_free(&asked);
+    return slot;
+}
+
 /* Builds turn idx from the bank (or the given follow-up text) and inserts it. */
 static enum store_err ask_turn(struct engine *e, const struct store_interview *iv,
                                struct cand_ctx *cc, const struct store_turn_list *turns, int idx,
@@ -545,14 +596,11 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     char qid[64];
     char *text = NULL;
     char *keywords = NULL;
-    struct store_turn_list asked = {0};
-    enum store_err se = store_call(e->store, turn_list_asked_by_candidate, cc->c.id, &asked);
-    if (se != STORE_OK) return se;
-    struct bank_seen seen = {0};
-    for (size_t i = 0; i < asked.len; i++)
-        bank_seen_add(&seen, asked.items[i].question_id, asked.items[i].question_text);
-    store_turn_list_free(&asked);
-    if (follow_up && bank_seen_has_text(&seen, follow_up)) {
+    enum store_err se;
+    struct seen_slot *slot = seen_for(e, cc->c.id, &se);
+    if (!slot) return se;
+    struct bank_seen *seen = &slot->seen;
+    if (follow_up && bank_seen_has_text(seen, follow_up)) {
         log_info("model_question_rejected", "interview=%s reason=\"already asked\"", iv->id);
         follow_up = NULL;
     }
@@ -565,24 +613,20 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
         keywords = prev && prev->keywords ? xstrdup(prev->keywords) : NULL;
     } else {
         const struct bank_question *q =
-            bank_pick(e->bank, cc->c.role, phase_buf, difficulty, &seen, cc->c.id);
+            bank_pick(e->bank, cc->c.role, phase_buf, difficulty, seen, cc->c.id);
         /* A bank exhausted for this phase falls back to neighbouring phases' questions
          * rather than repeating one. */
         static const char *fallbacks[] = {"technical", "behavioral", "resume", "wrap_up",
                                           "introduction"};
         for (size_t k = 0; !q && k < ARRAY_LEN(fallbacks); k++)
-            q = bank_pick(e->bank, cc->c.role, fallbacks[k], difficulty, &seen, cc->c.id);
-        if (!q) {
-            bank_seen_free(&seen);
-            return STORE_NOT_FOUND;
-        }
+            q = bank_pick(e->bank, cc->c.role, fallbacks[k], difficulty, seen, cc->c.id);
+        if (!q) return STORE_NOT_FOUND;
         snprintf(qid, sizeof qid, "%s", q->id);
         text = bank_fill(q->text, cc->analysis, cc->role, idx);
-        if (bank_seen_has_text(&seen, text)) log_warn("question_text_repeat", "question=%s", q->id);
+        if (bank_seen_has_text(seen, text)) log_warn("question_text_repeat", "question=%s", q->id);
         keywords = json_dumps(q->keywords, JSON_COMPACT);
         difficulty = q->difficulty;
     }
-    bank_seen_free(&seen);
     t.interview_id = iv->id;
     t.idx = idx;
     t.question_id = qid;
@@ -594,6 +638,10 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     t.asked_ms = clock_now_ms();
     t.eval_status = "none";
     se = store_call(e->store, turn_insert, &t);
+    if (se == STORE_OK) {
+        bank_seen_add(seen, qid, text);
+        slot->count++;
+    }
     if (se == STORE_OK)
         stats_count(&e->stats, STATS_QUESTION, follow_up ? STATS_MERGED : STATS_POOL, 1);
     if (se == STORE_OK && out) {
@@ -638,6 +686,13 @@ static enum budget_mode budget_now(struct engine *e)
 static const char *decide_mode(struct engine *e)
 {
     return budget_mode_name(budget_now(e));
+}
+
+void engine_interview_counts(struct engine *e, struct engine_interview_counts *out,
+                             const char **mode_now)
+{
+    *out = e->counts;
+    if (mode_now) *mode_now = decide_mode(e);
 }
 
 static int day_start_count(const struct store_interview_list *l, int64_t now, int *active)
@@ -748,6 +803,10 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
         log_info("interview_started", "interview=%s candidate=%s kind=%s mode=%s", id,
                  candidate_id, kind, mode);
         e->started_today++;
+        e->counts.started++;
+        int m = budget_mode_parse(mode);
+        if (m >= 0 && m < ENGINE_MODES) e->counts.started_by_mode[m]++;
+        count_in_progress(e, mode, +1);
         /* The naive design analyses the resume for every interview; we reuse the one
          * analysis made at registration (the first interview's is that call). */
         if (earlier_interviews > 0) stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_CACHE, 1);
@@ -1088,9 +1147,11 @@ static void write_report(struct engine *e, const char *interview_id, json_t *sum
     enum store_err se = store_call(e->store, interview_update, &iv);
     if (se != STORE_OK)
         log_error("report_store_failed", "interview=%s error=\"%s\"", iv.id, store_strerror(se));
-    else
+    else {
+        e->counts.reports++;
         log_info("report_ready", "interview=%s mode=%s overall_score=%d", iv.id, iv.mode,
                  (int)json_integer_value(json_object_get(report, "overall_score")));
+    }
     json_decref(report);
     json_decref(owned);
     store_turn_list_free(&turns);
@@ -1368,7 +1429,6 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
 
     if (cc.c.id == NULL) se = cand_load(e, iv.candidate_id, &cc);
     const char *role = cc.c.role ? cc.c.role : "unknown";
-    const char *mode = iv.mode;
     int online = router_online(e->router);
     /* Step down mid-interview when the day's quota can no longer carry this mode. */
     int cur_mode = budget_mode_parse(iv.mode);
@@ -1376,12 +1436,19 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
     if (cur_mode > (int)now_mode && strcmp(e->cfg->budget_mode, "auto") == 0) {
         log_info("mode_stepped_down", "interview=%s from=%s to=%s", iv.id, iv.mode,
                  budget_mode_name(now_mode));
+        count_in_progress(e, iv.mode, -1);
+        count_in_progress(e, budget_mode_name(now_mode), +1);
         free(iv.mode);
         iv.mode = xstrdup(budget_mode_name(now_mode));
         if (store_call(e->store, interview_update, &iv) != STORE_OK)
             log_warn("mode_store_failed", "interview=%s", iv.id);
     }
+    const char *mode = iv.mode; /* after any step-down: iv.mode may have been replaced */
 
+    if (finished) { /* after any step-down, so the count leaves the mode it is in */
+        e->counts.finished++;
+        count_in_progress(e, iv.mode, -1);
+    }
     if (finished) {
         if (pv == PRECHECK_OK && (strcmp(mode, "full") == 0 || strcmp(mode, "offline") == 0))
             start_evaluation(e, &iv, &turns, cur, role, NULL, 0, NULL, NULL);
@@ -1601,13 +1668,24 @@ json_t *engine_roles(struct engine *e)
 struct engine *engine_new(struct event_base *base, const struct config *cfg, struct store *store,
                           char *err, size_t errlen)
 {
+    struct router *router = router_new(base, store);
+    router_add_from_config(router, cfg);
+    return engine_new_with_router(base, cfg, store, router, err, errlen);
+}
+
+struct engine *engine_new_with_router(struct event_base *base, const struct config *cfg,
+                                      struct store *store, struct router *router, char *err,
+                                      size_t errlen)
+{
     struct engine *e = xcalloc(1, sizeof *e);
+    e->seen_cache = xcalloc(SEEN_SLOTS, sizeof *e->seen_cache);
     /* Blended list price of the models a paid tier would use (USD per million tokens),
      * for estimated_cost_saved only. */
     stats_init(&e->stats, 0.20);
     e->base = base;
     e->cfg = cfg;
     e->store = store;
+    e->router = router;
     e->bank = bank_load(cfg->data_dir, err, errlen);
     if (!e->bank) goto fail;
     char path[1024];
@@ -1615,8 +1693,6 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg, str
     e->rubrics = rubrics_load(path, err, errlen);
     if (!e->rubrics) goto fail;
     e->offline = provider_offline_new(base, offline_answer, e);
-    e->router = router_new(base, store);
-    router_add_from_config(e->router, cfg);
     if (!router_online(e->router))
         log_info("offline_mode", "reason=\"no provider with an API key is configured; answers "
                                  "are scored by the heuristic rubric\"");
@@ -1663,5 +1739,7 @@ void engine_free(struct engine *e)
     provider_destroy(e->offline);
     rubrics_free(e->rubrics);
     bank_free(e->bank);
+    for (int i = 0; e->seen_cache && i < SEEN_SLOTS; i++) bank_seen_free(&e->seen_cache[i].seen);
+    free(e->seen_cache);
     free(e);
 }

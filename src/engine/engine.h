@@ -46,6 +46,12 @@ struct engine;
 
 struct engine *engine_new(struct event_base *base, const struct config *cfg, struct store *store,
                           char *err, size_t errlen);
+/* The same over a router the caller built (the simulator's, with simulated providers);
+ * the engine owns it from here on, also on failure. */
+struct router;
+struct engine *engine_new_with_router(struct event_base *base, const struct config *cfg,
+                                      struct store *store, struct router *router, char *err,
+                                      size_t errlen);
 void engine_free(struct engine *e);
 /* Restarts what a previous process left unfinished: pending evaluations and reports. */
 void engine_recover(struct engine *e);
@@ -80,8 +86,26 @@ int engine_inflight(const struct engine *e);
 /* Where logical LLM requests went (for /api/optimization_stats and /metrics). */
 struct stats;
 const struct stats *engine_stats(const struct engine *e);
+/* The same, writable: the /v1 gateway counts its requests there too. */
+struct stats *engine_stats_mut(struct engine *e);
 /* The fleet, for status pages. */
 struct router;
 struct router *engine_router(struct engine *e);
+
+/* Interviews this process has seen, for the admin dashboard and /metrics. Counted since
+ * the process started: an interview begun before a restart and finished after it counts
+ * as finished but was never in progress here (in_progress never goes below 0). */
+#define ENGINE_MODES 4 /* the values of enum budget_mode, its index here */
+struct engine_interview_counts {
+    long started;                           /* POST /api/interviews that succeeded */
+    long finished;                          /* answered to the last question */
+    long reports;                           /* reports written */
+    long started_by_mode[ENGINE_MODES];     /* in the mode they started in */
+    long in_progress_by_mode[ENGINE_MODES]; /* in their current mode (after step-downs) */
+};
+/* Copies the counters; *mode_now (if mode_now) gets the mode a new interview would be
+ * given now (a static string). */
+void engine_interview_counts(struct engine *e, struct engine_interview_counts *out,
+                             const char **mode_now);
 
 #endif

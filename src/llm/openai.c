@@ -17,6 +17,14 @@
  * cancels get their done (LLM_ERR_CANCELLED) before it returns, because the loop may be
  * freed right after.
  *
+ * Streaming (llm_request.on_chunk): the body asks for "stream": true and a 2xx
+ * text/event-stream answer is parsed as it arrives: SSE events are split on blank lines,
+ * comments (": keep-alive") skipped, each "data:" payload parsed and its
+ * choices[0].delta.content handed to on_chunk at once; "[DONE]" ends it. done still runs
+ * once at the end with the whole content, the usage (stream_options.include_usage) and
+ * the finish reason, exactly like a plain call. An error answer (non-2xx, or not an
+ * event stream) is read whole and classified as usual.
+ *
  * Secrets: the key lives only in the Authorization header list and in a private copy
  * used to scrub error sentences (providers sometimes echo it back); both are wiped on
  * destroy. CURLOPT_VERBOSE is never set, and log lines carry no header or body.
@@ -79,6 +87,16 @@ struct call {
     int n_hdrs, cap_hdrs;
     char errbuf[CURL_ERROR_SIZE]; /* curl's detail for transport errors */
     struct llm_result result;
+    /* streaming (on_chunk set) */
+    llm_chunk_fn on_chunk;   /* NULL for a plain call */
+    void *chunk_data;
+    int sse;                 /* -1 until the first body bytes, then 1 if an event stream */
+    struct sbuf line;        /* the incomplete line received so far */
+    struct sbuf event;       /* data of the event being read ("data:" lines joined) */
+    struct sbuf content;     /* every content delta so far */
+    char *stream_error;      /* an error event's message, or NULL */
+    int stream_error_429;    /* that error said "rate limited" */
+    int stream_done;         /* "data: [DONE]" seen */
 };
 
 /* One socket curl asked us to watch (attached to it with curl_multi_assign). */
@@ -413,10 +431,40 @@ static void classify_transport(struct call *c, CURLcode rc)
     }
 }
 
+static void stream_flush_event(struct call *c);
+static void stream_feed(struct call *c, const char *p, size_t n);
+
+/* A 2xx event stream is over: its content, or why it has none. */
+static void classify_stream(struct call *c)
+{
+    struct llm_result *r = &c->result;
+    if (c->line.len) stream_feed(c, "\n", 1); /* a last line without its newline */
+    stream_flush_event(c);                      /* a last event without its blank line */
+    if (c->stream_error) {
+        r->status = c->stream_error_429 ? LLM_ERR_RATE_LIMITED : LLM_ERR_BAD_RESPONSE;
+        set_error(c, "HTTP %d: stream error: %s", r->http_status, c->stream_error);
+    } else if (c->too_big) {
+        r->status = LLM_ERR_BAD_RESPONSE;
+        set_error(c, "bad response: streamed content larger than %ld bytes", OPENAI_MAX_BODY);
+    } else if (c->content.len && !is_blank(c->content.data)) {
+        r->status = LLM_OK;
+        r->content = sbuf_take(&c->content);
+    } else {
+        r->status = LLM_ERR_BAD_RESPONSE;
+        set_error(c, "HTTP %d: bad response: the stream ended without content%s",
+                  r->http_status, c->stream_done ? "" : " (no [DONE])");
+    }
+    r->retry_after_ms = retry_after(c, NULL, NULL);
+}
+
 static void classify_http(struct call *c)
 {
     struct llm_result *r = &c->result;
     int code = r->http_status;
+    if (c->sse == 1 && code >= 200 && code < 300) {
+        classify_stream(c);
+        return;
+    }
     json_t *root = c->resp.len ? json_loadb(c->resp.data, c->resp.len, 0, NULL) : NULL;
     struct sbuf own = {0}, excerpt = {0};
     const char *msg = error_message(root, &own);
@@ -430,6 +478,9 @@ static void classify_http(struct call *c)
             r->prompt_tokens = (int)json_integer_value(json_object_get(usage, "prompt_tokens"));
             r->completion_tokens =
                 (int)json_integer_value(json_object_get(usage, "completion_tokens"));
+            const char *fin = json_string_value(json_object_get(
+                json_array_get(json_object_get(root, "choices"), 0), "finish_reason"));
+            if (fin) snprintf(r->finish_reason, sizeof r->finish_reason, "%s", fin);
         } else {
             free(content);
             r->status = body_is_rate_limited(root) ? LLM_ERR_RATE_LIMITED : LLM_ERR_BAD_RESPONSE;
@@ -482,6 +533,10 @@ static void call_free(struct call *c)
     llm_result_clear(&c->result);
     headers_free(c->hdrs, c->n_hdrs);
     sbuf_free(&c->resp);
+    sbuf_free(&c->line);
+    sbuf_free(&c->event);
+    sbuf_free(&c->content);
+    free(c->stream_error);
     free(c->body);
     free(c->task);
     free(c);
@@ -637,10 +692,105 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
     return evtimer_add(o->timer, &tv) < 0 ? -1 : 0;
 }
 
+/* One complete SSE event (its data lines joined): a chunk, an error or [DONE]. */
+static void stream_flush_event(struct call *c)
+{
+    if (!c->event.len) return;
+    char *data = sbuf_take(&c->event);
+    if (strcmp(data, "[DONE]") == 0) {
+        c->stream_done = 1;
+        free(data);
+        return;
+    }
+    json_t *root = json_loads(data, 0, NULL);
+    free(data);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return; /* not JSON: nothing a client could use */
+    }
+    if (error_object(root) && !c->stream_error) {
+        struct sbuf own = {0};
+        const char *m = error_message(root, &own);
+        c->stream_error = xstrdup(m ? m : "(no error message)");
+        c->stream_error_429 = body_is_rate_limited(root);
+        sbuf_free(&own);
+    }
+    json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
+    const char *delta = json_string_value(json_object_get(json_object_get(choice, "delta"), "content"));
+    size_t len = delta ? strlen(delta) : 0;
+    if (len && !c->too_big) {
+        if (c->content.len + len > (size_t)OPENAI_MAX_BODY) {
+            c->too_big = 1;
+        } else {
+            sbuf_append(&c->content, delta, len);
+            c->result.chunks++;
+            c->on_chunk(c->o->name, delta, len, c->chunk_data);
+        }
+    }
+    const char *fin = json_string_value(json_object_get(choice, "finish_reason"));
+    if (fin) snprintf(c->result.finish_reason, sizeof c->result.finish_reason, "%s", fin);
+    json_t *usage = json_object_get(root, "usage");
+    if (json_is_object(usage)) {
+        c->result.prompt_tokens = (int)json_integer_value(json_object_get(usage, "prompt_tokens"));
+        c->result.completion_tokens =
+            (int)json_integer_value(json_object_get(usage, "completion_tokens"));
+    }
+    json_decref(root);
+}
+
+/* Splits what arrived into lines; "data:" lines build the event, a blank line ends it,
+ * comments (":"), "event:", "id:" and "retry:" lines are ignored. */
+static void stream_feed(struct call *c, const char *p, size_t n)
+{
+    const char *end = p + n;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) {
+            if (c->line.len + (size_t)(end - p) > (size_t)OPENAI_MAX_BODY) c->too_big = 1;
+            else sbuf_append(&c->line, p, (size_t)(end - p));
+            return;
+        }
+        const char *s = p;
+        size_t len = (size_t)(nl - p);
+        if (c->line.len) {
+            sbuf_append(&c->line, p, len);
+            s = c->line.data;
+            len = c->line.len;
+        }
+        if (len && s[len - 1] == '\r') len--;
+        if (len == 0) {
+            stream_flush_event(c);
+        } else if (len >= 5 && strncmp(s, "data:", 5) == 0) {
+            size_t skip = len > 5 && s[5] == ' ' ? 6 : 5;
+            if (c->event.len) sbuf_puts(&c->event, "\n");
+            if (c->event.len + len - skip <= (size_t)OPENAI_MAX_BODY)
+                sbuf_append(&c->event, s + skip, len - skip);
+            else
+                c->too_big = 1;
+        }
+        c->line.len = 0;
+        if (c->line.data) c->line.data[0] = 0;
+        p = nl + 1;
+    }
+}
+
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct call *c = userdata;
     size_t n = size * nmemb;
+    if (c->sse < 0) {
+        /* The first body bytes: headers are complete, so the kind of answer is known. */
+        long code = 0;
+        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+        const char *ct = NULL;
+        for (int i = 0; i < c->n_hdrs; i++)
+            if (strcmp(c->hdrs[i].name, "content-type") == 0) ct = c->hdrs[i].value;
+        c->sse = code >= 200 && code < 300 && ct && util_strcasestr(ct, "text/event-stream");
+    }
+    if (c->sse == 1) {
+        stream_feed(c, ptr, n);
+        return n;
+    }
     if (c->resp.len + n > (size_t)OPENAI_MAX_BODY) {
         c->too_big = 1;
         return 0; /* CURLE_WRITE_ERROR */
@@ -695,6 +845,17 @@ static char *request_body(const struct openai *o, const struct llm_request *req)
         json_object_set_new(body, "temperature", json_real(req->temperature));
     if (req->json_mode)
         json_object_set_new(body, "response_format", json_pack("{s:s}", "type", "json_object"));
+    if (req->on_chunk) {
+        json_object_set_new(body, "stream", json_true());
+        json_object_set_new(body, "stream_options", json_pack("{s:b}", "include_usage", 1));
+    }
+    if (json_is_object(req->extra)) {
+        json_object_update_missing(body, req->extra);
+        if (!req->on_chunk) {
+            json_object_del(body, "stream");
+            json_object_del(body, "stream_options");
+        }
+    }
     char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(9));
     json_decref(body);
     return text;
@@ -719,6 +880,9 @@ static int openai_submit(struct provider *p, const struct llm_request *req, llm_
     c->done = done;
     c->data = data;
     c->task = req->task ? xstrdup(req->task) : NULL;
+    c->on_chunk = req->on_chunk;
+    c->chunk_data = req->chunk_data;
+    c->sse = req->on_chunk ? -1 : 0;
     c->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : o->timeout_ms;
     c->started_ms = clock_mono_ms();
     c->result.retry_after_ms = -1;

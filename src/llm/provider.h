@@ -12,6 +12,7 @@
 #define LLM_PROVIDER_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
@@ -35,6 +36,12 @@ struct llm_header {
     char *value;
 };
 
+/* One piece of a streamed answer: the deployment answering and the next len bytes of
+ * choices[0].delta.content (not NUL-terminated). It runs inside the client's I/O
+ * callback, so it may forward or buffer the bytes but must not submit to or destroy
+ * the provider. */
+typedef void (*llm_chunk_fn)(const char *provider, const char *delta, size_t len, void *data);
+
 struct llm_request {
     const char *task;       /* task name for logs and stats, e.g. "evaluate" */
     json_t *messages;       /* borrowed: [{"role":"system","content":...},...] */
@@ -43,6 +50,12 @@ struct llm_request {
     double temperature;     /* 0 for scoring */
     int json_mode;          /* 1: ask for response_format {"type":"json_object"} */
     int timeout_ms;         /* whole call, connect included */
+    const char *model;      /* router: only deployments whose model id is this; NULL: any */
+    json_t *extra;          /* borrowed, may be NULL: more top-level body fields (tools, stop,
+                               top_p...); never replaces model, messages or stream */
+    llm_chunk_fn on_chunk;  /* non-NULL: ask for a stream ("stream": true) and pass every
+                               content delta here; done still runs once, with it all */
+    void *chunk_data;       /* for on_chunk */
 };
 
 struct llm_result {
@@ -58,6 +71,9 @@ struct llm_result {
     int n_headers;
     const char *provider;   /* deployment name (borrowed from the provider) */
     const char *model;
+    char finish_reason[16]; /* choices[0].finish_reason ("stop", "length"...), "" if none */
+    int chunks;             /* on_chunk calls made: a call that made any must not be retried
+                               elsewhere, its caller has passed part of the answer on */
 };
 /* Frees what the result owns; the struct itself belongs to the caller of done(). */
 void llm_result_clear(struct llm_result *r);

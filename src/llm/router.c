@@ -50,6 +50,10 @@ struct rcall {
     void *data;
     struct llm_result last; /* the last failure, delivered if no retry is possible */
     struct rcall *next, *prev; /* wait queue */
+    char *model;            /* only deployments serving this model id; NULL: any (own copy) */
+    json_t *extra;          /* more body fields, own reference or NULL */
+    llm_chunk_fn on_chunk;  /* streaming, passed to the provider unchanged */
+    void *chunk_data;
 };
 
 struct router {
@@ -61,6 +65,8 @@ struct router {
     int queue_len;
     struct timer *wake;  /* retries the queue when capacity may have returned */
     int closing;
+    router_observe_fn observe; /* told of every response (dashboards); may be NULL */
+    void *observe_data;
 };
 
 static int64_t now_wall(void)
@@ -232,6 +238,8 @@ static void call_free(struct rcall *c)
 {
     json_decref(c->messages);
     json_decref(c->task_input);
+    json_decref(c->extra);
+    free(c->model);
     llm_result_clear(&c->last);
     free(c);
 }
@@ -275,6 +283,7 @@ static int pick(struct router *r, const struct rcall *c)
         struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
         if (c->tried & (1ULL << i)) continue;
+        if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
         if (!breaker_allow(&d->breaker, now)) continue;
         const char *why;
         if (!quota_can_take(&d->quota, now, c->est_tokens, &why)) continue;
@@ -309,6 +318,10 @@ static void send_to(struct router *r, struct rcall *c, int i)
         .temperature = c->temperature,
         .json_mode = c->json_mode,
         .timeout_ms = c->timeout_ms,
+        .model = c->model,
+        .extra = c->extra,
+        .on_chunk = c->on_chunk,
+        .chunk_data = c->chunk_data,
     };
     /* never wait on the provider past the caller's deadline */
     if (left > 0 && (req.timeout_ms <= 0 || left < req.timeout_ms)) req.timeout_ms = (int)left;
@@ -378,8 +391,15 @@ static void schedule_wake(struct router *r)
     for (int i = 0; i < r->n; i++) {
         struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
+        const char *why = NULL;
+        /* a slot freed by a finishing call wakes the queue itself (on_result) */
+        if (!quota_can_take(&d->quota, now, r->queue->est_tokens, &why) && why &&
+            strcmp(why, "concurrency") == 0)
+            continue;
         int64_t at = quota_next_available_ms(&d->quota, now, r->queue->est_tokens);
-        if (at >= 0 && at - now < wait) wait = at - now;
+        int64_t probe = breaker_retry_at_ms(&d->breaker);
+        if (probe > at) at = probe;
+        if (at >= 0 && at != QUOTA_NEVER && at - now < wait) wait = at - now;
     }
     if (wait < 1) wait = 1;
     timer_start(r->wake, wait);
@@ -408,7 +428,9 @@ static void on_result(struct llm_result *res, void *data)
     struct router *r = c->r;
     struct deployment *d = &r->deps[c->dep];
     int64_t now = now_wall();
-    int happened = res->http_status > 0;
+    /* A timeout was sent (the provider may have answered in full); only a call that
+     * never reached it (connect/DNS/TLS failure, cancel) gives its request back. */
+    int happened = res->http_status > 0 || res->status == LLM_ERR_TIMEOUT;
     long actual = res->prompt_tokens + res->completion_tokens;
     if (actual <= 0) actual = -1; /* unknown usage (a timeout): keep the estimate */
     quota_settle_taken(&d->quota, now, c->taken_ms, c->est_tokens, happened ? actual : 0, happened);
@@ -421,6 +443,8 @@ static void on_result(struct llm_result *res, void *data)
     int verdict = breaker_verdict(res->status, res->http_status);
     if (verdict >= 0) breaker_record(&d->breaker, now, verdict);
     else if (res->status == LLM_ERR_CANCELLED) breaker_record(&d->breaker, now, -1);
+    if (r->observe && res->status != LLM_ERR_CANCELLED)
+        r->observe(d->cfg->name, res->status, res->latency_ms, r->observe_data);
     if (res->status == LLM_OK) {
         d->ok++;
         d->latency_ewma_ms = d->latency_ewma_ms == 0
@@ -441,7 +465,9 @@ static void on_result(struct llm_result *res, void *data)
                      d->cfg->name, (int)obs.kind, (long long)obs.retry_after_ms);
         }
     }
-    if (res->status != LLM_OK && retryable(res) && c->attempts < ROUTER_MAX_ATTEMPTS &&
+    /* a stream that has started is the caller's already: never retried elsewhere */
+    if (res->status != LLM_OK && retryable(res) && res->chunks == 0 &&
+        c->attempts < ROUTER_MAX_ATTEMPTS &&
         clock_mono_ms() < c->deadline && !r->closing) {
         /* keep this failure to report if no retry can be placed */
         llm_result_clear(&c->last);
@@ -488,6 +514,10 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
     c->temperature = req->temperature;
     c->json_mode = req->json_mode;
     c->timeout_ms = req->timeout_ms;
+    c->model = req->model ? xstrdup(req->model) : NULL;
+    c->extra = req->extra ? json_incref(req->extra) : NULL;
+    c->on_chunk = req->on_chunk;
+    c->chunk_data = req->chunk_data;
     c->est_tokens = estimate_tokens(req);
     c->prio = prio;
     c->deadline = deadline_mono_ms;
@@ -533,6 +563,12 @@ int router_online(const struct router *r)
     for (int i = 0; i < r->n; i++)
         if (dep_usable(&r->deps[i])) return 1;
     return 0;
+}
+
+void router_set_observer(struct router *r, router_observe_fn fn, void *data)
+{
+    r->observe = fn;
+    r->observe_data = data;
 }
 
 int router_queue_length(const struct router *r)

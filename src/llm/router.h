@@ -65,5 +65,11 @@ struct sbuf;
 void router_prometheus(const struct router *r, struct sbuf *out);
 /* Calls waiting for capacity. */
 int router_queue_length(const struct router *r);
+/* Told of every provider response (each attempt, retries included; not of calls
+ * cancelled at shutdown), on the loop, after the router has booked it: for latency
+ * percentiles on the dashboard (optimize/history.c). One observer; fn NULL removes it. */
+typedef void (*router_observe_fn)(const char *deployment, enum llm_status status,
+                                  int64_t latency_ms, void *data);
+void router_set_observer(struct router *r, router_observe_fn fn, void *data);
 
 #endif

@@ -50,14 +50,16 @@ struct event_base;
 #define CACHE_MS_PER_MINUTE (60LL * 1000)
 #define CACHE_MS_PER_HOUR (60 * CACHE_MS_PER_MINUTE)
 #define CACHE_MS_PER_DAY (24 * CACHE_MS_PER_HOUR)
-#define CACHE_TTL_GREETING_MS (24 * CACHE_MS_PER_HOUR)       /* brief "greeting": 86400 s */
-#define CACHE_TTL_RESUME_ANALYSIS_MS (7 * CACHE_MS_PER_DAY)  /* brief "resume_analysis": 604800 s */
-#define CACHE_TTL_QUESTION_GEN_MS (1 * CACHE_MS_PER_HOUR)    /* brief "question": 3600 s */
-#define CACHE_TTL_EVALUATE_MS (30 * CACHE_MS_PER_MINUTE)     /* brief "response": 1800 s */
-#define CACHE_TTL_EVALUATE_BATCH_MS (1 * CACHE_MS_PER_HOUR)  /* brief "summary": 3600 s */
-#define CACHE_TTL_SUMMARY_MS (1 * CACHE_MS_PER_HOUR)         /* brief "summary": 3600 s */
-#define CACHE_TTL_GATEWAY_MS (1 * CACHE_MS_PER_HOUR)         /* brief default: 3600 s */
-#define CACHE_TTL_FOLLOW_UP_MS 0                             /* never cached */
+#define CACHE_TTL_GREETING_MS (24 * CACHE_MS_PER_HOUR) /* brief "greeting": 86400 s */
+#define CACHE_TTL_RESUME_ANALYSIS_MS                                                               \
+    (7 * CACHE_MS_PER_DAY)                                  /* brief "resume_analysis": 604800 s   \
+                                                             */
+#define CACHE_TTL_QUESTION_GEN_MS (1 * CACHE_MS_PER_HOUR)   /* brief "question": 3600 s */
+#define CACHE_TTL_EVALUATE_MS (30 * CACHE_MS_PER_MINUTE)    /* brief "response": 1800 s */
+#define CACHE_TTL_EVALUATE_BATCH_MS (1 * CACHE_MS_PER_HOUR) /* brief "summary": 3600 s */
+#define CACHE_TTL_SUMMARY_MS (1 * CACHE_MS_PER_HOUR)        /* brief "summary": 3600 s */
+#define CACHE_TTL_GATEWAY_MS (1 * CACHE_MS_PER_HOUR)        /* brief default: 3600 s */
+#define CACHE_TTL_FOLLOW_UP_MS 0                            /* never cached */
 
 /* The default TTL for a task name ("resume_analysis", "evaluate", ...). 0 means "do
  * not cache": follow_up, and any name this table does not know. */
@@ -70,9 +72,8 @@ int64_t cache_ttl_for_task(const char *task);
  * caller normalises it first (util_normalize_text) if it wants normalised sharing.
  * Returns a new string (caller frees) of at most CACHE_KEY_MAX bytes, or NULL if a part
  * is missing or not allowed. */
-char *cache_key_for_task(const char *task, const char *prompt_version,
-                         const char *rubric_version, const char *model_tier,
-                         const char *scope, const char *canonical_content);
+char *cache_key_for_task(const char *task, const char *prompt_version, const char *rubric_version,
+                         const char *model_tier, const char *scope, const char *canonical_content);
 
 /* ---- errors ---- */
 
@@ -171,8 +172,11 @@ struct cache *cache_memory_new(size_t max_bytes, int shards);
  * miss on the next loop turn and set()/del() return CACHE_ERR_DISCONNECTED and count as
  * dropped; nothing blocks and nothing is queued. When the connection drops, pending gets
  * are answered as misses and reconnects are tried with exponential backoff between
- * CACHE_REDIS_BACKOFF_MIN_MS and CACHE_REDIS_BACKOFF_MAX_MS. A get with no reply within
- * CACHE_REDIS_GET_TIMEOUT_MS is answered as a miss (the late reply is ignored).
+ * CACHE_REDIS_BACKOFF_MIN_MS and CACHE_REDIS_BACKOFF_MAX_MS. A connection counts as
+ * connected once TCP is up and AUTH (password in the URL) and SELECT (db other than 0)
+ * have succeeded, all within CACHE_REDIS_CONNECT_TIMEOUT_MS; a refused AUTH is retried
+ * on the same backoff. A get with no reply within CACHE_REDIS_GET_TIMEOUT_MS is answered
+ * as a miss (the late reply is ignored).
  *
  * Ignores SIGPIPE for the process if it is still at its default: hiredis 0.14 writes
  * with write(2), and a write to a server that just died must not kill interviewd.
@@ -184,12 +188,12 @@ struct cache *cache_memory_new(size_t max_bytes, int shards);
 #define CACHE_REDIS_CONNECT_TIMEOUT_MS 1000
 #define CACHE_REDIS_GET_TIMEOUT_MS 500
 #define CACHE_REDIS_MAX_INFLIGHT 4096
-struct cache *cache_redis_new(struct event_base *base, const char *url, char *err,
-                              size_t errlen);
+struct cache *cache_redis_new(struct event_base *base, const char *url, char *err, size_t errlen);
 
 /* ---- tiered ----
  * l1 (usually memory) in front of l2 (usually Redis), and it owns both: destroying the
  * tiered cache destroys them. get() tries l1, then l2; an l2 hit is copied into l1.
+ * get() answers synchronously on an l1 hit and as l2 does otherwise (Redis: later).
  * set() writes both, del() deletes from both. l1 entries live at most
  * CACHE_TIERED_L1_TTL_MS: a short l1 life bounds how long a delete made through another
  * instance's Redis stays unseen here. A set gives l1 min(ttl, that); an l2 hit is copied
@@ -200,5 +204,13 @@ struct cache *cache_redis_new(struct event_base *base, const char *url, char *er
  * l2; ask l1 and l2 themselves for their own figures. */
 #define CACHE_TIERED_L1_TTL_MS (5 * CACHE_MS_PER_MINUTE)
 struct cache *cache_tiered_new(struct cache *l1, struct cache *l2);
+
+/* ---- from configuration ----
+ * The cache the [cache] section asks for: backend "memory" (max_bytes, default shards),
+ * "redis" (url) or "tiered" (memory of max_bytes in front of redis at url). base is
+ * needed for "redis" and "tiered". Returns NULL with a sentence in err if the backend
+ * name is unknown, the URL is missing or bad, or the host does not resolve. */
+struct cache *cache_open(const char *backend, const char *redis_url, size_t max_bytes,
+                         struct event_base *base, char *err, size_t errlen);
 
 #endif

@@ -81,10 +81,14 @@ static size_t bucket_for(const struct mem_cache *m, const struct mem_shard *s, u
 
 static void lru_unlink(struct mem_shard *s, struct mem_entry *e)
 {
-    if (e->lru_prev) e->lru_prev->lru_next = e->lru_next;
-    else s->mru = e->lru_next;
-    if (e->lru_next) e->lru_next->lru_prev = e->lru_prev;
-    else s->lru = e->lru_prev;
+    if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    else
+        s->mru = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        s->lru = e->lru_prev;
     e->lru_prev = e->lru_next = NULL;
 }
 
@@ -199,8 +203,10 @@ static enum cache_err mem_set(struct cache *c, const char *key, const void *valu
     while (s->bytes + cost > s->max_bytes) {
         struct mem_entry *victim = s->lru;
         assert(victim);
-        if (now >= victim->expires_ms) m->st.expired++;
-        else m->st.evictions++;
+        if (now >= victim->expires_ms)
+            m->st.expired++;
+        else
+            m->st.evictions++;
         remove_entry(m, s, victim);
     }
     struct mem_entry *e = xmalloc(sizeof *e + klen + 1 + len + 1);

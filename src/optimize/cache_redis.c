@@ -39,14 +39,14 @@ struct redis_cache;
 
 /* One command sent to Redis and not yet answered by hiredis. */
 struct redis_req {
-    struct redis_cache *rc;     /* the cache that sent it */
-    enum req_kind kind;         /* what to do with the reply */
-    cache_get_fn cb;            /* REQ_GET: the caller's callback */
-    void *data;                 /* REQ_GET: the caller's data */
-    struct event *timer;        /* REQ_GET: answers a miss if the reply is late */
-    int answered;               /* REQ_GET: cb has been called */
-    struct redis_req *prev;     /* in-flight list */
-    struct redis_req *next;     /* in-flight list */
+    struct redis_cache *rc; /* the cache that sent it */
+    enum req_kind kind;     /* what to do with the reply */
+    cache_get_fn cb;        /* REQ_GET: the caller's callback */
+    void *data;             /* REQ_GET: the caller's data */
+    struct event *timer;    /* REQ_GET: answers a miss if the reply is late */
+    int answered;           /* REQ_GET: cb has been called */
+    struct redis_req *prev; /* in-flight list */
+    struct redis_req *next; /* in-flight list */
 };
 
 /* A get answered as a miss on the next loop turn (never inside cache_get()). */
@@ -57,28 +57,29 @@ struct deferred_miss {
 };
 
 struct redis_cache {
-    struct cache base;              /* must be first: the vtable */
-    struct event_base *evb;         /* the loop hiredis and our timers run on */
-    redisAsyncContext *ac;          /* the connection; NULL while DISCONNECTED */
-    enum redis_state state;         /* see the top of the file */
-    char addr[INET6_ADDRSTRLEN];    /* numeric address resolved at creation */
-    int port;                       /* TCP port */
-    int db;                         /* SELECTed after each connect if not 0 */
-    char *user;                     /* ACL user for AUTH, or NULL */
-    char *password;                 /* AUTH password, or NULL */
-    int64_t backoff_ms;             /* wait before the next connect attempt */
-    struct event *retry_timer;      /* starts the next connect attempt */
-    struct event *connect_timer;    /* abandons a connect taking too long */
-    struct event *defer_ev;         /* delivers deferred misses */
+    struct cache base;                /* must be first: the vtable */
+    struct event_base *evb;           /* the loop hiredis and our timers run on */
+    redisAsyncContext *ac;            /* the connection; NULL while DISCONNECTED */
+    enum redis_state state;           /* see the top of the file */
+    char addr[INET6_ADDRSTRLEN];      /* numeric address resolved at creation */
+    int port;                         /* TCP port */
+    int db;                           /* SELECTed after each connect if not 0 */
+    char *user;                       /* ACL user for AUTH, or NULL */
+    char *password;                   /* AUTH password, or NULL */
+    int64_t backoff_ms;               /* wait before the next connect attempt */
+    struct event *retry_timer;        /* starts the next connect attempt */
+    struct event *connect_timer;      /* abandons a connect taking too long */
+    struct event *defer_ev;           /* delivers deferred misses */
     struct deferred_miss *defer_head; /* misses waiting for defer_ev */
     struct deferred_miss *defer_tail; /* last of them, for appending */
-    struct redis_req *inflight;     /* commands hiredis still owes a reply */
-    size_t ninflight;               /* length of that list */
-    int ever_connected;             /* a connect has succeeded before (for reconnects) */
-    int failures_logged;            /* connect failures logged since the last success */
-    int destroying;                 /* destroy() is answering pending gets */
-    int in_callback;                /* caller callbacks running now; destroy() needs 0 */
-    struct cache_stats st;          /* counters; connected is derived from state */
+    struct redis_req *inflight;       /* commands hiredis still owes a reply */
+    size_t ninflight;                 /* length of that list */
+    int setup_pending;                /* AUTH/SELECT replies awaited before CONNECTED */
+    int ever_connected;               /* a connection was ready before (for reconnects) */
+    int failures_logged;              /* failures logged since the last ready connection */
+    int destroying;                   /* destroy() is answering pending gets */
+    int in_callback;                  /* caller callbacks running now; destroy() needs 0 */
+    struct cache_stats st;            /* counters; connected is derived from state */
 };
 
 static struct redis_cache *rc_of(struct cache *c)
@@ -99,11 +100,12 @@ static struct timeval ms_tv(int64_t ms)
 
 /* ---- callers' callbacks ---- */
 
-static void call_back(struct redis_cache *rc, cache_get_fn cb, void *data, const char *v,
-                      size_t n)
+static void call_back(struct redis_cache *rc, cache_get_fn cb, void *data, const char *v, size_t n)
 {
-    if (v) rc->st.hits++;
-    else rc->st.misses++;
+    if (v)
+        rc->st.hits++;
+    else
+        rc->st.misses++;
     rc->in_callback++;
     cb(v, n, data);
     rc->in_callback--;
@@ -133,8 +135,10 @@ static void defer_miss(struct redis_cache *rc, cache_get_fn cb, void *data)
     struct deferred_miss *d = xcalloc(1, sizeof *d);
     d->cb = cb;
     d->data = data;
-    if (rc->defer_tail) rc->defer_tail->next = d;
-    else rc->defer_head = d;
+    if (rc->defer_tail)
+        rc->defer_tail->next = d;
+    else
+        rc->defer_head = d;
     rc->defer_tail = d;
     if (!evtimer_pending(rc->defer_ev, NULL)) {
         struct timeval now = {0, 0};
@@ -143,6 +147,8 @@ static void defer_miss(struct redis_cache *rc, cache_get_fn cb, void *data)
 }
 
 /* ---- requests ---- */
+
+static void connection_ready(struct redis_cache *rc);
 
 static struct redis_req *req_new(struct redis_cache *rc, enum req_kind kind)
 {
@@ -159,8 +165,10 @@ static struct redis_req *req_new(struct redis_cache *rc, enum req_kind kind)
 static void req_free(struct redis_req *q)
 {
     struct redis_cache *rc = q->rc;
-    if (q->prev) q->prev->next = q->next;
-    else rc->inflight = q->next;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        rc->inflight = q->next;
     if (q->next) q->next->prev = q->prev;
     rc->ninflight--;
     if (q->timer) event_free(q->timer);
@@ -184,13 +192,18 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     struct redis_req *q = privdata;
     struct redis_cache *rc = q->rc;
     redisReply *reply = r;
-    if (reply && reply->type == REDIS_REPLY_ERROR) {
-        rc->st.errors++;
-        if (q->kind == REQ_SETUP) {
-            /* AUTH or SELECT refused: everything after it would fail the same way. */
-            log_error("cache_redis_setup_failed", "addr=%s port=%d reply=\"%.*s\"", rc->addr,
-                      rc->port, (int)(reply->len > 200 ? 200 : reply->len), reply->str);
+    if (reply && reply->type == REDIS_REPLY_ERROR) rc->st.errors++;
+    if (q->kind == REQ_SETUP && reply) {
+        if (reply->type == REDIS_REPLY_ERROR) {
+            /* AUTH or SELECT refused: every command would fail the same way. Drop the
+             * connection and let the backoff space out the attempts. */
+            if (!rc->failures_logged++)
+                log_error("cache_redis_setup_failed", "addr=%s port=%d reply=\"%.*s\"", rc->addr,
+                          rc->port, (int)(reply->len > 200 ? 200 : reply->len), reply->str);
+            rc->setup_pending = -1; /* never becomes ready */
             redisAsyncDisconnect(ac);
+        } else if (rc->setup_pending > 0 && --rc->setup_pending == 0) {
+            connection_ready(rc);
         }
     }
     if (q->kind != REQ_GET || q->answered) {
@@ -231,19 +244,42 @@ static void connect_failed(struct redis_cache *rc, const char *why)
     schedule_retry(rc);
 }
 
-static void send_setup(struct redis_cache *rc)
+/* The connection can serve: TCP is up and AUTH/SELECT (if any) succeeded. Only now is
+ * the backoff reset, so a server that accepts and then refuses AUTH is retried at the
+ * slow end of the backoff, not ten times a second. */
+static void connection_ready(struct redis_cache *rc)
 {
+    evtimer_del(rc->connect_timer);
+    rc->state = RS_CONNECTED;
+    rc->backoff_ms = CACHE_REDIS_BACKOFF_MIN_MS;
+    rc->failures_logged = 0;
+    if (rc->ever_connected) rc->st.reconnects++;
+    rc->ever_connected = 1;
+    log_info("cache_redis_connected", "addr=%s port=%d db=%d", rc->addr, rc->port, rc->db);
+}
+
+/* Sends AUTH and SELECT as needed; returns how many replies to wait for. */
+static int send_setup(struct redis_cache *rc)
+{
+    int n = 0;
     if (rc->password) {
         struct redis_req *q = req_new(rc, REQ_SETUP);
-        int ok = rc->user ? redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s %s", rc->user,
-                                              rc->password)
-                          : redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s", rc->password);
-        if (ok != REDIS_OK) req_free(q);
+        int ok = rc->user
+                     ? redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s %s", rc->user, rc->password)
+                     : redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s", rc->password);
+        if (ok == REDIS_OK)
+            n++;
+        else
+            req_free(q);
     }
     if (rc->db) {
         struct redis_req *q = req_new(rc, REQ_SETUP);
-        if (redisAsyncCommand(rc->ac, on_reply, q, "SELECT %d", rc->db) != REDIS_OK) req_free(q);
+        if (redisAsyncCommand(rc->ac, on_reply, q, "SELECT %d", rc->db) == REDIS_OK)
+            n++;
+        else
+            req_free(q);
     }
+    return n;
 }
 
 static void on_connect(const redisAsyncContext *cac, int status)
@@ -255,14 +291,9 @@ static void on_connect(const redisAsyncContext *cac, int status)
         connect_failed(rc, cac->errstr);
         return;
     }
-    evtimer_del(rc->connect_timer);
-    rc->state = RS_CONNECTED;
-    rc->backoff_ms = CACHE_REDIS_BACKOFF_MIN_MS;
-    rc->failures_logged = 0;
-    if (rc->ever_connected) rc->st.reconnects++;
-    rc->ever_connected = 1;
-    log_info("cache_redis_connected", "addr=%s port=%d db=%d", rc->addr, rc->port, rc->db);
-    send_setup(rc);
+    /* Still CONNECTING (and under connect_timer) until AUTH/SELECT are answered. */
+    rc->setup_pending = send_setup(rc);
+    if (rc->setup_pending == 0) connection_ready(rc);
 }
 
 static void on_disconnect(const redisAsyncContext *cac, int status)
@@ -271,6 +302,11 @@ static void on_disconnect(const redisAsyncContext *cac, int status)
     if (!rc) return; /* our own redisAsyncFree() in destroy or connect timeout */
     /* hiredis has already answered every pending request with a NULL reply. */
     assert(rc->inflight == NULL);
+    if (rc->state != RS_CONNECTED) {
+        /* Lost during AUTH/SELECT: a failed attempt, not an outage of a good connection. */
+        connect_failed(rc, cac->errstr ? cac->errstr : "closed during setup");
+        return;
+    }
     rc->ac = NULL;
     rc->state = RS_DISCONNECTED;
     log_warn("cache_redis_disconnected", "addr=%s port=%d error=\"%s\" retry_ms=%lld", rc->addr,
@@ -288,8 +324,10 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
     if (rc->state != RS_CONNECTING || !rc->ac) return;
     redisAsyncContext *ac = rc->ac;
     ac->data = NULL;
-    redisAsyncFree(ac); /* not connected: no request is pending, no callback runs */
-    connect_failed(rc, "connect timed out");
+    /* Pending AUTH/SELECT requests come back through on_reply(NULL) and are freed; no
+     * disconnect callback runs because data is NULL. */
+    redisAsyncFree(ac);
+    connect_failed(rc, "connect or AUTH/SELECT timed out");
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -419,7 +457,8 @@ static void redis_destroy(struct cache *c)
     assert(rc->in_callback == 0 && "cache_destroy() called from its own get callback");
     rc->destroying = 1;
     /* Every get is answered exactly once: deferred misses, then gets in flight. */
-    while (rc->defer_head) on_defer(-1, 0, rc);
+    while (rc->defer_head)
+        on_defer(-1, 0, rc);
     for (struct redis_req *q = rc->inflight; q; q = q->next) {
         if (q->kind != REQ_GET || q->answered) continue;
         q->answered = 1;
@@ -453,8 +492,8 @@ static const struct cache_ops redis_ops = {
 
 /* Parses redis://[[user]:password@]host[:port][/db]. host gets at most hostlen-1 bytes.
  * user and password are allocated (or NULL). Returns 0 or -1. */
-static int parse_url(const char *url, char *host, size_t hostlen, int *port, int *db,
-                     char **user, char **password)
+static int parse_url(const char *url, char *host, size_t hostlen, int *port, int *db, char **user,
+                     char **password)
 {
     static const char scheme[] = "redis://";
     *port = 6379;
@@ -520,8 +559,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
     if (err && errlen) snprintf(err, errlen, fmt, arg);
 }
 
-struct cache *cache_redis_new(struct event_base *base, const char *url, char *err,
-                              size_t errlen)
+struct cache *cache_redis_new(struct event_base *base, const char *url, char *err, size_t errlen)
 {
     assert(base);
     if (err && errlen) err[0] = 0;

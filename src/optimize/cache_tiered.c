@@ -14,14 +14,14 @@
 #include <string.h>
 
 struct tiered_cache {
-    struct cache base;  /* must be first: the vtable */
-    struct cache *l1;   /* owned; answers first */
-    struct cache *l2;   /* owned; answers L1's misses */
-    uint64_t hits;      /* gets answered by either tier */
-    uint64_t misses;    /* gets neither tier could answer */
-    uint64_t sets;      /* sets at least one tier accepted */
-    uint64_t dels;      /* deletes passed to both tiers */
-    uint64_t dropped;   /* sets neither tier accepted */
+    struct cache base; /* must be first: the vtable */
+    struct cache *l1;  /* owned; answers first */
+    struct cache *l2;  /* owned; answers L1's misses */
+    uint64_t hits;     /* gets answered by either tier */
+    uint64_t misses;   /* gets neither tier could answer */
+    uint64_t sets;     /* sets at least one tier accepted */
+    uint64_t dels;     /* deletes passed to both tiers */
+    uint64_t dropped;  /* sets neither tier accepted */
 };
 
 /* One get travelling through the tiers. */
@@ -46,8 +46,10 @@ static void finish(struct tiered_get *g, const char *value, size_t len)
 {
     cache_get_fn cb = g->cb;
     void *data = g->data;
-    if (value) g->t->hits++;
-    else g->t->misses++;
+    if (value)
+        g->t->hits++;
+    else
+        g->t->misses++;
     free(g->key);
     free(g);
     cb(value, len, data);
@@ -81,8 +83,8 @@ static void tiered_get(struct cache *c, const char *key, cache_get_fn cb, void *
     cache_get(t->l1, g->key, on_l1, g);
 }
 
-static enum cache_err tiered_set(struct cache *c, const char *key, const void *value,
-                                 size_t len, int64_t ttl_ms)
+static enum cache_err tiered_set(struct cache *c, const char *key, const void *value, size_t len,
+                                 int64_t ttl_ms)
 {
     struct tiered_cache *t = t_of(c);
     if (ttl_ms <= 0) return CACHE_ERR_BAD_TTL;

@@ -16,27 +16,27 @@
 #define FLIGHT_INITIAL_BUCKETS 16
 
 struct flight_caller {
-    flight_done_fn cb;           /* called once with the result */
-    void *data;                  /* the caller's data */
-    struct flight_caller *next;  /* join order */
+    flight_done_fn cb;          /* called once with the result */
+    void *data;                 /* the caller's data */
+    struct flight_caller *next; /* join order */
 };
 
 struct flight {
-    struct flight *hnext;        /* next flight in the same bucket */
-    uint64_t hash;               /* XXH3-64 of key */
-    size_t count;                /* callers queued, the leader included */
-    struct flight_caller *head;  /* the leader */
-    struct flight_caller *tail;  /* the latest waiter, for appending */
-    char key[];                  /* NUL-terminated */
+    struct flight *hnext;       /* next flight in the same bucket */
+    uint64_t hash;              /* XXH3-64 of key */
+    size_t count;               /* callers queued, the leader included */
+    struct flight_caller *head; /* the leader */
+    struct flight_caller *tail; /* the latest waiter, for appending */
+    char key[];                 /* NUL-terminated */
 };
 
 struct flight_group {
-    struct flight **buckets;     /* nbuckets chains */
-    size_t nbuckets;             /* power of two */
-    size_t nflights;             /* flights in the table */
-    int dispatching;             /* callbacks running now (free() must not run then) */
-    int closing;                 /* flight_group_free() in progress: joins are refused */
-    struct flight_stats st;      /* counters; inflight is nflights */
+    struct flight **buckets; /* nbuckets chains */
+    size_t nbuckets;         /* power of two */
+    size_t nflights;         /* flights in the table */
+    int dispatching;         /* callbacks running now (free() must not run then) */
+    int closing;             /* flight_group_free() in progress: joins are refused */
+    struct flight_stats st;  /* counters; inflight is nflights */
 };
 
 struct flight_group *flight_group_new(void)
@@ -79,14 +79,15 @@ static void add_caller(struct flight *f, flight_done_fn cb, void *data)
     struct flight_caller *c = xcalloc(1, sizeof *c);
     c->cb = cb;
     c->data = data;
-    if (f->tail) f->tail->next = c;
-    else f->head = c;
+    if (f->tail)
+        f->tail->next = c;
+    else
+        f->head = c;
     f->tail = c;
     f->count++;
 }
 
-enum flight_role flight_join(struct flight_group *g, const char *key, flight_done_fn cb,
-                             void *data)
+enum flight_role flight_join(struct flight_group *g, const char *key, flight_done_fn cb, void *data)
 {
     assert(g && cb);
     size_t klen = key ? strlen(key) : 0;

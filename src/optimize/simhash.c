@@ -17,10 +17,10 @@
 
 /* The normalised words of one text. */
 struct wordlist {
-    char *buf;      /* words separated by single spaces, NUL-terminated */
-    size_t *start;  /* offset of word i in buf */
-    size_t *end;    /* offset one past word i */
-    size_t n;       /* words */
+    char *buf;     /* words separated by single spaces, NUL-terminated */
+    size_t *start; /* offset of word i in buf */
+    size_t *end;   /* offset one past word i */
+    size_t n;      /* words */
 };
 
 /* Length of a Unicode space or punctuation mark at s (UTF-8), or 0 if s starts with
@@ -49,16 +49,16 @@ static void words(const char *text, struct wordlist *w)
     w->start = xmalloc(sizeof *w->start * (cap / 2 + 1));
     w->end = xmalloc(sizeof *w->end * (cap / 2 + 1));
     w->n = 0;
-    size_t len = 0;        /* bytes written to buf */
-    size_t wstart = 0;     /* where the current word began in buf */
-    int in_word = 0;       /* a word is open */
-    int has_letter = 0;    /* the open word has a letter, digit or non-ASCII byte */
+    size_t len = 0;     /* bytes written to buf */
+    size_t wstart = 0;  /* where the current word began in buf */
+    int in_word = 0;    /* a word is open */
+    int has_letter = 0; /* the open word has a letter, digit or non-ASCII byte */
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     for (;;) {
         unsigned char c = *p;
         size_t skip = 0;
-        int keep = 0;     /* byte belongs to the word */
-        int drop = 0;     /* byte is deleted without ending the word */
+        int keep = 0; /* byte belongs to the word */
+        int drop = 0; /* byte is deleted without ending the word */
         if (c == 0) {
             skip = 0;
         } else if (c == '\'') {
@@ -101,19 +101,22 @@ static void words(const char *text, struct wordlist *w)
 /* English function words and the verbs interview questions are framed with. Sorted
  * (strcmp order) for bsearch. */
 static const char *const stop_words[] = {
-    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-    "be", "been", "before", "being", "between", "both", "but", "by", "can", "could",
-    "describe", "did", "do", "does", "doing", "done", "down", "during", "each", "either",
-    "else", "ever", "every", "example", "explain", "few", "for", "from", "further", "give",
-    "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i",
-    "if", "in", "into", "is", "it", "its", "itself", "just", "like", "me", "mine", "more",
-    "most", "much", "must", "my", "name", "no", "nor", "not", "now", "of", "off", "on", "once",
-    "one", "only", "or", "other", "our", "ours", "out", "over", "own", "please", "same", "say",
-    "shall", "share", "she", "should", "so", "some", "such", "talk", "tell", "than", "that",
-    "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those",
-    "through", "to", "too", "under", "until", "up", "us", "very", "walk", "was", "we", "were",
-    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why",
-    "will", "with", "would", "yet", "you", "your", "yours",
+    "a",       "about",   "after",   "again",  "all",   "also",     "am",     "an",     "and",
+    "any",     "are",     "as",      "at",     "be",    "been",     "before", "being",  "between",
+    "both",    "but",     "by",      "can",    "could", "describe", "did",    "do",     "does",
+    "doing",   "done",    "down",    "during", "each",  "either",   "else",   "ever",   "every",
+    "example", "explain", "few",     "for",    "from",  "further",  "give",   "had",    "has",
+    "have",    "having",  "he",      "her",    "here",  "hers",     "him",    "his",    "how",
+    "i",       "if",      "in",      "into",   "is",    "it",       "its",    "itself", "just",
+    "like",    "me",      "mine",    "more",   "most",  "much",     "must",   "my",     "name",
+    "no",      "nor",     "not",     "now",    "of",    "off",      "on",     "once",   "one",
+    "only",    "or",      "other",   "our",    "ours",  "out",      "over",   "own",    "please",
+    "same",    "say",     "shall",   "share",  "she",   "should",   "so",     "some",   "such",
+    "talk",    "tell",    "than",    "that",   "the",   "their",    "theirs", "them",   "then",
+    "there",   "these",   "they",    "this",   "those", "through",  "to",     "too",    "under",
+    "until",   "up",      "us",      "very",   "walk",  "was",      "we",     "were",   "what",
+    "when",    "where",   "whether", "which",  "while", "who",      "whom",   "whose",  "why",
+    "will",    "with",    "would",   "yet",    "you",   "your",     "yours",
 };
 
 /* A word as (pointer, length), for bsearch against stop_words. */
@@ -203,8 +206,7 @@ static int clamp_k(int k)
 
 /* Calls fn(hash, arg) for every k-shingle of w (one shingle if w has fewer words).
  * Returns the number of shingles. */
-static size_t each_shingle(const struct wordlist *w, int k, void (*fn)(uint64_t, void *),
-                           void *arg)
+static size_t each_shingle(const struct wordlist *w, int k, void (*fn)(uint64_t, void *), void *arg)
 {
     if (w->n == 0) return 0;
     size_t ku = (size_t)k;
@@ -232,7 +234,8 @@ char *simhash_words(const char *text, unsigned flags)
 static void simhash_add(uint64_t h, void *arg)
 {
     int64_t *v = arg;
-    for (int b = 0; b < 64; b++) v[b] += (h >> b) & 1 ? 1 : -1;
+    for (int b = 0; b < 64; b++)
+        v[b] += (h >> b) & 1 ? 1 : -1;
 }
 
 uint64_t simhash_text_ex(const char *text, int k, unsigned flags)
@@ -295,7 +298,8 @@ static void minhash_add(uint64_t h, void *arg)
 
 void minhash_text_ex(const char *text, int k, unsigned flags, struct minhash *out)
 {
-    for (int i = 0; i < MINHASH_PERMS; i++) out->min[i] = UINT64_MAX;
+    for (int i = 0; i < MINHASH_PERMS; i++)
+        out->min[i] = UINT64_MAX;
     struct wordlist w;
     words(text, &w);
     if (flags & SIMHASH_CONTENT_WORDS) keep_content_words(&w);
@@ -318,7 +322,8 @@ double minhash_jaccard(const struct minhash *a, const struct minhash *b)
 {
     if (a->shingles == 0 || b->shingles == 0) return 0.0;
     int same = 0;
-    for (int i = 0; i < MINHASH_PERMS; i++) same += a->min[i] == b->min[i];
+    for (int i = 0; i < MINHASH_PERMS; i++)
+        same += a->min[i] == b->min[i];
     return (double)same / MINHASH_PERMS;
 }
 

@@ -75,9 +75,13 @@ int minhash_near(const struct minhash *a, const struct minhash *b, double thresh
  *
  * (b) A question picker treats a question as already heard when its content-word
  * signature (minhash_question) and that of any question the candidate has heard estimate
- * a Jaccard similarity of at least MINHASH_QUESTION_MIN_JACCARD. Shingles of 2 or 3 words
- * do not work on questions at all: a rewording shares almost none of them, while two
- * different questions in one template ("What is the difference between ...") share many. */
+ * a Jaccard similarity of at least MINHASH_QUESTION_MIN_JACCARD. Hearing a question twice
+ * is the failure the brief complains about, so recall weighs more here than for resumes;
+ * the threshold still keeps precision above 0.94, because every related question skipped
+ * by mistake thins the pool of the very category the candidate needs. Shingles of 2 or 3
+ * words do not work on questions at all: a rewording shares almost none of them, while
+ * two different questions in one template ("What is the difference between ...") share
+ * many. Bank questions have ids; this is for generated questions and rewordings. */
 #define MINHASH_RESUME_MIN_JACCARD 0.60
 #define MINHASH_QUESTION_SHINGLE_WORDS 1
 #define MINHASH_QUESTION_FLAGS SIMHASH_CONTENT_WORDS

@@ -159,6 +159,7 @@ enum sq_stmt {
     ST_CALL_LOG_INSERT,
     ST_KV_GET,
     ST_KV_PUT,
+    ST_TURN_COUNT_ASKED,
     ST_LEDGER_ADD,
     ST_LEDGER_GET,
     ST__COUNT
@@ -225,6 +226,9 @@ static const struct {
     [ST_KV_GET] = {"kv_get", "SELECT value FROM kv WHERE key = ?"},
     [ST_KV_PUT] = {"kv_put", "INSERT INTO kv (key, value) VALUES (?, ?) "
                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+    [ST_TURN_COUNT_ASKED] = {"turn_count_asked_by_candidate",
+                             "SELECT COUNT(*) FROM interviews AS i JOIN turns AS t "
+                             "ON t.interview_id = i.id WHERE i.candidate_id = ?"},
     [ST_LEDGER_ADD] = {"quota_ledger_add",
                        "INSERT INTO quota_ledger (deployment, day, requests, tokens) "
                        "VALUES (?, ?, ?, ?) ON CONFLICT (deployment, day) DO UPDATE SET "
@@ -758,6 +762,23 @@ static enum store_err sq_turn_list_asked_by_candidate(struct store *s, const cha
     return turn_list(q, ST_TURN_LIST_ASKED, &b, rd_turn_asked, out);
 }
 
+static void rd_count(sqlite3_stmt *st, void *out)
+{
+    struct sq_row r = {st, 0};
+    *(long *)out = (long)col_int64(&r);
+}
+
+static enum store_err sq_turn_count_asked_by_candidate(struct store *s, const char *candidate_id,
+                                                       long *count)
+{
+    struct sq *q = sq_of(s);
+    *count = 0;
+    struct sq_bind b = stmt_bind(q, ST_TURN_COUNT_ASKED);
+    bind_text(&b, candidate_id);
+    enum store_err e = query_one(q, ST_TURN_COUNT_ASKED, &b, rd_count, count);
+    return e == STORE_NOT_FOUND ? STORE_OK : e;
+}
+
 /* ---- call log and kv ---------------------------------------------------------------- */
 
 static enum store_err sq_call_log_insert(struct store *s, const struct store_call *c)
@@ -883,6 +904,7 @@ static const struct store_ops sq_ops = {
     .turn_set_eval = sq_turn_set_eval,
     .turn_list = sq_turn_list,
     .turn_list_asked_by_candidate = sq_turn_list_asked_by_candidate,
+    .turn_count_asked_by_candidate = sq_turn_count_asked_by_candidate,
     .call_log_insert = sq_call_log_insert,
     .kv_get = sq_kv_get,
     .kv_put = sq_kv_put,

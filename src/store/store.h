@@ -135,6 +135,11 @@ struct store_ops {
     enum store_err (*turn_list_asked_by_candidate)(struct store *s, const char *candidate_id,
                                                    struct store_turn_list *out);
 
+    /* How many questions this candidate has been asked in all (cheap; lets a caller
+     * keep turn_list_asked_by_candidate's answer cached until another process asks). */
+    enum store_err (*turn_count_asked_by_candidate)(struct store *s, const char *candidate_id,
+                                                    long *count);
+
     enum store_err (*call_log_insert)(struct store *s, const struct store_call *c);
 
     /* A small key/value table for state that has no table of its own yet (cached

@@ -544,9 +544,9 @@ static void test_ratelimit_unrecognised_429_is_minute(void **state)
 static void test_ratelimit_503_is_capacity(void **state)
 {
     (void)state;
-    assert_int_equal(classify("groq", LLM_ERR_HTTP, 503,
-                              "HTTP 503: Service Unavailable: over capacity"),
-                     RL_CAPACITY);
+    assert_int_equal(
+        classify("groq", LLM_ERR_HTTP, 503, "HTTP 503: Service Unavailable: over capacity"),
+        RL_CAPACITY);
 }
 
 static void test_ratelimit_other_failures_are_none(void **state)
@@ -565,9 +565,9 @@ static void test_ratelimit_other_failures_are_none(void **state)
 static void test_ratelimit_daily_word_outside_a_refusal_is_none(void **state)
 {
     (void)state;
-    assert_int_equal(classify("openai", LLM_ERR_HTTP, 400,
-                              "HTTP 400: the daily summary field is not supported"),
-                     RL_NONE);
+    assert_int_equal(
+        classify("openai", LLM_ERR_HTTP, 400, "HTTP 400: the daily summary field is not supported"),
+        RL_NONE);
 }
 
 static void test_ratelimit_style_names(void **state)

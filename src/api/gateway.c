@@ -1,0 +1,1168 @@
+/* gateway: /v1 over the fleet; see gateway.h.
+ *
+ * One struct gw_req per chat request, alive from the handler until its reply is out:
+ *
+ *   parse, validate, model, fleet check
+ *     cacheable:  cache_get -> hit: reply
+ *                           -> miss: flight_join -> leader (or flight full): upstream
+ *                                               -> waiter: wait for the leader
+ *     otherwise:  upstream
+ *   upstream: router_submit; a streamed answer is forwarded chunk by chunk as it comes
+ *   done:     cacheable: cache_set, flight_finish (every joined request replies)
+ *             otherwise: reply
+ *
+ * The one idea: an answer is one small JSON payload (content, finish reason, usage,
+ * deployment, or an error) that is what the cache stores and what single-flight hands to
+ * every waiter, so a fresh, cached or shared answer goes out through the same code, as
+ * JSON or as SSE (synthesised chunks when it was not streamed live).
+ *
+ * Streaming replies use evhttp's chunked reply directly (http.h has no streaming call
+ * yet). The request stays deferred, so a client that goes away sets r->req to NULL and
+ * later chunks are dropped; the end clears the close callback, ends the reply and hands
+ * r back to http with r->req = NULL through http_reply_text, which (as for any reply to
+ * a gone client) sends nothing and frees r.
+ *
+ * Hot path: replies are written with sbuf and a JSON string escaper, not built as jansson
+ * trees; the request body is parsed once. Times are CLOCK_MONOTONIC microseconds read
+ * here directly (core/clock has milliseconds only): they feed a measurement, never a
+ * decision, so the simulator's virtual clock has nothing to replace. */
+#include "api/gateway.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "llm/router.h"
+#include "optimize/cache.h"
+#include "optimize/flight.h"
+#include "optimize/stats.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define GW_TASK "gateway"
+#define GW_CACHE_VERSION "v1" /* bump when the payload format changes */
+
+/* interviewd_gateway_overhead_seconds buckets: 10 us .. 100 ms. */
+static const double overhead_bounds[] = {10e-6,  25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3,
+                                         2.5e-3, 5e-3,  10e-3, 25e-3,  50e-3,  100e-3};
+static const char *overhead_labels[] = {"1e-05",  "2.5e-05", "5e-05", "0.0001", "0.00025",
+                                        "0.0005", "0.001",   "0.0025", "0.005", "0.01",
+                                        "0.025",  "0.05",    "0.1"};
+#define N_BOUNDS ARRAY_LEN(overhead_bounds)
+
+struct gw_key {
+    char *secret;   /* the bearer key (wiped on free) */
+    char scope[18]; /* "k" + 16 hex digits of its SHA-256: its cache partition */
+};
+
+enum gw_cache_state { GW_BYPASS, GW_MISS, GW_HIT, GW_CACHE__COUNT };
+static const char *cache_state_names[GW_CACHE__COUNT] = {"bypass", "miss", "hit"};
+
+struct gw_req;
+
+struct gateway {
+    const struct config *cfg;
+    struct router *router;    /* borrowed */
+    struct stats *stats;      /* borrowed: the engine's, shared with /api/optimization_stats */
+    struct cache *cache;      /* borrowed, or own_cache */
+    int own_cache;            /* 1: cache is ours to destroy */
+    struct flight_group *flights; /* identical cacheable calls in flight */
+    struct gw_key keys[GATEWAY_MAX_KEYS];
+    int n_keys;               /* 0: the gateway answers 401 to everything */
+    uint64_t next_id;         /* completion ids: id_prefix + counter */
+    char id_prefix[13];       /* random per process */
+    int64_t started_s;        /* "created" of the models */
+    struct gw_req *live;      /* chat requests not yet answered */
+    int closing;              /* gateway_free has started */
+    uint64_t overhead_buckets[N_BOUNDS + 1]; /* per bucket (not cumulative); last is +Inf */
+    double overhead_sum;      /* seconds */
+    uint64_t overhead_count;
+    uint64_t requests[5][GW_CACHE__COUNT]; /* chat answers by status class (1xx..5xx) */
+};
+
+/* An answer to one chat request, fresh, cached or shared. Strings are borrowed from the
+ * llm_result or the parsed payload it was made from. */
+struct gw_answer {
+    int status;                /* 200, or the HTTP status of the error */
+    const char *content;       /* 200: the assistant's text */
+    const char *finish_reason; /* 200: "stop", "length"... */
+    long prompt_tokens, completion_tokens;
+    const char *provider;      /* the deployment, or NULL */
+    const char *model;         /* its model id, or NULL */
+    const char *err_type;      /* errors: OpenAI error type */
+    const char *err_code;      /* errors: stable code */
+    const char *err_msg;       /* errors: a sentence a person can act on */
+    long retry_after_s;        /* errors: Retry-After, 0 for none */
+};
+
+struct gw_req {
+    struct gateway *g;
+    struct http_req *r;        /* deferred; freed by our reply */
+    struct gw_req *prev, *next; /* in g->live */
+    json_t *body;              /* the parsed request (own) */
+    json_t *messages;          /* borrowed from body */
+    json_t *extra;             /* fields passed through to the provider (own) or NULL */
+    const char *model;         /* as asked (borrowed from body) */
+    const char *deploy_model;  /* router filter: NULL for the aliases */
+    int key_index;             /* which gateway key authenticated it */
+    int max_tokens;            /* 0: not set */
+    double temperature;        /* -1: not set */
+    int stream;                /* reply as SSE */
+    int include_usage;         /* stream_options.include_usage */
+    char *key;                 /* cache and flight key; NULL when not cacheable */
+    enum gw_cache_state cache_state;
+    int leader;                /* made the flight's upstream call */
+    int coalesced;             /* waited for another request's call */
+    const struct gw_answer *own_answer; /* leader: its answer, while flight_finish runs */
+    int started;               /* SSE headers sent */
+    char *chunk_prefix;        /* SSE: `data: {"id":...,"choices":[{"index":0,"delta":` */
+    char id[48];               /* chatcmpl-... */
+    int64_t created;           /* seconds */
+    int64_t t0_us;             /* handler entry */
+    int64_t submit_us;         /* router_submit, or when a waiter joined */
+    int64_t upstream_us;       /* time spent waiting on the upstream (or the leader) */
+};
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Appends s (len bytes of valid UTF-8) as a JSON string literal. */
+static void sbuf_json_string(struct sbuf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    sbuf_puts(b, "\"");
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+        sbuf_append(b, s + run, i - run);
+        run = i + 1;
+        switch (ch) {
+        case '"': sbuf_puts(b, "\\\""); break;
+        case '\\': sbuf_puts(b, "\\\\"); break;
+        case '\n': sbuf_puts(b, "\\n"); break;
+        case '\r': sbuf_puts(b, "\\r"); break;
+        case '\t': sbuf_puts(b, "\\t"); break;
+        default: {
+            char u[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
+            sbuf_puts(b, u);
+        }
+        }
+    }
+    sbuf_append(b, s + run, len - run);
+    sbuf_puts(b, "\"");
+}
+
+static int is_alias(const char *model)
+{
+    return strcmp(model, GATEWAY_ALIAS_FAST) == 0 || strcmp(model, GATEWAY_ALIAS_SMART) == 0;
+}
+
+/* The model id a deployment serves (its config), or NULL. */
+static const char *deployment_model(const struct gateway *g, const char *name)
+{
+    for (int i = 0; name && i < g->cfg->n_providers; i++)
+        if (strcmp(g->cfg->providers[i].name, name) == 0) return g->cfg->providers[i].model;
+    return NULL;
+}
+
+static int model_configured(const struct gateway *g, const char *model)
+{
+    for (int i = 0; i < g->cfg->n_providers; i++)
+        if (strcmp(g->cfg->providers[i].model, model) == 0) return 1;
+    return 0;
+}
+
+/* "2026-11-28T00:00:00.000Z" -> epoch ms, or -1. */
+static int64_t parse_iso_ms(const char *s)
+{
+    struct tm tm = {0};
+    int ms = 0;
+    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    return t < 0 ? -1 : (int64_t)t * 1000 + ms;
+}
+
+/* ---- the fleet, as the router sees it ------------------------------------------------ */
+
+struct fleet_view {
+    int matching;             /* deployments serving the model, whatever their state */
+    int usable;               /* of those, enabled and not dead */
+    int exhausted;            /* of the usable, out of requests or tokens for today */
+    long limit_requests;      /* sum of their daily request limits; -1 if one has none */
+    long remaining_requests;  /* requests left today; -1 if one has no daily limit */
+    long remaining_tokens;    /* tokens left today; -1 if one has no daily limit */
+    int64_t next_reset_ms;    /* earliest day reset among the exhausted (wall ms), or 0 */
+};
+
+static long add_known(long sum, long v)
+{
+    return sum < 0 || v < 0 ? -1 : sum + v;
+}
+
+/* Reads router_status_json(); model NULL means every deployment. */
+static void fleet_view(const struct gateway *g, const char *model, struct fleet_view *v)
+{
+    memset(v, 0, sizeof *v);
+    json_t *st = router_status_json(g->router);
+    json_t *list = json_object_get(st, "providers"), *d;
+    size_t i;
+    json_array_foreach(list, i, d)
+    {
+        const char *m = json_string_value(json_object_get(d, "model"));
+        if (model && (!m || strcmp(m, model) != 0)) continue;
+        v->matching++;
+        const char *state = json_string_value(json_object_get(d, "state"));
+        if (!state || !strcmp(state, "disabled") || !strcmp(state, "dead")) continue;
+        v->usable++;
+        long rpd = (long)json_integer_value(json_object_get(json_object_get(d, "limits"), "rpd"));
+        json_t *rem = json_object_get(d, "remaining");
+        long req = (long)json_integer_value(json_object_get(rem, "requests"));
+        long tok = (long)json_integer_value(json_object_get(rem, "tokens"));
+        v->limit_requests = add_known(v->limit_requests, rpd > 0 ? rpd : -1);
+        v->remaining_requests = add_known(v->remaining_requests, req);
+        v->remaining_tokens = add_known(v->remaining_tokens, tok);
+        if (req == 0 || tok == 0) {
+            v->exhausted++;
+            int64_t at = parse_iso_ms(json_string_value(json_object_get(d, "resets_at")));
+            if (at > 0 && (v->next_reset_ms == 0 || at < v->next_reset_ms)) v->next_reset_ms = at;
+        }
+    }
+    json_decref(st);
+}
+
+/* ---- replies ----------------------------------------------------------------------- */
+
+static void record(struct gateway *g, int status, enum gw_cache_state cs, int64_t overhead_us)
+{
+    int cls = status / 100 - 1;
+    if (cls >= 0 && cls < 5) g->requests[cls][cs]++;
+    double s = (double)(overhead_us > 0 ? overhead_us : 0) / 1e6;
+    size_t b = 0;
+    while (b < N_BOUNDS && s > overhead_bounds[b]) b++;
+    g->overhead_buckets[b]++;
+    g->overhead_sum += s;
+    g->overhead_count++;
+}
+
+/* OpenAI-shaped error; Retry-After when retry_after_s > 0 (always on 429 and 503). */
+static void reply_error(struct http_req *r, int status, const char *type, const char *code,
+                        const char *param, const char *message, long retry_after_s)
+{
+    if ((status == 429 || status == 503) && retry_after_s < GATEWAY_MIN_RETRY_S)
+        retry_after_s = GATEWAY_MIN_RETRY_S;
+    if (r->req) {
+        struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+        evhttp_add_header(h, "x-request-id", r->request_id);
+        if (retry_after_s > 0) {
+            char v[24];
+            snprintf(v, sizeof v, "%ld", retry_after_s);
+            evhttp_add_header(h, "Retry-After", v);
+        }
+    }
+    if (status >= 500)
+        log_warn("gateway_error", "rid=%s status=%d code=%s", r->request_id, status, code);
+    json_t *err = json_pack("{s:s,s:s,s:n,s:s}", "message", message, "type", type, "param", "code",
+                            code);
+    if (param) json_object_set_new(err, "param", json_string(param));
+    http_reply_json(r, status, json_pack("{s:o}", "error", err));
+}
+
+/* The headers every chat answer carries. */
+static void add_headers(struct gw_req *q, struct evkeyvalq *h, const struct gw_answer *a,
+                        const char *provider)
+{
+    char v[32];
+    evhttp_add_header(h, "x-request-id", q->r->request_id);
+    evhttp_add_header(h, "x-interviewd-cache", cache_state_names[q->cache_state]);
+    if (q->coalesced) evhttp_add_header(h, "x-interviewd-coalesced", "true");
+    if (provider) evhttp_add_header(h, "x-interviewd-provider", provider);
+    struct fleet_view fv;
+    fleet_view(q->g, q->deploy_model, &fv);
+    if (fv.usable && fv.limit_requests >= 0) {
+        snprintf(v, sizeof v, "%ld", fv.limit_requests);
+        evhttp_add_header(h, "x-ratelimit-limit-requests", v);
+    }
+    if (fv.usable && fv.remaining_requests >= 0) {
+        snprintf(v, sizeof v, "%ld", fv.remaining_requests);
+        evhttp_add_header(h, "x-ratelimit-remaining-requests", v);
+    }
+    if (fv.usable && fv.remaining_tokens >= 0) {
+        snprintf(v, sizeof v, "%ld", fv.remaining_tokens);
+        evhttp_add_header(h, "x-ratelimit-remaining-tokens", v);
+    }
+    if (a && a->status != 200 && a->retry_after_s > 0) {
+        snprintf(v, sizeof v, "%ld", a->retry_after_s);
+        evhttp_add_header(h, "Retry-After", v);
+    }
+    int64_t t = now_us(), up = q->upstream_us;
+    if (!a && q->submit_us) up += t - q->submit_us; /* a live stream: still waiting */
+    snprintf(v, sizeof v, "%lld", (long long)((t - q->t0_us) - up));
+    evhttp_add_header(h, "x-interviewd-overhead-us", v);
+}
+
+static void req_unlink(struct gw_req *q)
+{
+    struct gateway *g = q->g;
+    if (q->prev) q->prev->next = q->next;
+    else if (g->live == q) g->live = q->next;
+    if (q->next) q->next->prev = q->prev;
+    q->prev = q->next = NULL;
+}
+
+static void req_free(struct gw_req *q)
+{
+    req_unlink(q);
+    json_decref(q->body);
+    json_decref(q->extra);
+    free(q->key);
+    free(q->chunk_prefix);
+    free(q);
+}
+
+/* Records the request and frees it (the http_req was answered). */
+static void req_done(struct gw_req *q, int status)
+{
+    record(q->g, status, q->cache_state, (now_us() - q->t0_us) - q->upstream_us);
+    log_debug("gateway_reply", "rid=%s status=%d cache=%s stream=%d overhead_us=%lld",
+              q->r ? q->r->request_id : "-", status, cache_state_names[q->cache_state], q->stream,
+              (long long)((now_us() - q->t0_us) - q->upstream_us));
+    req_free(q);
+}
+
+/* ---- SSE --------------------------------------------------------------------------- */
+
+static void sse_write(struct gw_req *q, const char *data, size_t len)
+{
+    if (!q->r->req || !len) return;
+    struct evbuffer *buf = evbuffer_new();
+    evbuffer_add(buf, data, len);
+    evhttp_send_reply_chunk(q->r->req, buf);
+    evbuffer_free(buf);
+}
+
+/* Headers and the role chunk. provider may be NULL. */
+static void sse_begin(struct gw_req *q, const struct gw_answer *a, const char *provider)
+{
+    q->started = 1;
+    const char *model = a && a->model ? a->model : deployment_model(q->g, provider);
+    struct sbuf p = {0};
+    sbuf_printf(&p, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%lld,"
+                    "\"model\":",
+                q->id, (long long)q->created);
+    const char *mm = model ? model : q->model;
+    sbuf_json_string(&p, mm, strlen(mm));
+    sbuf_puts(&p, ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":");
+    q->chunk_prefix = sbuf_take(&p);
+    struct evhttp_request *req = q->r->req;
+    if (!req) return;
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    add_headers(q, h, a, provider);
+    evhttp_send_reply_start(req, 200, "OK");
+    struct sbuf b = {0};
+    sbuf_puts(&b, q->chunk_prefix);
+    sbuf_puts(&b, "{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
+                  "\"finish_reason\":null}]}\n\n");
+    sse_write(q, b.data, b.len);
+    sbuf_free(&b);
+}
+
+static void sse_content(struct gw_req *q, const char *delta, size_t len)
+{
+    if (!q->r->req) return;
+    struct sbuf b = {0};
+    sbuf_puts(&b, q->chunk_prefix);
+    sbuf_puts(&b, "{\"content\":");
+    sbuf_json_string(&b, delta, len);
+    sbuf_puts(&b, "},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+    sse_write(q, b.data, b.len);
+    sbuf_free(&b);
+}
+
+/* Ends the chunked reply and gives r back to http to free. */
+static void sse_end(struct gw_req *q)
+{
+    struct evhttp_request *req = q->r->req;
+    if (req) {
+        struct evhttp_connection *conn = evhttp_request_get_connection(req);
+        if (conn) evhttp_connection_set_closecb(conn, NULL, NULL);
+        evhttp_send_reply_end(req);
+    }
+    q->r->req = NULL;
+    http_reply_text(q->r, 200, "text/event-stream", ""); /* sends nothing; frees r */
+}
+
+/* The end of a successful stream: finish chunk, usage chunk if asked, [DONE]. */
+static void sse_finish(struct gw_req *q, const struct gw_answer *a)
+{
+    struct sbuf b = {0};
+    sbuf_puts(&b, q->chunk_prefix);
+    sbuf_puts(&b, "{},\"logprobs\":null,\"finish_reason\":");
+    const char *fin = a->finish_reason && *a->finish_reason ? a->finish_reason : "stop";
+    sbuf_json_string(&b, fin, strlen(fin));
+    sbuf_puts(&b, "}]}\n\n");
+    if (q->include_usage) {
+        /* the prefix up to "choices" */
+        const char *cut = strstr(q->chunk_prefix, "\"choices\"");
+        sbuf_append(&b, q->chunk_prefix, (size_t)(cut - q->chunk_prefix));
+        sbuf_printf(&b,
+                    "\"choices\":[],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,"
+                    "\"total_tokens\":%ld}}\n\n",
+                    a->prompt_tokens, a->completion_tokens, a->prompt_tokens + a->completion_tokens);
+    }
+    sbuf_puts(&b, "data: [DONE]\n\n");
+    sse_write(q, b.data, b.len);
+    sbuf_free(&b);
+    sse_end(q);
+}
+
+/* A stream that has started cannot change its status: the error is an event, as
+ * OpenAI sends it, and the stream ends without [DONE]. */
+static void sse_fail(struct gw_req *q, const struct gw_answer *a)
+{
+    struct sbuf b = {0};
+    sbuf_puts(&b, "data: {\"error\":{\"message\":");
+    sbuf_json_string(&b, a->err_msg, strlen(a->err_msg));
+    sbuf_puts(&b, ",\"type\":");
+    sbuf_json_string(&b, a->err_type, strlen(a->err_type));
+    sbuf_puts(&b, ",\"param\":null,\"code\":");
+    sbuf_json_string(&b, a->err_code, strlen(a->err_code));
+    sbuf_puts(&b, "}}\n\n");
+    sse_write(q, b.data, b.len);
+    sbuf_free(&b);
+    sse_end(q);
+}
+
+/* ---- answers ------------------------------------------------------------------------ */
+
+static void reply_answer(struct gw_req *q, const struct gw_answer *a)
+{
+    struct http_req *r = q->r;
+    if (a->status != 200) {
+        if (q->started) {
+            sse_fail(q, a);
+        } else {
+            if (r->req) {
+                struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+                evhttp_add_header(h, "x-interviewd-cache", cache_state_names[q->cache_state]);
+                if (a->provider) evhttp_add_header(h, "x-interviewd-provider", a->provider);
+            }
+            reply_error(r, a->status, a->err_type, a->err_code, NULL, a->err_msg, a->retry_after_s);
+        }
+        req_done(q, a->status);
+        return;
+    }
+    if (q->stream) {
+        if (!q->started) {
+            sse_begin(q, a, a->provider);
+            const char *c = a->content;
+            size_t len = strlen(c), off = 0;
+            while (off < len) {
+                size_t n = util_utf8_prefix(c + off, GATEWAY_STREAM_CHUNK);
+                if (n == 0) n = len - off; /* cannot happen with valid UTF-8 */
+                sse_content(q, c + off, n);
+                off += n;
+            }
+        }
+        sse_finish(q, a);
+        req_done(q, 200);
+        return;
+    }
+    struct sbuf b = {0};
+    const char *model = a->model ? a->model : q->model;
+    sbuf_printf(&b, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%lld,\"model\":",
+                q->id, (long long)q->created);
+    sbuf_json_string(&b, model, strlen(model));
+    sbuf_puts(&b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+    sbuf_json_string(&b, a->content, strlen(a->content));
+    sbuf_puts(&b, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":");
+    const char *fin = a->finish_reason && *a->finish_reason ? a->finish_reason : "stop";
+    sbuf_json_string(&b, fin, strlen(fin));
+    sbuf_printf(&b,
+                "}],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld},"
+                "\"system_fingerprint\":null}",
+                a->prompt_tokens, a->completion_tokens, a->prompt_tokens + a->completion_tokens);
+    if (r->req) add_headers(q, evhttp_request_get_output_headers(r->req), a, a->provider);
+    http_reply_text(r, 200, "application/json", b.data);
+    sbuf_free(&b);
+    req_done(q, 200);
+}
+
+/* What a finished upstream call means for the client. msg holds the error sentence. */
+static void answer_from_result(const struct llm_result *res, struct gw_answer *a, char *msg,
+                               size_t msglen)
+{
+    memset(a, 0, sizeof *a);
+    a->provider = res->provider;
+    a->model = res->model;
+    if (res->status == LLM_OK) {
+        a->status = 200;
+        a->content = res->content ? res->content : "";
+        a->finish_reason = res->finish_reason;
+        a->prompt_tokens = res->prompt_tokens;
+        a->completion_tokens = res->completion_tokens;
+        return;
+    }
+    long ra = res->retry_after_ms > 0 ? (long)((res->retry_after_ms + 999) / 1000) : 0;
+    const char *why = res->error ? res->error : llm_strerror(res->status);
+    a->err_type = "api_error";
+    switch (res->status) {
+    case LLM_ERR_NO_CAPACITY:
+        a->status = 503;
+        a->err_code = "fleet_exhausted";
+        snprintf(msg, msglen, "No deployment had capacity for this call before its deadline; "
+                              "retry later.");
+        break;
+    case LLM_ERR_RATE_LIMITED:
+        a->status = 503;
+        a->err_code = "upstream_rate_limited";
+        snprintf(msg, msglen, "Every deployment that could serve this model is rate limited "
+                              "upstream (%s); retry later.", why);
+        break;
+    case LLM_ERR_CANCELLED:
+        a->status = 503;
+        a->err_code = "shutting_down";
+        snprintf(msg, msglen, "interviewd is shutting down; retry on another instance.");
+        break;
+    case LLM_ERR_HTTP:
+        if (res->http_status >= 400 && res->http_status < 500) {
+            /* the provider refused the request itself: the client's to fix */
+            a->status = res->http_status;
+            a->err_type = "invalid_request_error";
+            a->err_code = "upstream_rejected";
+            snprintf(msg, msglen, "The provider rejected the request: %s", why);
+            break;
+        }
+        /* fall through */
+    default:
+        a->status = 502;
+        a->err_code = res->status == LLM_ERR_TIMEOUT ? "upstream_timeout"
+                      : res->status == LLM_ERR_AUTH  ? "upstream_auth"
+                                                     : "upstream_failed";
+        snprintf(msg, msglen, "The upstream deployment%s%s failed: %s", res->provider ? " " : "",
+                 res->provider ? res->provider : "", why);
+        break;
+    }
+    a->err_msg = msg;
+    if (a->status == 503 && ra <= 0) ra = GATEWAY_MIN_RETRY_S;
+    a->retry_after_s = ra;
+}
+
+/* The payload the cache stores and single-flight shares (caller frees). */
+static char *payload_of(const struct gw_answer *a, size_t *len)
+{
+    json_t *j;
+    if (a->status == 200)
+        j = json_pack("{s:s,s:s,s:I,s:I,s:s?,s:s?}", "c", a->content, "f",
+                      a->finish_reason ? a->finish_reason : "", "p", (json_int_t)a->prompt_tokens,
+                      "t", (json_int_t)a->completion_tokens, "d", a->provider, "m", a->model);
+    else
+        j = json_pack("{s:i,s:s,s:s,s:s,s:I,s:s?}", "s", a->status, "et", a->err_type, "ec",
+                      a->err_code, "em", a->err_msg, "ra", (json_int_t)a->retry_after_s, "d",
+                      a->provider);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    *len = strlen(s);
+    return s;
+}
+
+/* Reads a payload into a (borrowing from *root, which the caller frees); -1 if bad. */
+static int answer_from_payload(const char *p, size_t len, struct gw_answer *a, json_t **root)
+{
+    memset(a, 0, sizeof *a);
+    *root = json_loadb(p, len, 0, NULL);
+    if (!json_is_object(*root)) return -1;
+    json_t *j = *root;
+    a->provider = json_string_value(json_object_get(j, "d"));
+    a->model = json_string_value(json_object_get(j, "m"));
+    if (json_object_get(j, "c")) {
+        a->status = 200;
+        a->content = json_string_value(json_object_get(j, "c"));
+        a->finish_reason = json_string_value(json_object_get(j, "f"));
+        a->prompt_tokens = (long)json_integer_value(json_object_get(j, "p"));
+        a->completion_tokens = (long)json_integer_value(json_object_get(j, "t"));
+        return a->content ? 0 : -1;
+    }
+    a->status = (int)json_integer_value(json_object_get(j, "s"));
+    a->err_type = json_string_value(json_object_get(j, "et"));
+    a->err_code = json_string_value(json_object_get(j, "ec"));
+    a->err_msg = json_string_value(json_object_get(j, "em"));
+    a->retry_after_s = (long)json_integer_value(json_object_get(j, "ra"));
+    return a->status >= 400 && a->err_type && a->err_code && a->err_msg ? 0 : -1;
+}
+
+static void reply_internal(struct gw_req *q, int status, const char *code, const char *msg)
+{
+    struct gw_answer a = {.status = status,
+                          .err_type = "api_error",
+                          .err_code = code,
+                          .err_msg = msg,
+                          .retry_after_s = status == 503 ? GATEWAY_MIN_RETRY_S : 0};
+    reply_answer(q, &a);
+}
+
+/* ---- the upstream call --------------------------------------------------------------- */
+
+/* A content delta of a live stream (inside the provider's I/O callback: only writes). */
+static void on_chunk(const char *provider, const char *delta, size_t len, void *data)
+{
+    struct gw_req *q = data;
+    if (!q->started) sse_begin(q, NULL, provider);
+    sse_content(q, delta, len);
+}
+
+static void on_upstream_done(struct llm_result *res, void *data)
+{
+    struct gw_req *q = data;
+    struct gateway *g = q->g;
+    q->upstream_us += now_us() - q->submit_us;
+    q->submit_us = 0;
+    if (res->http_status > 0) {
+        stats_count(g->stats, STATS_GATEWAY, STATS_API_CALL, 1);
+        stats_provider_call(g->stats, (uint64_t)(res->prompt_tokens + res->completion_tokens));
+    }
+    if (res->status != LLM_OK)
+        log_info("gateway_upstream_failed", "rid=%s provider=%s status=%s http=%d",
+                 q->r->request_id, res->provider ? res->provider : "-", llm_strerror(res->status),
+                 res->http_status);
+    char msg[512];
+    struct gw_answer a;
+    answer_from_result(res, &a, msg, sizeof msg);
+    if (!q->key) {
+        reply_answer(q, &a);
+        return;
+    }
+    size_t len;
+    char *payload = payload_of(&a, &len);
+    if (a.status == 200) {
+        enum cache_err ce = cache_set(g->cache, q->key, payload, len, CACHE_TTL_GATEWAY_MS);
+        if (ce != CACHE_OK)
+            log_debug("gateway_cache_set_failed", "rid=%s error=\"%s\"", q->r->request_id,
+                      cache_strerror(ce));
+    }
+    if (q->leader) {
+        /* flight_finish answers q too (and frees it): keep what it needs apart. */
+        char *key = xstrdup(q->key);
+        q->own_answer = &a;
+        flight_finish(g->flights, key, payload, len);
+        free(key);
+    } else {
+        reply_answer(q, &a);
+    }
+    free(payload);
+}
+
+static void upstream(struct gw_req *q)
+{
+    struct gateway *g = q->g;
+    struct llm_request req = {
+        .task = GW_TASK,
+        .messages = q->messages,
+        .max_tokens = q->max_tokens,
+        .temperature = q->temperature,
+        .timeout_ms = (int)g->cfg->llm_timeout_ms,
+        .model = q->deploy_model,
+        .extra = q->extra,
+        .on_chunk = q->stream ? on_chunk : NULL,
+        .chunk_data = q,
+    };
+    q->submit_us = now_us();
+    router_submit(g->router, &req, ROUTER_INTERACTIVE, clock_mono_ms() + g->cfg->llm_timeout_ms,
+                  on_upstream_done, q);
+}
+
+/* Every request that joined a flight, its leader included, is answered here. */
+static void on_flight_done(const char *result, size_t len, void *data)
+{
+    struct gw_req *q = data;
+    if (q->own_answer) {
+        reply_answer(q, q->own_answer);
+        return;
+    }
+    if (q->submit_us) {
+        q->upstream_us += now_us() - q->submit_us; /* a waiter waited on the leader */
+        q->submit_us = 0;
+    }
+    struct gw_answer a;
+    json_t *root = NULL;
+    if (!result) {
+        reply_internal(q, 503, "shutting_down", "interviewd is shutting down; retry later.");
+    } else if (answer_from_payload(result, len, &a, &root) != 0) {
+        reply_internal(q, 502, "upstream_failed", "The shared upstream answer was unreadable.");
+    } else {
+        reply_answer(q, &a);
+    }
+    json_decref(root);
+}
+
+static void on_cache_get(const char *value, size_t len, void *data)
+{
+    struct gw_req *q = data;
+    struct gateway *g = q->g;
+    if (value) {
+        struct gw_answer a;
+        json_t *root = NULL;
+        if (answer_from_payload(value, len, &a, &root) == 0 && a.status == 200) {
+            q->cache_state = GW_HIT;
+            stats_count(g->stats, STATS_GATEWAY, STATS_CACHE, 1);
+            reply_answer(q, &a);
+            json_decref(root);
+            return;
+        }
+        json_decref(root); /* unreadable: treat as a miss */
+    }
+    if (g->closing) {
+        reply_internal(q, 503, "shutting_down", "interviewd is shutting down; retry later.");
+        return;
+    }
+    switch (flight_join(g->flights, q->key, on_flight_done, q)) {
+    case FLIGHT_LEADER:
+        q->leader = 1;
+        upstream(q);
+        break;
+    case FLIGHT_WAITER:
+        q->coalesced = 1;
+        q->cache_state = GW_HIT;
+        q->submit_us = now_us();
+        stats_count(g->stats, STATS_GATEWAY, STATS_COALESCED, 1);
+        break;
+    case FLIGHT_FULL:
+        upstream(q); /* on its own: still cached when it succeeds */
+        break;
+    }
+}
+
+/* ---- request parsing --------------------------------------------------------------- */
+
+/* Fills q from its body; NULL, or the sentence of a 400 with *param and *code set. */
+static const char *parse_chat(struct gw_req *q, const char **param, const char **code)
+{
+    json_t *b = q->body, *v;
+    *code = "invalid_value";
+    v = json_object_get(b, "model");
+    *param = "model";
+    if (!v || json_is_null(v)) {
+        *code = "missing_required_parameter";
+        return "You must provide a model parameter.";
+    }
+    const char *model = json_string_value(v);
+    size_t mlen = model ? strlen(model) : 0;
+    if (!model || mlen == 0 || mlen > GATEWAY_MAX_MODEL_LEN) return "model must be a non-empty string of at most 256 bytes.";
+    for (size_t i = 0; i < mlen; i++)
+        if ((unsigned char)model[i] <= 0x20 || (unsigned char)model[i] >= 0x7f)
+            return "model must be printable ASCII without spaces.";
+    q->model = model;
+
+    *param = "messages";
+    v = json_object_get(b, "messages");
+    if (!v || json_is_null(v)) {
+        *code = "missing_required_parameter";
+        return "Missing required parameter: 'messages'.";
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return "messages must be a non-empty array of {\"role\", \"content\"} objects.";
+    size_t i;
+    json_t *m;
+    json_array_foreach(v, i, m)
+    {
+        if (!json_is_object(m) || !json_is_string(json_object_get(m, "role")))
+            return "Every message must be an object with a string \"role\".";
+    }
+    q->messages = v;
+
+    *param = "stream";
+    v = json_object_get(b, "stream");
+    if (v && !json_is_null(v) && !json_is_boolean(v)) return "stream must be true or false.";
+    q->stream = json_is_true(v);
+    q->include_usage = json_is_true(json_object_get(json_object_get(b, "stream_options"), "include_usage"));
+
+    *param = "temperature";
+    q->temperature = -1;
+    v = json_object_get(b, "temperature");
+    if (v && !json_is_null(v)) {
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 2)
+            return "temperature must be a number between 0 and 2.";
+        q->temperature = json_number_value(v);
+    }
+
+    static const char *token_fields[] = {"max_completion_tokens", "max_tokens"};
+    for (size_t k = 0; k < ARRAY_LEN(token_fields); k++) {
+        *param = token_fields[k];
+        v = json_object_get(b, token_fields[k]);
+        if (!v || json_is_null(v)) continue;
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > INT_MAX)
+            return "max_tokens must be a positive integer.";
+        if (!q->max_tokens) q->max_tokens = (int)json_integer_value(v);
+    }
+
+    *param = "n";
+    v = json_object_get(b, "n");
+    if (v && !json_is_null(v) && !(json_is_integer(v) && json_integer_value(v) == 1)) {
+        *code = "unsupported_value";
+        return "Only n = 1 is supported.";
+    }
+
+    /* Everything else goes to the provider as the client wrote it. */
+    static const char *ours[] = {"model", "messages", "stream", "stream_options", "temperature",
+                                 "max_tokens", "max_completion_tokens", "n"};
+    const char *field;
+    json_object_foreach(b, field, v)
+    {
+        size_t j;
+        for (j = 0; j < ARRAY_LEN(ours); j++)
+            if (strcmp(field, ours[j]) == 0) break;
+        if (j < ARRAY_LEN(ours)) continue;
+        if (!q->extra) q->extra = json_object();
+        json_object_set(q->extra, field, v);
+    }
+    *param = NULL;
+    return NULL;
+}
+
+/* The cache key: the whole body but stream/stream_options, keys sorted, temperature as
+ * a real (0 and 0.0 are one key), partitioned by the gateway key. NULL if unusable. */
+static char *cache_key_of(const struct gw_req *q)
+{
+    json_t *norm = json_copy(q->body);
+    json_object_del(norm, "stream");
+    json_object_del(norm, "stream_options");
+    if (q->temperature >= 0) json_object_set_new(norm, "temperature", json_real(q->temperature));
+    char *canon = json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    json_decref(norm);
+    if (!canon) return NULL;
+    char *key = cache_key_for_task(GW_TASK, GW_CACHE_VERSION, "none", "exact",
+                                   q->g->keys[q->key_index].scope, canon);
+    free(canon);
+    return key;
+}
+
+/* Whether this request may be answered from (and stored in) the cache. */
+static int cacheable(const struct gw_req *q)
+{
+    const char *h = q->r->req ? evhttp_find_header(evhttp_request_get_input_headers(q->r->req),
+                                                   "x-interviewd-cache")
+                              : NULL;
+    if (h && strcasecmp(h, "off") == 0) return 0;
+    if (h && strcasecmp(h, "on") == 0) return 1;
+    return q->temperature == 0;
+}
+
+static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t0)
+{
+    json_t *body = r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        reply_error(r, 400, "invalid_request_error", "invalid_json", NULL,
+                    "We could not parse the JSON body of your request: it must be a JSON object "
+                    "with \"model\" and \"messages\".",
+                    0);
+        record(g, 400, GW_BYPASS, now_us() - t0);
+        return;
+    }
+    struct gw_req *q = xcalloc(1, sizeof *q);
+    q->g = g;
+    q->r = r;
+    q->body = body;
+    q->key_index = key_index;
+    q->t0_us = t0;
+    q->created = clock_now_s();
+    snprintf(q->id, sizeof q->id, "chatcmpl-%s%llx", g->id_prefix,
+             (unsigned long long)++g->next_id);
+    const char *param, *code;
+    const char *bad = parse_chat(q, &param, &code);
+    if (bad) {
+        reply_error(r, 400, "invalid_request_error", code, param, bad, 0);
+        record(g, 400, GW_BYPASS, now_us() - t0);
+        req_free(q);
+        return;
+    }
+    if (!is_alias(q->model)) {
+        if (!model_configured(g, q->model)) {
+            char msg[400];
+            snprintf(msg, sizeof msg,
+                     "The model `%s` does not exist here. Use %s, %s or a model listed by GET "
+                     "/v1/models.",
+                     q->model, GATEWAY_ALIAS_FAST, GATEWAY_ALIAS_SMART);
+            reply_error(r, 404, "invalid_request_error", "model_not_found", "model", msg, 0);
+            record(g, 404, GW_BYPASS, now_us() - t0);
+            req_free(q);
+            return;
+        }
+        q->deploy_model = q->model;
+    }
+    struct fleet_view fv;
+    fleet_view(g, q->deploy_model, &fv);
+    if (fv.usable == 0 || fv.exhausted == fv.usable) {
+        char msg[400];
+        long retry = GATEWAY_OFFLINE_RETRY_S;
+        const char *c = "fleet_offline";
+        if (fv.usable == 0) {
+            snprintf(msg, sizeof msg,
+                     "No deployment that serves this model is enabled: set the API key "
+                     "environment variables named by the [provider.*] sections' api_key_env and "
+                     "restart; retry later.");
+        } else {
+            c = "fleet_exhausted";
+            int64_t left = fv.next_reset_ms - clock_now_ms();
+            retry = left > 0 ? (long)((left + 999) / 1000) : GATEWAY_MIN_RETRY_S;
+            snprintf(msg, sizeof msg,
+                     "Every deployment that serves this model has used its daily quota; capacity "
+                     "returns in %ld s.",
+                     retry);
+        }
+        reply_error(r, 503, "api_error", c, NULL, msg, retry);
+        record(g, 503, GW_BYPASS, now_us() - t0);
+        req_free(q);
+        return;
+    }
+
+    q->next = g->live;
+    if (g->live) g->live->prev = q;
+    g->live = q;
+    http_req_defer(r);
+    if (cacheable(q) && (q->key = cache_key_of(q)) != NULL) {
+        q->cache_state = GW_MISS;
+        cache_get(g->cache, q->key, on_cache_get, q);
+        return;
+    }
+    q->cache_state = GW_BYPASS;
+    upstream(q);
+}
+
+/* ---- models -------------------------------------------------------------------------- */
+
+static json_t *model_object(const char *id, const char *owner, int64_t created)
+{
+    return json_pack("{s:s,s:s,s:I,s:s}", "id", id, "object", "model", "created",
+                     (json_int_t)created, "owned_by", owner);
+}
+
+/* The model list: the aliases, then each model id an enabled deployment serves. */
+static json_t *models_list(const struct gateway *g)
+{
+    json_t *data = json_array();
+    json_array_append_new(data, model_object(GATEWAY_ALIAS_FAST, "interviewd", g->started_s));
+    json_array_append_new(data, model_object(GATEWAY_ALIAS_SMART, "interviewd", g->started_s));
+    json_t *st = router_status_json(g->router);
+    json_t *d;
+    size_t i;
+    json_array_foreach(json_object_get(st, "providers"), i, d)
+    {
+        const char *state = json_string_value(json_object_get(d, "state"));
+        const char *model = json_string_value(json_object_get(d, "model"));
+        const char *name = json_string_value(json_object_get(d, "name"));
+        if (!state || !model || !name || !strcmp(state, "disabled") || !strcmp(state, "dead"))
+            continue;
+        size_t j;
+        json_t *seen;
+        int dup = 0;
+        json_array_foreach(data, j, seen) dup |=
+            strcmp(json_string_value(json_object_get(seen, "id")), model) == 0;
+        if (!dup) json_array_append_new(data, model_object(model, name, g->started_s));
+    }
+    json_decref(st);
+    return data;
+}
+
+static void reply_models(struct gateway *g, struct http_req *r, const char *id)
+{
+    json_t *data = models_list(g);
+    if (r->req) evhttp_add_header(evhttp_request_get_output_headers(r->req), "x-request-id",
+                                  r->request_id);
+    if (!id) {
+        http_reply_json(r, 200, json_pack("{s:s,s:o}", "object", "list", "data", data));
+        return;
+    }
+    size_t i;
+    json_t *m;
+    json_array_foreach(data, i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "id")), id) == 0) {
+            http_reply_json(r, 200, json_incref(m));
+            json_decref(data);
+            return;
+        }
+    }
+    json_decref(data);
+    reply_error(r, 404, "invalid_request_error", "model_not_found", "model",
+                "No enabled deployment serves that model; GET /v1/models lists those that do.", 0);
+}
+
+/* ---- entry points -------------------------------------------------------------------- */
+
+/* The index of the bearer key that matches, or -1 after replying 401. Every key is
+ * compared (in constant time each), so timing does not tell which one matched. */
+static int authenticate(struct gateway *g, struct http_req *r)
+{
+    if (g->n_keys == 0) {
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "The OpenAI-compatible gateway is disabled: set the environment variable %s "
+                 "(named by [gateway] keys_env) to one or more comma-separated bearer keys and "
+                 "restart interviewd.",
+                 g->cfg->gateway_keys_env);
+        reply_error(r, 401, "invalid_request_error", "gateway_disabled", NULL, msg, 0);
+        return -1;
+    }
+    const char *tok = http_bearer(r);
+    int found = -1;
+    for (int i = 0; tok && i < g->n_keys; i++)
+        if (util_ct_equal(g->keys[i].secret, tok) && found < 0) found = i;
+    if (found < 0) {
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "%s API key. Send one of the keys listed in the environment variable %s as "
+                 "\"Authorization: Bearer <key>\".",
+                 tok ? "Incorrect" : "Missing", g->cfg->gateway_keys_env);
+        reply_error(r, 401, "invalid_request_error", "invalid_api_key", NULL, msg, 0);
+    }
+    return found;
+}
+
+void gateway_handle(struct gateway *g, struct http_req *r)
+{
+    int64_t t0 = now_us();
+    int key_index = authenticate(g, r);
+    if (key_index < 0) return;
+    int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+    if (r->n_segments == 2 && !strcmp(r->segments[1], "models")) {
+        if (get) reply_models(g, r, NULL);
+        else reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
+                         "GET /v1/models lists the models.", 0);
+        return;
+    }
+    const char *models = strstr(r->path, "/models/");
+    if (r->n_segments >= 3 && !strcmp(r->segments[1], "models") && models) {
+        const char *id = models + strlen("/models/");
+        if (get) reply_models(g, r, id);
+        else reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
+                         "GET /v1/models/{model} describes a model.", 0);
+        return;
+    }
+    if (r->n_segments == 3 && !strcmp(r->segments[1], "chat") &&
+        !strcmp(r->segments[2], "completions")) {
+        if (!strcmp(r->method, "POST")) chat(g, r, key_index, t0);
+        else reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
+                         "Use POST /v1/chat/completions.", 0);
+        return;
+    }
+    char msg[300];
+    snprintf(msg, sizeof msg,
+             "Unknown request URL: %s %.200s. interviewd serves POST /v1/chat/completions and "
+             "GET /v1/models.",
+             r->method, r->path);
+    reply_error(r, 404, "invalid_request_error", "unknown_url", NULL, msg, 0);
+}
+
+struct gateway *gateway_new(const struct config *cfg, struct router *router, struct stats *stats,
+                            struct cache *cache)
+{
+    struct gateway *g = xcalloc(1, sizeof *g);
+    g->cfg = cfg;
+    g->router = router;
+    g->stats = stats;
+    g->cache = cache;
+    if (!g->cache) {
+        size_t budget = (size_t)cfg->cache_max_bytes / GATEWAY_OWN_CACHE_DIVISOR;
+        g->cache = cache_memory_new(budget, 0);
+        g->own_cache = 1;
+    }
+    g->flights = flight_group_new();
+    g->started_s = clock_now_s();
+    char *rid = util_random_id(6);
+    snprintf(g->id_prefix, sizeof g->id_prefix, "%s", rid);
+    free(rid);
+
+    const char *env = cfg->gateway_keys_env && *cfg->gateway_keys_env ? getenv(cfg->gateway_keys_env)
+                                                                      : NULL;
+    int ignored = 0;
+    if (env) {
+        char *copy = xstrdup(env);
+        char *save = NULL;
+        for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+            util_trim(k);
+            int printable = *k != 0;
+            for (const char *p = k; *p; p++)
+                if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) printable = 0;
+            if (!printable || g->n_keys == GATEWAY_MAX_KEYS) {
+                ignored += *k != 0;
+                continue;
+            }
+            struct gw_key *gk = &g->keys[g->n_keys++];
+            gk->secret = xstrdup(k);
+            char sha[65];
+            util_sha256_hex(k, strlen(k), sha);
+            snprintf(gk->scope, sizeof gk->scope, "k%.16s", sha);
+        }
+        explicit_bzero(copy, strlen(env));
+        free(copy);
+    }
+    if (g->n_keys)
+        log_info("gateway_enabled", "keys=%d ignored=%d path=/v1", g->n_keys, ignored);
+    else
+        log_info("gateway_disabled", "reason=\"environment variable %s holds no key\"",
+                 cfg->gateway_keys_env ? cfg->gateway_keys_env : "(none)");
+    return g;
+}
+
+void gateway_free(struct gateway *g)
+{
+    if (!g) return;
+    g->closing = 1;
+    flight_group_free(g->flights); /* waiters get NULL: 503 */
+    g->flights = NULL;
+    while (g->live) reply_internal(g->live, 503, "shutting_down", "interviewd is shutting down.");
+    if (g->own_cache) cache_destroy(g->cache);
+    for (int i = 0; i < g->n_keys; i++) {
+        explicit_bzero(g->keys[i].secret, strlen(g->keys[i].secret));
+        free(g->keys[i].secret);
+    }
+    free(g);
+}
+
+void gateway_prometheus(const struct gateway *g, struct sbuf *out)
+{
+    sbuf_puts(out, "# HELP interviewd_gateway_overhead_seconds Time a /v1 chat request spent in "
+                   "interviewd minus the time it waited on the upstream.\n"
+                   "# TYPE interviewd_gateway_overhead_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t b = 0; b < N_BOUNDS; b++) {
+        cum += g->overhead_buckets[b];
+        sbuf_printf(out, "interviewd_gateway_overhead_seconds_bucket{le=\"%s\"} %llu\n",
+                    overhead_labels[b], (unsigned long long)cum);
+    }
+    cum += g->overhead_buckets[N_BOUNDS];
+    sbuf_printf(out,
+                "interviewd_gateway_overhead_seconds_bucket{le=\"+Inf\"} %llu\n"
+                "interviewd_gateway_overhead_seconds_sum %.9f\n"
+                "interviewd_gateway_overhead_seconds_count %llu\n",
+                (unsigned long long)cum, g->overhead_sum, (unsigned long long)g->overhead_count);
+    sbuf_puts(out, "# HELP interviewd_gateway_requests_total /v1 chat completion answers by HTTP "
+                   "status class and cache outcome.\n"
+                   "# TYPE interviewd_gateway_requests_total counter\n");
+    for (int c = 0; c < 5; c++)
+        for (int s = 0; s < GW_CACHE__COUNT; s++)
+            sbuf_printf(out, "interviewd_gateway_requests_total{status=\"%dxx\",cache=\"%s\"} %llu\n",
+                        c + 1, cache_state_names[s], (unsigned long long)g->requests[c][s]);
+}

@@ -1,0 +1,148 @@
+/* plan: the capacity planner: arithmetic over the limits, no simulation.
+ *
+ * For every deployment the daily calls it can carry are bounded by four limits:
+ *   RPD                      requests per day, as is
+ *   TPD / tokens_per_call    tokens per day
+ *   RPM * 60 / peak_share    the busiest hour carries peak_share of the day's calls, so
+ *                            RPM caps the day at what the peak hour allows
+ *   TPM * 60 / (peak_share * tokens_per_call)
+ * The smallest one binds. The fleet carries the sum (the router spreads calls by
+ * each deployment's share of the day left). A mode's interviews per day is that sum over
+ * the mode's calls per interview (engine/budget.c); tokens per call differ by mode
+ * (batched calls are bigger). What is printed is what the limits allow, assuming the
+ * router packs perfectly; `interviewd simulate` measures what a day really does. */
+#include "sim/sim.h"
+
+#include "engine/budget.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Tokens per provider call by mode, from the task prompts (docs/tasks.md): a full-mode
+ * call scores one answer and writes the next question; a batch carries 6 or 12. */
+static double tokens_per_call(enum budget_mode m)
+{
+    switch (m) {
+    case BUDGET_FULL: return 1500;
+    case BUDGET_BALANCED: return 4500;
+    case BUDGET_ECONOMY: return 7500;
+    default: return 0;
+    }
+}
+
+/* Share of the day's interviews in its busiest hour for the workload's arrival profile. */
+static double peak_share(const struct workload *w)
+{
+    static const double hw[24] = {0, 0, 0, 0, 0, 0, 0, 0, 0.2, 1.0, 1.6, 1.4, 0.8,
+                                  0.9, 1.5, 1.3, 1.0, 0.7, 0.3, 0, 0, 0, 0, 0};
+    if (!w->business_hours) return 1.0 / 18.0; /* uniform over the first 18 h */
+    double total = 0, by_hour[24] = {0};
+    for (int h = 0; h < 24; h++) total += hw[h];
+    for (int z = 0; z < w->n_zones; z++)
+        for (int h = 0; h < 24; h++) {
+            int utc = ((h - w->zone_offset_h[z]) % 24 + 24) % 24;
+            by_hour[utc] += w->zone_share[z] * hw[h] / total;
+        }
+    double peak = 0;
+    for (int h = 0; h < 24; h++)
+        if (by_hour[h] > peak) peak = by_hour[h];
+    /* an interview lasts about 15-20 minutes, so calls trail arrivals: the peak hour of
+     * calls is no sharper than the peak hour of arrivals */
+    return peak;
+}
+
+json_t *sim_plan(const struct config *cfg, const struct workload *w, double target)
+{
+    double peak = peak_share(w);
+    json_t *modes = json_object(), *per_dep = json_array(), *max_j = json_object();
+    enum budget_mode list[] = {BUDGET_FULL, BUDGET_BALANCED, BUDGET_ECONOMY};
+    for (size_t k = 0; k < 3; k++) {
+        enum budget_mode m = list[k];
+        double tpc = tokens_per_call(m);
+        double fleet = 0, best_cap = 0;
+        const char *best_name = NULL;
+        json_t *deps = json_array();
+        for (int i = 0; i < cfg->n_providers; i++) {
+            const struct provider_config *p = &cfg->providers[i];
+            struct {
+                const char *name;
+                double calls;
+            } lim[4] = {
+                {"rpd", p->rpd ? (double)p->rpd : INFINITY},
+                {"tpd", p->tpd ? (double)p->tpd / tpc : INFINITY},
+                {"rpm_at_peak_hour", p->rpm ? (double)p->rpm * 60.0 / peak : INFINITY},
+                {"tpm_at_peak_hour", p->tpm ? (double)p->tpm * 60.0 / (peak * tpc) : INFINITY},
+            };
+            int b = 0;
+            for (int j = 1; j < 4; j++)
+                if (lim[j].calls < lim[b].calls) b = j;
+            double cap = lim[b].calls;
+            json_t *d = json_pack("{s:s,s:s,s:f}", "name", p->name, "binding",
+                                  isinf(cap) ? "none (no limits known)" : lim[b].name, "calls_per_day",
+                                  isinf(cap) ? -1.0 : floor(cap));
+            json_array_append_new(deps, d);
+            if (isinf(cap)) {
+                fleet = INFINITY;
+                continue;
+            }
+            fleet += cap;
+            if (cap > best_cap) {
+                best_cap = cap;
+                best_name = p->name;
+            }
+        }
+        double cost = budget_mode_cost(m);
+        double max_iv = isinf(fleet) ? -1 : floor(fleet / cost);
+        json_t *mj = json_pack("{s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost,
+                               "tokens_per_call", tpc, "fleet_calls_per_day",
+                               isinf(fleet) ? -1.0 : floor(fleet), "max_interviews_per_day", max_iv,
+                               "deployments", deps);
+        if (target > 0 && !isinf(fleet) && max_iv < target) {
+            double missing_calls = target * cost - fleet;
+            double more = best_cap > 0 ? ceil(missing_calls / best_cap) : -1;
+            char advice[300];
+            if (best_name)
+                snprintf(advice, sizeof advice,
+                         "%.0f more calls per day are needed: about %.0f more deployments like %s "
+                         "(another key or provider with the same limits)",
+                         missing_calls, more, best_name);
+            else
+                snprintf(advice, sizeof advice, "%.0f more calls per day are needed", missing_calls);
+            json_object_set_new(mj, "to_reach_target", json_string(advice));
+        }
+        json_object_set_new(modes, budget_mode_name(m), mj);
+        json_object_set_new(max_j, budget_mode_name(m), json_real(max_iv));
+        if (k == 0) json_array_extend(per_dep, deps);
+    }
+    json_t *out = json_pack("{s:f,s:f,s:o,s:o}", "peak_hour_share", peak, "target", target,
+                            "modes", modes, "max_interviews_per_day", max_j);
+    json_decref(per_dep);
+    return out;
+}
+
+void sim_print_plan(const json_t *p, FILE *f)
+{
+    fprintf(f, "busiest hour carries %.1f%% of the day's calls\n",
+            100 * json_number_value(json_object_get(p, "peak_hour_share")));
+    const char *name;
+    json_t *m;
+    json_object_foreach(json_object_get(p, "modes"), name, m) {
+        fprintf(f, "\n%s mode: %.1f calls/interview, ~%.0f tokens/call\n", name,
+                json_number_value(json_object_get(m, "calls_per_interview")),
+                json_number_value(json_object_get(m, "tokens_per_call")));
+        double mx = json_number_value(json_object_get(m, "max_interviews_per_day"));
+        if (mx < 0) fprintf(f, "  max interviews/day: unlimited (some deployment has no known limits)\n");
+        else fprintf(f, "  max interviews/day: %.0f (fleet: %.0f calls/day)\n", mx,
+                     json_number_value(json_object_get(m, "fleet_calls_per_day")));
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(m, "deployments"), i, d) {
+            fprintf(f, "    %-24s %8.0f calls/day, bound by %s\n", json_string_value(json_object_get(d, "name")),
+                    json_number_value(json_object_get(d, "calls_per_day")),
+                    json_string_value(json_object_get(d, "binding")));
+        }
+        const char *adv = json_string_value(json_object_get(m, "to_reach_target"));
+        if (adv) fprintf(f, "  to reach the target: %s\n", adv);
+    }
+}

@@ -1,0 +1,43 @@
+/* simprov: a simulated LLM provider that lives in the process (no sockets).
+ *
+ * It implements struct provider_ops like the real client, so the simulator runs the
+ * real router, quota windows and engine against it. It enforces its own *true* limits
+ * (RPM/TPM over a sliding minute, RPD/TPD per day at its reset time, concurrency) with
+ * code independent of llm/quota.c, answers 429 with the rate-limit headers of its style
+ * when a call is over a limit, fails a share of calls with 503, and answers after a
+ * latency drawn from a log-normal distribution, on the virtual clock (core/timer). Its
+ * answers are valid task JSON (docs/tasks.md) so the engine's validation passes. */
+#ifndef SIM_SIMPROV_H
+#define SIM_SIMPROV_H
+
+#include "llm/provider.h"
+
+#include <stdint.h>
+
+struct sim_provider_stats {
+    uint64_t requests;      /* calls received (accepted or refused) */
+    uint64_t ok;            /* answered 200 */
+    uint64_t refused_429;   /* over a limit */
+    uint64_t violations;    /* 429s for a limit the router was told about (config) */
+    uint64_t failed;        /* injected 503s */
+    uint64_t tokens;        /* prompt + completion tokens of answered calls */
+    uint64_t by_task[8];    /* by enum task_kind, 7 = unknown */
+};
+
+struct sim_provider_params {
+    double latency_mean_ms;  /* mean of the log-normal latency */
+    double latency_sd_ms;    /* its standard deviation */
+    double fail_rate;        /* share of calls answered 503 */
+    uint64_t seed;
+    /* true limits; 0 = none. `known` says the router was configured with them. */
+    long rpm, rpd, tpm, tpd, concurrency;
+    int known;
+    int pacific;             /* day resets at midnight America/Los_Angeles */
+    const char *style;       /* header style: openai | groq | cerebras | none ... */
+};
+
+struct provider *sim_provider_new(const char *name, const char *model,
+                                  const struct sim_provider_params *params,
+                                  struct sim_provider_stats *stats);
+
+#endif
