@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEPLOYMENTS 64
 #define LATENCY_ALPHA 0.2 /* weight of the newest sample in the latency average */
 
 struct deployment {
@@ -43,7 +42,8 @@ struct rcall {
     enum router_priority prio;
     int64_t deadline;   /* clock_mono_ms */
     int attempts;
-    uint64_t tried;     /* bitmask of deployments already tried */
+    uint64_t *tried;    /* bitset of deployments already tried, (n+63)/64 words */
+    int tried_words;
     int dep;            /* deployment in use, -1 while queued */
     int64_t taken_ms;   /* when its quota was reserved (exact settling) */
     llm_done_fn done;
@@ -59,8 +59,8 @@ struct rcall {
 struct router {
     struct event_base *base;
     struct store *store;
-    struct deployment deps[MAX_DEPLOYMENTS];
-    int n;
+    struct deployment *deps; /* grown by router_add at start-up; calls hold indexes */
+    int n, cap;
     struct rcall *queue; /* sorted by (prio, deadline) */
     int queue_len;
     struct timer *wake;  /* retries the queue when capacity may have returned */
@@ -145,7 +145,10 @@ struct router *router_new(struct event_base *base, struct store *store)
 
 static struct deployment *dep_slot(struct router *r, const struct provider_config *cfg)
 {
-    if (r->n == MAX_DEPLOYMENTS) return NULL;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->deps = xrealloc(r->deps, (size_t)r->cap * sizeof *r->deps);
+    }
     struct deployment *d = &r->deps[r->n++];
     memset(d, 0, sizeof *d);
     d->cfg = cfg;
@@ -236,6 +239,7 @@ static void queue_remove(struct router *r, struct rcall *c)
 
 static void call_free(struct rcall *c)
 {
+    free(c->tried);
     json_decref(c->messages);
     json_decref(c->task_input);
     json_decref(c->extra);
@@ -273,6 +277,23 @@ static int dep_usable(const struct deployment *d)
     return d->provider != NULL && strcmp(breaker_state_name(&d->breaker), "dead") != 0;
 }
 
+static int tried_has(const struct rcall *c, int i)
+{
+    return c->tried && (c->tried[i / 64] >> (i % 64)) & 1;
+}
+
+static void tried_set(struct rcall *c, int i)
+{
+    if (c->tried && i / 64 < c->tried_words) c->tried[i / 64] |= 1ULL << (i % 64);
+}
+
+static int tried_any(const struct rcall *c)
+{
+    for (int w = 0; c->tried && w < c->tried_words; w++)
+        if (c->tried[w]) return 1;
+    return 0;
+}
+
 /* The best deployment for c now, or -1. */
 static int pick(struct router *r, const struct rcall *c)
 {
@@ -282,7 +303,7 @@ static int pick(struct router *r, const struct rcall *c)
     for (int i = 0; i < r->n; i++) {
         struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
-        if (c->tried & (1ULL << i)) continue;
+        if (tried_has(c, i)) continue;
         if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
         if (!breaker_allow(&d->breaker, now)) continue;
         const char *why;
@@ -304,7 +325,7 @@ static void send_to(struct router *r, struct rcall *c, int i)
     int64_t now = now_wall();
     c->dep = i;
     c->attempts++;
-    c->tried |= 1ULL << i;
+    tried_set(c, i);
     quota_take(&d->quota, now, c->est_tokens);
     c->taken_ms = now;
     breaker_on_start(&d->breaker, now);
@@ -352,12 +373,13 @@ static void dispatch_queue(struct router *r)
                       "no provider had quota left for this call before its deadline");
         } else {
             int i = pick(r, c);
-            if (i < 0 && c->tried) {
+            if (i < 0 && tried_any(c)) {
                 /* every untried deployment is full: tried ones may take it again */
-                uint64_t saved = c->tried;
-                c->tried = 0;
+                uint64_t *saved = c->tried;
+                c->tried = NULL;
                 i = pick(r, c);
-                if (i < 0) c->tried = saved;
+                c->tried = saved;
+                if (i >= 0) memset(c->tried, 0, (size_t)c->tried_words * sizeof *c->tried);
             }
             if (i >= 0) {
                 queue_remove(r, c);
@@ -525,6 +547,8 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
     c->done = done;
     c->data = data;
     c->last.retry_after_ms = -1;
+    c->tried_words = (r->n + 63) / 64;
+    c->tried = xcalloc((size_t)(c->tried_words ? c->tried_words : 1), sizeof *c->tried);
     int i = pick(r, c);
     if (i >= 0) {
         send_to(r, c, i);
@@ -554,8 +578,16 @@ void router_free(struct router *r)
         call_finish(c, &res);
     }
     for (int i = 0; i < r->n; i++) provider_destroy(r->deps[i].provider); /* cancels in flight */
+    free(r->deps);
     timer_free(r->wake);
     free(r);
+}
+
+int router_pick(struct router *r, long est_tokens)
+{
+    struct rcall probe = {0};
+    probe.est_tokens = est_tokens;
+    return pick(r, &probe);
 }
 
 int router_online(const struct router *r)

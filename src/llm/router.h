@@ -53,6 +53,9 @@ void router_free(struct router *r);
 void router_submit(struct router *r, const struct llm_request *req, enum router_priority prio,
                    int64_t deadline_mono_ms, llm_done_fn done, void *data);
 
+/* The deployment a call of est_tokens would go to now (index), or -1: the choice alone,
+ * nothing reserved. For benchmarks and status pages. */
+int router_pick(struct router *r, long est_tokens);
 /* 1 if any deployment is enabled (not disabled, not dead). */
 int router_online(const struct router *r);
 /* Provider calls the fleet can still make today, for calls of about tokens_per_call
