@@ -530,14 +530,46 @@ static void mock_add_next_question(const struct mock_blocks *bl, json_t *out)
     const struct mock_block *req = mock_find(bl, "next_request");
     if (!req) return;
     const char *last = "";
-    for (size_t i = 0; i < bl->n; i++)
+    size_t n_asked = 0;
+    for (size_t i = 0; i < bl->n; i++) {
         if (mock_is(&bl->v[i], "candidate_answer")) last = bl->v[i].text;
+        if (mock_is(&bl->v[i], "asked_question")) n_asked++;
+    }
     const char *phase = mock_attr(req, "phase");
     const char *diff = mock_attr(req, "difficulty");
     char *words = mock_first_words(last, 6);
+    /* two topics and an angle picked by a hash of the answer, so follow-ups on different
+     * answers are not near-duplicates of each other (interviewd rejects those) */
+    static const char *topics[] = {
+        "caching", "sharding", "replication", "indexing", "backpressure", "idempotency",
+        "observability", "migrations", "queues", "consensus", "compression", "pagination",
+        "authentication", "rollbacks", "throttling", "serialization", "timeouts", "tracing",
+        "batching", "failover", "deadlocks", "profiling", "leases", "quotas", "checksums",
+        "encryption", "hashing", "partitioning", "snapshots", "compaction", "gossip", "leaders",
+        "quorums", "vectors", "clocks", "retries", "jitter", "circuits", "bulkheads", "canaries",
+        "feature-flags", "dashboards", "alerts", "runbooks", "postmortems", "budgets", "slos",
+        "latency", "throughput", "memory", "garbage", "allocators", "threads", "coroutines",
+        "locks", "atomics", "schedulers", "sockets", "buffers", "protocols", "schemas",
+        "contracts", "fixtures", "mocks", "fuzzing", "benchmarks", "linters", "pipelines",
+        "artifacts", "containers", "orchestration", "secrets", "certificates", "tokens",
+        "sessions", "cookies", "headers", "proxies", "gateways", "routing", "dns", "cdn",
+        "storage", "blobs", "journals", "wal", "btrees", "lsm", "bloom-filters", "tries",
+        "graphs", "heaps", "streams", "windows", "watermarks", "joins", "aggregations",
+        "denormalization", "transactions", "isolation", "vacuum"};
+    static const char *angles[] = {"trade-offs", "failure modes", "testing", "monitoring",
+                                   "capacity", "security", "cost", "ownership", "rollout",
+                                   "debugging", "limits", "alternatives", "evolution", "risks"};
+    uint64_t h = util_xxh64(last, strlen(last)) ^ (n_asked * 0x9E3779B97F4A7C15ULL);
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 32;
+    size_t nt = sizeof topics / sizeof *topics, na = sizeof angles / sizeof *angles;
     struct sbuf b = {0};
-    sbuf_printf(&b, "Mock follow-up (%s, difficulty %s): how would you extend what you described "
-                    "about %s?", phase ? phase : "technical", diff ? diff : "2", words);
+    (void)words;
+    (void)diff;
+    sbuf_printf(&b, "Mock follow-up (%s): %s of %s, %s, %s, %s and %s?", phase ? phase : "technical",
+                angles[h % na], topics[(h >> 8) % nt], topics[(h >> 16) % nt],
+                topics[(h >> 24) % nt], topics[(h >> 32) % nt], topics[(h >> 40) % nt]);
     json_object_set_new(out, "next_question", json_string(b.data));
     sbuf_free(&b);
     free(words);

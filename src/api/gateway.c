@@ -187,68 +187,6 @@ static int model_configured(const struct gateway *g, const char *model)
     return 0;
 }
 
-/* "2026-11-28T00:00:00.000Z" -> epoch ms, or -1. */
-static int64_t parse_iso_ms(const char *s)
-{
-    struct tm tm = {0};
-    int ms = 0;
-    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t t = timegm(&tm);
-    return t < 0 ? -1 : (int64_t)t * 1000 + ms;
-}
-
-/* ---- the fleet, as the router sees it ------------------------------------------------ */
-
-struct fleet_view {
-    int matching;             /* deployments serving the model, whatever their state */
-    int usable;               /* of those, enabled and not dead */
-    int exhausted;            /* of the usable, out of requests or tokens for today */
-    long limit_requests;      /* sum of their daily request limits; -1 if one has none */
-    long remaining_requests;  /* requests left today; -1 if one has no daily limit */
-    long remaining_tokens;    /* tokens left today; -1 if one has no daily limit */
-    int64_t next_reset_ms;    /* earliest day reset among the exhausted (wall ms), or 0 */
-};
-
-static long add_known(long sum, long v)
-{
-    return sum < 0 || v < 0 ? -1 : sum + v;
-}
-
-/* Reads router_status_json(); model NULL means every deployment. */
-static void fleet_view(const struct gateway *g, const char *model, struct fleet_view *v)
-{
-    memset(v, 0, sizeof *v);
-    json_t *st = router_status_json(g->router);
-    json_t *list = json_object_get(st, "providers"), *d;
-    size_t i;
-    json_array_foreach(list, i, d)
-    {
-        const char *m = json_string_value(json_object_get(d, "model"));
-        if (model && (!m || strcmp(m, model) != 0)) continue;
-        v->matching++;
-        const char *state = json_string_value(json_object_get(d, "state"));
-        if (!state || !strcmp(state, "disabled") || !strcmp(state, "dead")) continue;
-        v->usable++;
-        long rpd = (long)json_integer_value(json_object_get(json_object_get(d, "limits"), "rpd"));
-        json_t *rem = json_object_get(d, "remaining");
-        long req = (long)json_integer_value(json_object_get(rem, "requests"));
-        long tok = (long)json_integer_value(json_object_get(rem, "tokens"));
-        v->limit_requests = add_known(v->limit_requests, rpd > 0 ? rpd : -1);
-        v->remaining_requests = add_known(v->remaining_requests, req);
-        v->remaining_tokens = add_known(v->remaining_tokens, tok);
-        if (req == 0 || tok == 0) {
-            v->exhausted++;
-            int64_t at = parse_iso_ms(json_string_value(json_object_get(d, "resets_at")));
-            if (at > 0 && (v->next_reset_ms == 0 || at < v->next_reset_ms)) v->next_reset_ms = at;
-        }
-    }
-    json_decref(st);
-}
-
 /* ---- replies ----------------------------------------------------------------------- */
 
 static void record(struct gateway *g, int status, enum gw_cache_state cs, int64_t overhead_us)
@@ -278,8 +216,8 @@ static void reply_error(struct http_req *r, int status, const char *type, const 
             evhttp_add_header(h, "Retry-After", v);
         }
     }
-    if (status >= 500)
-        log_warn("gateway_error", "rid=%s status=%d code=%s", r->request_id, status, code);
+    /* an upstream failure was logged when it happened; a full fleet is no news per call */
+    log_debug("gateway_error", "rid=%s status=%d code=%s", r->request_id, status, code);
     json_t *err = json_pack("{s:s,s:s,s:n,s:s}", "message", message, "type", type, "param", "code",
                             code);
     if (param) json_object_set_new(err, "param", json_string(param));
@@ -295,8 +233,8 @@ static void add_headers(struct gw_req *q, struct evkeyvalq *h, const struct gw_a
     evhttp_add_header(h, "x-interviewd-cache", cache_state_names[q->cache_state]);
     if (q->coalesced) evhttp_add_header(h, "x-interviewd-coalesced", "true");
     if (provider) evhttp_add_header(h, "x-interviewd-provider", provider);
-    struct fleet_view fv;
-    fleet_view(q->g, q->deploy_model, &fv);
+    struct router_capacity fv;
+    router_capacity(q->g->router, q->deploy_model, &fv);
     if (fv.usable && fv.limit_requests >= 0) {
         snprintf(v, sizeof v, "%ld", fv.limit_requests);
         evhttp_add_header(h, "x-ratelimit-limit-requests", v);
@@ -868,6 +806,19 @@ static int cacheable(const struct gw_req *q)
     return q->temperature == 0;
 }
 
+/* The connection of a deferred request closed. libevent either frees the request with
+ * the connection right after this (still attached: forget it) or has detached it from the
+ * failed connection (a client gone mid-answer), in which case it is ours until a reply
+ * call frees it: evhttp_send_reply and evhttp_send_reply_end free a detached request and
+ * send nothing. (http/server.c's own close callback forgets it in both cases, which
+ * leaks the detached one.) */
+static void on_client_gone(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    struct http_req *r = arg;
+    if (r->req && evhttp_request_get_connection(r->req) != NULL) r->req = NULL;
+}
+
 static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t0)
 {
     json_t *body = r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
@@ -911,8 +862,8 @@ static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t
         }
         q->deploy_model = q->model;
     }
-    struct fleet_view fv;
-    fleet_view(g, q->deploy_model, &fv);
+    struct router_capacity fv;
+    router_capacity(g->router, q->deploy_model, &fv);
     if (fv.usable == 0 || fv.exhausted == fv.usable) {
         char msg[400];
         long retry = GATEWAY_OFFLINE_RETRY_S;
@@ -941,6 +892,8 @@ static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t
     if (g->live) g->live->prev = q;
     g->live = q;
     http_req_defer(r);
+    struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
+    if (conn) evhttp_connection_set_closecb(conn, on_client_gone, r);
     if (cacheable(q) && (q->key = cache_key_of(q)) != NULL) {
         q->cache_state = GW_MISS;
         cache_get(g->cache, q->key, on_cache_get, q);

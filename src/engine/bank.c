@@ -2,6 +2,7 @@
 #include "engine/bank.h"
 
 #include "core/util.h"
+#include "optimize/simhash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +151,9 @@ void bank_seen_add(struct bank_seen *s, const char *id, const char *text)
         s->ids = xrealloc(s->ids, s->cap * sizeof *s->ids);
         s->id_hashes = xrealloc(s->id_hashes, s->cap * sizeof *s->id_hashes);
         s->text_hashes = xrealloc(s->text_hashes, s->cap * sizeof *s->text_hashes);
+        s->texts = xrealloc(s->texts, s->cap * sizeof *s->texts);
     }
+    s->texts[s->len] = xstrdup(text ? text : "");
     s->ids[s->len] = xstrdup(id ? id : "");
     s->id_hashes[s->len] = util_xxh64(s->ids[s->len], strlen(s->ids[s->len]));
     s->text_hashes[s->len] = util_normalized_hash(text ? text : "");
@@ -183,13 +186,73 @@ int bank_seen_has_text(const struct bank_seen *s, const char *text)
     return seen_has_text_hash(s, util_normalized_hash(text));
 }
 
+int bank_seen_has_near(const struct bank_seen *s, const char *text)
+{
+    if (bank_seen_has_text(s, text)) return 1;
+    struct minhash a, b;
+    minhash_question(text, &a);
+    for (size_t i = 0; i < s->len; i++) {
+        minhash_question(s->texts[i], &b);
+        if (minhash_near(&a, &b, MINHASH_QUESTION_MIN_JACCARD)) return 1;
+    }
+    return 0;
+}
+
 void bank_seen_free(struct bank_seen *s)
 {
-    for (size_t i = 0; i < s->len; i++) free(s->ids[i]);
+    for (size_t i = 0; i < s->len; i++) {
+        free(s->ids[i]);
+        free(s->texts[i]);
+    }
     free(s->ids);
+    free(s->texts);
     free(s->id_hashes);
     free(s->text_hashes);
     memset(s, 0, sizeof *s);
+}
+
+static int fits_role(const struct bank_question *q, const char *role, int own_only);
+
+int bank_unheard_count(const struct bank *b, const char *role, const char *category,
+                       const struct bank_seen *seen)
+{
+    int n = 0;
+    for (int i = 0; i < b->n_questions; i++) {
+        const struct bank_question *q = &b->questions[i];
+        if (strcmp(q->category, category) != 0) continue;
+        if (!fits_role(q, role, 0) && !fits_role(q, role, 1)) continue;
+        if (bank_seen_has_id(seen, q->id)) continue;
+        n++;
+    }
+    return n;
+}
+
+int bank_add(struct bank *b, const char *id, const char *role, const char *category,
+             int difficulty, const char *text, const json_t *keywords)
+{
+    struct minhash a, m;
+    minhash_question(text, &a);
+    for (int i = 0; i < b->n_questions; i++) {
+        const struct bank_question *q = &b->questions[i];
+        if (strcmp(q->id, id) == 0) return -1;
+        if (strcmp(q->category, category) != 0) continue;
+        minhash_question(q->text, &m);
+        if (minhash_near(&a, &m, MINHASH_QUESTION_MIN_JACCARD)) return -1;
+    }
+    b->questions = xrealloc(b->questions, (size_t)(b->n_questions + 1) * sizeof *b->questions);
+    struct bank_question *bq = &b->questions[b->n_questions++];
+    memset(bq, 0, sizeof *bq);
+    bq->id = xstrdup(id);
+    bq->category = xstrdup(category);
+    bq->text = xstrdup(text);
+    bq->difficulty = difficulty < 1 ? 1 : difficulty > 3 ? 3 : difficulty;
+    bq->keywords = json_is_array(keywords) ? json_deep_copy(keywords) : json_array();
+    bq->roles = xcalloc(2, sizeof *bq->roles);
+    if (strcmp(role, "*") == 0) bq->any_role = 1;
+    else bq->roles[bq->n_roles++] = xstrdup(role);
+    bq->id_hash = util_xxh64(id, strlen(id));
+    bq->text_hash = util_normalized_hash(text);
+    return 0;
 }
 
 static int fits_role(const struct bank_question *q, const char *role, int own_only)

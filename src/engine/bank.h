@@ -49,11 +49,15 @@ struct bank_seen {
     char **ids;
     uint64_t *id_hashes;   /* XXH3-64 of ids[i] */
     uint64_t *text_hashes; /* util_normalized_hash of the text as asked */
+    char **texts;          /* the texts as asked, for near-duplicate checks */
     size_t len, cap;
 };
 void bank_seen_add(struct bank_seen *s, const char *id, const char *text);
 int bank_seen_has_id(const struct bank_seen *s, const char *id);
 int bank_seen_has_text(const struct bank_seen *s, const char *text);
+/* 1 if text is a near-duplicate (optimize/simhash.h, MinHash over content words) of a
+ * question already heard; for model-written questions, which have no bank id. */
+int bank_seen_has_near(const struct bank_seen *s, const char *text);
 void bank_seen_free(struct bank_seen *s);
 
 /* Picks an unheard template of `category` for `role` at `difficulty`; technical
@@ -62,6 +66,15 @@ void bank_seen_free(struct bank_seen *s);
 const struct bank_question *bank_pick(const struct bank *b, const char *role, const char *category,
                                       int difficulty, const struct bank_seen *seen,
                                       const char *salt);
+
+/* Templates of `category` usable for `role` that the candidate has not heard. */
+int bank_unheard_count(const struct bank *b, const char *role, const char *category,
+                       const struct bank_seen *seen);
+/* Adds a template at run time (a generated question): id, role ("*" for any), category,
+ * difficulty, text and keywords (array, borrowed). Returns 0, or -1 if the id exists
+ * or the text is a near-duplicate of a template of that category already in the bank. */
+int bank_add(struct bank *b, const char *id, const char *role, const char *category,
+             int difficulty, const char *text, const json_t *keywords);
 
 /* Fills placeholders from the analysis ({skills,projects,companies,years_experience})
  * and the role. `turn` rotates which skill/project is used. Returns malloc'd text. */

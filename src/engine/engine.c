@@ -90,6 +90,13 @@ static void ok(struct engine_reply *r, json_t *body)
 
 static void store_failed(struct engine_reply *r, enum store_err se)
 {
+    if (se == STORE_NOT_FOUND) { /* from ask_turn: nothing unheard is left */
+        log_warn("bank_exhausted", "reason=\"every question has been heard by this candidate\"");
+        fail(r, ENGINE_UNAVAILABLE,
+             "You have heard every question in the bank for this role; new questions are "
+             "generated when an AI model is configured. Please try again later.");
+        return;
+    }
     log_error("store_error", "error=\"%s\"", store_strerror(se));
     fail(r, ENGINE_UNAVAILABLE,
          "The service could not save your data just now; nothing was lost. Please retry "
@@ -144,6 +151,7 @@ enum job_kind {
     JOB_EVALUATE, /* one turn (full mode), maybe writing the next question */
     JOB_BATCH,    /* several turns in one call (balanced, economy), maybe with the summary */
     JOB_SUMMARY,  /* the closing summary (full and offline modes) */
+    JOB_QUESTION_GEN, /* new questions for the bank, shared by everyone */
 };
 
 struct job {
@@ -564,6 +572,154 @@ static void cand_free(struct cand_ctx *cc)
     json_decref(cc->analysis);
 }
 
+/* ---- the bank grows: question_gen sets, cached for everyone ---- */
+
+#define GEN_LOW_WATER 12 /* unheard templates left for a candidate below which we generate */
+#define GEN_BATCH 5      /* questions per question_gen call */
+#define GEN_INDEX_KEY "genq:index"
+#define GEN_MIN_INTERVAL_MS 600000 /* per role/category/difficulty, unless nothing is left */
+
+static void gen_load_set(struct engine *e, const char *role, const char *category, const char *json_text)
+{
+    json_error_t je;
+    json_t *arr = json_loads(json_text, 0, &je);
+    size_t i;
+    json_t *q;
+    json_array_foreach(arr, i, q) {
+        const char *text = json_string_value(json_object_get(q, "text"));
+        const char *id = json_string_value(json_object_get(q, "id"));
+        if (!text || !id) continue;
+        bank_add(e->bank, id, role, category, (int)json_integer_value(json_object_get(q, "difficulty")),
+                 text, json_object_get(q, "keywords"));
+    }
+    json_decref(arr);
+}
+
+/* Loads every generated set recorded in the store into the bank (start-up). */
+static void gen_load_all(struct engine *e)
+{
+    char *index = NULL;
+    if (store_call(e->store, kv_get, GEN_INDEX_KEY, &index) != STORE_OK || !index) return;
+    json_error_t je;
+    json_t *keys = json_loads(index, 0, &je);
+    free(index);
+    size_t i;
+    json_t *k;
+    int sets = 0;
+    json_array_foreach(keys, i, k) {
+        const char *key = json_string_value(json_object_get(k, "key"));
+        const char *role = json_string_value(json_object_get(k, "role"));
+        const char *category = json_string_value(json_object_get(k, "category"));
+        char *value = NULL;
+        if (!key || !role || !category) continue;
+        if (store_call(e->store, kv_get, key, &value) == STORE_OK && value) {
+            gen_load_set(e, role, category, value);
+            sets++;
+        }
+        free(value);
+    }
+    json_decref(keys);
+    if (sets) log_info("bank_grown", "generated_sets=%d questions=%d", sets, e->bank->n_questions);
+}
+
+static void maybe_grow_bank(struct engine *e, const struct store_interview *iv, struct cand_ctx *cc,
+                            const char *phase, int difficulty, const struct bank_seen *seen)
+{
+    if (strcmp(iv->mode, "full") != 0 && strcmp(iv->mode, "balanced") != 0) return;
+    if (strcmp(phase, "technical") != 0 && strcmp(phase, "behavioral") != 0) return;
+    if (!router_online(e->router)) return;
+    int left = bank_unheard_count(e->bank, cc->c.role, phase, seen);
+    if (left >= GEN_LOW_WATER) return;
+    char key[160];
+    snprintf(key, sizeof key, "question_gen:%s:%s:%d", cc->c.role, phase, difficulty);
+    if (job_running(e, key)) {
+        stats_count(&e->stats, STATS_QUESTION, STATS_COALESCED, 1);
+        return;
+    }
+    /* one set per key and interval: every candidate near the end of the bank shares it */
+    char last_key[200], *last_s = NULL;
+    snprintf(last_key, sizeof last_key, "genq:last:%s:%s:%d", cc->c.role, phase, difficulty);
+    int64_t now = clock_now_ms();
+    if (store_call(e->store, kv_get, last_key, &last_s) == STORE_OK && last_s && left > 0 &&
+        now - atoll(last_s) < GEN_MIN_INTERVAL_MS) {
+        free(last_s);
+        return;
+    }
+    free(last_s);
+    char now_s[32];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)now);
+    store_call(e->store, kv_put, last_key, now_s);
+    /* the next variant: another process may have generated it already */
+    char count_key[200], set_key[220];
+    snprintf(count_key, sizeof count_key, "genq:count:%s:%s:%d", cc->c.role, phase, difficulty);
+    char *count_s = NULL;
+    long variant = 0;
+    if (store_call(e->store, kv_get, count_key, &count_s) == STORE_OK && count_s) variant = atol(count_s);
+    free(count_s);
+    snprintf(set_key, sizeof set_key, "genq:%s:%s:%d:%ld", cc->c.role, phase, difficulty, variant);
+    const char *skill = json_string_value(json_array_get(json_object_get(cc->analysis, "skills"), (size_t)variant % 4));
+    if (!skill && cc->role) skill = json_string_value(json_array_get(cc->role->skills, (size_t)variant % 8));
+    struct job *j = job_new(e, JOB_QUESTION_GEN, TASK_QUESTION_GEN, key,
+                            task_question_gen(cc->c.role, phase, skill ? skill : "general", difficulty,
+                                              GEN_BATCH),
+                            json_pack("{s:s,s:s,s:s,s:i,s:I}", "role", cc->c.role, "category", phase,
+                                      "set_key", set_key, "difficulty", difficulty, "variant",
+                                      (json_int_t)variant),
+                            0);
+    j->max_tokens = 900;
+    job_submit(j);
+}
+
+static void finish_question_gen(struct engine *e, struct job *j, json_t *parsed)
+{
+    if (!parsed) return;
+    const char *role = json_string_value(json_object_get(j->task_input, "role"));
+    const char *category = json_string_value(json_object_get(j->task_input, "category"));
+    const char *set_key = json_string_value(json_object_get(j->task_input, "set_key"));
+    long variant = (long)json_integer_value(json_object_get(j->task_input, "variant"));
+    int difficulty = (int)json_integer_value(json_object_get(j->task_input, "difficulty"));
+    json_t *kept = json_array();
+    size_t i;
+    json_t *q;
+    json_array_foreach(json_object_get(parsed, "questions"), i, q) {
+        const char *text = json_string_value(json_object_get(q, "text"));
+        char h[33], id[96];
+        util_xxh128_hex(text, strlen(text), h);
+        snprintf(id, sizeof id, "gen.%s.%.16s", role, h);
+        int d = (int)json_integer_value(json_object_get(q, "difficulty"));
+        if (bank_add(e->bank, id, role, category, d ? d : difficulty, text,
+                     json_object_get(q, "keywords")) == 0)
+            json_array_append_new(kept, json_pack("{s:s,s:s,s:i,s:O}", "id", id, "text", text,
+                                                  "difficulty", d ? d : difficulty, "keywords",
+                                                  json_object_get(q, "keywords")));
+    }
+    char *text = json_dumps(kept, JSON_COMPACT);
+    store_call(e->store, kv_put, set_key, text);
+    free(text);
+    char count_key[200], count_s[32];
+    snprintf(count_key, sizeof count_key, "genq:count:%s:%s:%d", role, category, difficulty);
+    snprintf(count_s, sizeof count_s, "%ld", variant + 1);
+    store_call(e->store, kv_put, count_key, count_s);
+    char *index = NULL;
+    json_t *keys = NULL;
+    json_error_t je;
+    if (store_call(e->store, kv_get, GEN_INDEX_KEY, &index) == STORE_OK && index)
+        keys = json_loads(index, 0, &je);
+    free(index);
+    if (!json_is_array(keys)) {
+        json_decref(keys);
+        keys = json_array();
+    }
+    json_array_append_new(keys, json_pack("{s:s,s:s,s:s}", "key", set_key, "role", role, "category", category));
+    char *keys_text = json_dumps(keys, JSON_COMPACT);
+    store_call(e->store, kv_put, GEN_INDEX_KEY, keys_text);
+    free(keys_text);
+    json_decref(keys);
+    log_info("bank_grown", "role=%s category=%s added=%zu questions=%d", role, category,
+             json_array_size(kept), e->bank->n_questions);
+    json_decref(kept);
+}
+
 static struct seen_slot *seen_for(struct engine *e, const char *candidate, enum store_err *se)
 {
     struct seen_slot *slot = &e->seen_cache[util_xxh64(candidate, strlen(candidate)) % SEEN_SLOTS];
@@ -600,8 +756,11 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     struct seen_slot *slot = seen_for(e, cc->c.id, &se);
     if (!slot) return se;
     struct bank_seen *seen = &slot->seen;
-    if (follow_up && bank_seen_has_text(seen, follow_up)) {
-        log_info("model_question_rejected", "interview=%s reason=\"already asked\"", iv->id);
+    if (follow_up && bank_seen_has_near(seen, follow_up)) {
+        /* the model wrote something the candidate has heard (or nearly): a bank
+         * question instead */
+        log_info("model_question_rejected", "interview=%s reason=\"near-duplicate of a question "
+                                            "already asked\"", iv->id);
         follow_up = NULL;
     }
     if (follow_up) {
@@ -620,9 +779,28 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
                                           "introduction"};
         for (size_t k = 0; !q && k < ARRAY_LEN(fallbacks); k++)
             q = bank_pick(e->bank, cc->c.role, fallbacks[k], difficulty, seen, cc->c.id);
-        if (!q) return STORE_NOT_FOUND;
-        snprintf(qid, sizeof qid, "%s", q->id);
-        text = bank_fill(q->text, cc->analysis, cc->role, idx);
+        if (q) {
+            snprintf(qid, sizeof qid, "%s", q->id);
+            text = bank_fill(q->text, cc->analysis, cc->role, idx);
+        } else {
+            /* Every template heard: a template with placeholders filled differently (another
+             * skill or project) is still a question this candidate has not heard. */
+            for (int i = 0; !text && i < e->bank->n_questions; i++) {
+                const struct bank_question *bq = &e->bank->questions[i];
+                if (!strchr(bq->text, '{')) continue;
+                for (int v = 1; v < 12 && !text; v++) {
+                    char *t2 = bank_fill(bq->text, cc->analysis, cc->role, idx + v);
+                    snprintf(qid, sizeof qid, "%s#%d", bq->id, v);
+                    if (!bank_seen_has_id(seen, qid) && !bank_seen_has_text(seen, t2)) {
+                        text = t2;
+                        q = bq;
+                    } else {
+                        free(t2);
+                    }
+                }
+            }
+            if (!q) return STORE_NOT_FOUND;
+        }
         if (bank_seen_has_text(seen, text)) log_warn("question_text_repeat", "question=%s", q->id);
         keywords = json_dumps(q->keywords, JSON_COMPACT);
         difficulty = q->difficulty;
@@ -641,6 +819,7 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     if (se == STORE_OK) {
         bank_seen_add(seen, qid, text);
         slot->count++;
+        if (!follow_up) maybe_grow_bank(e, iv, cc, phase_buf, difficulty, seen);
     }
     if (se == STORE_OK)
         stats_count(&e->stats, STATS_QUESTION, follow_up ? STATS_MERGED : STATS_POOL, 1);
@@ -1522,6 +1701,10 @@ static void job_finish(struct job *j, json_t *parsed, int from_model)
     case JOB_BATCH:
         finish_batch_job(e, j, parsed, from_model);
         break;
+    case JOB_QUESTION_GEN:
+        stats_count(&e->stats, STATS_QUESTION, parsed && from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
+        finish_question_gen(e, j, from_model ? parsed : NULL);
+        break;
     case JOB_SUMMARY:
         stats_count(&e->stats, STATS_SUMMARY, parsed && from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
         write_report(e, j->interview_id, parsed, parsed != NULL && from_model);
@@ -1693,6 +1876,7 @@ struct engine *engine_new_with_router(struct event_base *base, const struct conf
     e->rubrics = rubrics_load(path, err, errlen);
     if (!e->rubrics) goto fail;
     e->offline = provider_offline_new(base, offline_answer, e);
+    gen_load_all(e);
     if (!router_online(e->router))
         log_info("offline_mode", "reason=\"no provider with an API key is configured; answers "
                                  "are scored by the heuristic rubric\"");

@@ -629,6 +629,34 @@ double router_calls_left_today(const struct router *r, double tokens_per_call)
     return known ? total : 0;
 }
 
+static long add_known(long sum, long v)
+{
+    return sum < 0 || v < 0 ? -1 : sum + v;
+}
+
+void router_capacity(const struct router *r, const char *model, struct router_capacity *out)
+{
+    int64_t now = now_wall();
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < r->n; i++) {
+        const struct deployment *d = &r->deps[i];
+        if (model && strcmp(model, d->cfg->model) != 0) continue;
+        out->deployments++;
+        if (!dep_usable(d)) continue;
+        out->usable++;
+        long rq = quota_remaining_day_requests(&d->quota, now);
+        long tk = quota_remaining_day_tokens(&d->quota, now);
+        out->limit_requests = add_known(out->limit_requests, d->cfg->rpd > 0 ? d->cfg->rpd : -1);
+        out->remaining_requests = add_known(out->remaining_requests, rq);
+        out->remaining_tokens = add_known(out->remaining_tokens, tk);
+        if (rq == 0 || tk == 0) {
+            out->exhausted++;
+            int64_t at = quota_day_reset_ms(dep_tz(d->cfg), now);
+            if (out->next_reset_ms == 0 || at < out->next_reset_ms) out->next_reset_ms = at;
+        }
+    }
+}
+
 static const char *dep_state(const struct deployment *d, int64_t now)
 {
     if (!d->provider) return "disabled";

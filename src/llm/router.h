@@ -61,6 +61,18 @@ int router_online(const struct router *r);
 /* Provider calls the fleet can still make today, for calls of about tokens_per_call
  * tokens; -1 if no deployment has a known daily limit (unlimited). */
 double router_calls_left_today(const struct router *r, double tokens_per_call);
+/* What the deployments serving one model id (NULL: all of them) have left today, without
+ * building router_status_json: for the /v1 gateway's per-request checks and headers. */
+struct router_capacity {
+    int deployments;         /* serving the model, whatever their state */
+    int usable;              /* of those, enabled and not dead */
+    int exhausted;           /* of the usable, out of requests or tokens for today */
+    long limit_requests;     /* sum of their configured daily request limits; -1 if one has none */
+    long remaining_requests; /* requests left today; -1 if one has no daily limit */
+    long remaining_tokens;   /* tokens left today; -1 if one has no daily limit */
+    int64_t next_reset_ms;   /* earliest day reset of an exhausted one (epoch ms), 0 if none */
+};
+void router_capacity(const struct router *r, const char *model, struct router_capacity *out);
 /* GET /api/providers: per deployment limits, use, remaining, state, latency. */
 json_t *router_status_json(const struct router *r);
 /* Prometheus lines for every deployment. */

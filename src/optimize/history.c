@@ -9,11 +9,11 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/timer.h"
 #include "core/util.h"
 #include "llm/router.h"
 #include "optimize/stats.h"
 
-#include <event2/event.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +39,7 @@ struct latency {
 };
 
 struct history {
-    struct event *timer;      /* every interval_ms; NULL without a loop */
+    struct timer *timer;      /* every interval_ms; NULL without a loop */
     int64_t interval_ms;
     int capacity;             /* rows in the ring */
     history_input_fn read;    /* the caller's numbers */
@@ -249,11 +249,11 @@ void history_record(struct history *h, int64_t now_ms)
     }
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+static void on_timer(void *arg)
 {
-    (void)fd;
-    (void)what;
-    history_record(arg, clock_now_ms());
+    struct history *h = arg;
+    history_record(h, clock_now_ms());
+    timer_start(h->timer, h->interval_ms);
 }
 
 struct history *history_new(struct event_base *base, int64_t interval_ms, int capacity,
@@ -272,10 +272,8 @@ struct history *history_new(struct event_base *base, int64_t interval_ms, int ca
     h->t_ms = xcalloc((size_t)h->capacity, sizeof *h->t_ms);
     history_record(h, clock_now_ms());
     if (base) {
-        h->timer = event_new(base, -1, EV_PERSIST, on_timer, h);
-        struct timeval tv = {.tv_sec = (time_t)(h->interval_ms / 1000),
-                             .tv_usec = (suseconds_t)(h->interval_ms % 1000) * 1000};
-        event_add(h->timer, &tv);
+        h->timer = timer_new(base, on_timer, h);
+        timer_start(h->timer, h->interval_ms);
     }
     return h;
 }
@@ -283,7 +281,7 @@ struct history *history_new(struct event_base *base, int64_t interval_ms, int ca
 void history_free(struct history *h)
 {
     if (!h) return;
-    if (h->timer) event_free(h->timer);
+    if (h->timer) timer_free(h->timer);
     for (int i = 0; i < h->n_lat; i++) free(h->lat[i].samples);
     free(h->values);
     free(h->width);

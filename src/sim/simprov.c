@@ -184,11 +184,27 @@ static char *answer_for(struct sim_state *s, int task, const json_t *messages)
         break;
     }
     case TASK_QUESTION_GEN: {
-        char q[160];
-        snprintf(q, sizeof q, "Simulated generated question %llu about systems?",
-                 (unsigned long long)++s->questions);
-        out = json_pack("{s:[{s:s,s:i,s:[s]}]}", "questions", "text", q, "difficulty", 2,
-                        "keywords", "systems");
+        /* distinct topics, so generated questions are not near-duplicates of each other */
+        static const char *topics[] = {"caching", "sharding", "replication", "indexing",
+                                       "backpressure", "idempotency", "observability",
+                                       "migrations", "queues", "consensus", "compression",
+                                       "pagination", "authentication", "rollbacks", "throttling",
+                                       "serialization", "timeouts", "tracing", "batching",
+                                       "failover", "deadlocks", "profiling", "leases", "quotas"};
+        static const char *angles[] = {"trade-offs", "failure modes", "testing strategy",
+                                       "monitoring", "capacity planning", "incident story",
+                                       "design review", "security risks", "cost"};
+        json_t *qs = json_array();
+        for (int k = 0; k < 5; k++) {
+            uint64_t n = ++s->questions;
+            char q[200];
+            snprintf(q, sizeof q, "How would you approach the %s of %s in a system you own (%s %llu)?",
+                     angles[n % ARRAY_LEN(angles)], topics[(n / ARRAY_LEN(angles)) % ARRAY_LEN(topics)],
+                     s->name, (unsigned long long)n);
+            json_array_append_new(qs, json_pack("{s:s,s:i,s:[s]}", "text", q, "difficulty", 2,
+                                                "keywords", topics[(n / ARRAY_LEN(angles)) % ARRAY_LEN(topics)]));
+        }
+        out = json_pack("{s:o}", "questions", qs);
         break;
     }
     default:
