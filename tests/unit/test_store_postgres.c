@@ -61,10 +61,11 @@ static struct {
     int drop_privs;    /* run server binaries as uid/gid (we are root) */
     uid_t uid;         /* the server's user */
     gid_t gid;
-    int running; /* we believe the server is up */
-    int frozen;  /* a test SIGSTOPped it */
-    int made;    /* dir exists and is ours to remove */
-    int db_seq;  /* last database number handed out */
+    int running;  /* we believe the server is up */
+    int frozen;   /* a test SIGSTOPped it */
+    int made;     /* dir exists and is ours to remove */
+    int db_seq;   /* last schema number handed out */
+    pid_t reaper; /* the reaper process (0 in the reaper itself) */
 } srv;
 
 /* Runs argv[0] from srv.bindir (as the server user when root), output appended to
@@ -221,6 +222,11 @@ static void srv_cleanup(void)
     }
     nftw(srv.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     srv.made = 0;
+    if (srv.reaper > 0) { /* nothing left for it to do; collect it rather than orphan it */
+        kill(srv.reaper, SIGKILL);
+        waitpid(srv.reaper, NULL, 0);
+        srv.reaper = 0;
+    }
 }
 
 /* Forks a process that cleans up when we are gone, however we went: it reads a pipe
@@ -247,6 +253,7 @@ static void srv_fork_reaper(void)
         _exit(0);
     }
     close(fds[0]);
+    srv.reaper = pid > 0 ? pid : 0;
     /* fds[1] stays open in this process until it exits. */
 }
 
