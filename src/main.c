@@ -68,9 +68,10 @@ static int cmd_serve(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)log_level_parse(cfg.log_level));
-    if (strcmp(cfg.store_backend, "sqlite") != 0) {
-        fprintf(stderr, "interviewd: %s: [store] backend: only sqlite is available in this build\n",
-                config_path ? config_path : "(defaults)");
+    int postgres = strcmp(cfg.store_backend, "postgres") == 0;
+    if (postgres && !cfg.store_url[0]) {
+        fprintf(stderr, "interviewd: %s: [store] url: backend = postgres needs a url, e.g. "
+                        "postgresql://user@127.0.0.1/interviewd\n", config_path ? config_path : "(defaults)");
         config_free(&cfg);
         return 2;
     }
@@ -85,7 +86,8 @@ static int cmd_serve(int argc, char **argv)
     struct http_server *http = NULL;
     struct event *sigint = NULL, *sigterm = NULL;
 
-    store = store_sqlite_open(cfg.store_path, err, sizeof err);
+    store = postgres ? store_postgres_open(cfg.store_url, err, sizeof err)
+                     : store_sqlite_open(cfg.store_path, err, sizeof err);
     if (!store) {
         fprintf(stderr, "interviewd: store: %s\n", err);
         goto out;
@@ -110,7 +112,8 @@ static int cmd_serve(int argc, char **argv)
     engine_recover(engine);
     printf("listening %s:%d\n", host, http_server_port(http));
     fflush(stdout);
-    log_info("listening", "address=%s:%d store=%s", host, http_server_port(http), cfg.store_path);
+    log_info("listening", "address=%s:%d store=%s", host, http_server_port(http),
+             postgres ? "postgres" : cfg.store_path);
     event_base_dispatch(base);
     rc = 0;
 out:

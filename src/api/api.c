@@ -212,6 +212,19 @@ static void route_api(struct api *a, struct http_req *r)
         reply_engine(r, &er, 201);
         return;
     }
+    if (is(r, 4, "api", "candidates", "me", "resume")) {
+        if (strcmp(r->method, "PUT") != 0 && strcmp(r->method, "POST") != 0) {
+            http_reply_error(r, 405, "method_not_allowed", "Use PUT with {\"resume_text\": ...}.");
+            return;
+        }
+        if (authenticate(a, r, cand, &admin, 0) != 0) return;
+        json_t *body = http_body_json(r);
+        if (!body) return;
+        engine_update_resume(a->engine, cand, body, &er);
+        json_decref(body);
+        reply_engine(r, &er, 200);
+        return;
+    }
     if (is(r, 3, "api", "candidates", "me")) {
         if (!method(r, "GET") || authenticate(a, r, cand, &admin, 0) != 0) return;
         engine_candidate_me(a->engine, cand, &er);

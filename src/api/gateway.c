@@ -46,9 +46,10 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <xxhash.h>
 
 #define GW_TASK "gateway"
-#define GW_CACHE_VERSION "v1" /* bump when the payload format changes */
+#define GW_CACHE_VERSION "v1" /* bump when the payload format or hash_json changes */
 
 /* interviewd_gateway_overhead_seconds buckets: 10 us .. 100 ms. */
 static const double overhead_bounds[] = {10e-6,  25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3,
@@ -279,10 +280,10 @@ static void req_free(struct gw_req *q)
 /* Records the request and frees it (the http_req was answered). */
 static void req_done(struct gw_req *q, int status)
 {
-    record(q->g, status, q->cache_state, (now_us() - q->t0_us) - q->upstream_us);
-    log_debug("gateway_reply", "rid=%s status=%d cache=%s stream=%d overhead_us=%lld",
-              q->r ? q->r->request_id : "-", status, cache_state_names[q->cache_state], q->stream,
-              (long long)((now_us() - q->t0_us) - q->upstream_us));
+    int64_t overhead = (now_us() - q->t0_us) - q->upstream_us;
+    record(q->g, status, q->cache_state, overhead);
+    log_debug("gateway_reply", "status=%d cache=%s stream=%d overhead_us=%lld", status,
+              cache_state_names[q->cache_state], q->stream, (long long)overhead);
     req_free(q);
 }
 
@@ -507,22 +508,37 @@ static void answer_from_result(const struct llm_result *res, struct gw_answer *a
     a->retry_after_s = ra;
 }
 
-/* The payload the cache stores and single-flight shares (caller frees). */
+/* The payload the cache stores and single-flight shares (caller frees): compact JSON,
+ * {"c","f","p","t","d","m"} for an answer, {"s","et","ec","em","ra","d"} for an error. */
 static char *payload_of(const struct gw_answer *a, size_t *len)
 {
-    json_t *j;
-    if (a->status == 200)
-        j = json_pack("{s:s,s:s,s:I,s:I,s:s?,s:s?}", "c", a->content, "f",
-                      a->finish_reason ? a->finish_reason : "", "p", (json_int_t)a->prompt_tokens,
-                      "t", (json_int_t)a->completion_tokens, "d", a->provider, "m", a->model);
-    else
-        j = json_pack("{s:i,s:s,s:s,s:s,s:I,s:s?}", "s", a->status, "et", a->err_type, "ec",
-                      a->err_code, "em", a->err_msg, "ra", (json_int_t)a->retry_after_s, "d",
-                      a->provider);
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    *len = strlen(s);
-    return s;
+    struct sbuf b = {0};
+    if (a->status == 200) {
+        const char *fin = a->finish_reason ? a->finish_reason : "";
+        sbuf_puts(&b, "{\"c\":");
+        sbuf_json_string(&b, a->content, strlen(a->content));
+        sbuf_puts(&b, ",\"f\":");
+        sbuf_json_string(&b, fin, strlen(fin));
+        sbuf_printf(&b, ",\"p\":%ld,\"t\":%ld", a->prompt_tokens, a->completion_tokens);
+        if (a->model) {
+            sbuf_puts(&b, ",\"m\":");
+            sbuf_json_string(&b, a->model, strlen(a->model));
+        }
+    } else {
+        sbuf_printf(&b, "{\"s\":%d,\"ra\":%ld,\"et\":", a->status, a->retry_after_s);
+        sbuf_json_string(&b, a->err_type, strlen(a->err_type));
+        sbuf_puts(&b, ",\"ec\":");
+        sbuf_json_string(&b, a->err_code, strlen(a->err_code));
+        sbuf_puts(&b, ",\"em\":");
+        sbuf_json_string(&b, a->err_msg, strlen(a->err_msg));
+    }
+    if (a->provider) {
+        sbuf_puts(&b, ",\"d\":");
+        sbuf_json_string(&b, a->provider, strlen(a->provider));
+    }
+    sbuf_puts(&b, "}");
+    *len = b.len;
+    return sbuf_take(&b);
 }
 
 /* Reads a payload into a (borrowing from *root, which the caller frees); -1 if bad. */
@@ -778,21 +794,104 @@ static const char *parse_chat(struct gw_req *q, const char **param, const char *
     return NULL;
 }
 
-/* The cache key: the whole body but stream/stream_options, keys sorted, temperature as
- * a real (0 and 0.0 are one key), partitioned by the gateway key. NULL if unusable. */
+static int cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Feeds v to st canonically: object keys sorted, every value typed and every string
+ * length-prefixed (so no two different bodies can feed the same bytes), whitespace and
+ * key order of the client's text irrelevant. At the top level stream/stream_options are
+ * skipped (a streamed and a plain request share an answer) and temperature is a real (0
+ * and 0.0 are one key). No string is built: this runs for every cacheable request. */
+static void hash_json(XXH3_state_t *st, json_t *v, int top)
+{
+    unsigned char tag;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char *stack[32];
+        const char **keys = n <= ARRAY_LEN(stack) ? stack : xmalloc(n * sizeof *keys);
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) keys[i++] = k;
+        qsort(keys, n, sizeof *keys, cmp_keys);
+        tag = '{';
+        XXH3_128bits_update(st, &tag, 1);
+        for (i = 0; i < n; i++) {
+            if (top && (!strcmp(keys[i], "stream") || !strcmp(keys[i], "stream_options"))) continue;
+            uint64_t len = strlen(keys[i]);
+            XXH3_128bits_update(st, &len, sizeof len);
+            XXH3_128bits_update(st, keys[i], len);
+            x = json_object_get(v, keys[i]);
+            if (top && !strcmp(keys[i], "temperature") && json_is_number(x)) {
+                double t = json_number_value(x);
+                tag = 'r';
+                XXH3_128bits_update(st, &tag, 1);
+                XXH3_128bits_update(st, &t, sizeof t);
+            } else {
+                hash_json(st, x, 0);
+            }
+        }
+        if (keys != stack) free(keys);
+        tag = '}';
+        XXH3_128bits_update(st, &tag, 1);
+        return;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *x;
+        tag = '[';
+        XXH3_128bits_update(st, &tag, 1);
+        json_array_foreach(v, i, x) hash_json(st, x, 0);
+        tag = ']';
+        XXH3_128bits_update(st, &tag, 1);
+        return;
+    }
+    case JSON_STRING: {
+        uint64_t len = json_string_length(v);
+        tag = 's';
+        XXH3_128bits_update(st, &tag, 1);
+        XXH3_128bits_update(st, &len, sizeof len);
+        XXH3_128bits_update(st, json_string_value(v), len);
+        return;
+    }
+    case JSON_INTEGER: {
+        int64_t i = json_integer_value(v);
+        tag = 'i';
+        XXH3_128bits_update(st, &tag, 1);
+        XXH3_128bits_update(st, &i, sizeof i);
+        return;
+    }
+    case JSON_REAL: {
+        double d = json_real_value(v);
+        tag = 'r';
+        XXH3_128bits_update(st, &tag, 1);
+        XXH3_128bits_update(st, &d, sizeof d);
+        return;
+    }
+    case JSON_TRUE: tag = 't'; break;
+    case JSON_FALSE: tag = 'f'; break;
+    default: tag = 'n'; break;
+    }
+    XXH3_128bits_update(st, &tag, 1);
+}
+
+/* The cache key: XXH3-128 of the whole normalised body (hash_json), partitioned by the
+ * gateway key, in cache_key_for_task's format. NULL if unusable. */
 static char *cache_key_of(const struct gw_req *q)
 {
-    json_t *norm = json_copy(q->body);
-    json_object_del(norm, "stream");
-    json_object_del(norm, "stream_options");
-    if (q->temperature >= 0) json_object_set_new(norm, "temperature", json_real(q->temperature));
-    char *canon = json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-    json_decref(norm);
-    if (!canon) return NULL;
-    char *key = cache_key_for_task(GW_TASK, GW_CACHE_VERSION, "none", "exact",
-                                   q->g->keys[q->key_index].scope, canon);
-    free(canon);
-    return key;
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) return NULL;
+    XXH3_128bits_reset(st);
+    hash_json(st, q->body, 1);
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+    XXH3_freeState(st);
+    char hex[33];
+    util_hex(c.digest, sizeof c.digest, hex);
+    return cache_key_for_task(GW_TASK, GW_CACHE_VERSION, "none", "exact",
+                              q->g->keys[q->key_index].scope, hex);
 }
 
 /* Whether this request may be answered from (and stored in) the cache. */

@@ -15,6 +15,7 @@
 #include "llm/router.h"
 #include "llm/task.h"
 #include "engine/budget.h"
+#include "optimize/simhash.h"
 #include "optimize/stats.h"
 
 #include <ctype.h>
@@ -479,6 +480,60 @@ void engine_register(struct engine *e, const json_t *body, struct engine_reply *
     free(secret);
     free(id);
     free(analysis_text);
+}
+
+void engine_update_resume(struct engine *e, const char *candidate_id, const json_t *body,
+                          struct engine_reply *out)
+{
+    const char *resume = need_string(body, "resume_text", e->cfg->max_resume_bytes, 0, out);
+    if (!resume) return;
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
+    if (se != STORE_OK) {
+        if (se == STORE_NOT_FOUND) fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
+        else store_failed(out, se);
+        return;
+    }
+    char *norm = util_normalize_text(resume);
+    char hash[33];
+    util_xxh128_hex(norm, strlen(norm), hash);
+    free(norm);
+    struct minhash a, b;
+    minhash_text(c.resume_text ? c.resume_text : "", &a);
+    minhash_text(resume, &b);
+    double similarity = strcmp(hash, c.resume_hash ? c.resume_hash : "") == 0 ? 1.0 : minhash_jaccard(&a, &b);
+    const char *outcome;
+    char *analysis_text = NULL;
+    const char *source;
+    if (similarity >= MINHASH_RESUME_MIN_JACCARD && c.analysis_json) {
+        /* the same person's lightly edited resume: their own analysis still holds */
+        outcome = similarity >= 1.0 ? "unchanged" : "reused";
+        analysis_text = xstrdup(c.analysis_json);
+        source = c.analysis_source ? c.analysis_source : "heuristic";
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, similarity >= 1.0 ? STATS_CACHE : STATS_NEAR_DUP, 1);
+    } else {
+        outcome = "new";
+        const struct bank_role *br = bank_role_find(e->bank, c.role);
+        json_t *analysis = heuristic_resume_analysis(resume, br ? br->skills : NULL);
+        analysis_text = json_dumps(analysis, JSON_COMPACT);
+        json_decref(analysis);
+        source = "heuristic";
+    }
+    se = store_call(e->store, candidate_set_resume, candidate_id, resume, hash, analysis_text, source);
+    if (se != STORE_OK) {
+        store_failed(out, se);
+    } else {
+        ok(out, json_pack("{s:s,s:f}", "analysis", outcome, "similarity", similarity));
+        log_info("resume_updated", "candidate=%s analysis=%s similarity=%.2f", candidate_id, outcome,
+                 similarity);
+        if (strcmp(outcome, "new") == 0) {
+            free(c.resume_text);
+            c.resume_text = xstrdup(resume);
+            start_resume_analysis(e, &c);
+        }
+    }
+    free(analysis_text);
+    store_candidate_free(&c);
 }
 
 enum engine_err engine_authenticate(struct engine *e, const char *token, char id_out[33])

@@ -63,6 +63,11 @@ json_t *engine_roles(struct engine *e);
 void engine_register(struct engine *e, const json_t *body, struct engine_reply *out);
 /* Resolves "candidate_id.secret" to the candidate id (copied into id_out[33]). */
 enum engine_err engine_authenticate(struct engine *e, const char *token, char id_out[33]);
+/* PUT /api/candidates/me/resume: a new version of the candidate's own resume. A
+ * near-duplicate of the previous one (MinHash Jaccard >= MINHASH_RESUME_MIN_JACCARD)
+ * keeps that candidate's analysis; anything else is analysed afresh. */
+void engine_update_resume(struct engine *e, const char *candidate_id, const json_t *body,
+                          struct engine_reply *out);
 /* GET /api/candidates/me */
 void engine_candidate_me(struct engine *e, const char *candidate_id, struct engine_reply *out);
 /* POST /api/interviews */

@@ -206,6 +206,7 @@ enum pg_stmt {
     ST_CANDIDATE_INSERT,
     ST_CANDIDATE_GET,
     ST_CANDIDATE_SET_ANALYSIS,
+    ST_CANDIDATE_SET_RESUME,
     ST_INTERVIEW_INSERT,
     ST_INTERVIEW_GET,
     ST_INTERVIEW_UPDATE,
@@ -221,6 +222,7 @@ enum pg_stmt {
     ST_KV_PUT,
     ST_LEDGER_ADD,
     ST_LEDGER_GET,
+    ST_TURN_COUNT_ASKED,
     ST__COUNT
 };
 
@@ -242,6 +244,10 @@ static const struct {
                                    "UPDATE candidates SET analysis_json = $1, "
                                    "analysis_source = $2 WHERE id = $3",
                                    1},
+    [ST_CANDIDATE_SET_RESUME] = {"candidate_set_resume",
+                                 "UPDATE candidates SET resume_text = $1, resume_hash = $2, "
+                                 "analysis_json = $3, analysis_source = $4 WHERE id = $5",
+                                 1},
     [ST_INTERVIEW_INSERT] = {"interview_insert",
                              "INSERT INTO interviews (" INTERVIEW_COLS ") "
                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -318,6 +324,10 @@ static const struct {
                        "SELECT requests, tokens FROM quota_ledger "
                        "WHERE deployment = $1 AND day = $2",
                        1},
+    [ST_TURN_COUNT_ASKED] = {"turn_count_asked_by_candidate",
+                             "SELECT COUNT(*) FROM interviews AS i JOIN turns AS t "
+                             "ON t.interview_id = i.id WHERE i.candidate_id = $1",
+                             1},
 };
 
 /* Backend state behind struct store.impl. */
@@ -1073,6 +1083,22 @@ static enum store_err pg_candidate_set_analysis(struct store *s, const char *id,
     return e;
 }
 
+static enum store_err pg_candidate_set_resume(struct store *s, const char *id, const char *resume_text,
+                                              const char *resume_hash, const char *analysis_json,
+                                              const char *source)
+{
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, resume_text);
+    bind_text(&b, resume_hash);
+    bind_text(&b, analysis_json);
+    bind_text(&b, source);
+    bind_text(&b, id);
+    long changes = 0;
+    enum store_err e = stmt_exec(pg_of(s), ST_CANDIDATE_SET_RESUME, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
 /* ---- interviews --------------------------------------------------------------------- */
 
 static enum store_err pg_interview_insert(struct store *s, const struct store_interview *iv)
@@ -1313,6 +1339,22 @@ static enum store_err pg_ledger_get(struct store *s, const char *deployment, con
     return e;
 }
 
+static void read_count(const PGresult *res, int row, void *out)
+{
+    struct pg_row r = {res, row, 0};
+    *(long *)out = (long)col_int64(&r);
+}
+
+static enum store_err pg_turn_count_asked_by_candidate(struct store *s, const char *candidate_id,
+                                                       long *count)
+{
+    struct pg_bind b = {.n = 0};
+    *count = 0;
+    bind_text(&b, candidate_id);
+    enum store_err e = query_one(pg_of(s), ST_TURN_COUNT_ASKED, &b, read_count, count);
+    return e == STORE_NOT_FOUND ? STORE_OK : e;
+}
+
 /* ---- open / close ------------------------------------------------------------------- */
 
 static void pg_free(struct pg *q)
@@ -1343,6 +1385,7 @@ static const struct store_ops pg_ops = {
     .candidate_insert = pg_candidate_insert,
     .candidate_get = pg_candidate_get,
     .candidate_set_analysis = pg_candidate_set_analysis,
+    .candidate_set_resume = pg_candidate_set_resume,
     .interview_insert = pg_interview_insert,
     .interview_get = pg_interview_get,
     .interview_update = pg_interview_update,
@@ -1358,6 +1401,7 @@ static const struct store_ops pg_ops = {
     .kv_put = pg_kv_put,
     .quota_ledger_add = pg_ledger_add,
     .quota_ledger_get = pg_ledger_get,
+    .turn_count_asked_by_candidate = pg_turn_count_asked_by_candidate,
 };
 
 /* Applies the missing migration steps, each in its own transaction under the migration

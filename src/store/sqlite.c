@@ -145,6 +145,7 @@ enum sq_stmt {
     ST_CANDIDATE_INSERT,
     ST_CANDIDATE_GET,
     ST_CANDIDATE_SET_ANALYSIS,
+    ST_CANDIDATE_SET_RESUME,
     ST_INTERVIEW_INSERT,
     ST_INTERVIEW_GET,
     ST_INTERVIEW_UPDATE,
@@ -181,6 +182,9 @@ static const struct {
     [ST_CANDIDATE_SET_ANALYSIS] = {"candidate_set_analysis",
                                    "UPDATE candidates SET analysis_json = ?, "
                                    "analysis_source = ? WHERE id = ?"},
+    [ST_CANDIDATE_SET_RESUME] = {"candidate_set_resume",
+                                 "UPDATE candidates SET resume_text = ?, resume_hash = ?, "
+                                 "analysis_json = ?, analysis_source = ? WHERE id = ?"},
     [ST_INTERVIEW_INSERT] = {"interview_insert", "INSERT INTO interviews (" INTERVIEW_COLS ") "
                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
     [ST_INTERVIEW_GET] = {"interview_get",
@@ -585,6 +589,23 @@ static enum store_err sq_candidate_set_analysis(struct store *s, const char *id,
     return e;
 }
 
+static enum store_err sq_candidate_set_resume(struct store *s, const char *id, const char *resume_text,
+                                              const char *resume_hash, const char *analysis_json,
+                                              const char *source)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_CANDIDATE_SET_RESUME);
+    bind_text(&b, resume_text);
+    bind_text(&b, resume_hash);
+    bind_text(&b, analysis_json);
+    bind_text(&b, source);
+    bind_text(&b, id);
+    int changes = 0;
+    enum store_err e = stmt_exec(q, ST_CANDIDATE_SET_RESUME, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
 /* ---- interviews --------------------------------------------------------------------- */
 
 static enum store_err sq_interview_insert(struct store *s, const struct store_interview *iv)
@@ -894,6 +915,7 @@ static const struct store_ops sq_ops = {
     .candidate_insert = sq_candidate_insert,
     .candidate_get = sq_candidate_get,
     .candidate_set_analysis = sq_candidate_set_analysis,
+    .candidate_set_resume = sq_candidate_set_resume,
     .interview_insert = sq_interview_insert,
     .interview_get = sq_interview_get,
     .interview_update = sq_interview_update,

@@ -109,6 +109,11 @@ struct store_ops {
     enum store_err (*candidate_get)(struct store *s, const char *id, struct store_candidate *out);
     enum store_err (*candidate_set_analysis)(struct store *s, const char *id,
                                              const char *analysis_json, const char *source);
+    /* A re-uploaded resume: text, hash, and the analysis that goes with it (the old one
+     * when the new resume is a near-duplicate, else a fresh one). */
+    enum store_err (*candidate_set_resume)(struct store *s, const char *id, const char *resume_text,
+                                           const char *resume_hash, const char *analysis_json,
+                                           const char *source);
 
     enum store_err (*interview_insert)(struct store *s, const struct store_interview *iv);
     enum store_err (*interview_get)(struct store *s, const char *id, struct store_interview *out);
