@@ -5,10 +5,23 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG     ?=
 
-.PHONY: all run test deps-run deps-test configure clean format unit-test
+.PHONY: all run test deps-run deps-test configure clean format unit-test web-deps
 
-all: configure
+# uPlot for the admin dashboard, pinned by web/package-lock.json; served from
+# web/node_modules at /static/vendor/. Reinstalled when the lock file changes.
+WEB_DEP := web/node_modules/uplot/dist/uPlot.iife.min.js
+
+all: configure web-deps
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Without npm (or the registry) the server still builds and runs; the dashboard then
+# shows its numbers and says that its charts are missing. `make test` insists.
+web-deps:
+	@if [ -f $(WEB_DEP) ] && [ $(WEB_DEP) -nt web/package-lock.json ]; then :; \
+	elif ! command -v npm >/dev/null 2>&1; then \
+		echo "make: npm not found: the admin dashboard will have no charts (scripts/deps.sh run installs npm)" >&2; \
+	elif (cd web && npm ci --no-audit --no-fund --silent); then touch $(WEB_DEP); \
+	else echo "make: npm could not install web/ dependencies: the admin dashboard will have no charts" >&2; fi
 
 configure:
 	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -26,12 +39,20 @@ run: deps-run all
 
 # Everything, twice: the normal build (with browser tests), then ASan+UBSan (without).
 test: deps-test all
+	@test -f $(WEB_DEP) || { echo "make test: $(WEB_DEP) is missing (npm ci in web/ failed)" >&2; exit 1; }
 	cd tests/browser && npm install --no-audit --no-fund --silent
+	cd tests/integration/openai_sdk && npm install --no-audit --no-fund --silent
 	cd $(BUILD) && ctest --output-on-failure -j 2
 	@test -f $(ASAN_BUILD)/CMakeCache.txt || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 		-DINTERVIEWD_SANITIZE=ON -DINTERVIEWD_BROWSER_TESTS=OFF >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j 2
+
+# wrk against mockllm, interviewd's /v1 and Portkey's gateway on loopback (about 2 min);
+# writes bench/results/gateway-*.txt. See bench/README-gateway.md.
+.PHONY: bench-gateway
+bench-gateway: all
+	bench/gateway_bench.sh
 
 unit-test: all
 	cd $(BUILD) && ctest --output-on-failure -R '^unit/'

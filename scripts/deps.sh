@@ -6,8 +6,9 @@ what=${1:-run}
 
 build="build-essential cmake pkg-config libevent-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev libhiredis-dev libinih-dev libxxhash-dev libssl-dev libpq-dev
-libcmocka-dev nodejs"
-test_only="redis-server postgresql chromium npm"
+libcmocka-dev nodejs npm"
+# prometheus brings promtool, which checks /metrics in tests/integration/metrics.test.mjs
+test_only="redis-server postgresql chromium prometheus"
 
 pkgs=$build
 [ "$what" = test ] && pkgs="$pkgs $test_only"
@@ -19,6 +20,7 @@ for p in $pkgs; do
     nodejs) command -v node >/dev/null 2>&1 && continue ;;
     npm) command -v npm >/dev/null 2>&1 && continue ;;
     chromium) command -v chromium >/dev/null 2>&1 && continue ;;
+    prometheus) command -v promtool >/dev/null 2>&1 && continue ;;
   esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done

@@ -7,6 +7,8 @@
 #include "core/util.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "llm/quota_share.h" /* issue 8 */
+#include "llm/router.h"      /* issue 8 */
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "store/store.h"
@@ -85,6 +87,7 @@ static int cmd_serve(int argc, char **argv)
     struct api *api = NULL;
     struct http_server *http = NULL;
     struct event *sigint = NULL, *sigterm = NULL;
+    struct quota_share *share = NULL; /* issue 8: quota windows shared through [redis] url */
 
     store = postgres ? store_postgres_open(cfg.store_url, err, sizeof err)
                      : store_sqlite_open(cfg.store_path, err, sizeof err);
@@ -97,6 +100,15 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "interviewd: %s\n", err);
         rc = 2;
         goto out;
+    }
+    if (cfg.redis_url[0]) { /* issue 8: every instance on this Redis spends each limit once */
+        share = quota_share_new(base, cfg.redis_url, (int)cfg.redis_expected_instances, err, sizeof err);
+        if (!share) {
+            fprintf(stderr, "interviewd: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        router_set_share(engine_router(engine), share);
     }
     api = api_new(&cfg, engine);
     api_start_history(api, base);
@@ -121,6 +133,7 @@ out:
     if (sigterm) event_free(sigterm);
     http_server_free(http);
     engine_free(engine);
+    quota_share_free(share); /* issue 8: after the router that used it */
     api_free(api);
     if (store) store_close(store);
     event_base_free(base);

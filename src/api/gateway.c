@@ -17,15 +17,16 @@
  * JSON or as SSE (synthesised chunks when it was not streamed live).
  *
  * Streaming replies use evhttp's chunked reply directly (http.h has no streaming call
- * yet). The request stays deferred, so a client that goes away sets r->req to NULL and
- * later chunks are dropped; the end clears the close callback, ends the reply and hands
- * r back to http with r->req = NULL through http_reply_text, which (as for any reply to
- * a gone client) sends nothing and frees r.
+ * yet). The request stays deferred with our own close callback (on_client_gone); the end
+ * clears it, ends the reply and hands r back to http with r->req = NULL through
+ * http_reply_text, which (as for any reply to a gone client) sends nothing and frees r.
  *
- * Hot path: replies are written with sbuf and a JSON string escaper, not built as jansson
- * trees; the request body is parsed once. Times are CLOCK_MONOTONIC microseconds read
- * here directly (core/clock has milliseconds only): they feed a measurement, never a
- * decision, so the simulator's virtual clock has nothing to replace. */
+ * Hot path: replies and payloads are written with sbuf and a JSON string escaper, not
+ * built as jansson trees; the request body is parsed once and the cache key hashed from
+ * the parsed tree (hash_json) without printing it. Times are CLOCK_MONOTONIC
+ * microseconds read here directly (core/clock has milliseconds only): they feed a
+ * measurement, never a decision, so the simulator's virtual clock has nothing to
+ * replace. */
 #include "api/gateway.h"
 
 #include "core/clock.h"
@@ -37,10 +38,12 @@
 #include "optimize/stats.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <limits.h>
-#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +57,8 @@
 /* interviewd_gateway_overhead_seconds buckets: 10 us .. 100 ms. */
 static const double overhead_bounds[] = {10e-6,  25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3,
                                          2.5e-3, 5e-3,  10e-3, 25e-3,  50e-3,  100e-3};
-static const char *overhead_labels[] = {"1e-05",  "2.5e-05", "5e-05", "0.0001", "0.00025",
-                                        "0.0005", "0.001",   "0.0025", "0.005", "0.01",
+static const char *overhead_labels[] = {"1e-05",  "2.5e-05", "5e-05",  "0.0001", "0.00025",
+                                        "0.0005", "0.001",   "0.0025", "0.005",  "0.01",
                                         "0.025",  "0.05",    "0.1"};
 #define N_BOUNDS ARRAY_LEN(overhead_bounds)
 
@@ -71,20 +74,20 @@ struct gw_req;
 
 struct gateway {
     const struct config *cfg;
-    struct router *router;    /* borrowed */
-    struct stats *stats;      /* borrowed: the engine's, shared with /api/optimization_stats */
-    struct cache *cache;      /* borrowed, or own_cache */
-    int own_cache;            /* 1: cache is ours to destroy */
+    struct router *router;        /* borrowed */
+    struct stats *stats;          /* borrowed: the engine's, shared with /api/optimization_stats */
+    struct cache *cache;          /* borrowed, or own_cache */
+    int own_cache;                /* 1: cache is ours to destroy */
     struct flight_group *flights; /* identical cacheable calls in flight */
     struct gw_key keys[GATEWAY_MAX_KEYS];
-    int n_keys;               /* 0: the gateway answers 401 to everything */
-    uint64_t next_id;         /* completion ids: id_prefix + counter */
-    char id_prefix[13];       /* random per process */
-    int64_t started_s;        /* "created" of the models */
-    struct gw_req *live;      /* chat requests not yet answered */
-    int closing;              /* gateway_free has started */
+    int n_keys;                              /* 0: the gateway answers 401 to everything */
+    uint64_t next_id;                        /* completion ids: id_prefix + counter */
+    char id_prefix[13];                      /* random per process */
+    int64_t started_s;                       /* "created" of the models */
+    struct gw_req *live;                     /* chat requests not yet answered */
+    int closing;                             /* gateway_free has started */
     uint64_t overhead_buckets[N_BOUNDS + 1]; /* per bucket (not cumulative); last is +Inf */
-    double overhead_sum;      /* seconds */
+    double overhead_sum;                     /* seconds */
     uint64_t overhead_count;
     uint64_t requests[5][GW_CACHE__COUNT]; /* chat answers by status class (1xx..5xx) */
 };
@@ -96,40 +99,40 @@ struct gw_answer {
     const char *content;       /* 200: the assistant's text */
     const char *finish_reason; /* 200: "stop", "length"... */
     long prompt_tokens, completion_tokens;
-    const char *provider;      /* the deployment, or NULL */
-    const char *model;         /* its model id, or NULL */
-    const char *err_type;      /* errors: OpenAI error type */
-    const char *err_code;      /* errors: stable code */
-    const char *err_msg;       /* errors: a sentence a person can act on */
-    long retry_after_s;        /* errors: Retry-After, 0 for none */
+    const char *provider; /* the deployment, or NULL */
+    const char *model;    /* its model id, or NULL */
+    const char *err_type; /* errors: OpenAI error type */
+    const char *err_code; /* errors: stable code */
+    const char *err_msg;  /* errors: a sentence a person can act on */
+    long retry_after_s;   /* errors: Retry-After, 0 for none */
 };
 
 struct gw_req {
     struct gateway *g;
-    struct http_req *r;        /* deferred; freed by our reply */
+    struct http_req *r;         /* deferred; freed by our reply */
     struct gw_req *prev, *next; /* in g->live */
-    json_t *body;              /* the parsed request (own) */
-    json_t *messages;          /* borrowed from body */
-    json_t *extra;             /* fields passed through to the provider (own) or NULL */
-    const char *model;         /* as asked (borrowed from body) */
-    const char *deploy_model;  /* router filter: NULL for the aliases */
-    int key_index;             /* which gateway key authenticated it */
-    int max_tokens;            /* 0: not set */
-    double temperature;        /* -1: not set */
-    int stream;                /* reply as SSE */
-    int include_usage;         /* stream_options.include_usage */
-    char *key;                 /* cache and flight key; NULL when not cacheable */
+    json_t *body;               /* the parsed request (own) */
+    json_t *messages;           /* borrowed from body */
+    json_t *extra;              /* fields passed through to the provider (own) or NULL */
+    const char *model;          /* as asked (borrowed from body) */
+    const char *deploy_model;   /* router filter: NULL for the aliases */
+    int key_index;              /* which gateway key authenticated it */
+    int max_tokens;             /* 0: not set */
+    double temperature;         /* -1: not set */
+    int stream;                 /* reply as SSE */
+    int include_usage;          /* stream_options.include_usage */
+    char *key;                  /* cache and flight key; NULL when not cacheable */
     enum gw_cache_state cache_state;
-    int leader;                /* made the flight's upstream call */
-    int coalesced;             /* waited for another request's call */
+    int leader;                         /* made the flight's upstream call */
+    int coalesced;                      /* waited for another request's call */
     const struct gw_answer *own_answer; /* leader: its answer, while flight_finish runs */
-    int started;               /* SSE headers sent */
-    char *chunk_prefix;        /* SSE: `data: {"id":...,"choices":[{"index":0,"delta":` */
-    char id[48];               /* chatcmpl-... */
-    int64_t created;           /* seconds */
-    int64_t t0_us;             /* handler entry */
-    int64_t submit_us;         /* router_submit, or when a waiter joined */
-    int64_t upstream_us;       /* time spent waiting on the upstream (or the leader) */
+    int started;                        /* SSE headers sent */
+    char *chunk_prefix;                 /* SSE: `data: {"id":...,"choices":[{"index":0,"delta":` */
+    char id[48];                        /* chatcmpl-... */
+    int64_t created;                    /* seconds */
+    int64_t t0_us;                      /* handler entry */
+    int64_t submit_us;                  /* router_submit, or when a waiter joined */
+    int64_t upstream_us;                /* time spent waiting on the upstream (or the leader) */
 };
 
 /* ---- small helpers ------------------------------------------------------------------- */
@@ -153,11 +156,21 @@ static void sbuf_json_string(struct sbuf *b, const char *s, size_t len)
         sbuf_append(b, s + run, i - run);
         run = i + 1;
         switch (ch) {
-        case '"': sbuf_puts(b, "\\\""); break;
-        case '\\': sbuf_puts(b, "\\\\"); break;
-        case '\n': sbuf_puts(b, "\\n"); break;
-        case '\r': sbuf_puts(b, "\\r"); break;
-        case '\t': sbuf_puts(b, "\\t"); break;
+        case '"':
+            sbuf_puts(b, "\\\"");
+            break;
+        case '\\':
+            sbuf_puts(b, "\\\\");
+            break;
+        case '\n':
+            sbuf_puts(b, "\\n");
+            break;
+        case '\r':
+            sbuf_puts(b, "\\r");
+            break;
+        case '\t':
+            sbuf_puts(b, "\\t");
+            break;
         default: {
             char u[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
             sbuf_puts(b, u);
@@ -196,7 +209,8 @@ static void record(struct gateway *g, int status, enum gw_cache_state cs, int64_
     if (cls >= 0 && cls < 5) g->requests[cls][cs]++;
     double s = (double)(overhead_us > 0 ? overhead_us : 0) / 1e6;
     size_t b = 0;
-    while (b < N_BOUNDS && s > overhead_bounds[b]) b++;
+    while (b < N_BOUNDS && s > overhead_bounds[b])
+        b++;
     g->overhead_buckets[b]++;
     g->overhead_sum += s;
     g->overhead_count++;
@@ -219,8 +233,8 @@ static void reply_error(struct http_req *r, int status, const char *type, const 
     }
     /* an upstream failure was logged when it happened; a full fleet is no news per call */
     log_debug("gateway_error", "rid=%s status=%d code=%s", r->request_id, status, code);
-    json_t *err = json_pack("{s:s,s:s,s:n,s:s}", "message", message, "type", type, "param", "code",
-                            code);
+    json_t *err =
+        json_pack("{s:s,s:s,s:n,s:s}", "message", message, "type", type, "param", "code", code);
     if (param) json_object_set_new(err, "param", json_string(param));
     http_reply_json(r, status, json_pack("{s:o}", "error", err));
 }
@@ -261,8 +275,10 @@ static void add_headers(struct gw_req *q, struct evkeyvalq *h, const struct gw_a
 static void req_unlink(struct gw_req *q)
 {
     struct gateway *g = q->g;
-    if (q->prev) q->prev->next = q->next;
-    else if (g->live == q) g->live = q->next;
+    if (q->prev)
+        q->prev->next = q->next;
+    else if (g->live == q)
+        g->live = q->next;
     if (q->next) q->next->prev = q->prev;
     q->prev = q->next = NULL;
 }
@@ -304,8 +320,9 @@ static void sse_begin(struct gw_req *q, const struct gw_answer *a, const char *p
     q->started = 1;
     const char *model = a && a->model ? a->model : deployment_model(q->g, provider);
     struct sbuf p = {0};
-    sbuf_printf(&p, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%lld,"
-                    "\"model\":",
+    sbuf_printf(&p,
+                "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%lld,"
+                "\"model\":",
                 q->id, (long long)q->created);
     const char *mm = model ? model : q->model;
     sbuf_json_string(&p, mm, strlen(mm));
@@ -313,6 +330,12 @@ static void sse_begin(struct gw_req *q, const struct gw_answer *a, const char *p
     q->chunk_prefix = sbuf_take(&p);
     struct evhttp_request *req = q->r->req;
     if (!req) return;
+    /* Chunks go out as they come: no Nagle wait for the previous one's ACK. */
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    int one = 1;
+    if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
     evhttp_add_header(h, "Cache-Control", "no-store");
@@ -368,7 +391,8 @@ static void sse_finish(struct gw_req *q, const struct gw_answer *a)
         sbuf_printf(&b,
                     "\"choices\":[],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,"
                     "\"total_tokens\":%ld}}\n\n",
-                    a->prompt_tokens, a->completion_tokens, a->prompt_tokens + a->completion_tokens);
+                    a->prompt_tokens, a->completion_tokens,
+                    a->prompt_tokens + a->completion_tokens);
     }
     sbuf_puts(&b, "data: [DONE]\n\n");
     sse_write(q, b.data, b.len);
@@ -430,18 +454,20 @@ static void reply_answer(struct gw_req *q, const struct gw_answer *a)
     }
     struct sbuf b = {0};
     const char *model = a->model ? a->model : q->model;
-    sbuf_printf(&b, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%lld,\"model\":",
-                q->id, (long long)q->created);
+    sbuf_printf(&b,
+                "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%lld,\"model\":", q->id,
+                (long long)q->created);
     sbuf_json_string(&b, model, strlen(model));
     sbuf_puts(&b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
     sbuf_json_string(&b, a->content, strlen(a->content));
     sbuf_puts(&b, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":");
     const char *fin = a->finish_reason && *a->finish_reason ? a->finish_reason : "stop";
     sbuf_json_string(&b, fin, strlen(fin));
-    sbuf_printf(&b,
-                "}],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld},"
-                "\"system_fingerprint\":null}",
-                a->prompt_tokens, a->completion_tokens, a->prompt_tokens + a->completion_tokens);
+    sbuf_printf(
+        &b,
+        "}],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld},"
+        "\"system_fingerprint\":null}",
+        a->prompt_tokens, a->completion_tokens, a->prompt_tokens + a->completion_tokens);
     if (r->req) add_headers(q, evhttp_request_get_output_headers(r->req), a, a->provider);
     http_reply_text(r, 200, "application/json", b.data);
     sbuf_free(&b);
@@ -470,14 +496,17 @@ static void answer_from_result(const struct llm_result *res, struct gw_answer *a
     case LLM_ERR_NO_CAPACITY:
         a->status = 503;
         a->err_code = "fleet_exhausted";
-        snprintf(msg, msglen, "No deployment had capacity for this call before its deadline; "
-                              "retry later.");
+        snprintf(msg, msglen,
+                 "No deployment had capacity for this call before its deadline; "
+                 "retry later.");
         break;
     case LLM_ERR_RATE_LIMITED:
         a->status = 503;
         a->err_code = "upstream_rate_limited";
-        snprintf(msg, msglen, "Every deployment that could serve this model is rate limited "
-                              "upstream (%s); retry later.", why);
+        snprintf(msg, msglen,
+                 "Every deployment that could serve this model is rate limited "
+                 "upstream (%s); retry later.",
+                 why);
         break;
     case LLM_ERR_CANCELLED:
         a->status = 503;
@@ -722,7 +751,8 @@ static const char *parse_chat(struct gw_req *q, const char **param, const char *
     }
     const char *model = json_string_value(v);
     size_t mlen = model ? strlen(model) : 0;
-    if (!model || mlen == 0 || mlen > GATEWAY_MAX_MODEL_LEN) return "model must be a non-empty string of at most 256 bytes.";
+    if (!model || mlen == 0 || mlen > GATEWAY_MAX_MODEL_LEN)
+        return "model must be a non-empty string of at most 256 bytes.";
     for (size_t i = 0; i < mlen; i++)
         if ((unsigned char)model[i] <= 0x20 || (unsigned char)model[i] >= 0x7f)
             return "model must be printable ASCII without spaces.";
@@ -749,7 +779,8 @@ static const char *parse_chat(struct gw_req *q, const char **param, const char *
     v = json_object_get(b, "stream");
     if (v && !json_is_null(v) && !json_is_boolean(v)) return "stream must be true or false.";
     q->stream = json_is_true(v);
-    q->include_usage = json_is_true(json_object_get(json_object_get(b, "stream_options"), "include_usage"));
+    q->include_usage =
+        json_is_true(json_object_get(json_object_get(b, "stream_options"), "include_usage"));
 
     *param = "temperature";
     q->temperature = -1;
@@ -778,8 +809,14 @@ static const char *parse_chat(struct gw_req *q, const char **param, const char *
     }
 
     /* Everything else goes to the provider as the client wrote it. */
-    static const char *ours[] = {"model", "messages", "stream", "stream_options", "temperature",
-                                 "max_tokens", "max_completion_tokens", "n"};
+    static const char *ours[] = {"model",
+                                 "messages",
+                                 "stream",
+                                 "stream_options",
+                                 "temperature",
+                                 "max_tokens",
+                                 "max_completion_tokens",
+                                 "n"};
     const char *field;
     json_object_foreach(b, field, v)
     {
@@ -870,9 +907,15 @@ static void hash_json(XXH3_state_t *st, json_t *v, int top)
         XXH3_128bits_update(st, &d, sizeof d);
         return;
     }
-    case JSON_TRUE: tag = 't'; break;
-    case JSON_FALSE: tag = 'f'; break;
-    default: tag = 'n'; break;
+    case JSON_TRUE:
+        tag = 't';
+        break;
+    case JSON_FALSE:
+        tag = 'f';
+        break;
+    default:
+        tag = 'n';
+        break;
     }
     XXH3_128bits_update(st, &tag, 1);
 }
@@ -1040,8 +1083,8 @@ static json_t *models_list(const struct gateway *g)
 static void reply_models(struct gateway *g, struct http_req *r, const char *id)
 {
     json_t *data = models_list(g);
-    if (r->req) evhttp_add_header(evhttp_request_get_output_headers(r->req), "x-request-id",
-                                  r->request_id);
+    if (r->req)
+        evhttp_add_header(evhttp_request_get_output_headers(r->req), "x-request-id", r->request_id);
     if (!id) {
         http_reply_json(r, 200, json_pack("{s:s,s:o}", "object", "list", "data", data));
         return;
@@ -1099,24 +1142,30 @@ void gateway_handle(struct gateway *g, struct http_req *r)
     if (key_index < 0) return;
     int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
     if (r->n_segments == 2 && !strcmp(r->segments[1], "models")) {
-        if (get) reply_models(g, r, NULL);
-        else reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
-                         "GET /v1/models lists the models.", 0);
+        if (get)
+            reply_models(g, r, NULL);
+        else
+            reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
+                        "GET /v1/models lists the models.", 0);
         return;
     }
     const char *models = strstr(r->path, "/models/");
     if (r->n_segments >= 3 && !strcmp(r->segments[1], "models") && models) {
         const char *id = models + strlen("/models/");
-        if (get) reply_models(g, r, id);
-        else reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
-                         "GET /v1/models/{model} describes a model.", 0);
+        if (get)
+            reply_models(g, r, id);
+        else
+            reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
+                        "GET /v1/models/{model} describes a model.", 0);
         return;
     }
     if (r->n_segments == 3 && !strcmp(r->segments[1], "chat") &&
         !strcmp(r->segments[2], "completions")) {
-        if (!strcmp(r->method, "POST")) chat(g, r, key_index, t0);
-        else reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
-                         "Use POST /v1/chat/completions.", 0);
+        if (!strcmp(r->method, "POST"))
+            chat(g, r, key_index, t0);
+        else
+            reply_error(r, 405, "invalid_request_error", "method_not_allowed", NULL,
+                        "Use POST /v1/chat/completions.", 0);
         return;
     }
     char msg[300];
@@ -1146,8 +1195,8 @@ struct gateway *gateway_new(const struct config *cfg, struct router *router, str
     snprintf(g->id_prefix, sizeof g->id_prefix, "%s", rid);
     free(rid);
 
-    const char *env = cfg->gateway_keys_env && *cfg->gateway_keys_env ? getenv(cfg->gateway_keys_env)
-                                                                      : NULL;
+    const char *env =
+        cfg->gateway_keys_env && *cfg->gateway_keys_env ? getenv(cfg->gateway_keys_env) : NULL;
     int ignored = 0;
     if (env) {
         char *copy = xstrdup(env);
@@ -1184,7 +1233,8 @@ void gateway_free(struct gateway *g)
     g->closing = 1;
     flight_group_free(g->flights); /* waiters get NULL: 503 */
     g->flights = NULL;
-    while (g->live) reply_internal(g->live, 503, "shutting_down", "interviewd is shutting down.");
+    while (g->live)
+        reply_internal(g->live, 503, "shutting_down", "interviewd is shutting down.");
     if (g->own_cache) cache_destroy(g->cache);
     for (int i = 0; i < g->n_keys; i++) {
         explicit_bzero(g->keys[i].secret, strlen(g->keys[i].secret));
@@ -1215,6 +1265,7 @@ void gateway_prometheus(const struct gateway *g, struct sbuf *out)
                    "# TYPE interviewd_gateway_requests_total counter\n");
     for (int c = 0; c < 5; c++)
         for (int s = 0; s < GW_CACHE__COUNT; s++)
-            sbuf_printf(out, "interviewd_gateway_requests_total{status=\"%dxx\",cache=\"%s\"} %llu\n",
+            sbuf_printf(out,
+                        "interviewd_gateway_requests_total{status=\"%dxx\",cache=\"%s\"} %llu\n",
                         c + 1, cache_state_names[s], (unsigned long long)g->requests[c][s]);
 }

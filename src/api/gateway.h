@@ -28,9 +28,22 @@
  * Every answer carries x-request-id, x-interviewd-overhead-us (time in interviewd minus
  * time waiting on the upstream), and, when known, x-interviewd-provider (the deployment)
  * and x-ratelimit-limit-requests / -remaining-requests / -remaining-tokens: the fleet's
- * remaining daily capacity for that model (omitted when some deployment has no daily
- * limit). Errors are OpenAI-shaped: {"error":{"message","type","param","code"}}, with
- * Retry-After on every 503 (and on any 429). */
+ * remaining daily capacity for that model (router_capacity(); a header is omitted when
+ * some deployment has no daily limit of that kind). A model whose every deployment has
+ * used its day is answered 503 at once (Retry-After: until the earliest day reset) rather
+ * than queued. Errors are OpenAI-shaped: {"error":{"message","type","param","code"}},
+ * with Retry-After on every 503 (and on any 429). No 429 is ours today: there are no
+ * per-key limits yet.
+ *
+ * Overhead: from the handler's start to the reply, minus the time between router_submit
+ * and the router's answer (for a request that shared another's call: minus the time it
+ * waited). For a live stream the header, sent with the first chunk, holds the part
+ * before the upstream call; the histogram gets the whole. Not included: evhttp's
+ * parsing before the handler and the kernel's send after it.
+ *
+ * Limits: n must be 1; an answer without text content (tool calls only) is a 502
+ * (llm/openai.c reads choices[0].message.content); tools, stop, top_p, seed,
+ * response_format and any other field are passed to the provider as written. */
 #ifndef API_GATEWAY_H
 #define API_GATEWAY_H
 
@@ -39,12 +52,12 @@
 
 #define GATEWAY_ALIAS_FAST "interviewd/fast"
 #define GATEWAY_ALIAS_SMART "interviewd/smart"
-#define GATEWAY_MAX_KEYS 64          /* bearer keys read from the environment */
-#define GATEWAY_MAX_MODEL_LEN 256    /* longer model ids are a 400 */
-#define GATEWAY_STREAM_CHUNK 64      /* content bytes per synthesised SSE chunk */
-#define GATEWAY_OFFLINE_RETRY_S 60   /* Retry-After when no deployment is enabled */
-#define GATEWAY_MIN_RETRY_S 1        /* smallest Retry-After we send */
-#define GATEWAY_OWN_CACHE_DIVISOR 4  /* own memory cache: [cache] max_bytes / this */
+#define GATEWAY_MAX_KEYS 64         /* bearer keys read from the environment */
+#define GATEWAY_MAX_MODEL_LEN 256   /* longer model ids are a 400 */
+#define GATEWAY_STREAM_CHUNK 64     /* content bytes per synthesised SSE chunk */
+#define GATEWAY_OFFLINE_RETRY_S 60  /* Retry-After when no deployment is enabled */
+#define GATEWAY_MIN_RETRY_S 1       /* smallest Retry-After we send */
+#define GATEWAY_OWN_CACHE_DIVISOR 4 /* own memory cache: [cache] max_bytes / this */
 
 struct router;
 struct stats;
@@ -52,10 +65,11 @@ struct cache;
 struct sbuf;
 struct gateway;
 
-/* router and stats are borrowed and must outlive every call in flight (the router's
- * cancellations at shutdown still report through the gateway). cache is borrowed too;
+/* router and stats are borrowed: free the router (which cancels calls in flight, and
+ * they still report through the gateway) before gateway_free. cache is borrowed too;
  * NULL makes the gateway keep its own memory cache of [cache] max_bytes /
- * GATEWAY_OWN_CACHE_DIVISOR. Keys are read from the environment here. */
+ * GATEWAY_OWN_CACHE_DIVISOR. A shared cache that answers asynchronously (Redis) must not
+ * answer after the router is freed. Keys are read from the environment here. */
 struct gateway *gateway_new(const struct config *cfg, struct router *router, struct stats *stats,
                             struct cache *cache);
 /* Answers whatever is still waiting (503) and frees g. NULL is allowed. */

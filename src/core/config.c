@@ -41,6 +41,7 @@ static const struct key_def keys[] = {
     S("cache", "redis_url", cache_redis_url, "", NULL),
     L("cache", "max_bytes", cache_max_bytes, "268435456", 0, 1L << 40),
     S("redis", "url", redis_url, "", NULL),
+    L("redis", "expected_instances", redis_expected_instances, "2", 1, 1024),
     S("budget", "mode", budget_mode, "auto", "auto|full|balanced|economy|offline"),
     L("budget", "expected_interviews_per_day", expected_interviews_per_day, "10000", 0, 100000000),
     S("gateway", "keys_env", gateway_keys_env, "INTERVIEWD_GATEWAY_KEYS", NULL),

@@ -34,6 +34,8 @@ struct config {
 
     /* [redis] */
     char *redis_url;
+    long redis_expected_instances; /* instances sharing the quotas; each one's fallback share
+                                    * while Redis is away is 1/this of every limit, 2 */
 
     /* [budget] */
     char *budget_mode; /* auto | full | balanced | economy | offline */

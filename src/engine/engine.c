@@ -1231,17 +1231,14 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
     return 1;
 }
 
-/* Stores one turn's evaluation: the model's (eval != NULL) or the heuristic's. */
-static void store_turn_eval(struct engine *e, const char *interview_id, int idx, json_t *eval,
+/* Stores one turn's evaluation: the model's (eval != NULL) or the heuristic's. t is the
+ * turn as read from the store by the caller. */
+static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t *eval,
                             int from_model, int model_was_expected)
 {
-    struct store_turn_list turns = {0};
-    if (store_call(e->store, turn_list, interview_id, &turns) != STORE_OK) return;
-    struct store_turn *t = (size_t)idx < turns.len ? &turns.items[idx] : NULL;
-    if (!t || !t->answer || strcmp(t->eval_status, "done") == 0) {
-        store_turn_list_free(&turns);
-        return;
-    }
+    if (!t || !t->answer || strcmp(t->eval_status, "done") == 0) return;
+    const char *interview_id = t->interview_id;
+    int idx = t->idx;
     json_t *owned = NULL;
     if (!eval) {
         /* No usable model answer: the heuristic scores it, and the report says so. */
@@ -1270,7 +1267,6 @@ static void store_turn_eval(struct engine *e, const char *interview_id, int idx,
                   store_strerror(se));
     free(flags_text);
     json_decref(owned);
-    store_turn_list_free(&turns);
 }
 
 static json_t *build_report(struct engine *e, const struct store_interview *iv,
@@ -1516,7 +1512,10 @@ out:
 static void finish_evaluate_job(struct engine *e, struct job *j, json_t *parsed, int from_model)
 {
     int expected = !j->offline;
-    store_turn_eval(e, j->interview_id, j->idx, parsed, from_model, expected);
+    struct store_turn_list turns = {0};
+    if (store_call(e->store, turn_list, j->interview_id, &turns) == STORE_OK && (size_t)j->idx < turns.len)
+        store_turn_eval(e, &turns.items[j->idx], parsed, from_model, expected);
+    store_turn_list_free(&turns);
     stats_count(&e->stats, STATS_EVALUATE, from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
     if (j->reply_fn) {
         engine_reply_fn fn = j->reply_fn;
@@ -1542,7 +1541,7 @@ static void finish_batch_job(struct engine *e, struct job *j, json_t *parsed, in
             const char *qid = json_string_value(json_object_get(ev, "question_id"));
             if (qid && strcmp(qid, turns.items[idx].question_id) == 0) found = ev;
         }
-        store_turn_eval(e, j->interview_id, idx, found, found && from_model, 1);
+        store_turn_eval(e, &turns.items[idx], found, found && from_model, 1);
         /* one of the batch is the call itself; the others rode along */
         stats_count(&e->stats, STATS_EVALUATE,
                     !(found && from_model) ? STATS_FALLBACK : k == 0 ? STATS_API_CALL : STATS_BATCHED, 1);

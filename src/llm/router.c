@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "llm/breaker.h"
 #include "llm/quota.h"
+#include "llm/quota_share.h" /* issue 8 */
 #include "llm/ratelimit.h"
 
 #include <math.h>
@@ -67,6 +68,7 @@ struct router {
     int closing;
     router_observe_fn observe; /* told of every response (dashboards); may be NULL */
     void *observe_data;
+    struct quota_share *share; /* issue 8: the fleet's windows through Redis, or NULL (not owned) */
 };
 
 static int64_t now_wall(void)
@@ -308,6 +310,9 @@ static int pick(struct router *r, const struct rcall *c)
         if (!breaker_allow(&d->breaker, now)) continue;
         const char *why;
         if (!quota_can_take(&d->quota, now, c->est_tokens, &why)) continue;
+        /* issue 8: the fleet's windows must allow it too */
+        if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_tokens))
+            continue;
         double score = quota_day_fraction_left(&d->quota, now) / (1.0 + d->latency_ewma_ms / 2000.0);
         if (score > best_score) {
             best_score = score;
@@ -327,6 +332,7 @@ static void send_to(struct router *r, struct rcall *c, int i)
     c->attempts++;
     tried_set(c, i);
     quota_take(&d->quota, now, c->est_tokens);
+    if (r->share) quota_share_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_tokens); /* issue 8 */
     c->taken_ms = now;
     breaker_on_start(&d->breaker, now);
     d->calls++;
@@ -418,6 +424,9 @@ static void schedule_wake(struct router *r)
         if (!quota_can_take(&d->quota, now, r->queue->est_tokens, &why) && why &&
             strcmp(why, "concurrency") == 0)
             continue;
+        /* issue 8: waiting on the fleet's share: its wake callback (or the 1 s bound) retries */
+        if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, r->queue->est_tokens))
+            continue;
         int64_t at = quota_next_available_ms(&d->quota, now, r->queue->est_tokens);
         int64_t probe = breaker_retry_at_ms(&d->breaker);
         if (probe > at) at = probe;
@@ -456,6 +465,9 @@ static void on_result(struct llm_result *res, void *data)
     long actual = res->prompt_tokens + res->completion_tokens;
     if (actual <= 0) actual = -1; /* unknown usage (a timeout): keep the estimate */
     quota_settle_taken(&d->quota, now, c->taken_ms, c->est_tokens, happened ? actual : 0, happened);
+    if (r->share) /* issue 8 */
+        quota_share_settle(r->share, d->cfg->name, &d->quota.limits, c->taken_ms, now, c->est_tokens,
+                           happened ? actual : 0);
     if (happened) ledger_add(r, d, 1, actual > 0 ? actual : c->est_tokens);
 
     struct ratelimit_obs obs;
@@ -595,6 +607,20 @@ int router_online(const struct router *r)
     for (int i = 0; i < r->n; i++)
         if (dep_usable(&r->deps[i])) return 1;
     return 0;
+}
+
+/* issue 8: a lease from the fleet arrived, or the fallback share took effect */
+static void on_share_wake(void *data)
+{
+    struct router *r = data;
+    if (r->queue) timer_start(r->wake, 0);
+}
+
+void router_set_share(struct router *r, struct quota_share *qs)
+{
+    if (r->share) quota_share_set_wake(r->share, NULL, NULL);
+    r->share = qs;
+    if (qs) quota_share_set_wake(qs, on_share_wake, r);
 }
 
 void router_set_observer(struct router *r, router_observe_fn fn, void *data)

@@ -86,5 +86,10 @@ int router_queue_length(const struct router *r);
 typedef void (*router_observe_fn)(const char *deployment, enum llm_status status,
                                   int64_t latency_ms, void *data);
 void router_set_observer(struct router *r, router_observe_fn fn, void *data);
+/* Issue 8: shares every deployment's windows with the other instances through Redis
+ * (llm/quota_share.h): a call then also needs quota_share_can_take, on top of the
+ * router's own quota. The router does not own qs; NULL detaches. Set it before calls. */
+struct quota_share;
+void router_set_share(struct router *r, struct quota_share *qs);
 
 #endif
