@@ -230,6 +230,21 @@ function procStatus(pid) {
   return out;
 }
 
+// CPU and I/O pressure (PSI "some avg10", percent) when the kernel exposes it: other
+// work on the machine shows up here and explains noisy figures.
+function pressure() {
+  const out = {};
+  for (const k of ['cpu', 'io']) {
+    try {
+      const m = /^some avg10=([\d.]+) avg60=([\d.]+)/m.exec(fs.readFileSync(`/proc/pressure/${k}`, 'utf8'));
+      if (m) out[k] = { avg10: Number(m[1]), avg60: Number(m[2]) };
+    } catch {
+      /* no PSI */
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------
 // HTTP client: node:http with a keep-alive agent (cheaper than fetch on a 2-core box
 // where the client competes with the server for CPU).
@@ -569,6 +584,8 @@ async function runConfig(name) {
     }
     client.agent.destroy();
 
+    result.loadavg_at_end = os.loadavg().map((x) => +x.toFixed(2));
+    result.pressure_at_end = pressure();
     const fiveXX = Object.entries(statusCounts).filter(([k]) => / 5\d\d$/.test(k)).reduce((a, [, n]) => a + n, 0);
     Object.assign(result, {
       concurrency: opts.concurrency,
@@ -691,6 +708,8 @@ function printTable(results) {
     ['server CPU seconds', (r) => r.server?.cpu_seconds],
     ['server threads at end', (r) => r.server?.threads],
     ['HTTP 5xx', (r) => r.http_5xx],
+    ['load avg (1 min) at end', (r) => r.loadavg_at_end?.[0]],
+    ['CPU / IO pressure avg10 at end %', (r) => (r.pressure_at_end?.cpu ? `${r.pressure_at_end.cpu.avg10}/${r.pressure_at_end.io?.avg10}` : '-')],
     ['mockllm requests', (r) => r.mockllm?.requests],
     ['mockllm calls/interview', (r) => r.mockllm?.calls_per_interview],
     ['mockllm 429/failed/rejected', (r) => (r.mockllm ? `${r.mockllm.rate_limited}/${r.mockllm.failed}/${r.mockllm.rejected}` : '-')],
@@ -736,6 +755,7 @@ async function main() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     loadavg_at_start: os.loadavg().map((x) => +x.toFixed(2)),
+    pressure_at_start: pressure(),
   };
   let version = null;
   try {
@@ -746,7 +766,7 @@ async function main() {
     /* reported as null */
   }
   machine.interviewd_version = version;
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB RAM, ${machine.os}, node ${machine.node}; load average at start ${machine.loadavg_at_start.join(' ')}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB RAM, ${machine.os}, node ${machine.node}; load average at start ${machine.loadavg_at_start.join(' ')}${machine.pressure_at_start.cpu ? `, CPU pressure avg10 ${machine.pressure_at_start.cpu.avg10}%` : ''}`);
   console.log(`interviewd: ${INTERVIEWD_BIN} (${version ?? 'version unknown'}, built ${machine.interviewd_mtime ?? '?'})${opts.configs.includes('mock') ? `   mockllm: ${MOCKLLM_BIN} --latency-ms ${opts.latencyMs}` : ''}`);
   console.log(`concurrency ${opts.concurrency}, interviews ${opts.interviews}, kind ${opts.kind}, max ${opts.maxSeconds} s per configuration\n`);
   const results = [];
@@ -756,7 +776,7 @@ async function main() {
   }
   printTable(results);
   const slim = results.map((r) => {
-    const { config_text, server_stderr_tail, error_samples, providers, optimization_stats, ...rest } = r;
+    const { dir, config_text, server_stderr_tail, error_samples, providers, optimization_stats, ...rest } = r;
     return {
       ...rest,
       error_samples: (error_samples || []).slice(0, 5),

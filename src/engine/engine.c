@@ -1473,6 +1473,28 @@ static void reply_next(struct engine *e, const struct store_interview *iv,
 }
 
 /* Asks turn iv->next_index from the bank or the follow-up, then replies. */
+/* The same with the interview, candidate and turns already loaded (as the answer
+ * handler has them): asks turn iv->next_index unless it exists, then replies. */
+static void continue_loaded(struct engine *e, const struct store_interview *iv, struct cand_ctx *cc,
+                            const struct store_turn_list *turns, const char *follow_up,
+                            engine_reply_fn done, void *data)
+{
+    if ((size_t)iv->next_index < turns->len) { /* already asked (a retried request) */
+        reply_next(e, iv, &turns->items[iv->next_index], done, data);
+        return;
+    }
+    struct store_turn next = {0};
+    enum store_err se = ask_turn(e, iv, cc, turns, iv->next_index, follow_up, &next);
+    if (se != STORE_OK) {
+        struct engine_reply r = {0};
+        store_failed(&r, se);
+        done(&r, data);
+    } else {
+        reply_next(e, iv, &next, done, data);
+    }
+    store_turn_free(&next);
+}
+
 static void continue_interview(struct engine *e, const char *interview_id, const char *follow_up,
                                engine_reply_fn done, void *data)
 {
@@ -1487,23 +1509,12 @@ static void continue_interview(struct engine *e, const char *interview_id, const
     struct store_turn_list turns = {0};
     enum store_err se = cand_load(e, iv.candidate_id, &cc);
     if (se == STORE_OK) se = store_call(e->store, turn_list, iv.id, &turns);
-    struct store_turn next = {0};
     if (se == STORE_OK) {
-        if ((size_t)iv.next_index < turns.len) { /* already asked (a retried request) */
-            const struct store_turn *t = &turns.items[iv.next_index];
-            reply_next(e, &iv, t, done, data);
-            goto out;
-        }
-        se = ask_turn(e, &iv, &cc, &turns, iv.next_index, follow_up, &next);
-    }
-    if (se != STORE_OK) {
+        continue_loaded(e, &iv, &cc, &turns, follow_up, done, data);
+    } else {
         store_failed(&r, se);
         done(&r, data);
-    } else {
-        reply_next(e, &iv, &next, done, data);
     }
-out:
-    store_turn_free(&next);
     store_turn_list_free(&turns);
     cand_free(&cc);
     store_interview_free(&iv);
@@ -1709,13 +1720,8 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
                         adaptive ? done : NULL, adaptive ? data : NULL) && adaptive)
             goto out;
     }
-    store_turn_list_free(&turns);
-    cand_free(&cc);
-    char id[64];
-    snprintf(id, sizeof id, "%s", iv.id);
-    store_interview_free(&iv);
-    continue_interview(e, id, NULL, done, data);
-    return;
+    continue_loaded(e, &iv, &cc, &turns, NULL, done, data);
+    goto out;
 reply:
     done(&r, data);
 out:

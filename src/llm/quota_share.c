@@ -41,9 +41,12 @@
 /* The script. KEYS: minute sorted set, day hash. ARGV: instance, sequence, rpm, tpm, rpd,
  * tpd, this instance's day usage + leases held (requests, tokens), wanted requests and
  * tokens, fewest tokens worth granting, lease life ms, day key ttl ms, minute charge
- * (requests, tokens). Returns {granted requests, granted tokens, fleet minute requests,
- * minute tokens, day requests, day tokens}, the sums including the grant. Times are
- * Redis' own clock, so instances' clocks need not agree for the minute. */
+ * (requests, tokens), deployment name, day start ms, usage channel. Returns {granted
+ * requests, granted tokens, fleet minute requests, minute tokens, day requests, day
+ * tokens}, the sums including the grant. Whenever the fleet's usage went up it is also
+ * published ("DAY MR MT DR DT NAME") so every instance knows it at once, not at its
+ * next sync: what an instance knows when Redis goes away sets its fallback share. Times
+ * are Redis' own clock, so instances' clocks need not agree for the minute. */
 static const char SCRIPT[] =
     "if redis.replicate_commands then redis.replicate_commands() end\n"
     "local inst, seq = ARGV[1], ARGV[2]\n"
@@ -56,6 +59,7 @@ static const char SCRIPT[] =
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local minute, day = rpm > 0 or tpm > 0, rpd > 0 or tpd > 0\n"
     "local mr, mt, dr, dt = 0, 0, 0, 0\n"
+    "local raised = add_r > 0 or add_t > 0\n"
     "if minute then\n"
     "  if add_r > 0 or add_t > 0 then\n"
     "    redis.call('ZADD', KEYS[1], now, inst .. ':' .. seq .. ':c:' .. add_r .. ':' .. add_t)\n"
@@ -68,6 +72,8 @@ static const char SCRIPT[] =
     "  end\n"
     "end\n"
     "if day then\n"
+    "  local old = redis.call('HMGET', KEYS[2], inst .. ':r', inst .. ':t')\n"
+    "  raised = raised or claim_r > (tonumber(old[1]) or 0) or claim_t > (tonumber(old[2]) or 0)\n"
     "  redis.call('HSET', KEYS[2], inst .. ':r', claim_r, inst .. ':t', claim_t)\n"
     "  local h = redis.call('HGETALL', KEYS[2])\n"
     "  for i = 1, #h, 2 do\n"
@@ -98,6 +104,9 @@ static const char SCRIPT[] =
     "end\n"
     "if minute then redis.call('PEXPIRE', KEYS[1], 60000 + lease_ms + 1000) end\n"
     "if day then redis.call('PEXPIRE', KEYS[2], day_ttl) end\n"
+    "if g > 0 or raised then\n"
+    "  redis.call('PUBLISH', ARGV[18], ARGV[17] .. ' ' .. mr .. ' ' .. mt .. ' ' .. dr .. ' ' .. dt .. ' ' .. ARGV[16])\n"
+    "end\n"
     "return {g, gt, mr, mt, dr, dt}\n";
 
 enum share_state { SS_DISCONNECTED, SS_CONNECTING, SS_READY };
@@ -175,6 +184,9 @@ struct quota_share {
     struct timer *retry_timer;  /* starts the next connect attempt */
     struct timer *connect_timer;/* abandons a connect taking too long */
     struct timer *tick;         /* every TICK_MS: refresh, reply timeouts, grace */
+    redisAsyncContext *sub;     /* the SUBSCRIBE connection (fleet usage news), or NULL */
+    struct timer *sub_retry;    /* reconnects it */
+    int64_t sub_backoff_ms;     /* wait before the next attempt */
     struct sreq *inflight;      /* commands hiredis still owes a reply */
     struct sdep **deps;         /* every deployment seen, in order of first use */
     int n_deps, cap_deps;
@@ -294,8 +306,10 @@ static void enter_fallback(struct quota_share *qs, struct sdep *d, int64_t now, 
     own_day(d, now, &odr, &odt);
     long dreq, dtok;
     if (d->known && d->known_day == day) {
-        dreq = odr + share_of(d->lim.rpd, d->g_dreq, n);
-        dtok = odt + share_of(d->lim.tpd, d->g_dtok, n);
+        /* what is left divided evenly, but never past limit / n in all: with even use
+         * the second bounds the fleet whatever it knew, with uneven use the first */
+        dreq = lmin(d->lim.rpd / n, odr + share_of(d->lim.rpd, d->g_dreq, n));
+        dtok = lmin(d->lim.tpd / n, odt + share_of(d->lim.tpd, d->g_dtok, n));
     } else {
         dreq = d->lim.rpd / n;
         dtok = d->lim.tpd / n;
@@ -429,7 +443,8 @@ static void send_script(struct quota_share *qs, struct sdep *d, long want_req, l
     struct sbuf dkey = {0};
     sbuf_printf(&dkey, "%s{%s}:d:%.10s", QUOTA_SHARE_KEY_PREFIX, d->name, iso);
     int64_t ttl = quota_day_reset_ms(d->lim.day_reset_tz, now) - now + DAY_KEY_GRACE_MS;
-    char num[15][24];
+    char num[15][24], daynum[24];
+    snprintf(daynum, sizeof daynum, "%lld", (long long)day);
     snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)++qs->seq);
     const long vals[] = {d->lim.rpm, d->lim.tpm, d->lim.rpd, d->lim.tpd, cr, ct, want_req,
                          want_tok, min_tok, QUOTA_SHARE_LEASE_MS, 0, d->add_req, d->add_tok};
@@ -439,7 +454,7 @@ static void send_script(struct quota_share *qs, struct sdep *d, long want_req, l
     const char *argv[] = {"EVALSHA", qs->sha, "2",     d->mkey, dkey.data, qs->inst,
                           num[0],    num[1],  num[2],  num[3],  num[4],    num[5],
                           num[6],    num[7],  num[8],  num[9],  num[10],   num[11],
-                          num[12],   num[13]};
+                          num[12],   num[13], d->name, daynum, QUOTA_SHARE_CHANNEL};
     struct sreq *q = req_new(qs, SREQ_SCRIPT);
     q->d = d;
     q->want = want_req > 0;
@@ -750,6 +765,111 @@ static void on_tick(void *arg)
     timer_start(qs->tick, TICK_MS);
 }
 
+/* ---- the usage channel ----
+ *
+ * A second connection, subscribed to QUOTA_SHARE_CHANNEL: the script publishes the
+ * fleet's sums whenever they go up, and every instance raises what it knows of them.
+ * Only knowledge rides on it (a lost message costs freshness until the next sync, never
+ * a decision): replies overwrite what an instance knows, messages only raise it. */
+
+static struct sdep *dep_find(struct quota_share *qs, const char *name);
+
+static void sub_schedule_retry(struct quota_share *qs)
+{
+    timer_start(qs->sub_retry, qs->sub_backoff_ms);
+    qs->sub_backoff_ms = lmin(qs->sub_backoff_ms * 2, QUOTA_SHARE_BACKOFF_MAX_MS);
+}
+
+static void on_sub_message(redisAsyncContext *ac, void *r, void *privdata)
+{
+    (void)ac;
+    struct quota_share *qs = privdata;
+    redisReply *reply = r;
+    if (!reply || qs->freeing) return;
+    if (reply->type == REDIS_REPLY_ERROR) { /* AUTH refused: the back-off spaces attempts */
+        redisAsyncDisconnect(ac);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
+    const redisReply *kind = reply->element[0], *msg = reply->element[2];
+    if (kind->type != REDIS_REPLY_STRING || strcmp(kind->str, "subscribe") == 0) {
+        qs->sub_backoff_ms = QUOTA_SHARE_BACKOFF_MIN_MS; /* subscribed: a good connection */
+        return;
+    }
+    if (strcmp(kind->str, "message") != 0 || msg->type != REDIS_REPLY_STRING) return;
+    long long day;
+    long v[4];
+    int used = 0;
+    if (sscanf(msg->str, "%lld %ld %ld %ld %ld %n", &day, &v[0], &v[1], &v[2], &v[3], &used) != 5 ||
+        used <= 0)
+        return;
+    struct sdep *d = dep_find(qs, msg->str + used);
+    if (!d || (d->known && d->known_day > day)) return;
+    if (!d->known || d->known_day < day) {
+        d->known = 1;
+        d->known_day = day;
+        d->g_mreq = v[0];
+        d->g_mtok = v[1];
+        d->g_dreq = v[2];
+        d->g_dtok = v[3];
+        return;
+    }
+    d->g_mreq = lmax(d->g_mreq, v[0]);
+    d->g_mtok = lmax(d->g_mtok, v[1]);
+    d->g_dreq = lmax(d->g_dreq, v[2]);
+    d->g_dtok = lmax(d->g_dtok, v[3]);
+}
+
+static void on_sub_connect(const redisAsyncContext *cac, int status)
+{
+    struct quota_share *qs = cac->data;
+    if (!qs) return;
+    if (status != REDIS_OK) {
+        qs->sub = NULL; /* hiredis frees the context after this */
+        sub_schedule_retry(qs);
+        return;
+    }
+    redisAsyncContext *ac = qs->sub;
+    if (qs->url.password) {
+        if (qs->url.user)
+            redisAsyncCommand(ac, on_sub_message, qs, "AUTH %s %s", qs->url.user, qs->url.password);
+        else
+            redisAsyncCommand(ac, on_sub_message, qs, "AUTH %s", qs->url.password);
+    }
+    redisAsyncCommand(ac, on_sub_message, qs, "SUBSCRIBE %s", QUOTA_SHARE_CHANNEL);
+}
+
+static void on_sub_disconnect(const redisAsyncContext *cac, int status)
+{
+    (void)status;
+    struct quota_share *qs = cac->data;
+    if (!qs) return;
+    qs->sub = NULL;
+    sub_schedule_retry(qs);
+}
+
+static void sub_connect(void *arg)
+{
+    struct quota_share *qs = arg;
+    if (qs->sub || qs->freeing) return;
+    redisAsyncContext *ac = redisAsyncConnect(qs->url.addr, qs->url.port);
+    if (!ac || ac->err) {
+        if (ac) redisAsyncFree(ac);
+        sub_schedule_retry(qs);
+        return;
+    }
+    ac->data = qs;
+    if (redisLibeventAttach(ac, qs->base) != REDIS_OK) {
+        ac->data = NULL;
+        redisAsyncFree(ac);
+        sub_schedule_retry(qs);
+        return;
+    }
+    redisAsyncSetConnectCallback(ac, on_sub_connect);
+    redisAsyncSetDisconnectCallback(ac, on_sub_disconnect);
+    qs->sub = ac;
+}
+
 /* ---- deployments ---- */
 
 static struct sdep *dep_find(struct quota_share *qs, const char *name)
@@ -819,7 +939,10 @@ struct quota_share *quota_share_new(struct event_base *base, const char *redis_u
     qs->retry_timer = timer_new(base, on_retry, qs);
     qs->connect_timer = timer_new(base, on_connect_timeout, qs);
     qs->tick = timer_new(base, on_tick, qs);
+    qs->sub_retry = timer_new(base, sub_connect, qs);
+    qs->sub_backoff_ms = QUOTA_SHARE_BACKOFF_MIN_MS;
     start_connect(qs);
+    sub_connect(qs);
     timer_start(qs->tick, TICK_MS);
     log_info("quota_share_started", "addr=%s port=%d instance=%s expected_instances=%d",
              qs->url.addr, qs->url.port, qs->inst, qs->n_inst);
@@ -837,6 +960,13 @@ void quota_share_free(struct quota_share *qs)
         redisAsyncFree(ac); /* runs on_reply(NULL) for each request, freeing it */
     }
     assert(qs->inflight == NULL);
+    if (qs->sub) {
+        redisAsyncContext *ac = qs->sub;
+        qs->sub = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac); /* on_sub_message(NULL) for the pending ones: ignored */
+    }
+    timer_free(qs->sub_retry);
     timer_free(qs->retry_timer);
     timer_free(qs->connect_timer);
     timer_free(qs->tick);

@@ -106,6 +106,7 @@ struct quota_share;
 #define QUOTA_SHARE_BACKOFF_MAX_MS 2000L     /* ... up to this */
 #define QUOTA_SHARE_DEFAULT_INSTANCES 2      /* [redis] expected_instances default */
 #define QUOTA_SHARE_KEY_PREFIX "interviewd:quota:"
+#define QUOTA_SHARE_CHANNEL "interviewd:quota:usage" /* the fleet's usage, published */
 
 /* A share on the loop, connecting to redis_url in the background (redis://[[user]:
  * password@]host[:port][/db]); expected_instances < 1 counts as 1. NULL with a sentence
