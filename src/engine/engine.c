@@ -590,9 +590,13 @@ static int quick_score(struct engine *e, const struct store_turn *t)
     return he.score;
 }
 
+/* Technical and resume questions adapt to the last answer of their phase (up after a
+ * 4-5, down after a 1-2); introduction, behavioral and wrap-up questions walk the
+ * difficulties in turn. */
 static int next_difficulty(struct engine *e, const struct store_turn_list *turns, int idx,
                            const char *phase, const json_t *analysis)
 {
+    if (strcmp(phase, "technical") != 0 && strcmp(phase, "resume") != 0) return 1 + idx % 3;
     for (int i = idx - 1; i >= 0; i--) {
         const struct store_turn *t = &turns->items[i];
         if ((size_t)i >= turns->len || strcmp(t->phase, phase) != 0 || !t->answer) continue;
