@@ -47,6 +47,9 @@ struct engine {
     struct stats stats; /* where each logical LLM request went */
     struct engine_interview_counts counts; /* for the dashboard; see engine.h */
     struct seen_slot *seen_cache; /* per-candidate questions heard, SEEN_SLOTS slots */
+    char (*reeval)[33];  /* interviews with answers waiting for a model to re-score them */
+    int n_reeval, cap_reeval;
+    struct timer *reeval_timer; /* the sweeper: spare quota goes to re-scoring */
 };
 
 /* What a candidate has heard, cached by candidate (direct-mapped by hash). The store
@@ -153,6 +156,7 @@ enum job_kind {
     JOB_BATCH,    /* several turns in one call (balanced, economy), maybe with the summary */
     JOB_SUMMARY,  /* the closing summary (full and offline modes) */
     JOB_QUESTION_GEN, /* new questions for the bank, shared by everyone */
+    JOB_REEVAL,   /* a model re-scores answers the heuristic scored when none could */
 };
 
 struct job {
@@ -921,6 +925,20 @@ static enum budget_mode budget_now(struct engine *e)
     return budget_choose(calls_left, left, 0.9);
 }
 
+/* Provider calls left today beyond what the interviews still expected today need in
+ * economy mode (the least any model-scored interview needs); -1 counts as plenty. */
+static double spare_calls_today(struct engine *e)
+{
+    double calls_left = router_calls_left_today(e->router, TYPICAL_CALL_TOKENS);
+    if (calls_left < 0) return 1e9;
+    int64_t now = clock_now_ms();
+    int64_t day0 = now - now % 86400000;
+    double left = budget_interviews_left((double)e->cfg->expected_interviews_per_day,
+                                         day0 == e->day_start_ms ? e->started_today : 0,
+                                         (double)(now - day0) / 86400000.0);
+    return calls_left - left * budget_mode_cost(BUDGET_ECONOMY);
+}
+
 static const char *decide_mode(struct engine *e)
 {
     return budget_mode_name(budget_now(e));
@@ -1174,13 +1192,37 @@ static void start_evaluation(struct engine *e, const struct store_interview *iv,
 
 /* Several turns (those pending), one call; optionally with the summary and a next
  * question. Returns 0 if there was nothing to score. */
+static int turn_has_flag(const struct store_turn *t, const char *flag)
+{
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"%s\"", flag);
+    return t->flags && strstr(t->flags, quoted) != NULL;
+}
+
+static int start_batch_ex(struct engine *e, const struct store_interview *iv,
+                          const struct store_turn_list *turns, const char *role, int with_summary,
+                          const char *next_phase, int next_difficulty, engine_reply_fn done,
+                          void *data, int reeval);
+
 static int start_batch(struct engine *e, const struct store_interview *iv,
                        const struct store_turn_list *turns, const char *role, int with_summary,
                        const char *next_phase, int next_difficulty, engine_reply_fn done,
                        void *data)
 {
+    return start_batch_ex(e, iv, turns, role, with_summary, next_phase, next_difficulty, done,
+                          data, 0);
+}
+
+/* reeval: score the answers the heuristic scored for want of a model, not the pending
+ * ones; the call is a JOB_REEVAL. */
+static int start_batch_ex(struct engine *e, const struct store_interview *iv,
+                          const struct store_turn_list *turns, const char *role, int with_summary,
+                          const char *next_phase, int next_difficulty, engine_reply_fn done,
+                          void *data, int reeval)
+{
     char key[96];
-    snprintf(key, sizeof key, "batch:%s:%s", iv->id, with_summary ? "final" : "mid");
+    snprintf(key, sizeof key, "%s:%s:%s", reeval ? "reeval" : "batch", iv->id,
+             with_summary ? "final" : "mid");
     if (job_running(e, key)) return 1;
     struct task_qa *qa = xcalloc(turns->len + 1, sizeof *qa);
     json_t **kws = xcalloc(turns->len + 1, sizeof *kws);
@@ -1188,7 +1230,9 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
     size_t n = 0;
     for (size_t i = 0; i < turns->len; i++) {
         const struct store_turn *t = &turns->items[i];
-        if (!t->answer || strcmp(t->eval_status, "pending") != 0) continue;
+        if (!t->answer) continue;
+        if (reeval ? !turn_has_flag(t, "model_unavailable") : strcmp(t->eval_status, "pending") != 0)
+            continue;
         kws[n] = turn_keywords(t);
         qa[n] = (struct task_qa){.id = t->question_id,
                                  .category = t->category,
@@ -1224,7 +1268,7 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
     for (size_t i = 0; i < n; i++) json_decref(kws[i]);
     free(kws);
     free(qa);
-    struct job *j = job_new(e, JOB_BATCH, TASK_EVALUATE_BATCH, key, msgs, NULL, 0);
+    struct job *j = job_new(e, reeval ? JOB_REEVAL : JOB_BATCH, TASK_EVALUATE_BATCH, key, msgs, NULL, 0);
     j->interview_id = xstrdup(iv->id);
     j->idxs = idxs;
     j->n_idxs = (int)n;
@@ -1233,6 +1277,134 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
     if (done) job_wait_reply(j, done, data);
     job_submit(j);
     return 1;
+}
+
+/* ---- re-scoring later: answers the heuristic scored because no model had quota ---- */
+
+#define REEVAL_PERIOD_MS 60000 /* the sweeper looks for spare quota this often */
+#define REEVAL_MAX 100000      /* interviews remembered for re-scoring */
+
+static void reeval_add(struct engine *e, const char *interview_id)
+{
+    for (int i = 0; i < e->n_reeval; i++)
+        if (strcmp(e->reeval[i], interview_id) == 0) return;
+    if (e->n_reeval == REEVAL_MAX) return;
+    if (e->n_reeval == e->cap_reeval) {
+        e->cap_reeval = e->cap_reeval ? e->cap_reeval * 2 : 64;
+        e->reeval = xrealloc(e->reeval, (size_t)e->cap_reeval * sizeof *e->reeval);
+    }
+    snprintf(e->reeval[e->n_reeval++], 33, "%s", interview_id);
+}
+
+static void reeval_remove(struct engine *e, const char *interview_id)
+{
+    for (int i = 0; i < e->n_reeval; i++) {
+        if (strcmp(e->reeval[i], interview_id) != 0) continue;
+        memmove(&e->reeval[i], &e->reeval[i + 1], (size_t)(e->n_reeval - i - 1) * sizeof *e->reeval);
+        e->n_reeval--;
+        return;
+    }
+}
+
+static int start_batch_ex(struct engine *e, const struct store_interview *iv,
+                          const struct store_turn_list *turns, const char *role, int with_summary,
+                          const char *next_phase, int next_difficulty, engine_reply_fn done,
+                          void *data, int reeval);
+static double spare_calls_today(struct engine *e);
+
+/* Spare quota (what today's expected interviews will not need) goes to re-scoring, one
+ * interview per tick while the router has no queue. */
+static void reeval_tick(void *arg)
+{
+    struct engine *e = arg;
+    timer_start(e->reeval_timer, REEVAL_PERIOD_MS);
+    for (int budget = 0; budget < 8 && e->n_reeval > 0; budget++) {
+        if (!router_online(e->router) || router_queue_length(e->router) > 0) return;
+        if (spare_calls_today(e) < 2) return;
+        char id[33];
+        memcpy(id, e->reeval[0], 33);
+        struct store_interview iv = {0};
+        struct store_turn_list turns = {0};
+        if (store_call(e->store, interview_get, id, &iv) != STORE_OK ||
+            store_call(e->store, turn_list, id, &turns) != STORE_OK || !iv.report_json) {
+            /* not finished yet, or gone: try again later / forget */
+            if (!iv.id) reeval_remove(e, id);
+            store_turn_list_free(&turns);
+            store_interview_free(&iv);
+            return;
+        }
+        struct store_candidate c = {0};
+        const char *role = "unknown";
+        if (store_call(e->store, candidate_get, iv.candidate_id, &c) == STORE_OK) role = c.role;
+        reeval_remove(e, id);
+        if (start_batch_ex(e, &iv, &turns, role, 0, NULL, 0, NULL, NULL, 1))
+            log_info("reeval_started", "interview=%s", id);
+        store_candidate_free(&c);
+        store_turn_list_free(&turns);
+        store_interview_free(&iv);
+    }
+}
+
+/* The model scored what the heuristic had scored: store it, drop the flag, rebuild the
+ * report with its summary as it was. */
+static void write_report(struct engine *e, const char *interview_id, json_t *summary,
+                         int summary_from_model);
+
+static void finish_reeval(struct engine *e, struct job *j, json_t *parsed, int from_model)
+{
+    if (!parsed || !from_model) {
+        reeval_add(e, j->interview_id); /* still no model: later */
+        return;
+    }
+    struct store_turn_list turns = {0};
+    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) return;
+    json_t *evals = json_object_get(parsed, "evaluations");
+    int updated = 0;
+    for (int k = 0; k < j->n_idxs; k++) {
+        int idx = j->idxs[k];
+        if ((size_t)idx >= turns.len) continue;
+        struct store_turn *t = &turns.items[idx];
+        size_t i;
+        json_t *ev, *found = NULL;
+        json_array_foreach(evals, i, ev) {
+            const char *qid = json_string_value(json_object_get(ev, "question_id"));
+            if (qid && strcmp(qid, t->question_id) == 0) found = ev;
+        }
+        if (!found) continue;
+        json_t *flags = json_array();
+        if (precheck_injection(t->answer) || json_is_true(json_object_get(found, "injection_attempt")))
+            json_array_append_new(flags, json_string("injection_attempt"));
+        json_array_append_new(flags, json_string("rescored_later"));
+        char *ft = json_dumps(flags, JSON_COMPACT);
+        json_decref(flags);
+        struct store_turn upd = *t;
+        upd.score = (int)json_integer_value(json_object_get(found, "score"));
+        upd.feedback = (char *)json_string_value(json_object_get(found, "feedback"));
+        upd.scorer = "model";
+        upd.flags = ft;
+        upd.eval_status = "done";
+        if (store_call(e->store, turn_set_eval, &upd) == STORE_OK) updated++;
+        free(ft);
+    }
+    store_turn_list_free(&turns);
+    if (!updated) return;
+    /* keep the summary the report had */
+    struct store_interview iv = {0};
+    json_t *old = NULL;
+    if (store_call(e->store, interview_get, j->interview_id, &iv) == STORE_OK && iv.report_json) {
+        json_error_t je;
+        old = json_loads(iv.report_json, 0, &je);
+    }
+    json_t *summary = old ? json_pack("{s:O?,s:O?,s:O?}", "summary", json_object_get(old, "summary"),
+                                      "strengths", json_object_get(old, "strengths"), "improvements",
+                                      json_object_get(old, "improvements"))
+                          : NULL;
+    const char *by = old ? json_string_value(json_object_get(old, "summary_by")) : NULL;
+    write_report(e, j->interview_id, summary, by && strcmp(by, "model") == 0);
+    log_info("reeval_done", "interview=%s rescored=%d", j->interview_id, updated);
+    json_decref(summary);
+    json_decref(old);
+    store_interview_free(&iv);
 }
 
 /* Stores one turn's evaluation: the model's (eval != NULL) or the heuristic's. t is the
@@ -1255,8 +1427,10 @@ static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t
     json_t *flags = json_array();
     if (precheck_injection(t->answer) || json_is_true(json_object_get(eval, "injection_attempt")))
         json_array_append_new(flags, json_string("injection_attempt"));
-    if (!from_model && model_was_expected)
+    if (!from_model && model_was_expected) {
         json_array_append_new(flags, json_string("model_unavailable"));
+        reeval_add(e, interview_id);
+    }
     char *flags_text = json_dumps(flags, JSON_COMPACT);
     json_decref(flags);
     struct store_turn upd = *t;
@@ -1279,7 +1453,7 @@ static json_t *build_report(struct engine *e, const struct store_interview *iv,
 {
     (void)e;
     json_t *scores = json_array(), *all_flags = json_array();
-    int n_model = 0, n_heur = 0, n_pre = 0, n_unavailable = 0;
+    int n_model = 0, n_heur = 0, n_pre = 0, n_unavailable = 0, n_rescored = 0;
     double sum = 0;
     int scored = 0;
     for (size_t i = 0; i < turns->len; i++) {
@@ -1295,6 +1469,7 @@ static json_t *build_report(struct engine *e, const struct store_interview *iv,
         json_t *f;
         json_array_foreach(flags, k, f) {
             if (strcmp(json_string_value(f), "model_unavailable") == 0) n_unavailable++;
+            if (strcmp(json_string_value(f), "rescored_later") == 0) n_rescored++;
             if (strcmp(json_string_value(f), "injection_attempt") == 0)
                 json_array_append_new(all_flags, json_pack("{s:s,s:s}", "question_id",
                                                            t->question_id, "flag", "injection_attempt"));
@@ -1322,6 +1497,12 @@ static json_t *build_report(struct engine *e, const struct store_interview *iv,
         sbuf_printf(&note, "%d answer%s scored by the heuristic rubric because no model could "
                            "score %s in time. ", n_heur, n_heur == 1 ? " was" : "s were",
                     n_heur == 1 ? "it" : "them");
+    if (n_rescored)
+        sbuf_printf(&note, "%d answer%s scored by a model later, when quota was free again. ",
+                    n_rescored, n_rescored == 1 ? " was" : "s were");
+    if (n_heur && !offline)
+        sbuf_puts(&note, "Answers scored by the heuristic are queued and re-scored by a model "
+                         "when quota is free; this report then updates. ");
     if (n_pre)
         sbuf_printf(&note, "%d answer%s empty, \"I don't know\" or unreadable and scored 1 "
                            "without a model. ", n_pre, n_pre == 1 ? " was" : "s were");
@@ -1765,6 +1946,9 @@ static void job_finish(struct job *j, json_t *parsed, int from_model)
     case JOB_BATCH:
         finish_batch_job(e, j, parsed, from_model);
         break;
+    case JOB_REEVAL:
+        finish_reeval(e, j, parsed, from_model);
+        break;
     case JOB_QUESTION_GEN:
         stats_count(&e->stats, STATS_QUESTION, parsed && from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
         finish_question_gen(e, j, from_model ? parsed : NULL);
@@ -1941,6 +2125,8 @@ struct engine *engine_new_with_router(struct event_base *base, const struct conf
     if (!e->rubrics) goto fail;
     e->offline = provider_offline_new(base, offline_answer, e);
     gen_load_all(e);
+    e->reeval_timer = timer_new(base, reeval_tick, e);
+    timer_start(e->reeval_timer, REEVAL_PERIOD_MS);
     if (!router_online(e->router))
         log_info("offline_mode", "reason=\"no provider with an API key is configured; answers "
                                  "are scored by the heuristic rubric\"");
@@ -1989,5 +2175,7 @@ void engine_free(struct engine *e)
     bank_free(e->bank);
     for (int i = 0; e->seen_cache && i < SEEN_SLOTS; i++) bank_seen_free(&e->seen_cache[i].seen);
     free(e->seen_cache);
+    timer_free(e->reeval_timer);
+    free(e->reeval);
     free(e);
 }

@@ -461,6 +461,20 @@ void quota_settle_taken(struct quota *q, int64_t now_ms, int64_t taken_ms, long 
     struct quota_bucket *target = minute_release(q, now_ms, taken_ms);
     if (refund > 0 && target) target->tokens = maxl(0, target->tokens - refund);
     if (!request_happened && target) target->requests = maxl(0, target->requests - 1);
+    /* The provider's minute started when the request reached it, after we reserved it
+     * (a new connection, TLS): count the request from now, when it settled, so our
+     * window never reopens before the provider's does. Only with the take time: the
+     * anonymous settle cannot tell which reservation this was. */
+    if (request_happened && target && taken_ms >= 0) {
+        struct quota_bucket *cur = bucket_now(q, now_ms);
+        if (cur != target) {
+            long move = minl(target->tokens, actual);
+            target->requests = maxl(0, target->requests - 1);
+            target->tokens -= move;
+            cur->requests++;
+            cur->tokens += move;
+        }
+    }
     if (refund < 0) bucket_now(q, now_ms)->tokens += -refund;
 
     if (day_release(q, taken_ms)) {

@@ -26,6 +26,9 @@ struct deployment {
     struct quota quota;
     struct breaker breaker;
     double latency_ewma_ms;    /* of successful calls; 0 until the first */
+    int probing;               /* after a 429: one call at a time until one succeeds */
+    long ledger_requests;      /* today's use already written to the ledger */
+    long ledger_tokens;
     int64_t day_start_ms;      /* the day the ledger rows below belong to */
     uint64_t calls, ok, failed, rate_limited; /* since start */
 };
@@ -115,9 +118,34 @@ static void ledger_restore(struct router *r, struct deployment *d)
     enum store_err se = store_call(r->store, quota_ledger_get, d->cfg->name, key, &req, &tok);
     if (se == STORE_OK && (req || tok)) {
         quota_load_day(&d->quota, d->day_start_ms, req, tok);
+        d->ledger_requests = req;
+        d->ledger_tokens = tok;
         log_info("quota_restored", "provider=%s day=%s requests=%ld tokens=%ld", d->cfg->name,
                  key, req, tok);
     }
+}
+
+static void ledger_add(struct router *r, struct deployment *d, long requests, long tokens);
+
+/* Writes the growth of today's counts since the last write (never a decrease: refunds
+ * of reservations stay counted, which only over-counts). */
+static void ledger_sync(struct router *r, struct deployment *d)
+{
+    int64_t day = quota_day_start_ms(dep_tz(d->cfg), now_wall());
+    if (d->quota.day_start_ms != day) return;
+    if (day != d->day_start_ms) {
+        d->day_start_ms = day;
+        d->ledger_requests = d->ledger_tokens = 0;
+    }
+    /* settled use only: calls still in flight are written when they settle */
+    long dr = d->quota.day_requests - d->quota.in_flight - d->ledger_requests;
+    long dt = d->quota.day_tokens - d->quota.in_flight_tokens - d->ledger_tokens;
+    if (dr < 0) dr = 0;
+    if (dt < 0) dt = 0;
+    if (dr == 0 && dt == 0) return;
+    ledger_add(r, d, dr, dt);
+    d->ledger_requests += dr;
+    d->ledger_tokens += dt;
 }
 
 static void ledger_add(struct router *r, struct deployment *d, long requests, long tokens)
@@ -308,6 +336,7 @@ static int pick(struct router *r, const struct rcall *c)
         if (tried_has(c, i)) continue;
         if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
         if (!breaker_allow(&d->breaker, now)) continue;
+        if (d->probing && d->quota.in_flight > 0) continue;
         const char *why;
         if (!quota_can_take(&d->quota, now, c->est_tokens, &why)) continue;
         /* issue 8: the fleet's windows must allow it too */
@@ -468,17 +497,20 @@ static void on_result(struct llm_result *res, void *data)
     if (r->share) /* issue 8 */
         quota_share_settle(r->share, d->cfg->name, &d->quota.limits, c->taken_ms, now, c->est_tokens,
                            happened ? actual : 0);
-    if (happened) ledger_add(r, d, 1, actual > 0 ? actual : c->est_tokens);
-
     struct ratelimit_obs obs;
     ratelimit_parse(d->cfg->headers, res, now, &obs);
     quota_observe(&d->quota, now, &obs);
+    /* today's use as we now believe it, including what headers revealed (the key used
+     * elsewhere), so a restart does not forget it */
+    if (happened) ledger_sync(r, d);
 
     int verdict = breaker_verdict(res->status, res->http_status);
     if (verdict >= 0) breaker_record(&d->breaker, now, verdict);
     else if (res->status == LLM_ERR_CANCELLED) breaker_record(&d->breaker, now, -1);
     if (r->observe && res->status != LLM_ERR_CANCELLED)
         r->observe(d->cfg->name, res->status, res->latency_ms, r->observe_data);
+    if (res->status == LLM_OK) d->probing = 0;
+    if (res->status == LLM_ERR_RATE_LIMITED) d->probing = 1;
     if (res->status == LLM_OK) {
         d->ok++;
         d->latency_ewma_ms = d->latency_ewma_ms == 0

@@ -211,8 +211,25 @@ static void test_quota_settle_taken_refunds_the_right_second(void **state)
     long t;
     quota_minute_usage(&q, T0 + 30 * SEC, NULL, &t);
     assert_int_equal(t, 1500);
-    quota_minute_usage(&q, T0 + MIN, NULL, &t); /* the first second has left the window */
-    assert_int_equal(t, 1000);
+    /* the first call settled at T0+20 s and counts from then: still in the window */
+    quota_minute_usage(&q, T0 + MIN, NULL, &t);
+    assert_int_equal(t, 1500);
+    quota_minute_usage(&q, T0 + 75 * SEC, NULL, &t); /* B (T0+10 s) has left, A not yet */
+    assert_int_equal(t, 500);
+}
+
+static void test_quota_settled_call_counts_from_settle_time(void **state)
+{
+    (void)state;
+    /* rpm 2: two calls reserved at T0, answered at T0+5 s (the provider saw them late).
+     * At T0+61 s the provider's window still holds them, so ours must too. */
+    init(2, 0, 0, 0, 0, QUOTA_TZ_UTC, T0);
+    quota_take(&q, T0, 100);
+    quota_take(&q, T0, 100);
+    quota_settle_taken(&q, T0 + 5 * SEC, T0, 100, 100, 1);
+    quota_settle_taken(&q, T0 + 5 * SEC, T0, 100, 100, 1);
+    assert_string_equal(why_not(T0 + 61 * SEC, 100), "rpm");
+    assert_string_equal(why_not(T0 + 66 * SEC, 100), "ok");
 }
 
 static void test_quota_anonymous_settle_out_of_order_over_counts_never_under(void **state)
@@ -817,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_quota_tpm_settle_over_estimate_charges_the_excess),
         cmocka_unit_test(test_quota_settle_unknown_actual_keeps_the_estimate),
         cmocka_unit_test(test_quota_settle_taken_refunds_the_right_second),
+        cmocka_unit_test(test_quota_settled_call_counts_from_settle_time),
         cmocka_unit_test(test_quota_anonymous_settle_out_of_order_over_counts_never_under),
         cmocka_unit_test(test_quota_never_exceeds_rpd),
         cmocka_unit_test(test_quota_rpd_resets_at_utc_midnight),
