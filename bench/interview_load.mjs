@@ -2,16 +2,19 @@
 // Load benchmark for interviewd: starts a real server on 127.0.0.1:0 with a fresh SQLite
 // database and drives C concurrent candidates through complete interviews, first with no
 // provider (offline), then with one mockllm provider (--latency-ms 200 by default).
-// Prints the machine, one table per configuration and, last, one JSON line.
+// Prints the machine, one table (a column per configuration) and, last, one JSON line.
+// See bench/README.md for what each figure means.
 //
 // Node 20, no packages. Self-contained on purpose: tests/integration/lib.mjs registers a
-// node:test hook on import, which would make this script print a TAP summary.
+// node:test `after` hook on import, which makes any script importing it print a TAP
+// summary ("TAP version 13 ... # tests 0").
 //
 //   node bench/interview_load.mjs [--concurrency 20] [--interviews 200] [--max-seconds 120]
 //        [--configs offline,mock] [--latency-ms 200] [--kind technical] [--keep]
 //
 // Environment: INTERVIEWD_BIN (/work/main/build/interviewd), MOCKLLM_BIN
-// (/work/main/build/mockllm), INTERVIEWD_BENCH_TMP (os.tmpdir()).
+// (/work/main/build/mockllm), INTERVIEWD_BENCH_TMP (where the temp dirs and databases
+// go; os.tmpdir()), INTERVIEWD_BENCH_POLL_MS (report poll interval; default a schedule).
 // Exit status: 0 when every configuration ran and saw no HTTP error, 1 otherwise, 2 on
 // bad usage.
 import { spawn, spawnSync } from 'node:child_process';
@@ -402,13 +405,14 @@ async function runConfig(name) {
       logFile: path.join(dir, 'interviewd.log'),
     });
     let serverDied = null;
+    const abort = new AbortController();
     let t0 = performance.now();
     server.proc.once('exit', (code, signal) => {
       serverDied = { code, signal, at_s: (performance.now() - t0) / 1000 };
+      abort.abort(); // stop the workers at once instead of counting refused connections
     });
 
     const client = makeClient(server.port, opts.concurrency + 8);
-    const abort = new AbortController();
     const { signal } = abort;
     setMaxListeners(0, signal); // one abort listener per in-flight request
 
@@ -424,6 +428,7 @@ async function runConfig(name) {
     let started = 0;
     let failed = 0;
     let cutByDeadline = 0;
+    let cutByServerExit = 0;
     let answersPosted = 0;
     let pollsTotal = 0;
     let turnsPerInterview = [];
@@ -459,9 +464,6 @@ async function runConfig(name) {
 
     const deadlineMs = opts.maxSeconds * 1000;
     const deadlineTimer = setTimeout(() => abort.abort(), deadlineMs);
-    const deathWatch = setInterval(() => {
-      if (serverDied) abort.abort();
-    }, 100);
 
     // Fixed share per worker (stays under the per-candidate daily limit).
     const shares = Array.from({ length: opts.concurrency }, (_, w) =>
@@ -538,7 +540,8 @@ async function runConfig(name) {
           completed++;
         } catch (e) {
           if (e instanceof Stop) {
-            cutByDeadline++;
+            if (serverDied) cutByServerExit++;
+            else cutByDeadline++;
             return;
           }
           failed++;
@@ -549,10 +552,12 @@ async function runConfig(name) {
 
     t0 = performance.now();
     const cpuBefore = procStatus(server.proc.pid);
+    const clientCpuBefore = process.cpuUsage();
     await Promise.all(shares.map((_, w) => worker(w)));
     const wall = (performance.now() - t0) / 1000;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    result.client_cpu_seconds = +((clientCpu.user + clientCpu.system) / 1e6).toFixed(2);
     clearTimeout(deadlineTimer);
-    clearInterval(deathWatch);
     const hitDeadline = signal.aborted && !serverDied;
 
     // After the run: server state, optimisation stats, mock stats.
@@ -594,6 +599,7 @@ async function runConfig(name) {
       interviews_completed: completed,
       interviews_failed: failed,
       interviews_cut_by_deadline: cutByDeadline,
+      interviews_cut_by_server_exit: cutByServerExit,
       hit_deadline: hitDeadline,
       wall_seconds: +wall.toFixed(2),
       interviews_per_second: +(completed / wall).toFixed(2),
@@ -687,6 +693,7 @@ function printTable(results) {
     ['interviews completed', (r) => `${r.interviews_completed}/${r.interviews_requested}`],
     ['interviews failed', (r) => r.interviews_failed],
     ['cut by --max-seconds', (r) => r.interviews_cut_by_deadline],
+    ['cut by server exit', (r) => r.interviews_cut_by_server_exit],
     ['wall seconds', (r) => r.wall_seconds],
     ['interviews/s', (r) => r.interviews_per_second],
     ['answers/s', (r) => r.answers_per_second],
@@ -707,6 +714,7 @@ function printTable(results) {
     ['server peak RSS (VmHWM) MiB', (r) => (r.server?.peak_rss_kib != null ? (r.server.peak_rss_kib / 1024).toFixed(1) : '-')],
     ['server CPU seconds', (r) => r.server?.cpu_seconds],
     ['server threads at end', (r) => r.server?.threads],
+    ['load generator CPU seconds', (r) => r.client_cpu_seconds],
     ['HTTP 5xx', (r) => r.http_5xx],
     ['load avg (1 min) at end', (r) => r.loadavg_at_end?.[0]],
     ['CPU / IO pressure avg10 at end %', (r) => (r.pressure_at_end?.cpu ? `${r.pressure_at_end.cpu.avg10}/${r.pressure_at_end.io?.avg10}` : '-')],
@@ -737,8 +745,8 @@ function printTable(results) {
       if (r.problems.length > 20) console.log(`  ... ${r.problems.length - 20} more`);
       for (const s of (r.error_samples || []).slice(0, 5)) console.log(`  sample: ${JSON.stringify(s)}`);
       if (r.server_stderr_tail) console.log(`\n${r.config}: interviewd stderr tail:\n${r.server_stderr_tail}`);
-      if (r.kept_dir) console.log(`${r.config}: logs and database kept in ${r.kept_dir}`);
     }
+    if (r.kept_dir) console.log(`${r.config}: logs and database kept in ${r.kept_dir}`);
     if (r.server_warn_error_lines) {
       console.log(`\n${r.config}: interviewd logged ${r.server_warn_error_lines} warn/error lines; last ones:`);
       for (const l of r.server_warn_error_tail) console.log(`  ${l.slice(0, 300)}`);
