@@ -903,8 +903,9 @@ static enum store_err ask_turn(struct engine *e, const struct store_interview *i
     return se;
 }
 
-/* Tokens of a typical provider call, for turning the fleet's token budget into calls. */
-#define TYPICAL_CALL_TOKENS 1500.0
+/* Tokens of a typical provider call, for turning the fleet's token budget into calls:
+ * a balanced-mode batch as measured by the simulator (src/sim/plan.c). */
+#define TYPICAL_CALL_TOKENS 3436.0
 
 /* The mode an interview should run in now: the configured one, or under auto the
  * richest one today's remaining quota can give every interview still expected. */

@@ -34,9 +34,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TICK_MS 100L               /* housekeeping: refresh, reply timeouts, start-up grace */
-#define MINUTE_MS 60000L           /* the sliding minute */
-#define DAY_KEY_GRACE_MS 3600000L  /* a day's hash outlives the day by this */
+#define TICK_MS 100L              /* housekeeping: refresh, reply timeouts, start-up grace */
+#define MINUTE_MS 60000L          /* the sliding minute */
+#define DAY_KEY_GRACE_MS 3600000L /* a day's hash outlives the day by this */
+/* A lease's minute entry counts from its grant until this + 60 s: the lease's life plus
+ * the time a call taken at its end may take to reach the provider (quota_share_settle
+ * charges the rare slower one again). */
+#define ENTRY_LIFE_MS (QUOTA_SHARE_LEASE_MS + QUOTA_SHARE_ARRIVAL_SLACK_MS)
 
 /* The script. KEYS: minute sorted set, day hash. ARGV: instance, sequence, rpm, tpm, rpd,
  * tpd, this instance's day usage + leases held (requests, tokens), wanted requests and
@@ -50,7 +54,8 @@
 static const char SCRIPT[] =
     "if redis.replicate_commands then redis.replicate_commands() end\n"
     "local inst, seq = ARGV[1], ARGV[2]\n"
-    "local rpm, tpm, rpd, tpd = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+    "local rpm, tpm, rpd, tpd = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), "
+    "tonumber(ARGV[6])\n"
     "local claim_r, claim_t = tonumber(ARGV[7]), tonumber(ARGV[8])\n"
     "local want_r, want_t, min_t = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])\n"
     "local lease_ms, day_ttl = tonumber(ARGV[12]), tonumber(ARGV[13])\n"
@@ -94,7 +99,8 @@ static const char SCRIPT[] =
     "if g < 1 then g, gt = 0, 0 end\n"
     "if g > 0 then\n"
     "  if minute then\n"
-    "    redis.call('ZADD', KEYS[1], now + lease_ms, inst .. ':' .. seq .. ':g:' .. g .. ':' .. gt)\n"
+    "    redis.call('ZADD', KEYS[1], now + lease_ms, inst .. ':' .. seq .. ':g:' .. g .. ':' .. "
+    "gt)\n"
     "    mr, mt = mr + g, mt + gt\n"
     "  end\n"
     "  if day then\n"
@@ -105,7 +111,8 @@ static const char SCRIPT[] =
     "if minute then redis.call('PEXPIRE', KEYS[1], 60000 + lease_ms + 1000) end\n"
     "if day then redis.call('PEXPIRE', KEYS[2], day_ttl) end\n"
     "if g > 0 or raised then\n"
-    "  redis.call('PUBLISH', ARGV[18], ARGV[17] .. ' ' .. mr .. ' ' .. mt .. ' ' .. dr .. ' ' .. dt .. ' ' .. ARGV[16])\n"
+    "  redis.call('PUBLISH', ARGV[18], ARGV[17] .. ' ' .. mr .. ' ' .. mt .. ' ' .. dr .. ' ' .. "
+    "dt .. ' ' .. ARGV[16])\n"
     "end\n"
     "return {g, gt, mr, mt, dr, dt}\n";
 
@@ -143,56 +150,56 @@ struct lease {
 
 /* One deployment as this instance shares it. */
 struct sdep {
-    char *name;               /* [provider.NAME] (own copy) */
-    char *mkey;               /* the minute sorted set's key (own copy) */
-    struct quota_limits lim;  /* the limits last passed in */
-    struct quota own;         /* this instance's own calls; limits = fallback caps in force */
-    struct lease cur;         /* being spent */
-    struct lease next;        /* arrived while cur still had some left */
-    int inflight;             /* a script call awaits its reply */
-    int waiting;              /* a call was refused for want of a lease: wake on reply */
-    int64_t next_ask_mono;    /* no lease request before this (after a refusal) */
-    int64_t last_sync_mono;   /* last script call sent */
-    long add_req, add_tok;    /* minute charges not sent yet */
-    int known;                /* the g_* below are from a reply */
-    int64_t known_day;        /* the day g_dreq/g_dtok belong to */
-    long g_mreq, g_mtok;      /* the fleet's sliding minute at the last reply */
-    long g_dreq, g_dtok;      /* the fleet's day at the last reply */
-    int64_t cap_day;          /* the day cap_d* hold for; -1: no day cap */
-    long cap_dreq, cap_dtok;  /* own usage that day may not exceed (fallback) */
-    int64_t cap_min_until;    /* minute caps hold until this clock_mono_ms(); 0: none */
-    int64_t outage_mono;      /* start of the outage the minute caps come from */
-    long cap_mreq, cap_mtok;  /* own minute usage cap in that outage's first minute */
+    char *name;              /* [provider.NAME] (own copy) */
+    char *mkey;              /* the minute sorted set's key (own copy) */
+    struct quota_limits lim; /* the limits last passed in */
+    struct quota own;        /* this instance's own calls; limits = fallback caps in force */
+    struct lease cur;        /* being spent */
+    struct lease next;       /* arrived while cur still had some left */
+    int inflight;            /* a script call awaits its reply */
+    int waiting;             /* a call was refused for want of a lease: wake on reply */
+    int64_t next_ask_mono;   /* no lease request before this (after a refusal) */
+    int64_t last_sync_mono;  /* last script call sent */
+    long add_req, add_tok;   /* minute charges not sent yet */
+    int known;               /* the g_* below are from a reply */
+    int64_t known_day;       /* the day g_dreq/g_dtok belong to */
+    long g_mreq, g_mtok;     /* the fleet's sliding minute at the last reply */
+    long g_dreq, g_dtok;     /* the fleet's day at the last reply */
+    int64_t cap_day;         /* the day cap_d* hold for; -1: no day cap */
+    long cap_dreq, cap_dtok; /* own usage that day may not exceed (fallback) */
+    int64_t cap_min_until;   /* minute caps hold until this clock_mono_ms(); 0: none */
+    int64_t outage_mono;     /* start of the outage the minute caps come from */
+    long cap_mreq, cap_mtok; /* own minute usage cap in that outage's first minute */
 };
 
 struct quota_share {
-    struct event_base *base;    /* the loop hiredis and our timers run on */
-    struct redis_url url;       /* where Redis is (resolved at creation) */
-    int n_inst;                 /* expected_instances, >= 1 */
-    char inst[17];              /* this instance's id in the keys: 16 random hex digits */
-    uint64_t seq;               /* makes minute members unique */
-    redisAsyncContext *ac;      /* the connection; NULL while DISCONNECTED */
-    enum share_state state;     /* see the top of the file */
-    char sha[41];               /* the script's SHA1, from SCRIPT LOAD */
-    int setup_pending;          /* setup replies awaited before READY */
-    int ever_connected;         /* READY at least once */
-    int outage;                 /* the fallback share is in force */
-    int failures_logged;        /* connect failures logged since the last READY */
-    int errors_logged;          /* script errors logged since the last READY */
-    int64_t created_mono;       /* for the start-up grace */
-    int64_t backoff_ms;         /* wait before the next connect attempt */
-    struct timer *retry_timer;  /* starts the next connect attempt */
-    struct timer *connect_timer;/* abandons a connect taking too long */
-    struct timer *tick;         /* every TICK_MS: refresh, reply timeouts, grace */
-    redisAsyncContext *sub;     /* the SUBSCRIBE connection (fleet usage news), or NULL */
-    struct timer *sub_retry;    /* reconnects it */
-    int64_t sub_backoff_ms;     /* wait before the next attempt */
-    struct sreq *inflight;      /* commands hiredis still owes a reply */
-    struct sdep **deps;         /* every deployment seen, in order of first use */
+    struct event_base *base;     /* the loop hiredis and our timers run on */
+    struct redis_url url;        /* where Redis is (resolved at creation) */
+    int n_inst;                  /* expected_instances, >= 1 */
+    char inst[17];               /* this instance's id in the keys: 16 random hex digits */
+    uint64_t seq;                /* makes minute members unique */
+    redisAsyncContext *ac;       /* the connection; NULL while DISCONNECTED */
+    enum share_state state;      /* see the top of the file */
+    char sha[41];                /* the script's SHA1, from SCRIPT LOAD */
+    int setup_pending;           /* setup replies awaited before READY */
+    int ever_connected;          /* READY at least once */
+    int outage;                  /* the fallback share is in force */
+    int failures_logged;         /* connect failures logged since the last READY */
+    int errors_logged;           /* script errors logged since the last READY */
+    int64_t created_mono;        /* for the start-up grace */
+    int64_t backoff_ms;          /* wait before the next connect attempt */
+    struct timer *retry_timer;   /* starts the next connect attempt */
+    struct timer *connect_timer; /* abandons a connect taking too long */
+    struct timer *tick;          /* every TICK_MS: refresh, reply timeouts, grace */
+    redisAsyncContext *sub;      /* the SUBSCRIBE connection (fleet usage news), or NULL */
+    struct timer *sub_retry;     /* reconnects it */
+    int64_t sub_backoff_ms;      /* wait before the next attempt */
+    struct sreq *inflight;       /* commands hiredis still owes a reply */
+    struct sdep **deps;          /* every deployment seen, in order of first use */
     int n_deps, cap_deps;
-    void (*wake)(void *data);   /* told when a refused call may fit now */
+    void (*wake)(void *data); /* told when a refused call may fit now */
     void *wake_data;
-    int freeing;                /* quota_share_free is running */
+    int freeing; /* quota_share_free is running */
 };
 
 /* ---- small helpers ---- */
@@ -330,7 +337,7 @@ static void enter_fallback(struct quota_share *qs, struct sdep *d, int64_t now, 
     d->cap_mreq = mreq;
     d->cap_mtok = mtok;
     d->outage_mono = mono;
-    d->cap_min_until = mono + MINUTE_MS + QUOTA_SHARE_LEASE_MS;
+    d->cap_min_until = mono + MINUTE_MS + ENTRY_LIFE_MS;
     log_info("quota_share_fallback_caps",
              "provider=%s instances=%d day_requests=%ld day_tokens=%ld minute_requests=%ld "
              "minute_tokens=%ld",
@@ -363,7 +370,7 @@ static int caps_allow(struct quota_share *qs, struct sdep *d, int64_t now, int64
             d->cap_dreq = d->lim.rpd / n;
             d->cap_dtok = d->lim.tpd / n;
         }
-        d->cap_min_until = mono + MINUTE_MS + QUOTA_SHARE_LEASE_MS;
+        d->cap_min_until = mono + MINUTE_MS + ENTRY_LIFE_MS;
     }
     struct quota_limits c = {.day_reset_tz = d->lim.day_reset_tz};
     long need = lmax(est, 1);
@@ -378,7 +385,7 @@ static int caps_allow(struct quota_share *qs, struct sdep *d, int64_t now, int64
         }
     }
     if (mono < d->cap_min_until) {
-        int first = mono < d->outage_mono + MINUTE_MS + QUOTA_SHARE_LEASE_MS;
+        int first = mono < d->outage_mono + MINUTE_MS + ENTRY_LIFE_MS;
         long mr = first ? d->cap_mreq : d->lim.rpm / n;
         long mt = first ? d->cap_mtok : d->lim.tpm / n;
         if (d->lim.rpm > 0) {
@@ -411,8 +418,10 @@ static struct sreq *req_new(struct quota_share *qs, enum sreq_kind kind)
 static void req_free(struct sreq *q)
 {
     struct quota_share *qs = q->qs;
-    if (q->prev) q->prev->next = q->next;
-    else qs->inflight = q->next;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        qs->inflight = q->next;
     if (q->next) q->next->prev = q->prev;
     free(q);
 }
@@ -423,8 +432,10 @@ static void send_load(struct quota_share *qs, enum sreq_kind kind)
 {
     struct sreq *q = req_new(qs, kind);
     q->is_load = 1;
-    if (redisAsyncCommand(qs->ac, on_reply, q, "SCRIPT LOAD %s", SCRIPT) != REDIS_OK) req_free(q);
-    else if (kind == SREQ_SETUP) qs->setup_pending++;
+    if (redisAsyncCommand(qs->ac, on_reply, q, "SCRIPT LOAD %s", SCRIPT) != REDIS_OK)
+        req_free(q);
+    else if (kind == SREQ_SETUP)
+        qs->setup_pending++;
 }
 
 /* The script for d: writes this instance's day fields and pending minute charges, and
@@ -446,15 +457,18 @@ static void send_script(struct quota_share *qs, struct sdep *d, long want_req, l
     char num[15][24], daynum[24];
     snprintf(daynum, sizeof daynum, "%lld", (long long)day);
     snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)++qs->seq);
-    const long vals[] = {d->lim.rpm, d->lim.tpm, d->lim.rpd, d->lim.tpd, cr, ct, want_req,
-                         want_tok, min_tok, QUOTA_SHARE_LEASE_MS, 0, d->add_req, d->add_tok};
+    const long vals[] = {d->lim.rpm, d->lim.tpm, d->lim.rpd, d->lim.tpd, cr,
+                         ct,         want_req,   want_tok,   min_tok,    ENTRY_LIFE_MS,
+                         0,          d->add_req, d->add_tok};
     for (size_t i = 0; i < ARRAY_LEN(vals); i++)
         snprintf(num[i + 1], sizeof num[i + 1], "%ld", vals[i]);
     snprintf(num[11], sizeof num[11], "%lld", (long long)ttl);
-    const char *argv[] = {"EVALSHA", qs->sha, "2",     d->mkey, dkey.data, qs->inst,
-                          num[0],    num[1],  num[2],  num[3],  num[4],    num[5],
-                          num[6],    num[7],  num[8],  num[9],  num[10],   num[11],
-                          num[12],   num[13], d->name, daynum, QUOTA_SHARE_CHANNEL};
+    /* clang-format off */
+    const char *argv[] = {"EVALSHA", qs->sha, "2", d->mkey, dkey.data, qs->inst,
+                          num[0], num[1], num[2], num[3], num[4], num[5], num[6], num[7],
+                          num[8], num[9], num[10], num[11], num[12], num[13],
+                          d->name, daynum, QUOTA_SHARE_CHANNEL};
+    /* clang-format on */
     struct sreq *q = req_new(qs, SREQ_SCRIPT);
     q->d = d;
     q->want = want_req > 0;
@@ -520,7 +534,10 @@ static void script_reply(struct quota_share *qs, struct sreq *q, redisReply *rep
     int64_t day = day_of(d, now);
     int woke = 0;
     if (v[0] > 0 && q->day == day) {
-        struct lease l = {.req = v[0], .tok = v[1], .until_mono = q->sent_mono + QUOTA_SHARE_LEASE_MS, .day = day};
+        struct lease l = {.req = v[0],
+                          .tok = v[1],
+                          .until_mono = q->sent_mono + QUOTA_SHARE_LEASE_MS,
+                          .day = day};
         leases_tidy(d, mono, day);
         if (!lease_valid(&d->cur, mono, day)) {
             d->cur = l;
@@ -611,8 +628,8 @@ static void connection_ready(struct quota_share *qs)
     int was_out = qs->outage;
     qs->outage = 0;
     qs->ever_connected = 1;
-    log_info("quota_share_connected", "addr=%s port=%d db=%d instance=%s reconciled=%d", qs->url.addr,
-             qs->url.port, qs->url.db, qs->inst, was_out);
+    log_info("quota_share_connected", "addr=%s port=%d db=%d instance=%s reconciled=%d",
+             qs->url.addr, qs->url.port, qs->url.db, qs->inst, was_out);
     for (int i = 0; i < qs->n_deps; i++) {
         struct sdep *d = qs->deps[i];
         if (was_out) {
@@ -620,7 +637,7 @@ static void connection_ready(struct quota_share *qs)
             quota_minute_usage(&d->own, now, &mr, &mt);
             d->add_req += mr; /* Redis may have lost them, or never seen them */
             d->add_tok += mt;
-            d->cap_min_until = mono + MINUTE_MS + QUOTA_SHARE_LEASE_MS;
+            d->cap_min_until = mono + MINUTE_MS + ENTRY_LIFE_MS;
         }
         d->next_ask_mono = 0;
         send_script(qs, d, 0, 0, 0);
@@ -636,14 +653,17 @@ static void send_setup(struct quota_share *qs)
         int ok = qs->url.user ? redisAsyncCommand(qs->ac, on_reply, q, "AUTH %s %s", qs->url.user,
                                                   qs->url.password)
                               : redisAsyncCommand(qs->ac, on_reply, q, "AUTH %s", qs->url.password);
-        if (ok == REDIS_OK) qs->setup_pending++;
-        else req_free(q);
+        if (ok == REDIS_OK)
+            qs->setup_pending++;
+        else
+            req_free(q);
     }
     if (qs->url.db) {
         struct sreq *q = req_new(qs, SREQ_SETUP);
         if (redisAsyncCommand(qs->ac, on_reply, q, "SELECT %d", qs->url.db) == REDIS_OK)
             qs->setup_pending++;
-        else req_free(q);
+        else
+            req_free(q);
     }
     send_load(qs, SREQ_SETUP);
 }
@@ -879,8 +899,8 @@ static struct sdep *dep_find(struct quota_share *qs, const char *name)
     return NULL;
 }
 
-static struct sdep *dep_get(struct quota_share *qs, const char *name, const struct quota_limits *lim,
-                            int64_t now)
+static struct sdep *dep_get(struct quota_share *qs, const char *name,
+                            const struct quota_limits *lim, int64_t now)
 {
     struct sdep *d = dep_find(qs, name);
     if (d) {
@@ -993,7 +1013,7 @@ int quota_share_can_take(struct quota_share *qs, const char *deployment,
     struct sdep *d = dep_get(qs, deployment, lim, now_ms);
     int64_t mono = clock_mono_ms();
     if (!caps_allow(qs, d, now_ms, mono, est_tokens)) return 0;
-    if (qs->outage) return 1; /* the fallback share said yes */
+    if (qs->outage) return 1;    /* the fallback share said yes */
     if (qs->state != SS_READY) { /* start-up, within the grace: wait for Redis */
         d->waiting = 1;
         return 0;
@@ -1037,10 +1057,17 @@ void quota_share_settle(struct quota_share *qs, const char *deployment,
     struct sdep *d = dep_find(qs, deployment);
     if (!d) return;
     quota_settle_taken(&d->own, now_ms, taken_ms, est_tokens, actual_tokens, 1);
-    /* The excess goes to the minute with the next sync (the day fields follow own
-     * usage). While Redis is away, the reconnect pushes the whole minute instead. */
-    if (qs->state == SS_READY && !qs->outage && actual_tokens > est_tokens)
+    /* Charges for the minute go with the next sync (the day fields follow own usage).
+     * While Redis is away, the reconnect pushes the whole minute instead. */
+    if (qs->state != SS_READY || qs->outage) return;
+    if (now_ms - taken_ms > QUOTA_SHARE_ARRIVAL_SLACK_MS) {
+        /* so slow that it may have reached the provider after its lease's entry stops
+         * counting: count it again from now (settling is after the provider counted) */
+        d->add_req += 1;
+        d->add_tok += actual_tokens >= 0 ? actual_tokens : lmax(est_tokens, 0);
+    } else if (actual_tokens > est_tokens) {
         d->add_tok += actual_tokens - lmax(est_tokens, 0);
+    }
 }
 
 int quota_share_connected(const struct quota_share *qs)

@@ -14,9 +14,11 @@
  * names; keys carry it in a {hash tag}, so a cluster keeps a deployment on one slot):
  *   interviewd:quota:{NAME}:m             sorted set, the sliding minute: one member
  *                                         "INST:SEQ:g|c:REQ:TOK" per lease granted (scored
- *                                         at grant + QUOTA_SHARE_LEASE_MS, Redis' clock)
- *                                         or charge pushed (scored when pushed); a member
- *                                         counts until its score + 60 s.
+ *                                         at grant + QUOTA_SHARE_LEASE_MS +
+ *                                         QUOTA_SHARE_ARRIVAL_SLACK_MS, Redis' clock: the
+ *                                         last call of a lease may reach the provider
+ *                                         late) or charge pushed (scored when pushed); a
+ *                                         member counts until its score + 60 s.
  *   interviewd:quota:{NAME}:d:YYYY-MM-DD  hash, the deployment's day (in its own reset
  *                                         zone): fields "INST:r" and "INST:t", what
  *                                         instance INST has used plus still holds in
@@ -25,7 +27,9 @@
  * One Lua script (EVALSHA; SCRIPT LOAD after every connect and on NOSCRIPT) does
  * everything atomically: it writes this instance's day fields (absolute values, not
  * increments), adds pending minute charges, sums the fleet's minute and day, grants what
- * fits under every limit, and returns the grant and the sums.
+ * fits under every limit, and returns the grant and the sums. When the sums went up it
+ * also PUBLISHes them on QUOTA_SHARE_CHANNEL ("DAYSTARTMS MINREQ MINTOK DAYREQ DAYTOK
+ * NAME"), which every instance hears on a second, subscribed connection.
  *
  * Why not the fixed 60 s bucket and INCRBY the design sketch named: a fixed bucket
  * lets two instances spend a whole minute's limit on each side of a bucket edge, twice
@@ -37,7 +41,9 @@
  * round trip and a retried write is harmless.
  *
  * What is conservative (only ever errs towards "used more"):
- *   - a lease counts as used in the minute for its whole life plus 60 s, used or not;
+ *   - a lease counts as used in the minute for its whole life plus the arrival slack
+ *     plus 60 s, used or not; a call that settles more than QUOTA_SHARE_ARRIVAL_SLACK_MS
+ *     after it was taken is charged to the minute again when it settles;
  *   - in the day, what is left of an expired lease is given back at the next sync (the
  *     instance's field drops to what it really used);
  *   - tokens: a call's estimate is spent from the lease; a settled call whose actual
@@ -47,19 +53,22 @@
  *     quota gives it back; the fleet's count does not).
  * Concurrency limits stay per instance (the router's own quota): they are not shared.
  *
- * Every deployment's counts are re-synced every QUOTA_SHARE_REFRESH_MS (write this
- * instance's day fields, learn the fleet's sums), so what an instance knows of the
- * fleet's usage is at most that old, which the fallback below relies on.
+ * What an instance knows of the fleet's usage sets its fallback share below, so it is
+ * kept fresh: a reply overwrites it, a published message raises it at once (an idle
+ * instance knows what the busy one just took), and every deployment re-syncs every
+ * QUOTA_SHARE_REFRESH_MS anyway (writes this instance's day fields, reads the sums), so
+ * a lost message or subscriber costs at most that much staleness.
  *
  * Redis unreachable. Never reachable within QUOTA_SHARE_STARTUP_GRACE_MS of start, or
  * lost (connection closed, or a reply later than QUOTA_SHARE_REPLY_TIMEOUT_MS): the
  * instance keeps serving on a *fallback share* of every limit, counted on its own
  * usage, with N = expected_instances ([redis] expected_instances):
  *   - a window that lies wholly inside the outage: limit / N (floor) per instance;
- *   - the window the outage began in: (limit - fleet usage last known) / N on top of
- *     what this instance had used; for the minute, the first 60 s + lease life of the
- *     outage allow (limit - fleet minute usage last known) / N in all, counting this
- *     instance's own recent calls twice (simpler, and only ever tighter).
+ *   - the day the outage began in: what this instance had used plus (limit - the
+ *     fleet's usage last known) / N, but never more than limit / N in all;
+ *   - the minute it began in: for the first 60 s + lease life of the outage, at most
+ *     (limit - the fleet's minute usage last known) / N in this instance's sliding
+ *     minute (its own recent calls are thereby counted twice: simpler, only tighter).
  * Leases held when the connection drops are abandoned (they stay counted).
  * When Redis returns, the first script call per deployment re-writes this instance's
  * day fields (its whole day's usage, so a Redis that lost its data is whole again) and
@@ -72,13 +81,17 @@
  * What it costs, and what it guarantees. A fleet of at most N instances running on its
  * fallback share spends at most the limit in total: N * limit / N for windows wholly
  * inside the outage; for the window the outage began in, the fleet's usage at that
- * moment plus N * (limit - that usage) / N, exact when every instance's knowledge is
- * fresh, and otherwise over by at most what the fleet spent in the last
- * QUOTA_SHARE_REFRESH_MS before the outage. The price is throughput: each instance gets
- * 1/N of what is left whatever its own load, for the rest of the day in which Redis was
- * away (a short blip in the morning turns the day into a static split). With more than
- * N instances running, or an instance cut off from Redis while the others are not, the
- * guarantee is void; set expected_instances to the fleet's size, never lower.
+ * moment plus N * (limit - that usage) / N when every instance knew that usage (the
+ * usage channel makes that the rule, not the exception), and in any case at most
+ * limit if the instances had used about the same (the limit / N ceiling). Only both
+ * at once, stale knowledge and uneven use (a message lost just before the outage while
+ * one instance did most of the work), can overrun, by what the fleet spent unseen. The
+ * price is throughput: each instance gets 1/N of what is left whatever its own load,
+ * for the rest of the day in which Redis was away (a short blip in the morning turns
+ * the day into a static split), and a lease held at the outage is lost for that day.
+ * With more than N instances running, or an instance cut off from Redis while the
+ * others are not, the guarantee is void; set expected_instances to the fleet's size,
+ * never lower (higher only costs throughput while Redis is away).
  *
  * Times: now_ms is epoch milliseconds (days and their reset zone); lease lives, reply
  * timeouts and the refresh use clock_mono_ms(). Every wait is a core/timer. One event
@@ -95,13 +108,14 @@ struct event_base;
 struct quota_share;
 
 /* Limits and defaults, in one place. */
-#define QUOTA_SHARE_LEASE_MS 10000L          /* a lease is usable this long after it is asked for */
-#define QUOTA_SHARE_LEASE_DIVISOR 20L        /* a lease is at most 1/20 of the tightest limit */
-#define QUOTA_SHARE_REFRESH_MS 1000L         /* each deployment re-syncs with the fleet this often */
-#define QUOTA_SHARE_DENIED_RETRY_MS 250L     /* after a refused or failed lease, ask again no sooner */
-#define QUOTA_SHARE_REPLY_TIMEOUT_MS 1000L   /* a later reply: the connection is dropped (fallback) */
+#define QUOTA_SHARE_LEASE_MS 10000L          /* a lease is usable this long after asking */
+#define QUOTA_SHARE_LEASE_DIVISOR 20L        /* a lease: at most 1/20 of the tightest limit */
+#define QUOTA_SHARE_ARRIVAL_SLACK_MS 5000L   /* a call reaches the provider within this */
+#define QUOTA_SHARE_REFRESH_MS 1000L         /* each deployment re-syncs this often */
+#define QUOTA_SHARE_DENIED_RETRY_MS 250L     /* after a refused or failed ask, wait this */
+#define QUOTA_SHARE_REPLY_TIMEOUT_MS 1000L   /* a later reply drops the connection */
 #define QUOTA_SHARE_CONNECT_TIMEOUT_MS 1000L /* connect + AUTH/SELECT/SCRIPT LOAD */
-#define QUOTA_SHARE_STARTUP_GRACE_MS 2000L   /* never connected: calls wait this long, then fallback */
+#define QUOTA_SHARE_STARTUP_GRACE_MS 2000L   /* never connected: wait this, then fallback */
 #define QUOTA_SHARE_BACKOFF_MIN_MS 100L      /* reconnect back-off, doubling ... */
 #define QUOTA_SHARE_BACKOFF_MAX_MS 2000L     /* ... up to this */
 #define QUOTA_SHARE_DEFAULT_INSTANCES 2      /* [redis] expected_instances default */

@@ -19,14 +19,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Tokens per provider call by mode, from the task prompts (docs/tasks.md): a full-mode
- * call scores one answer and writes the next question; a batch carries 6 or 12. */
+/* Tokens per provider call by mode (prompt + completion), measured by the simulator
+ * with the real prompts and model-length feedback: `interviewd simulate` over
+ * data/scenarios/free-2026.ini with [budget] mode forced, 100 candidates x 10
+ * interviews (README, "Measured figures"): full 1262, balanced 3436, economy 5781. A
+ * full-mode call scores one answer and writes the next question; a batch carries 6 or
+ * 12 answers and the rubric once. */
 static double tokens_per_call(enum budget_mode m)
 {
     switch (m) {
-    case BUDGET_FULL: return 1500;
-    case BUDGET_BALANCED: return 4500;
-    case BUDGET_ECONOMY: return 7500;
+    case BUDGET_FULL: return 1262;
+    case BUDGET_BALANCED: return 3436;
+    case BUDGET_ECONOMY: return 5781;
     default: return 0;
     }
 }
@@ -60,7 +64,7 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
     for (size_t k = 0; k < 3; k++) {
         enum budget_mode m = list[k];
         double tpc = tokens_per_call(m);
-        double fleet = 0, best_cap = 0;
+        double fleet = 0, best_cap = 0, spread = 0;
         const char *best_name = NULL;
         json_t *deps = json_array();
         for (int i = 0; i < cfg->n_providers; i++) {
@@ -78,6 +82,13 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
             for (int j = 1; j < 4; j++)
                 if (lim[j].calls < lim[b].calls) b = j;
             double cap = lim[b].calls;
+            /* if evaluations may wait for quiet hours (they do: background calls queue,
+             * and heuristic-scored answers are re-scored later), the minute limits bind
+             * over the whole day instead of the peak hour */
+            double day_cap = fmin(fmin(lim[0].calls, lim[1].calls),
+                                  fmin(p->rpm ? (double)p->rpm * 1440.0 : INFINITY,
+                                       p->tpm ? (double)p->tpm * 1440.0 / tpc : INFINITY));
+            if (!isinf(day_cap)) spread += day_cap;
             json_t *d = json_pack("{s:s,s:s,s:f}", "name", p->name, "binding",
                                   isinf(cap) ? "none (no limits known)" : lim[b].name, "calls_per_day",
                                   isinf(cap) ? -1.0 : floor(cap));
@@ -94,10 +105,11 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
         }
         double cost = budget_mode_cost(m);
         double max_iv = isinf(fleet) ? -1 : floor(fleet / cost);
-        json_t *mj = json_pack("{s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost,
+        json_t *mj = json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost,
                                "tokens_per_call", tpc, "fleet_calls_per_day",
                                isinf(fleet) ? -1.0 : floor(fleet), "max_interviews_per_day", max_iv,
-                               "deployments", deps);
+                               "max_interviews_per_day_spread",
+                               isinf(fleet) ? -1.0 : floor(spread / cost), "deployments", deps);
         if (target > 0 && !isinf(fleet) && max_iv < target) {
             double missing_calls = target * cost - fleet;
             double more = best_cap > 0 ? ceil(missing_calls / best_cap) : -1;
@@ -133,8 +145,10 @@ void sim_print_plan(const json_t *p, FILE *f)
                 json_number_value(json_object_get(m, "tokens_per_call")));
         double mx = json_number_value(json_object_get(m, "max_interviews_per_day"));
         if (mx < 0) fprintf(f, "  max interviews/day: unlimited (some deployment has no known limits)\n");
-        else fprintf(f, "  max interviews/day: %.0f (fleet: %.0f calls/day)\n", mx,
-                     json_number_value(json_object_get(m, "fleet_calls_per_day")));
+        else fprintf(f, "  max interviews/day: %.0f if calls follow arrivals (fleet: %.0f calls/day); "
+                        "%.0f if evaluations may wait for quiet hours\n", mx,
+                     json_number_value(json_object_get(m, "fleet_calls_per_day")),
+                     json_number_value(json_object_get(m, "max_interviews_per_day_spread")));
         size_t i;
         json_t *d;
         json_array_foreach(json_object_get(m, "deployments"), i, d) {

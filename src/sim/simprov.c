@@ -115,6 +115,13 @@ static int task_of(const json_t *messages)
     return k < 0 ? 7 : k;
 }
 
+/* As long as the two or three sentences of feedback a model writes per answer (about 45
+ * words), so token use in a simulated day is close to a real one. */
+#define SIM_FEEDBACK                                                                           \
+    "The answer names the main mechanism and gives one concrete example, which is good. It "    \
+    "would be stronger with a number that shows the impact and one trade-off you weighed. "     \
+    "Close by saying what you would do differently next time."
+
 /* Valid task JSON built from the request; scores follow answer length. */
 static char *answer_for(struct sim_state *s, int task, const json_t *messages)
 {
@@ -145,8 +152,8 @@ static char *answer_for(struct sim_state *s, int task, const json_t *messages)
             }
             int score = 1 + (words >= 15) + (words >= 40) + (words >= 80) + (words >= 120);
             json_array_append_new(evals, json_pack("{s:s,s:i,s:s,s:b}", "question_id", id, "score",
-                                                   score > 5 ? 5 : score, "feedback",
-                                                   "simulated feedback", "injection_attempt", 0));
+                                                   score > 5 ? 5 : score, "feedback", SIM_FEEDBACK,
+                                                   "injection_attempt", 0));
             free(id);
             p = q;
         }
@@ -154,15 +161,17 @@ static char *answer_for(struct sim_state *s, int task, const json_t *messages)
             json_t *first = json_array_get(evals, 0);
             out = json_pack("{s:O,s:s,s:b}", "score",
                             first ? json_object_get(first, "score") : json_integer(3), "feedback",
-                            "simulated feedback", "injection_attempt", 0);
+                            SIM_FEEDBACK, "injection_attempt", 0);
             json_decref(evals);
         } else {
             out = json_pack("{s:o}", "evaluations", evals);
             if (strstr(user, "<request summary=\"yes\"/>"))
                 json_object_set_new(out, "summary",
-                                    json_pack("{s:s,s:[s],s:[s]}", "summary", "simulated summary",
-                                              "strengths", "clear answers", "improvements",
-                                              "more numbers"));
+                                    json_pack("{s:s,s:[s,s],s:[s,s]}", "summary", SIM_FEEDBACK SIM_FEEDBACK,
+                                              "strengths", "clear structure in most answers",
+                                              "concrete examples from recent work", "improvements",
+                                              "quantify the impact of your work",
+                                              "name the trade-offs you considered"));
         }
         if (strstr(user, "<next_request")) {
             char q[160];
@@ -173,8 +182,10 @@ static char *answer_for(struct sim_state *s, int task, const json_t *messages)
         break;
     }
     case TASK_SUMMARY:
-        out = json_pack("{s:s,s:[s],s:[s]}", "summary", "simulated summary", "strengths",
-                        "clear answers", "improvements", "more numbers");
+        out = json_pack("{s:s,s:[s,s],s:[s,s]}", "summary", SIM_FEEDBACK SIM_FEEDBACK, "strengths",
+                        "clear structure in most answers", "concrete examples from recent work",
+                        "improvements", "quantify the impact of your work",
+                        "name the trade-offs you considered");
         break;
     case TASK_FOLLOW_UP: {
         char q[160];
