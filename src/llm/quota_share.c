@@ -14,7 +14,8 @@
  * Per deployment (`struct sdep`): at most two leases (the one being spent and the next),
  * this instance's own usage as a `struct quota` whose limits are set, before each check,
  * to the fallback caps in force (none while Redis is fine), and what the fleet had
- * used at the last reply, from which the caps are computed when Redis goes away. */
+ * used at the last reply or usage message, from which the caps are computed when Redis
+ * goes away. A second connection only listens to those messages. */
 #include "llm/quota_share.h"
 
 #include "core/clock.h"
@@ -1020,13 +1021,13 @@ int quota_share_can_take(struct quota_share *qs, const char *deployment,
     }
     int64_t day = day_of(d, now_ms);
     leases_tidy(d, mono, day);
-    int fits_cur = lease_fits(d, &d->cur, mono, day, est_tokens);
-    int fits = fits_cur || lease_fits(d, &d->next, mono, day, est_tokens);
+    int fits = lease_fits(d, &d->cur, mono, day, est_tokens) ||
+               lease_fits(d, &d->next, mono, day, est_tokens);
     long rl = tighter(d->lim.rpm, d->lim.rpd);
     long want_req = rl ? lmax(1, rl / QUOTA_SHARE_LEASE_DIVISOR) : 1;
     int low = !fits || (!lease_valid(&d->next, mono, day) &&
                         ((req_limited(lim) && d->cur.req * 2 <= want_req && want_req > 1) ||
-                         (tok_limited(lim) && d->cur.tok < 2 * lmax(est_tokens, 1)) || !fits_cur));
+                         (tok_limited(lim) && d->cur.tok < 2 * lmax(est_tokens, 1))));
     if (low && !d->inflight && mono >= d->next_ask_mono) ask_lease(qs, d, est_tokens);
     if (!fits) d->waiting = 1;
     return fits;
