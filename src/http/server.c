@@ -168,7 +168,10 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
     struct http_req *r = arg;
-    r->req = NULL; /* evhttp frees the request; a late reply is dropped */
+    /* A request still tied to the connection is freed with it: drop our pointer so a
+     * late reply is not written to freed memory. One libevent has already detached (it
+     * waits for our reply) stays ours: the late evhttp_send_reply() frees it. */
+    if (r->req && evhttp_request_get_connection(r->req)) r->req = NULL;
 }
 
 void http_req_defer(struct http_req *r)

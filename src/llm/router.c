@@ -68,6 +68,7 @@ struct router {
     struct rcall *queue; /* sorted by (prio, deadline) */
     int queue_len;
     struct timer *wake;  /* retries the queue when capacity may have returned */
+    struct timer *ledger_timer; /* writes today's use to the store, once a second at most */
     int closing;
     router_observe_fn observe; /* told of every response (dashboards); may be NULL */
     void *observe_data;
@@ -160,6 +161,30 @@ static void ledger_add(struct router *r, struct deployment *d, long requests, lo
         log_warn("quota_ledger_failed", "provider=%s error=\"%s\"", d->cfg->name, store_strerror(se));
 }
 
+/* The ledger is written at most once a second, all deployments in one transaction: a
+ * commit (fsync) per provider call would cost more than the call's routing. A crash
+ * loses at most the last second of accounting. */
+#define LEDGER_FLUSH_MS 1000
+
+static void ledger_flush(struct router *r)
+{
+    if (!r->store) return;
+    int tx = store_begin(r->store) == STORE_OK;
+    for (int i = 0; i < r->n; i++)
+        if (r->deps[i].provider) ledger_sync(r, &r->deps[i]);
+    if (tx && store_commit(r->store) != STORE_OK) store_rollback(r->store);
+}
+
+static void on_ledger_timer(void *arg)
+{
+    ledger_flush(arg);
+}
+
+static void ledger_mark(struct router *r)
+{
+    if (r->store && !timer_pending(r->ledger_timer)) timer_start(r->ledger_timer, LEDGER_FLUSH_MS);
+}
+
 /* ---- set-up ---- */
 
 static void on_wake(void *arg);
@@ -170,6 +195,7 @@ struct router *router_new(struct event_base *base, struct store *store)
     r->base = base;
     r->store = store;
     r->wake = timer_new(base, on_wake, r);
+    r->ledger_timer = timer_new(base, on_ledger_timer, r);
     return r;
 }
 
@@ -502,7 +528,7 @@ static void on_result(struct llm_result *res, void *data)
     quota_observe(&d->quota, now, &obs);
     /* today's use as we now believe it, including what headers revealed (the key used
      * elsewhere), so a restart does not forget it */
-    if (happened) ledger_sync(r, d);
+    if (happened) ledger_mark(r);
 
     int verdict = breaker_verdict(res->status, res->http_status);
     if (verdict >= 0) breaker_record(&d->breaker, now, verdict);
@@ -621,9 +647,17 @@ void router_free(struct router *r)
         res.retry_after_ms = -1;
         call_finish(c, &res);
     }
-    for (int i = 0; i < r->n; i++) provider_destroy(r->deps[i].provider); /* cancels in flight */
+    for (int i = 0; i < r->n; i++) {
+        provider_destroy(r->deps[i].provider); /* cancels in flight */
+        r->deps[i].provider = NULL;
+    }
+    /* what settled since the last write; deployments are gone but their counts stay */
+    if (r->ledger_timer && timer_pending(r->ledger_timer)) {
+        for (int i = 0; i < r->n && r->store; i++) ledger_sync(r, &r->deps[i]);
+    }
     free(r->deps);
     timer_free(r->wake);
+    timer_free(r->ledger_timer);
     free(r);
 }
 

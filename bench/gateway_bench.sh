@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# gateway_bench.sh: wrk against an OpenAI-compatible upstream directly, interviewd's /v1 in
+# front of it, and Portkey's open-source gateway in front of it, on one machine in one
+# run, loopback only. Every request has a unique body (bench/gateway/unique.lua), so no
+# cache can answer; interviewd's requests are temperature 0, so its cache lookup and
+# store run on every request (the miss path, its most expensive one).
+#
+#   upstream    mockllm --latency-ms 0 (the physical limit of this box)
+#   interviewd  interviewd serve, one [provider.mock] deployment, store on disk (default)
+#   interviewd (store on tmpfs)  the same with its SQLite file in /dev/shm: isolates the
+#               router's per-call quota-ledger commit (an fsync on disk) from the gateway
+#   portkey     @portkey-ai/gateway (pinned in bench/gateway/package.json),
+#               x-portkey-provider: openai, x-portkey-custom-host: the mock
+#
+# Each target: 2 s warm-up, then 10 s at 1 connection and 10 s at 32 connections. Prints
+# requests/s, p50, p99 and the RSS of interviewd (and of the others, for context), then
+# the issue's three targets. Installs wrk (apt) and Portkey (npm, into
+# bench/gateway/node_modules) if missing. Stops everything it started, also on error or
+# Ctrl-C. Writes the report to bench/results/gateway-YYYYmmdd-HHMMSS.txt.
+#
+# Environment: BUILD (default build), DURATION (seconds per run, default 10),
+# CONNS (default "1 32"), SKIP_PORTKEY=1, SKIP_TMPFS=1.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+DURATION=${DURATION:-10}
+WARMUP=2
+CONNS=${CONNS:-"1 32"}
+GW_KEY="bench-gateway-key-$$"
+MOCK_KEY="sk-bench-mock-$$"
+LUA="$ROOT/bench/gateway/unique.lua"
+PORTKEY_DIR="$ROOT/bench/gateway"
+PORTKEY_JS="$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js"
+INTERVIEWD="$ROOT/$BUILD/interviewd"
+MOCKLLM="$ROOT/$BUILD/mockllm"
+STEP_TIMEOUT=$((DURATION + 30))
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/interviewd-gwbench-XXXXXX")
+SHM=""
+PIDS=()
+
+cleanup() {
+  local p all
+  all="${PIDS[*]} $(cat "$WORK"/*.pid 2>/dev/null || true)"
+  for p in $all; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in $all; do kill -9 "$p" 2>/dev/null || true; done
+  [ -n "$SHM" ] && rm -rf "$SHM"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "gateway_bench: $*" >&2; exit 1; }
+
+# ---- prerequisites ----------------------------------------------------------------------
+[ -x "$INTERVIEWD" ] && [ -x "$MOCKLLM" ] || die "$INTERVIEWD or $MOCKLLM missing: run make first"
+if ! command -v wrk >/dev/null; then
+  echo "gateway_bench: installing wrk (Debian package)" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; } \
+    || die "cannot install wrk"
+fi
+if [ -z "${SKIP_PORTKEY:-}" ] && [ ! -f "$PORTKEY_JS" ]; then
+  echo "gateway_bench: installing @portkey-ai/gateway into bench/gateway/node_modules" >&2
+  (cd "$PORTKEY_DIR" && timeout 600 npm ci --no-audit --no-fund --silent) || die "npm could not install Portkey"
+fi
+
+# A free loopback port (for Portkey, which cannot be told to pick one).
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+# Starts "$@" with stdout/stderr in $1.log and its pid in $1.pid (cleanup kills it);
+# waits for "listening 127.0.0.1:PORT"; echoes PORT. Runs in $(...), hence the pid file.
+start_listening() {
+  local name=$1; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  local pid=$! i
+  echo "$pid" >"$WORK/$name.pid"
+  for i in $(seq 1 100); do
+    if grep -q '^listening 127\.0\.0\.1:' "$WORK/$name.log" 2>/dev/null; then
+      sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/$name.log" | head -1
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$WORK/$name.log" >&2
+  die "$name did not start"
+}
+
+rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+# RSS of a process and its descendants (Portkey's node may fork workers)
+tree_rss_mb() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do
+    total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
+  awk -v k="$total" 'BEGIN {printf "%.1f", k/1024}'
+}
+
+# run_wrk NAME URL CONNS [env...] -> "rps p50_us p99_us non2xx errors"
+run_wrk() {
+  local name=$1 url=$2 conns=$3; shift 3
+  local threads=1
+  [ "$conns" -gt 1 ] && threads=2
+  local out
+  out=$(env BENCH_NONCE="$(date +%s%N)" "$@" timeout "$STEP_TIMEOUT" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$LUA" "$url" 2>&1) \
+    || die "wrk against $name failed: $out"
+  echo "$out" >"$WORK/wrk-$(tr -c 'A-Za-z0-9\n' _ <<<"$name")-c$conns.txt"
+  local line
+  line=$(grep '^BENCH ' <<<"$out") || die "no BENCH line from wrk against $name: $out"
+  local rps p50 p99 err non2xx
+  rps=$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$line")
+  p50=$(sed 's/.* p50_us=\([0-9]*\).*/\1/' <<<"$line")
+  p99=$(sed 's/.* p99_us=\([0-9]*\).*/\1/' <<<"$line")
+  err=$(sed 's/.* errors=\([0-9]*\).*/\1/' <<<"$line")
+  non2xx=$(sed 's/.* non2xx=\([0-9]*\).*/\1/' <<<"$line")
+  echo "$rps $p50 $p99 $non2xx $err"
+}
+
+warm() { # warm NAME URL [env...]
+  local name=$1 url=$2; shift 2
+  env BENCH_NONCE="warm$(date +%s%N)" "$@" timeout $((WARMUP + 20)) wrk -t2 -c32 -d"${WARMUP}s" --timeout 5s -s "$LUA" "$url" >/dev/null 2>&1 \
+    || die "warm-up against $name failed"
+}
+
+# ---- the machine ------------------------------------------------------------------------
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$ROOT/bench/results"
+REPORT="$ROOT/bench/results/gateway-$STAMP.txt"
+{
+  echo "# interviewd gateway benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "machine: $(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), node $(node --version), $("$INTERVIEWD" version 2>/dev/null | head -1)"
+  [ -f "$PORTKEY_JS" ] && echo "portkey $(node -p "require('$PORTKEY_DIR/node_modules/@portkey-ai/gateway/package.json').version")"
+  echo "runs: ${WARMUP} s warm-up at 32 connections, then ${DURATION} s each at: $CONNS connections; unique body per request; wrk threads: 1 at 1 connection, 2 otherwise"
+} | tee "$REPORT"
+
+# ---- the upstream -------------------------------------------------------------------------
+MOCK_PORT=$(start_listening mockllm "$MOCKLLM" --listen 127.0.0.1:0 --latency-ms 0)
+MOCK_PID=$(cat "$WORK/mockllm.pid")
+MOCK_URL="http://127.0.0.1:$MOCK_PORT"
+
+# interviewd over the mock; $1 = directory for its SQLite store
+start_interviewd() {
+  local name=$1 dir=$2
+  cat >"$WORK/$name.ini" <<EOF
+[store]
+backend = sqlite
+path = $dir/interviewd.db
+
+[server]
+log_level = warn
+
+[provider.mock]
+base_url = $MOCK_URL/v1
+api_key_env = BENCH_MOCK_KEY
+model = mock-small
+headers = openai
+EOF
+  BENCH_MOCK_KEY=$MOCK_KEY INTERVIEWD_GATEWAY_KEYS=$GW_KEY \
+    start_listening "$name" "$INTERVIEWD" serve --config "$WORK/$name.ini" --listen 127.0.0.1:0
+}
+
+declare -A RPS P50 P99 BAD RSS
+
+measure() { # measure LABEL URL PID [env...]
+  local label=$1 url=$2 pid=$3; shift 3
+  warm "$label" "$url" "$@"
+  local c
+  for c in $CONNS; do
+    read -r rps p50 p99 non2xx err < <(run_wrk "$label" "$url" "$c" "$@")
+    RPS[$label,$c]=$rps; P50[$label,$c]=$p50; P99[$label,$c]=$p99; BAD[$label,$c]=$((non2xx + err))
+    printf '  %-28s c=%-3s %10s req/s  p50 %6s us  p99 %7s us  non-2xx/errors %s\n' "$label" "$c" "$rps" "$p50" "$p99" "$((non2xx + err))" >&2
+  done
+  RSS[$label]=$(tree_rss_mb "$pid")
+}
+
+echo "measuring (this takes about $(( (WARMUP + DURATION * $(wc -w <<<"$CONNS")) * 4 + 20 )) s)..." >&2
+measure "upstream (mockllm direct)" "$MOCK_URL" "$MOCK_PID" BENCH_MODEL=mock-small
+
+IV_PORT=$(start_interviewd interviewd "$WORK")
+IV_PID=$(cat "$WORK/interviewd.pid")
+measure "interviewd /v1" "http://127.0.0.1:$IV_PORT" "$IV_PID" BENCH_MODEL=interviewd/fast BENCH_AUTH=$GW_KEY
+kill "$IV_PID" 2>/dev/null || true
+
+if [ -z "${SKIP_TMPFS:-}" ] && [ -d /dev/shm ]; then
+  SHM=$(mktemp -d /dev/shm/interviewd-gwbench-XXXXXX)
+  IVS_PORT=$(start_interviewd interviewd-shm "$SHM")
+  IVS_PID=$(cat "$WORK/interviewd-shm.pid")
+  measure "interviewd /v1 (store tmpfs)" "http://127.0.0.1:$IVS_PORT" "$IVS_PID" BENCH_MODEL=interviewd/fast BENCH_AUTH=$GW_KEY
+  kill "$IVS_PID" 2>/dev/null || true
+fi
+
+if [ -z "${SKIP_PORTKEY:-}" ]; then
+  PK_PORT=$(free_port)
+  node "$PORTKEY_JS" --port="$PK_PORT" >"$WORK/portkey.log" 2>&1 &
+  PK_PID=$!
+  PIDS+=("$PK_PID")
+  for i in $(seq 1 150); do
+    curl -s -o /dev/null "http://127.0.0.1:$PK_PORT/" && break
+    kill -0 "$PK_PID" 2>/dev/null || { cat "$WORK/portkey.log" >&2; die "Portkey exited"; }
+    sleep 0.2
+  done
+  measure "portkey" "http://127.0.0.1:$PK_PORT" "$PK_PID" BENCH_MODEL=mock-small BENCH_AUTH=$MOCK_KEY \
+    "BENCH_EXTRA_HEADERS=x-portkey-provider: openai|x-portkey-custom-host: $MOCK_URL/v1"
+fi
+
+# ---- the table ------------------------------------------------------------------------------
+{
+  echo
+  echo "| target | conns | req/s | p50 (us) | p99 (us) | non-2xx | RSS after (MB) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for label in "upstream (mockllm direct)" "interviewd /v1" "interviewd /v1 (store tmpfs)" "portkey"; do
+    [ -n "${RSS[$label]:-}" ] || continue
+    for c in $CONNS; do
+      printf '| %s | %s | %.0f | %s | %s | %s | %s |\n' "$label" "$c" "${RPS[$label,$c]}" "${P50[$label,$c]}" \
+        "${P99[$label,$c]}" "${BAD[$label,$c]}" "${RSS[$label]}"
+    done
+  done
+  echo
+  lo=$(awk '{print $1}' <<<"$CONNS"); hi=$(awk '{print $NF}' <<<"$CONNS")
+  up="upstream (mockllm direct)"
+  for iv in "interviewd /v1" "interviewd /v1 (store tmpfs)"; do
+    [ -n "${RSS[$iv]:-}" ] || continue
+    echo "$iv:"
+    added=$(( ${P50[$iv,$lo]} - ${P50[$up,$lo]} ))
+    awk -v a="$added" -v c="$lo" 'BEGIN {printf "  p50 added latency at %s connection: %d us (target <= 50 us): %s\n", c, a, (a <= 50 ? "met" : "MISSED")}'
+    awk -v i="${RPS[$iv,$hi]}" -v u="${RPS[$up,$hi]}" -v c="$hi" \
+      'BEGIN {r = i / u; printf "  req/s vs the upstream at %s connections: %.0f%% (target >= 50%%): %s\n", c, 100 * r, (r >= 0.5 ? "met" : "MISSED")}'
+    if [ -n "${RSS[portkey]:-}" ]; then
+      awk -v i="${RPS[$iv,$hi]}" -v p="${RPS[portkey,$hi]}" -v c="$hi" \
+        'BEGIN {r = i / p; printf "  req/s vs Portkey at %s connections: %.1fx (target >= 100x): %s\n", c, r, (r >= 100 ? "met" : "MISSED")}'
+    fi
+  done
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee -a "$REPORT"
+echo "report: $REPORT" >&2
