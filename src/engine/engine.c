@@ -1671,6 +1671,18 @@ static void continue_loaded(struct engine *e, const struct store_interview *iv, 
     }
     struct store_turn next = {0};
     enum store_err se = ask_turn(e, iv, cc, turns, iv->next_index, follow_up, &next);
+    if (se == STORE_CONFLICT) {
+        /* another instance asked this turn first (both saw it missing): reply with theirs */
+        struct store_turn_list now = {0};
+        se = store_call(e->store, turn_list, iv->id, &now);
+        if (se == STORE_OK && (size_t)iv->next_index < now.len) {
+            reply_next(e, iv, &now.items[iv->next_index], done, data);
+            store_turn_list_free(&now);
+            return;
+        }
+        store_turn_list_free(&now);
+        if (se == STORE_OK) se = STORE_IO;
+    }
     if (se != STORE_OK) {
         struct engine_reply r = {0};
         store_failed(&r, se);
@@ -1799,6 +1811,8 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
         /* The question was never written down (crash between answer and ask): ask it. */
         se = cand_load(e, iv.candidate_id, &cc);
         if (se == STORE_OK) se = ask_turn(e, &iv, &cc, &turns, iv.next_index, NULL, NULL);
+        /* another instance was asking it at the same moment: theirs stands */
+        if (se == STORE_CONFLICT) se = STORE_OK;
         store_turn_list_free(&turns);
         if (se == STORE_OK) se = store_call(e->store, turn_list, iv.id, &turns);
         if (se != STORE_OK) {
