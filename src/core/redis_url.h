@@ -1,5 +1,5 @@
 /* redis_url: parses redis://[[user]:password@]host[:port][/db] and resolves the host
- * once, for every module that connects to Redis (llm/quota_share today; the cache's
+ * once, for every module that connects to Redis (llm/quota_share
  * optimize/cache_redis.c has its own copy of the same rules and could use this one).
  *
  * Resolution happens here, at start-up, so a reconnect never blocks the event loop on

@@ -14,6 +14,7 @@
 #include "optimize/cache.h"
 
 #include "core/log.h"
+#include "core/redis_url.h"
 #include "core/util.h"
 
 #include <event2/event.h>
@@ -61,7 +62,7 @@ struct redis_cache {
     struct event_base *evb;           /* the loop hiredis and our timers run on */
     redisAsyncContext *ac;            /* the connection; NULL while DISCONNECTED */
     enum redis_state state;           /* see the top of the file */
-    char addr[INET6_ADDRSTRLEN];      /* numeric address resolved at creation */
+    char addr[64];                    /* numeric address resolved at creation */
     int port;                         /* TCP port */
     int db;                           /* SELECTed after each connect if not 0 */
     char *user;                       /* ACL user for AUTH, or NULL */
@@ -490,70 +491,6 @@ static const struct cache_ops redis_ops = {
 
 /* ---- creation ---- */
 
-/* Parses redis://[[user]:password@]host[:port][/db]. host gets at most hostlen-1 bytes.
- * user and password are allocated (or NULL). Returns 0 or -1. */
-static int parse_url(const char *url, char *host, size_t hostlen, int *port, int *db, char **user,
-                     char **password)
-{
-    static const char scheme[] = "redis://";
-    *port = 6379;
-    *db = 0;
-    *user = *password = NULL;
-    if (!url || strncmp(url, scheme, sizeof scheme - 1) != 0) return -1;
-    const char *p = url + sizeof scheme - 1;
-    const char *slash = strchr(p, '/');
-    const char *end = slash ? slash : p + strlen(p);
-    const char *at = memchr(p, '@', (size_t)(end - p));
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (!colon || colon + 1 == at) return -1;
-        if (colon > p) *user = xstrndup(p, (size_t)(colon - p));
-        *password = xstrndup(colon + 1, (size_t)(at - colon - 1));
-        p = at + 1;
-    }
-    const char *hend, *portstr = NULL;
-    if (*p == '[') {
-        const char *close = memchr(p, ']', (size_t)(end - p));
-        if (!close) return -1;
-        hend = close;
-        p++;
-        if (close + 1 < end) {
-            if (close[1] != ':') return -1;
-            portstr = close + 2;
-        }
-    } else {
-        const char *colon = memchr(p, ':', (size_t)(end - p));
-        hend = colon ? colon : end;
-        if (colon) portstr = colon + 1;
-    }
-    size_t hn = (size_t)(hend - p);
-    if (hn == 0 || hn >= hostlen) return -1;
-    memcpy(host, p, hn);
-    host[hn] = 0;
-    if (portstr) {
-        long v = 0;
-        const char *s = portstr;
-        if (s == end) return -1;
-        for (; s < end; s++) {
-            if (*s < '0' || *s > '9') return -1;
-            v = v * 10 + (*s - '0');
-            if (v > 65535) return -1;
-        }
-        if (v == 0) return -1;
-        *port = (int)v;
-    }
-    if (slash && slash[1]) {
-        long v = 0;
-        for (const char *s = slash + 1; *s; s++) {
-            if (*s < '0' || *s > '9') return -1;
-            v = v * 10 + (*s - '0');
-            if (v > INT_MAX / 10) return -1;
-        }
-        *db = (int)v;
-    }
-    return 0;
-}
-
 static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
 {
     if (err && errlen) snprintf(err, errlen, fmt, arg);
@@ -563,30 +500,12 @@ struct cache *cache_redis_new(struct event_base *base, const char *url, char *er
 {
     assert(base);
     if (err && errlen) err[0] = 0;
-    char host[256];
-    int port, db;
-    char *user, *password;
-    if (parse_url(url, host, sizeof host, &port, &db, &user, &password) != 0) {
-        free(user);
-        free(password);
-        set_err(err, errlen, "cache URL \"%s\" is not redis://[[user]:password@]host[:port][/db]",
-                url ? url : "");
-        return NULL;
-    }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *res = NULL;
-    char addr[INET6_ADDRSTRLEN] = "";
-    if (getaddrinfo(host, NULL, &hints, &res) == 0 && res) {
-        const void *a = res->ai_family == AF_INET6
-                            ? (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr
-                            : (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr;
-        inet_ntop(res->ai_family, a, addr, sizeof addr);
-    }
-    if (res) freeaddrinfo(res);
-    if (!addr[0]) {
-        free(user);
-        free(password);
-        set_err(err, errlen, "cache host \"%s\" does not resolve; check [cache] redis_url", host);
+    /* the same URL rules and one-time resolution as every Redis client here */
+    struct redis_url u = {0};
+    char why[256];
+    if (redis_url_parse(url, "[cache] redis_url", &u, why, sizeof why) != 0) {
+        redis_url_clear(&u);
+        set_err(err, errlen, "%s", why);
         return NULL;
     }
 
@@ -596,11 +515,11 @@ struct cache *cache_redis_new(struct event_base *base, const char *url, char *er
     struct redis_cache *rc = xcalloc(1, sizeof *rc);
     rc->base.ops = &redis_ops;
     rc->evb = base;
-    snprintf(rc->addr, sizeof rc->addr, "%s", addr);
-    rc->port = port;
-    rc->db = db;
-    rc->user = user;
-    rc->password = password;
+    snprintf(rc->addr, sizeof rc->addr, "%s", u.addr);
+    rc->port = u.port;
+    rc->db = u.db;
+    rc->user = u.user;         /* ownership moves to rc */
+    rc->password = u.password;
     rc->backoff_ms = CACHE_REDIS_BACKOFF_MIN_MS;
     rc->retry_timer = evtimer_new(base, on_retry, rc);
     rc->connect_timer = evtimer_new(base, on_connect_timeout, rc);
