@@ -1,6 +1,6 @@
 /* redis_url: parses redis://[[user]:password@]host[:port][/db] and resolves the host
- * once, for every module that connects to Redis (llm/quota_share
- * optimize/cache_redis.c has its own copy of the same rules and could use this one).
+ * once, for every module that connects to Redis (llm/quota_share and
+ * optimize/cache_redis).
  *
  * Resolution happens here, at start-up, so a reconnect never blocks the event loop on
  * DNS: the numeric address is kept and reused for every attempt. */
