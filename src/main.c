@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "optimize/cache.h"
 #include "llm/quota_share.h" /* issue 8 */
 #include "llm/router.h"      /* issue 8 */
 #include "sim/scenario.h"
@@ -85,10 +86,21 @@ static int cmd_serve(int argc, char **argv)
     struct store *store = NULL;
     struct engine *engine = NULL;
     struct api *api = NULL;
+    struct cache *cache = NULL;
     struct http_server *http = NULL;
     struct event *sigint = NULL, *sigterm = NULL;
     struct quota_share *share = NULL; /* issue 8: quota windows shared through [redis] url */
 
+    /* [cache] redis or tiered: /v1's response cache is shared by every instance */
+    if (strcmp(cfg.cache_backend, "memory") != 0) {
+        const char *url = cfg.cache_redis_url[0] ? cfg.cache_redis_url : cfg.redis_url;
+        cache = cache_open(cfg.cache_backend, url, (size_t)cfg.cache_max_bytes, base, err, sizeof err);
+        if (!cache) {
+            fprintf(stderr, "interviewd: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+    }
     store = postgres ? store_postgres_open(cfg.store_url, err, sizeof err)
                      : store_sqlite_open(cfg.store_path, err, sizeof err);
     if (!store) {
@@ -110,7 +122,7 @@ static int cmd_serve(int argc, char **argv)
         }
         router_set_share(engine_router(engine), share);
     }
-    api = api_new(&cfg, engine);
+    api = api_new(&cfg, engine, cache);
     api_start_history(api, base);
     http = http_server_new(base, &cfg, host, port, api_handle, api, err, sizeof err);
     if (!http) {
@@ -135,6 +147,7 @@ out:
     engine_free(engine);
     quota_share_free(share); /* issue 8: after the router that used it */
     api_free(api);
+    if (cache) cache_destroy(cache);
     if (store) store_close(store);
     event_base_free(base);
     curl_global_cleanup();

@@ -24,7 +24,7 @@ struct api {
     struct history *history; /* dashboard charts; NULL until api_start_history */
 };
 
-struct api *api_new(const struct config *cfg, struct engine *engine)
+struct api *api_new(const struct config *cfg, struct engine *engine, struct cache *cache)
 {
     struct api *a = xcalloc(1, sizeof *a);
     a->cfg = cfg;
@@ -33,7 +33,7 @@ struct api *api_new(const struct config *cfg, struct engine *engine)
     if (t && *t) a->admin_token = xstrdup(t);
     else log_info("admin_disabled", "reason=\"environment variable %s is not set\"",
                   cfg->admin_token_env);
-    a->gateway = gateway_new(cfg, engine_router(engine), engine_stats_mut(engine), NULL);
+    a->gateway = gateway_new(cfg, engine_router(engine), engine_stats_mut(engine), cache);
     return a;
 }
 

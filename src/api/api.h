@@ -10,7 +10,10 @@
 
 struct api;
 
-struct api *api_new(const struct config *cfg, struct engine *engine);
+/* cache: the response cache for /v1 ([cache] backend redis or tiered), borrowed; NULL
+ * gives the gateway its own memory cache. */
+struct cache;
+struct api *api_new(const struct config *cfg, struct engine *engine, struct cache *cache);
 void api_free(struct api *a);
 /* Starts the dashboard's history on base: a snapshot now and every minute after, and
  * latency samples from the router. Without it the history starts at the first
