@@ -102,9 +102,28 @@ void sbuf_free(struct sbuf *b)
     b->len = b->cap = 0;
 }
 
+static int seeded;       /* 1 once util_random_use_seed ran (simulator only) */
+static uint64_t seed_state;
+
+void util_random_use_seed(uint64_t seed)
+{
+    seeded = 1;
+    seed_state = seed ? seed : 0x9E3779B97F4A7C15ULL;
+}
+
 int util_random_bytes(void *buf, size_t n)
 {
     unsigned char *p = buf;
+    if (seeded) {
+        for (size_t i = 0; i < n; i++) {
+            /* splitmix64: reproducible, not secret; fine for simulated candidates */
+            uint64_t z = (seed_state += 0x9E3779B97F4A7C15ULL);
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+            p[i] = (unsigned char)(z ^ (z >> 31));
+        }
+        return 0;
+    }
     while (n > 0) {
         ssize_t r = getrandom(p, n, 0);
         if (r < 0) return -1;

@@ -32,6 +32,9 @@ char *xstrndup(const char *s, size_t n);
 
 /* Fills buf with n cryptographically random bytes (getrandom). Returns 0 or -1. */
 int util_random_bytes(void *buf, size_t n);
+/* For the simulator only: from now on random bytes come from a PRNG seeded with seed,
+ * so a simulated day is reproducible. Never called by the server. */
+void util_random_use_seed(uint64_t seed);
 /* Writes 2*n lowercase hex digits plus NUL to out. */
 void util_hex(const void *data, size_t n, char *out);
 /* A new random identifier of `bytes` random bytes as hex (caller frees). Aborts if

@@ -714,7 +714,19 @@ double router_calls_left_today(const struct router *r, double tokens_per_call)
         if (rq >= 0) by_req = (double)rq;
         if (tk >= 0 && tokens_per_call > 0) by_tok = (double)tk / tokens_per_call;
         double left = by_req < 0 ? by_tok : by_tok < 0 ? by_req : fmin(by_req, by_tok);
-        if (left < 0) return -1; /* a deployment without daily limits: unlimited */
+        /* the minute limits cap the day too: at most rpm (tpm / tokens_per_call) calls in
+         * each minute still left before the deployment's day resets */
+        double minutes = (double)(quota_day_reset_ms(dep_tz(d->cfg), now) - now) / 60000.0;
+        const struct quota_limits *lim = &d->quota.limits;
+        if (lim->rpm > 0) {
+            double m = (double)lim->rpm * minutes;
+            left = left < 0 ? m : fmin(left, m);
+        }
+        if (lim->tpm > 0 && tokens_per_call > 0) {
+            double m = (double)lim->tpm / tokens_per_call * minutes;
+            left = left < 0 ? m : fmin(left, m);
+        }
+        if (left < 0) return -1; /* a deployment without any limit: unlimited */
         total += left;
         known = 1;
     }

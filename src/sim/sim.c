@@ -220,6 +220,31 @@ struct answer_ctx {
 
 static const char *kinds[] = {"technical", "behavioral", "mixed"};
 
+/* A candidate registers when they first arrive (their resume is analysed then). */
+static int register_candidate(struct sim *s, int i)
+{
+    struct cand *c = &s->cands[i];
+    if (c->id[0]) return 0;
+    char *resume = resume_text(s, i);
+    char name[32], email[64];
+    snprintf(name, sizeof name, "Candidate %d", i);
+    snprintf(email, sizeof email, "c%d@example.org", i);
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "name", name, "email", email, "role",
+                             "backend_engineer", "resume_text", resume);
+    free(resume);
+    struct engine_reply r = {0};
+    engine_register(s->engine, body, &r);
+    json_decref(body);
+    if (r.err != ENGINE_OK) {
+        log_error("sim_register_failed", "candidate=%d why=\"%s\"", i, r.message);
+        engine_reply_clear(&r);
+        return -1;
+    }
+    snprintf(c->id, sizeof c->id, "%s", json_string_value(json_object_get(r.body, "candidate_id")));
+    engine_reply_clear(&r);
+    return 0;
+}
+
 static void start_interview(struct sim *s, int ci)
 {
     struct cand *c = &s->cands[ci];
@@ -317,6 +342,7 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     clock_gettime(CLOCK_MONOTONIC, &t0); /* wall_seconds: real time, outside the clock module on purpose */
     clock_use_virtual(SIM_EPOCH_MS);
     timer_use_virtual(1);
+    util_random_use_seed(w->seed); /* candidate ids and tokens: the same seed, the same day */
     cfg->questions = w->questions_per_interview;
     if (cfg->max_interviews_per_day < w->interviews_per_candidate)
         cfg->max_interviews_per_day = w->interviews_per_candidate;
@@ -324,7 +350,14 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     struct sim s = {0};
     s.w = w;
     s.rng = w->seed * 0x9E3779B97F4A7C15ULL + 1;
-    s.store = store_sqlite_open(":memory:", err, errlen);
+    /* A file in memory-backed /dev/shm rather than ":memory:": SQLite's in-memory
+     * database walks its whole page cache on every commit, which made a day of 10,000
+     * interviews quadratic. The file is removed at the end. */
+    char db_path[128];
+    snprintf(db_path, sizeof db_path, "%s/interviewd-sim-%ld.db",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
+    unlink(db_path);
+    s.store = store_sqlite_open(db_path, err, errlen);
     if (!s.store) return NULL;
 
     struct router *router = router_new(NULL, s.store);
@@ -366,24 +399,6 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             zone = z;
         }
         s.cands[i].zone = zone;
-        char *resume = resume_text(&s, (int)i);
-        char name[32], email[64];
-        snprintf(name, sizeof name, "Candidate %ld", i);
-        snprintf(email, sizeof email, "c%ld@example.org", i);
-        json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "name", name, "email", email, "role",
-                                 "backend_engineer", "resume_text", resume);
-        free(resume);
-        struct engine_reply r = {0};
-        engine_register(s.engine, body, &r);
-        json_decref(body);
-        if (r.err != ENGINE_OK) {
-            snprintf(err, errlen, "registering a simulated candidate failed: %s", r.message);
-            engine_reply_clear(&r);
-            return NULL;
-        }
-        snprintf(s.cands[i].id, sizeof s.cands[i].id, "%s",
-                 json_string_value(json_object_get(r.body, "candidate_id")));
-        engine_reply_clear(&r);
         for (int d = 0; d < opt->days; d++)
             push(&s, SIM_EPOCH_MS + d * DAY_MS + arrival_offset(&s, zone), EV_ARRIVE, (int)i);
     }
@@ -407,7 +422,7 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
                  * the last ones run past midnight */
                 c->day = (int)((e.t - SIM_EPOCH_MS) / DAY_MS);
                 c->done_today = 0;
-                start_interview(&s, e.cand);
+                if (register_candidate(&s, e.cand) == 0) start_interview(&s, e.cand);
             } else if (e.type == EV_START_INTERVIEW) {
                 start_interview(&s, e.cand);
             } else {
@@ -486,6 +501,12 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     json_decref(stats);
     engine_free(s.engine);
     store_close(s.store);
+    unlink(db_path);
+    char side[160];
+    snprintf(side, sizeof side, "%s-wal", db_path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", db_path);
+    unlink(side);
     free(pstats);
     free(s.cands);
     free(s.heap);
