@@ -1,0 +1,31 @@
+/* Fuzz target: a candidate's answer (untrusted) through the pre-check, the injection
+ * detector, text normalisation and the heuristic scorer. */
+#include "core/util.h"
+#include "engine/heuristic.h"
+#include "engine/precheck.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = 0;
+    (void)precheck_answer(text);
+    (void)precheck_injection(text);
+    (void)util_normalized_hash(text);
+    char *norm = util_normalize_text(text);
+    free(norm);
+    (void)util_utf8_valid(text, size);
+    struct heuristic_eval he;
+    json_t *kw = json_pack("[s,s]", "latency", "cache");
+    heuristic_evaluate(NULL, kw, text, &he);
+    free(he.feedback);
+    json_decref(kw);
+    free(text);
+    return 0;
+}
