@@ -1098,6 +1098,7 @@ static enum engine_err load_owned(struct engine *e, const char *candidate_id, co
 /* ---- evaluation and reports ---- */
 
 static void maybe_report(struct engine *e, const char *interview_id);
+static int claim_work(struct engine *e, const char *key);
 static void continue_interview(struct engine *e, const char *interview_id, const char *model_q,
                                engine_reply_fn done, void *data);
 
@@ -1157,7 +1158,7 @@ static void start_evaluation(struct engine *e, const struct store_interview *iv,
 {
     char key[96];
     snprintf(key, sizeof key, "evaluate:%s:%d", iv->id, t->idx);
-    if (job_running(e, key)) {
+    if (job_running(e, key) || !claim_work(e, key)) {
         if (done) continue_interview(e, iv->id, NULL, done, data);
         return;
     }
@@ -1225,6 +1226,7 @@ static int start_batch_ex(struct engine *e, const struct store_interview *iv,
     snprintf(key, sizeof key, "%s:%s:%s", reeval ? "reeval" : "batch", iv->id,
              with_summary ? "final" : "mid");
     if (job_running(e, key)) return 1;
+    if (!claim_work(e, key)) return 0;
     struct task_qa *qa = xcalloc(turns->len + 1, sizeof *qa);
     json_t **kws = xcalloc(turns->len + 1, sizeof *kws);
     int *idxs = xcalloc(turns->len + 1, sizeof *idxs);
@@ -1278,6 +1280,27 @@ static int start_batch_ex(struct engine *e, const struct store_interview *iv,
     if (done) job_wait_reply(j, done, data);
     job_submit(j);
     return 1;
+}
+
+/* ---- single-flight across instances ---- */
+
+/* 1 if this process may do the model work named key. With a store shared by several
+ * instances (PostgreSQL) the claim is a row all of them see, so an answer is evaluated
+ * and a report summarised once however requests are spread; a claim older than the
+ * longest the work can take is stale and may be taken over (its process is gone). A
+ * SQLite store belongs to one process: there, the in-process job list is enough. */
+static int claim_work(struct engine *e, const char *key)
+{
+    if (strcmp(e->store->ops->name, "postgres") != 0) return 1;
+    char k[160];
+    snprintf(k, sizeof k, "claim:%s", key);
+    int64_t stale = e->cfg->eval_deadline_ms + 2 * e->cfg->llm_timeout_ms;
+    enum store_err se = store_call(e->store, kv_claim, k, clock_now_ms(), stale);
+    if (se == STORE_CONFLICT) {
+        log_info("work_claimed_elsewhere", "work=%s", key);
+        return 0;
+    }
+    return 1; /* claimed, or the store failed: better twice than never */
 }
 
 /* ---- re-scoring later: answers the heuristic scored because no model had quota ---- */
@@ -1579,7 +1602,7 @@ static void start_summary(struct engine *e, const struct store_interview *iv,
 {
     char key[96];
     snprintf(key, sizeof key, "summary:%s", iv->id);
-    if (job_running(e, key)) return;
+    if (job_running(e, key) || !claim_work(e, key)) return;
     struct task_qa *qa = xcalloc(turns->len + 1, sizeof *qa);
     size_t n = 0;
     for (size_t i = 0; i < turns->len; i++) {
@@ -2048,8 +2071,14 @@ void engine_report(struct engine *e, const char *candidate_id, const char *inter
     ok(out, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "status", "pending", "interview_id", iv.id,
                       "state", iv.state, "answered", answered, "evaluated", evaluated, "total",
                       iv.total_questions));
-    /* A finished interview with no report and nothing in flight: start it now. */
-    if (strcmp(iv.state, "finished") == 0) maybe_report(e, iv.id);
+    /* A finished interview whose report is overdue (its evaluations and summary should
+     * long be done): whoever owned that work is gone (a crash, another instance that
+     * stopped), so start it here. Sooner than that, the process doing it is still at it:
+     * starting it twice would call the model twice, and with several instances the work
+     * is not coordinated (single-flight across instances is not built). */
+    int64_t overdue = e->cfg->eval_deadline_ms + 2 * e->cfg->llm_timeout_ms;
+    if (strcmp(iv.state, "finished") == 0 && clock_now_ms() - iv.finished_ms > overdue)
+        maybe_report(e, iv.id);
     store_turn_list_free(&turns);
     store_interview_free(&iv);
 }

@@ -223,6 +223,7 @@ enum pg_stmt {
     ST_LEDGER_ADD,
     ST_LEDGER_GET,
     ST_TURN_COUNT_ASKED,
+    ST_KV_CLAIM,
     ST__COUNT
 };
 
@@ -324,6 +325,13 @@ static const struct {
                        "SELECT requests, tokens FROM quota_ledger "
                        "WHERE deployment = $1 AND day = $2",
                        1},
+    /* A claim: resending after an unknown outcome could make us lose our own claim
+     * (then nobody does the work until it is stale), so not repeat-safe. */
+    [ST_KV_CLAIM] = {"kv_claim",
+                     "INSERT INTO kv AS k (key, value) VALUES ($1, $2) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
+                     "WHERE CAST(k.value AS BIGINT) < $3",
+                     0},
     [ST_TURN_COUNT_ASKED] = {"turn_count_asked_by_candidate",
                              "SELECT COUNT(*) FROM interviews AS i JOIN turns AS t "
                              "ON t.interview_id = i.id WHERE i.candidate_id = $1",
@@ -1339,6 +1347,21 @@ static enum store_err pg_ledger_get(struct store *s, const char *deployment, con
     return e;
 }
 
+static enum store_err pg_kv_claim(struct store *s, const char *key, int64_t now_ms, int64_t stale_ms)
+{
+    struct pg_bind b = {.n = 0};
+    char v[32], old[32];
+    snprintf(v, sizeof v, "%lld", (long long)now_ms);
+    snprintf(old, sizeof old, "%lld", (long long)(now_ms - stale_ms));
+    bind_text(&b, key);
+    bind_text(&b, v);
+    bind_text(&b, old);
+    long changes = 0;
+    enum store_err e = stmt_exec(pg_of(s), ST_KV_CLAIM, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_CONFLICT;
+    return e;
+}
+
 static void read_count(const PGresult *res, int row, void *out)
 {
     struct pg_row r = {res, row, 0};
@@ -1402,6 +1425,7 @@ static const struct store_ops pg_ops = {
     .quota_ledger_add = pg_ledger_add,
     .quota_ledger_get = pg_ledger_get,
     .turn_count_asked_by_candidate = pg_turn_count_asked_by_candidate,
+    .kv_claim = pg_kv_claim,
 };
 
 /* Applies the missing migration steps, each in its own transaction under the migration

@@ -161,6 +161,7 @@ enum sq_stmt {
     ST_KV_GET,
     ST_KV_PUT,
     ST_TURN_COUNT_ASKED,
+    ST_KV_CLAIM,
     ST_LEDGER_ADD,
     ST_LEDGER_GET,
     ST__COUNT
@@ -233,6 +234,9 @@ static const struct {
     [ST_TURN_COUNT_ASKED] = {"turn_count_asked_by_candidate",
                              "SELECT COUNT(*) FROM interviews AS i JOIN turns AS t "
                              "ON t.interview_id = i.id WHERE i.candidate_id = ?"},
+    [ST_KV_CLAIM] = {"kv_claim", "INSERT INTO kv (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
+                                 "WHERE CAST(kv.value AS INTEGER) < ?"},
     [ST_LEDGER_ADD] = {"quota_ledger_add",
                        "INSERT INTO quota_ledger (deployment, day, requests, tokens) "
                        "VALUES (?, ?, ?, ?) ON CONFLICT (deployment, day) DO UPDATE SET "
@@ -842,6 +846,21 @@ static enum store_err sq_kv_put(struct store *s, const char *key, const char *va
     return stmt_exec(q, ST_KV_PUT, &b, NULL);
 }
 
+static enum store_err sq_kv_claim(struct store *s, const char *key, int64_t now_ms, int64_t stale_ms)
+{
+    struct sq *q = sq_of(s);
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)now_ms);
+    struct sq_bind b = stmt_bind(q, ST_KV_CLAIM);
+    bind_text(&b, key);
+    bind_text(&b, v);
+    bind_int(&b, now_ms - stale_ms);
+    int changes = 0;
+    enum store_err e = stmt_exec(q, ST_KV_CLAIM, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_CONFLICT;
+    return e;
+}
+
 struct ledger_row {
     long requests, tokens;
 };
@@ -930,6 +949,7 @@ static const struct store_ops sq_ops = {
     .call_log_insert = sq_call_log_insert,
     .kv_get = sq_kv_get,
     .kv_put = sq_kv_put,
+    .kv_claim = sq_kv_claim,
     .quota_ledger_add = sq_ledger_add,
     .quota_ledger_get = sq_ledger_get,
 };

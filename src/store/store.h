@@ -151,6 +151,10 @@ struct store_ops {
      * generated questions, counters). *out is malloc'd; caller frees. */
     enum store_err (*kv_get)(struct store *s, const char *key, char **out);
     enum store_err (*kv_put)(struct store *s, const char *key, const char *value);
+    /* A claim on a piece of work shared by every process on this store (single-flight
+     * across instances): stores now_ms under key unless a claim newer than stale_ms is
+     * there. STORE_OK: the caller holds it; STORE_CONFLICT: someone else does. */
+    enum store_err (*kv_claim)(struct store *s, const char *key, int64_t now_ms, int64_t stale_ms);
 
     /* Today's use of each deployment, so a restart does not forget the morning. day is
      * the deployment's own day ("2026-11-28", in its reset time zone). add is an

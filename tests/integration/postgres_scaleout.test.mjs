@@ -579,13 +579,7 @@ test(
 const MOCK_QUESTIONS = 4;
 test(
   'with a model provider, an interview moved between instances and its report polled on both is evaluated and summarised once',
-  {
-    timeout: 60000,
-    todo:
-      'BUG: no single-flight across instances: GET .../report on the instance that did not take the last answer ' +
-      'finds turns "pending" (engine_report -> maybe_report, job_running() only sees local jobs) and evaluates them ' +
-      'again, and both instances run the summary and write report_json (interview_update, unconditional: last writer wins)',
-  },
+  { timeout: 60000 },
   logged(async (t) => {
     const db = await createDb();
     const mock = await startMock(['--latency-ms', '300']);

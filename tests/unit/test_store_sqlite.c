@@ -629,6 +629,17 @@ static void test_store_unreported_lists_finished_without_report_and_pending_eval
 
 /* ---- kv and call log -------------------------------------------------------------- */
 
+static void test_store_kv_claim_is_held_until_stale(void **state)
+{
+    struct fx *f = *state;
+    /* first claim wins; a second within the stale time is refused; after it, taken over */
+    assert_int_equal(store_call(f->s, kv_claim, "claim:summary:x", 1000, 500), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_claim, "claim:summary:x", 1200, 500), STORE_CONFLICT);
+    assert_int_equal(store_call(f->s, kv_claim, "claim:summary:x", 1600, 500), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_claim, "claim:summary:x", 1700, 500), STORE_CONFLICT);
+    assert_int_equal(store_call(f->s, kv_claim, "claim:summary:y", 1700, 500), STORE_OK);
+}
+
 static void test_store_kv_put_get_overwrite(void **state)
 {
     struct fx *f = *state;
@@ -981,6 +992,7 @@ int main(void)
         T(test_store_set_eval_missing_turn_is_not_found),
         T(test_store_asked_by_candidate_spans_interviews_oldest_first),
         T(test_store_unreported_lists_finished_without_report_and_pending_evals),
+        T(test_store_kv_claim_is_held_until_stale),
         T(test_store_kv_put_get_overwrite),
         T(test_store_kv_missing_key_is_not_found),
         T(test_store_call_log_insert_writes_a_row),
