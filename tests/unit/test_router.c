@@ -1,0 +1,189 @@
+/* Router: choosing, quotas, the wait queue and deadlines, over simulated providers on
+ * the virtual clock (no sockets). One behaviour per test. */
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/timer.h"
+#include "core/util.h"
+#include "llm/router.h"
+#include "sim/simprov.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define T0 1796083200000LL /* 2026-12-01T00:00Z */
+#define MAXD 4
+
+struct fx {
+    struct router *r;
+    struct provider_config cfg[MAXD];
+    struct sim_provider_stats st[MAXD];
+    char names[MAXD][16];
+    json_t *msgs;
+    int done_ok, done_nocap, done_other;
+    int order[64]; /* priorities in completion order */
+    int n_order;
+};
+
+static struct fx F;
+
+static void add_dep(int i, long rpm, long rpd, long latency_ms)
+{
+    snprintf(F.names[i], sizeof F.names[i], "d%d", i);
+    F.cfg[i] = (struct provider_config){.name = F.names[i], .base_url = "sim", .api_key_env = "",
+                                        .model = "m", .headers = "none", .day_reset = "utc",
+                                        .rpm = rpm, .rpd = rpd, .timeout_ms = 30000};
+    struct sim_provider_params pp = {.latency_mean_ms = (double)latency_ms, .latency_sd_ms = 1,
+                                     .seed = (uint64_t)i + 1, .rpm = rpm, .rpd = rpd, .known = 1,
+                                     .style = "none"};
+    router_add(F.r, &F.cfg[i], sim_provider_new(F.names[i], "m", &pp, &F.st[i]));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&F, 0, sizeof F);
+    log_set_level(LOG_ERROR);
+    clock_use_virtual(T0 + 9 * 3600000LL);
+    timer_use_virtual(1);
+    F.r = router_new(NULL, NULL);
+    F.msgs = json_pack("[{s:s,s:s},{s:s,s:s}]", "role", "system", "content",
+                       "interviewd-task: summary v1\nwrite it", "role", "user", "content", "hi");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    router_free(F.r);
+    json_decref(F.msgs);
+    timer_use_virtual(0);
+    clock_use_real();
+    return 0;
+}
+
+struct tag {
+    int prio;
+};
+
+static void on_done(struct llm_result *res, void *data)
+{
+    struct tag *t = data;
+    if (res->status == LLM_OK) F.done_ok++;
+    else if (res->status == LLM_ERR_NO_CAPACITY) F.done_nocap++;
+    else F.done_other++;
+    if (F.n_order < 64) F.order[F.n_order++] = t ? t->prio : -1;
+    free(t);
+}
+
+static void submit(enum router_priority prio, int64_t deadline_in_ms)
+{
+    struct llm_request req = {.task = "summary", .messages = F.msgs, .max_tokens = 100,
+                              .timeout_ms = 30000};
+    struct tag *t = xmalloc(sizeof *t);
+    t->prio = (int)prio;
+    router_submit(F.r, &req, prio, clock_mono_ms() + deadline_in_ms, on_done, t);
+}
+
+/* Runs the virtual clock until nothing is pending or `ms` have passed. */
+static void run_for(int64_t ms)
+{
+    int64_t end = clock_mono_ms() + ms;
+    for (;;) {
+        int64_t t = timer_next_due_ms();
+        if (t < 0 || t > end) break;
+        clock_set_ms(t);
+        timer_run_due();
+    }
+    clock_set_ms(end);
+}
+
+static void test_router_never_exceeds_rpd(void **state)
+{
+    (void)state;
+    add_dep(0, 0, 5, 100);
+    for (int i = 0; i < 12; i++) submit(ROUTER_BACKGROUND, 60000);
+    run_for(120000);
+    assert_int_equal(F.st[0].requests, 5);
+    assert_int_equal(F.st[0].refused_429, 0);
+    assert_int_equal(F.done_ok, 5);
+    assert_int_equal(F.done_nocap, 7); /* waited for quota until their deadline */
+}
+
+static void test_router_never_exceeds_rpm_and_waits_for_the_next_minute(void **state)
+{
+    (void)state;
+    add_dep(0, 3, 0, 50);
+    for (int i = 0; i < 6; i++) submit(ROUTER_BACKGROUND, 300000);
+    run_for(30000);
+    assert_int_equal(F.st[0].requests, 3); /* the first minute's three */
+    run_for(120000);
+    assert_int_equal(F.done_ok, 6); /* the rest, a minute later */
+    assert_int_equal(F.st[0].refused_429, 0);
+}
+
+static void test_router_spreads_by_share_of_day_left(void **state)
+{
+    (void)state;
+    add_dep(0, 0, 10, 100);
+    add_dep(1, 0, 10, 100);
+    for (int i = 0; i < 10; i++) {
+        submit(ROUTER_BACKGROUND, 60000);
+        run_for(1000);
+    }
+    /* each pick goes to the one with more of its day left: an even split */
+    assert_int_equal(F.st[0].requests, 5);
+    assert_int_equal(F.st[1].requests, 5);
+}
+
+static void test_router_candidate_facing_calls_go_first(void **state)
+{
+    (void)state;
+    add_dep(0, 1, 0, 10); /* one call a minute */
+    submit(ROUTER_BACKGROUND, 600000); /* takes the first minute */
+    submit(ROUTER_BACKGROUND, 600000);
+    submit(ROUTER_BACKGROUND, 600000);
+    submit(ROUTER_INTERACTIVE, 600000); /* queued last, served first when room returns */
+    run_for(200000);
+    assert_true(F.n_order >= 2);
+    assert_int_equal(F.order[0], ROUTER_BACKGROUND);
+    assert_int_equal(F.order[1], ROUTER_INTERACTIVE);
+}
+
+static void test_router_no_deployment_fails_with_no_capacity_on_the_loop(void **state)
+{
+    (void)state;
+    submit(ROUTER_BACKGROUND, 1000);
+    assert_int_equal(F.done_nocap, 0); /* never inside submit */
+    run_for(5000);
+    assert_int_equal(F.done_nocap, 1);
+}
+
+static void test_router_calls_left_today_counts_daily_limits(void **state)
+{
+    (void)state;
+    add_dep(0, 0, 40, 10);
+    add_dep(1, 0, 60, 10);
+    assert_true(router_calls_left_today(F.r, 1000) == 100.0);
+    submit(ROUTER_BACKGROUND, 60000);
+    run_for(1000);
+    assert_true(router_calls_left_today(F.r, 1000) == 99.0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_router_never_exceeds_rpd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_never_exceeds_rpm_and_waits_for_the_next_minute, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_spreads_by_share_of_day_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_candidate_facing_calls_go_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_no_deployment_fails_with_no_capacity_on_the_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_calls_left_today_counts_daily_limits, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
