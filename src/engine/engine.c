@@ -50,6 +50,10 @@ struct engine {
     char (*reeval)[33];  /* interviews with answers waiting for a model to re-score them */
     int n_reeval, cap_reeval;
     struct timer *reeval_timer; /* the sweeper: spare quota goes to re-scoring */
+    char (*retry)[33];   /* interviews whose scoring could not be saved (store down) */
+    int n_retry, cap_retry;
+    struct timer *retry_timer;
+    int claim_bypass;    /* retrying our own failed work: our claims are ours */
 };
 
 /* What a candidate has heard, cached by candidate (direct-mapped by hash). The store
@@ -1291,7 +1295,7 @@ static int start_batch_ex(struct engine *e, const struct store_interview *iv,
  * SQLite store belongs to one process: there, the in-process job list is enough. */
 static int claim_work(struct engine *e, const char *key)
 {
-    if (strcmp(e->store->ops->name, "postgres") != 0) return 1;
+    if (e->claim_bypass || strcmp(e->store->ops->name, "postgres") != 0) return 1;
     char k[160];
     snprintf(k, sizeof k, "claim:%s", key);
     int64_t stale = e->cfg->eval_deadline_ms + 2 * e->cfg->llm_timeout_ms;
@@ -1301,6 +1305,65 @@ static int claim_work(struct engine *e, const char *key)
         return 0;
     }
     return 1; /* claimed, or the store failed: better twice than never */
+}
+
+/* ---- retrying work whose result could not be saved ---- */
+
+#define RETRY_PERIOD_MS 2000
+
+static void maybe_report(struct engine *e, const char *interview_id);
+static void start_evaluation(struct engine *e, const struct store_interview *iv,
+                             const struct store_turn_list *turns, const struct store_turn *t,
+                             const char *role, const char *next_phase, int next_difficulty,
+                             engine_reply_fn done, void *data);
+
+/* A result that could not be written (the store was down) is redone when it is back:
+ * the interview is retried every RETRY_PERIOD_MS until it has its report. */
+static void retry_add(struct engine *e, const char *interview_id)
+{
+    for (int i = 0; i < e->n_retry; i++)
+        if (strcmp(e->retry[i], interview_id) == 0) return;
+    if (e->n_retry == e->cap_retry) {
+        e->cap_retry = e->cap_retry ? e->cap_retry * 2 : 16;
+        e->retry = xrealloc(e->retry, (size_t)e->cap_retry * sizeof *e->retry);
+    }
+    snprintf(e->retry[e->n_retry++], 33, "%s", interview_id);
+    if (e->retry_timer && !timer_pending(e->retry_timer)) timer_start(e->retry_timer, RETRY_PERIOD_MS);
+}
+
+static void retry_tick(void *arg)
+{
+    struct engine *e = arg;
+    int kept = 0;
+    for (int i = 0; i < e->n_retry; i++) {
+        struct store_interview iv = {0};
+        enum store_err se = store_call(e->store, interview_get, e->retry[i], &iv);
+        int done = se == STORE_NOT_FOUND || (se == STORE_OK && iv.report_json);
+        e->claim_bypass = 1; /* the work is ours: it failed here */
+        if (se == STORE_OK && !iv.report_json && strcmp(iv.state, "finished") == 0) {
+            maybe_report(e, iv.id);
+        } else if (se == STORE_OK && strcmp(iv.state, "finished") != 0) {
+            /* still running: redo its pending per-turn evaluations now (batched modes pick
+             * pending turns up in their next batch) */
+            struct store_turn_list turns = {0};
+            struct store_candidate c = {0};
+            if ((strcmp(iv.mode, "full") == 0 || strcmp(iv.mode, "offline") == 0) &&
+                store_call(e->store, turn_list, iv.id, &turns) == STORE_OK &&
+                store_call(e->store, candidate_get, iv.candidate_id, &c) == STORE_OK) {
+                for (size_t k = 0; k < turns.len; k++)
+                    if (turns.items[k].answer && strcmp(turns.items[k].eval_status, "pending") == 0)
+                        start_evaluation(e, &iv, &turns, &turns.items[k], c.role, NULL, 0, NULL, NULL);
+            }
+            store_candidate_free(&c);
+            store_turn_list_free(&turns);
+            done = 1; /* a new failure adds it again */
+        }
+        e->claim_bypass = 0;
+        store_interview_free(&iv);
+        if (!done) memcpy(e->retry[kept++], e->retry[i], 33);
+    }
+    e->n_retry = kept;
+    if (e->n_retry) timer_start(e->retry_timer, RETRY_PERIOD_MS);
 }
 
 /* ---- re-scoring later: answers the heuristic scored because no model had quota ---- */
@@ -1464,9 +1527,11 @@ static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t
     upd.flags = flags_text;
     upd.eval_status = "done";
     enum store_err se = store_call(e->store, turn_set_eval, &upd);
-    if (se != STORE_OK)
+    if (se != STORE_OK) {
         log_error("eval_store_failed", "interview=%s idx=%d error=\"%s\"", interview_id, idx,
                   store_strerror(se));
+        retry_add(e, interview_id);
+    }
     free(flags_text);
     json_decref(owned);
 }
@@ -1566,9 +1631,13 @@ static void write_report(struct engine *e, const char *interview_id, json_t *sum
                          int summary_from_model)
 {
     struct store_interview iv = {0};
-    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) return;
+    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) {
+        retry_add(e, interview_id);
+        return;
+    }
     struct store_turn_list turns = {0};
     if (store_call(e->store, turn_list, interview_id, &turns) != STORE_OK) {
+        retry_add(e, interview_id);
         store_interview_free(&iv);
         return;
     }
@@ -1584,8 +1653,10 @@ static void write_report(struct engine *e, const char *interview_id, json_t *sum
     free(iv.report_json);
     iv.report_json = text;
     enum store_err se = store_call(e->store, interview_update, &iv);
-    if (se != STORE_OK)
+    if (se != STORE_OK) {
         log_error("report_store_failed", "interview=%s error=\"%s\"", iv.id, store_strerror(se));
+        retry_add(e, iv.id);
+    }
     else {
         e->counts.reports++;
         log_info("report_ready", "interview=%s mode=%s overall_score=%d", iv.id, iv.mode,
@@ -1628,13 +1699,18 @@ static void start_summary(struct engine *e, const struct store_interview *iv,
 static void maybe_report(struct engine *e, const char *interview_id)
 {
     struct store_interview iv = {0};
-    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) return;
+    enum store_err se = store_call(e->store, interview_get, interview_id, &iv);
+    if (se != STORE_OK) {
+        if (se != STORE_NOT_FOUND) retry_add(e, interview_id);
+        return;
+    }
     if (strcmp(iv.state, "finished") != 0 || iv.report_json) {
         store_interview_free(&iv);
         return;
     }
     struct store_turn_list turns = {0};
     if (store_call(e->store, turn_list, interview_id, &turns) != STORE_OK) {
+        retry_add(e, interview_id);
         store_interview_free(&iv);
         return;
     }
@@ -1745,7 +1821,9 @@ static void finish_evaluate_job(struct engine *e, struct job *j, json_t *parsed,
 {
     int expected = !j->offline;
     struct store_turn_list turns = {0};
-    if (store_call(e->store, turn_list, j->interview_id, &turns) == STORE_OK && (size_t)j->idx < turns.len)
+    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK)
+        retry_add(e, j->interview_id); /* the store is down: score it again when it is back */
+    else if ((size_t)j->idx < turns.len)
         store_turn_eval(e, &turns.items[j->idx], parsed, from_model, expected);
     store_turn_list_free(&turns);
     stats_count(&e->stats, STATS_EVALUATE, from_model ? STATS_API_CALL : STATS_FALLBACK, 1);
@@ -1761,7 +1839,10 @@ static void finish_evaluate_job(struct engine *e, struct job *j, json_t *parsed,
 static void finish_batch_job(struct engine *e, struct job *j, json_t *parsed, int from_model)
 {
     struct store_turn_list turns = {0};
-    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) return;
+    if (store_call(e->store, turn_list, j->interview_id, &turns) != STORE_OK) {
+        retry_add(e, j->interview_id);
+        return;
+    }
     json_t *evals = parsed ? json_object_get(parsed, "evaluations") : NULL;
     for (int k = 0; k < j->n_idxs; k++) {
         int idx = j->idxs[k];
@@ -2077,7 +2158,8 @@ void engine_report(struct engine *e, const char *candidate_id, const char *inter
      * starting it twice would call the model twice, and with several instances the work
      * is not coordinated (single-flight across instances is not built). */
     int64_t overdue = e->cfg->eval_deadline_ms + 2 * e->cfg->llm_timeout_ms;
-    if (strcmp(iv.state, "finished") == 0 && clock_now_ms() - iv.finished_ms > overdue)
+    int shared = strcmp(e->store->ops->name, "postgres") == 0;
+    if (strcmp(iv.state, "finished") == 0 && (!shared || clock_now_ms() - iv.finished_ms > overdue))
         maybe_report(e, iv.id);
     store_turn_list_free(&turns);
     store_interview_free(&iv);
@@ -2170,6 +2252,7 @@ struct engine *engine_new_with_router(struct event_base *base, const struct conf
     e->offline = provider_offline_new(base, offline_answer, e);
     gen_load_all(e);
     e->reeval_timer = timer_new(base, reeval_tick, e);
+    e->retry_timer = timer_new(base, retry_tick, e);
     timer_start(e->reeval_timer, REEVAL_PERIOD_MS);
     if (!router_online(e->router))
         log_info("offline_mode", "reason=\"no provider with an API key is configured; answers "
@@ -2220,6 +2303,8 @@ void engine_free(struct engine *e)
     for (int i = 0; e->seen_cache && i < SEEN_SLOTS; i++) bank_seen_free(&e->seen_cache[i].seen);
     free(e->seen_cache);
     timer_free(e->reeval_timer);
+    timer_free(e->retry_timer);
+    free(e->retry);
     free(e->reeval);
     free(e);
 }
