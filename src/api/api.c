@@ -189,7 +189,7 @@ static void route_api(struct api *a, struct http_req *r)
     }
     if (is(r, 2, "api", "optimization_stats")) {
         if (!method(r, "GET") || require_admin(a, r) != 0) return;
-        http_reply_json(r, 200, stats_json(engine_stats(a->engine)));
+        http_reply_json(r, 200, engine_stats_json(a->engine));
         return;
     }
     if (is(r, 2, "api", "providers")) {

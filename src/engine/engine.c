@@ -54,7 +54,97 @@ struct engine {
     int n_retry, cap_retry;
     struct timer *retry_timer;
     int claim_bypass;    /* retrying our own failed work: our claims are ours */
+    char instance[17];   /* this process, for the live stats shared through the store */
+    struct timer *stats_timer; /* publishes this instance's counters to a shared store */
 };
+
+#define STATS_PUBLISH_MS 1000   /* how often an instance writes its counters (one row) */
+#define STATS_LIVE_MS 60000     /* an instance silent longer is left out of the sum */
+#define STATS_INDEX_KEY "stats:instances"
+
+static int store_shared(const struct engine *e)
+{
+    return strcmp(e->store->ops->name, "postgres") == 0;
+}
+
+/* Writes this instance's counters (with a timestamp) and makes sure it is listed. */
+static void stats_publish(void *arg)
+{
+    struct engine *e = arg;
+    timer_start(e->stats_timer, STATS_PUBLISH_MS);
+    json_t *doc = stats_counters(&e->stats);
+    json_object_set_new(doc, "ts_ms", json_integer((json_int_t)clock_now_ms()));
+    char key[64];
+    snprintf(key, sizeof key, "stats:%s", e->instance);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    store_call(e->store, kv_put, key, text);
+    free(text);
+    json_decref(doc);
+    char *index = NULL;
+    json_t *ids = NULL;
+    json_error_t je;
+    if (store_call(e->store, kv_get, STATS_INDEX_KEY, &index) == STORE_OK && index)
+        ids = json_loads(index, 0, &je);
+    free(index);
+    if (!json_is_array(ids)) {
+        json_decref(ids);
+        ids = json_array();
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+        if (json_string_value(v) && strcmp(json_string_value(v), e->instance) == 0) break;
+    if (i == json_array_size(ids)) {
+        json_array_append_new(ids, json_string(e->instance));
+        char *t = json_dumps(ids, JSON_COMPACT);
+        store_call(e->store, kv_put, STATS_INDEX_KEY, t);
+        free(t);
+    }
+    json_decref(ids);
+}
+
+json_t *engine_stats_json(struct engine *e)
+{
+    if (!store_shared(e)) {
+        json_t *j = stats_json(&e->stats);
+        json_object_set_new(j, "instances", json_integer(1));
+        return j;
+    }
+    stats_publish(e); /* ours, current */
+    struct stats sum;
+    stats_init(&sum, e->stats.price_per_mtok);
+    int live = 0;
+    char *index = NULL;
+    json_error_t je;
+    json_t *ids = NULL;
+    if (store_call(e->store, kv_get, STATS_INDEX_KEY, &index) == STORE_OK && index)
+        ids = json_loads(index, 0, &je);
+    free(index);
+    size_t i;
+    json_t *v;
+    int64_t now = clock_now_ms();
+    json_array_foreach(ids, i, v) {
+        const char *id = json_string_value(v);
+        if (!id) continue;
+        char key[64], *text = NULL;
+        snprintf(key, sizeof key, "stats:%s", id);
+        if (store_call(e->store, kv_get, key, &text) != STORE_OK || !text) continue;
+        json_t *doc = json_loads(text, 0, &je);
+        free(text);
+        int64_t ts = (int64_t)json_integer_value(json_object_get(doc, "ts_ms"));
+        if (doc && now - ts <= STATS_LIVE_MS && stats_add_counters(&sum, doc) == 0) live++;
+        json_decref(doc);
+    }
+    json_decref(ids);
+    if (live == 0) { /* the store did not answer: our own counters at least */
+        json_t *mine = stats_counters(&e->stats);
+        stats_add_counters(&sum, mine);
+        json_decref(mine);
+    }
+    json_t *j = stats_json(&sum);
+    json_object_set_new(j, "instances", json_integer(live ? live : 1));
+    return j;
+}
 
 /* What a candidate has heard, cached by candidate (direct-mapped by hash). The store
  * stays the truth: a slot is used only while the store's count of the candidate's
@@ -2253,6 +2343,13 @@ struct engine *engine_new_with_router(struct event_base *base, const struct conf
     gen_load_all(e);
     e->reeval_timer = timer_new(base, reeval_tick, e);
     e->retry_timer = timer_new(base, retry_tick, e);
+    {
+        char *iid = util_random_id(8);
+        snprintf(e->instance, sizeof e->instance, "%s", iid);
+        free(iid);
+    }
+    e->stats_timer = timer_new(base, stats_publish, e);
+    if (store_shared(e)) timer_start(e->stats_timer, 0);
     timer_start(e->reeval_timer, REEVAL_PERIOD_MS);
     if (!router_online(e->router))
         log_info("offline_mode", "reason=\"no provider with an API key is configured; answers "
@@ -2304,6 +2401,7 @@ void engine_free(struct engine *e)
     free(e->seen_cache);
     timer_free(e->reeval_timer);
     timer_free(e->retry_timer);
+    timer_free(e->stats_timer);
     free(e->retry);
     free(e->reeval);
     free(e);

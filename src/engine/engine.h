@@ -91,6 +91,10 @@ int engine_inflight(const struct engine *e);
 /* Where logical LLM requests went (for /api/optimization_stats and /metrics). */
 struct stats;
 const struct stats *engine_stats(const struct engine *e);
+/* /api/optimization_stats: this process's counters, or with a store shared by several
+ * instances (PostgreSQL) the sum of every instance that published in the last minute,
+ * with "instances" saying how many. New reference. */
+json_t *engine_stats_json(struct engine *e);
 /* The same, writable: the /v1 gateway counts its requests there too. */
 struct stats *engine_stats_mut(struct engine *e);
 /* The fleet, for status pages. */

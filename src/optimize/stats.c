@@ -50,6 +50,29 @@ static double rate(uint64_t a, uint64_t b)
     return b ? (double)a / (double)b : 0.0;
 }
 
+json_t *stats_counters(const struct stats *s)
+{
+    json_t *c = json_array();
+    for (int t = 0; t < STATS_TASK__COUNT; t++)
+        for (int o = 0; o < STATS_OUTCOME__COUNT; o++)
+            json_array_append_new(c, json_integer((json_int_t)s->counts[t][o]));
+    return json_pack("{s:o,s:I,s:I}", "counts", c, "provider_calls", (json_int_t)s->provider_calls,
+                     "provider_tokens", (json_int_t)s->provider_tokens);
+}
+
+int stats_add_counters(struct stats *sum, const json_t *counters)
+{
+    json_t *c = json_object_get(counters, "counts");
+    if (json_array_size(c) != (size_t)STATS_TASK__COUNT * STATS_OUTCOME__COUNT) return -1;
+    for (int t = 0; t < STATS_TASK__COUNT; t++)
+        for (int o = 0; o < STATS_OUTCOME__COUNT; o++)
+            sum->counts[t][o] += (uint64_t)json_integer_value(
+                json_array_get(c, (size_t)(t * STATS_OUTCOME__COUNT + o)));
+    sum->provider_calls += (uint64_t)json_integer_value(json_object_get(counters, "provider_calls"));
+    sum->provider_tokens += (uint64_t)json_integer_value(json_object_get(counters, "provider_tokens"));
+    return 0;
+}
+
 json_t *stats_json(const struct stats *s)
 {
     uint64_t total = 0;

@@ -47,6 +47,10 @@ void stats_count(struct stats *s, enum stats_task task, enum stats_outcome outco
 void stats_provider_call(struct stats *s, uint64_t tokens);
 const char *stats_task_name(enum stats_task t);
 const char *stats_outcome_name(enum stats_outcome o);
+/* The raw counters as JSON, and back, and a sum: how instances sharing a store add up
+ * their live stats. stats_from_counters returns 0, or -1 for a malformed document. */
+json_t *stats_counters(const struct stats *s);
+int stats_add_counters(struct stats *sum, const json_t *counters);
 /* The /api/optimization_stats document (new reference). */
 json_t *stats_json(const struct stats *s);
 /* Appends Prometheus text lines. */

@@ -584,7 +584,7 @@ test(
     const db = await createDb();
     const mock = await startMock(['--latency-ms', '300']);
     const config = { budget: { mode: 'full' }, interview: { questions: MOCK_QUESTIONS }, ...mockProvider(mock) };
-    const env = { MOCK_KEY: 'sk-pgso-0123456789abcdef' };
+    const env = { MOCK_KEY: 'sk-pgso-0123456789abcdef', INTERVIEWD_ADMIN_TOKEN: 'admin-pgso-0123456789' };
     const [a, b] = await Promise.all(
       ['interviewd-a', 'interviewd-b'].map((name) =>
         startServer({ name, config: { ...config, store: { backend: 'postgres', url: conninfo(db) } }, env }),
@@ -608,5 +608,18 @@ test(
     assert.equal(ra.scorers.model, MOCK_QUESTIONS, JSON.stringify(ra.scorers));
     assert.equal(writers.length, 1, `report_json written by ${writers.join(' and ')}`);
     assert.equal(s.requests, MOCK_QUESTIONS + 2, `the mock saw ${s.requests} requests: work was done twice`);
+    // live stats are summed over the instances sharing the store: either one reports the
+    // fleet's provider calls, which equal what the provider received
+    // (instances publish their counters every second: allow a few seconds)
+    for (const srv of [a, b]) {
+      let st;
+      for (let i = 0; i < 50; i++) {
+        st = expectStatus(await api(srv.url, 'GET', '/api/optimization_stats', undefined, 'admin-pgso-0123456789'), 200, 'stats');
+        if (st.instances === 2 && st.api_calls === s.requests) break;
+        await sleep(100);
+      }
+      assert.equal(st.instances, 2, JSON.stringify(st));
+      assert.equal(st.api_calls, s.requests, `${srv.name}: api_calls ${st.api_calls} vs provider ${s.requests}`);
+    }
   }),
 );
