@@ -67,6 +67,35 @@ static int store_shared(const struct engine *e)
     return strcmp(e->store->ops->name, "postgres") == 0;
 }
 
+/* JSON in the store's key/value table: the value under key parsed (new reference), or
+ * NULL when absent or not JSON; and a value written as compact JSON. */
+static json_t *kv_get_json(struct engine *e, const char *key)
+{
+    char *text = NULL;
+    json_t *j = NULL;
+    json_error_t je;
+    if (store_call(e->store, kv_get, key, &text) == STORE_OK && text) j = json_loads(text, 0, &je);
+    free(text);
+    return j;
+}
+
+static void kv_put_json(struct engine *e, const char *key, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT);
+    enum store_err se = store_call(e->store, kv_put, key, text);
+    if (se != STORE_OK) log_warn("kv_put_failed", "key=%s error=\"%s\"", key, store_strerror(se));
+    free(text);
+}
+
+/* An array kept under key, or a new empty one (new reference). */
+static json_t *kv_get_array(struct engine *e, const char *key)
+{
+    json_t *a = kv_get_json(e, key);
+    if (json_is_array(a)) return a;
+    json_decref(a);
+    return json_array();
+}
+
 /* Writes this instance's counters (with a timestamp) and makes sure it is listed. */
 static void stats_publish(void *arg)
 {
@@ -76,29 +105,16 @@ static void stats_publish(void *arg)
     json_object_set_new(doc, "ts_ms", json_integer((json_int_t)clock_now_ms()));
     char key[64];
     snprintf(key, sizeof key, "stats:%s", e->instance);
-    char *text = json_dumps(doc, JSON_COMPACT);
-    store_call(e->store, kv_put, key, text);
-    free(text);
+    kv_put_json(e, key, doc);
     json_decref(doc);
-    char *index = NULL;
-    json_t *ids = NULL;
-    json_error_t je;
-    if (store_call(e->store, kv_get, STATS_INDEX_KEY, &index) == STORE_OK && index)
-        ids = json_loads(index, 0, &je);
-    free(index);
-    if (!json_is_array(ids)) {
-        json_decref(ids);
-        ids = json_array();
-    }
+    json_t *ids = kv_get_array(e, STATS_INDEX_KEY);
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v)
         if (json_string_value(v) && strcmp(json_string_value(v), e->instance) == 0) break;
     if (i == json_array_size(ids)) {
         json_array_append_new(ids, json_string(e->instance));
-        char *t = json_dumps(ids, JSON_COMPACT);
-        store_call(e->store, kv_put, STATS_INDEX_KEY, t);
-        free(t);
+        kv_put_json(e, STATS_INDEX_KEY, ids);
     }
     json_decref(ids);
 }
@@ -114,23 +130,17 @@ json_t *engine_stats_json(struct engine *e)
     struct stats sum;
     stats_init(&sum, e->stats.price_per_mtok);
     int live = 0;
-    char *index = NULL;
-    json_error_t je;
-    json_t *ids = NULL;
-    if (store_call(e->store, kv_get, STATS_INDEX_KEY, &index) == STORE_OK && index)
-        ids = json_loads(index, 0, &je);
-    free(index);
+    json_t *ids = kv_get_array(e, STATS_INDEX_KEY);
     size_t i;
     json_t *v;
     int64_t now = clock_now_ms();
     json_array_foreach(ids, i, v) {
         const char *id = json_string_value(v);
         if (!id) continue;
-        char key[64], *text = NULL;
+        char key[64];
         snprintf(key, sizeof key, "stats:%s", id);
-        if (store_call(e->store, kv_get, key, &text) != STORE_OK || !text) continue;
-        json_t *doc = json_loads(text, 0, &je);
-        free(text);
+        json_t *doc = kv_get_json(e, key);
+        if (!doc) continue;
         int64_t ts = (int64_t)json_integer_value(json_object_get(doc, "ts_ms"));
         if (doc && now - ts <= STATS_LIVE_MS && stats_add_counters(&sum, doc) == 0) live++;
         json_decref(doc);
@@ -736,10 +746,8 @@ static void cand_free(struct cand_ctx *cc)
 #define GEN_INDEX_KEY "genq:index"
 #define GEN_MIN_INTERVAL_MS 600000 /* per role/category/difficulty, unless nothing is left */
 
-static void gen_load_set(struct engine *e, const char *role, const char *category, const char *json_text)
+static void gen_load_set(struct engine *e, const char *role, const char *category, const json_t *arr)
 {
-    json_error_t je;
-    json_t *arr = json_loads(json_text, 0, &je);
     size_t i;
     json_t *q;
     json_array_foreach(arr, i, q) {
@@ -749,17 +757,12 @@ static void gen_load_set(struct engine *e, const char *role, const char *categor
         bank_add(e->bank, id, role, category, (int)json_integer_value(json_object_get(q, "difficulty")),
                  text, json_object_get(q, "keywords"));
     }
-    json_decref(arr);
 }
 
 /* Loads every generated set recorded in the store into the bank (start-up). */
 static void gen_load_all(struct engine *e)
 {
-    char *index = NULL;
-    if (store_call(e->store, kv_get, GEN_INDEX_KEY, &index) != STORE_OK || !index) return;
-    json_error_t je;
-    json_t *keys = json_loads(index, 0, &je);
-    free(index);
+    json_t *keys = kv_get_array(e, GEN_INDEX_KEY);
     size_t i;
     json_t *k;
     int sets = 0;
@@ -767,13 +770,13 @@ static void gen_load_all(struct engine *e)
         const char *key = json_string_value(json_object_get(k, "key"));
         const char *role = json_string_value(json_object_get(k, "role"));
         const char *category = json_string_value(json_object_get(k, "category"));
-        char *value = NULL;
         if (!key || !role || !category) continue;
-        if (store_call(e->store, kv_get, key, &value) == STORE_OK && value) {
-            gen_load_set(e, role, category, value);
+        json_t *set = kv_get_json(e, key);
+        if (set) {
+            gen_load_set(e, role, category, set);
             sets++;
         }
-        free(value);
+        json_decref(set);
     }
     json_decref(keys);
     if (sets) log_info("bank_grown", "generated_sets=%d questions=%d", sets, e->bank->n_questions);
@@ -850,27 +853,14 @@ static void finish_question_gen(struct engine *e, struct job *j, json_t *parsed)
                                                   "difficulty", d ? d : difficulty, "keywords",
                                                   json_object_get(q, "keywords")));
     }
-    char *text = json_dumps(kept, JSON_COMPACT);
-    store_call(e->store, kv_put, set_key, text);
-    free(text);
+    kv_put_json(e, set_key, kept);
     char count_key[200], count_s[32];
     snprintf(count_key, sizeof count_key, "genq:count:%s:%s:%d", role, category, difficulty);
     snprintf(count_s, sizeof count_s, "%ld", variant + 1);
     store_call(e->store, kv_put, count_key, count_s);
-    char *index = NULL;
-    json_t *keys = NULL;
-    json_error_t je;
-    if (store_call(e->store, kv_get, GEN_INDEX_KEY, &index) == STORE_OK && index)
-        keys = json_loads(index, 0, &je);
-    free(index);
-    if (!json_is_array(keys)) {
-        json_decref(keys);
-        keys = json_array();
-    }
+    json_t *keys = kv_get_array(e, GEN_INDEX_KEY);
     json_array_append_new(keys, json_pack("{s:s,s:s,s:s}", "key", set_key, "role", role, "category", category));
-    char *keys_text = json_dumps(keys, JSON_COMPACT);
-    store_call(e->store, kv_put, GEN_INDEX_KEY, keys_text);
-    free(keys_text);
+    kv_put_json(e, GEN_INDEX_KEY, keys);
     json_decref(keys);
     log_info("bank_grown", "role=%s category=%s added=%zu questions=%d", role, category,
              json_array_size(kept), e->bank->n_questions);
