@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <xxhash.h>
@@ -155,6 +156,25 @@ char *util_random_id(size_t bytes)
     util_hex(raw, bytes, out);
     free(raw);
     return out;
+}
+
+void util_trace_id(char out[17])
+{
+    static uint64_t next;
+    static int started;
+    if (!started) {
+        if (util_random_bytes(&next, sizeof next) != 0) next = (uint64_t)time(NULL);
+        started = 1;
+    }
+    /* splitmix64's finaliser is a bijection: distinct counters give distinct ids */
+    uint64_t z = (next += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    unsigned char raw[8];
+    for (int i = 0; i < 8; i++)
+        raw[i] = (unsigned char)(z >> (56 - 8 * i));
+    util_hex(raw, sizeof raw, out);
 }
 
 void util_sha256_hex(const void *data, size_t n, char out[65])

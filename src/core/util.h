@@ -40,6 +40,10 @@ void util_hex(const void *data, size_t n, char *out);
 /* A new random identifier of `bytes` random bytes as hex (caller frees). Aborts if
  * the kernel cannot supply randomness: an id we cannot make unguessable is no id. */
 char *util_random_id(size_t bytes);
+/* A log-correlation id: 16 hex digits plus NUL into out[17], unique within the process
+ * (a random 64-bit start, then a bijective mix of a counter) and unlikely to repeat
+ * across processes. Not a secret and not unguessable: no system call per id. */
+void util_trace_id(char out[17]);
 /* SHA-256 of data as 64 hex digits plus NUL into out[65]. */
 void util_sha256_hex(const void *data, size_t n, char out[65]);
 /* XXH3-128 of data as 32 hex digits plus NUL into out[33]. */

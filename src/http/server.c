@@ -206,9 +206,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     r->req = req;
     r->server = s;
     r->method = method_name(evhttp_request_get_command(req));
-    char *rid = util_random_id(8);
-    memcpy(r->request_id, rid, 17);
-    free(rid);
+    util_trace_id(r->request_id);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (!path || split_path(r, path) != 0) {

@@ -40,6 +40,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,6 +61,7 @@
 #define OPENAI_ERROR_MAX 300               /* bytes of result.error */
 #define OPENAI_REDACTED "[redacted]"
 #define OPENAI_USER_AGENT "interviewd/" INTERVIEWD_VERSION
+#define OPENAI_IDLE_HANDLES 64             /* finished easy handles kept for reuse */
 
 struct openai;
 
@@ -99,11 +101,13 @@ struct call {
     int stream_done;         /* "data: [DONE]" seen */
 };
 
-/* One socket curl asked us to watch (attached to it with curl_multi_assign). */
+/* One socket curl asked us to watch (attached to it with curl_multi_assign). The event
+ * lives inside it and is re-armed in place when curl changes what it waits for. */
 struct sock {
     struct sock *prev, *next; /* in o->socks, so destroy frees what curl did not */
     curl_socket_t fd;
-    struct event *ev; /* NULL while curl wants nothing from the socket */
+    short kind;      /* EV_READ|EV_WRITE armed on ev; 0 while curl wants nothing */
+    struct event ev; /* valid once kind was first non-zero */
 };
 
 /* The provider. pub comes first; pub.impl points back here. */
@@ -121,6 +125,8 @@ struct openai {
     int tls;                    /* 1 for https:// */
     struct call *calls;         /* running and delivering calls */
     struct sock *socks;         /* sockets with an event */
+    CURL *idle[OPENAI_IDLE_HANDLES]; /* finished easy handles, options already set */
+    int n_idle;
     int dying;                  /* destroy has started: submit refuses */
 };
 
@@ -526,6 +532,64 @@ static void call_unlink(struct openai *o, struct call *c)
     c->prev = c->next = NULL;
 }
 
+/* ---- easy handles ------------------------------------------------------------------- */
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
+static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata);
+
+/* An easy handle with every per-provider option set: a finished one when there is one
+ * (curl_easy_init plus twenty setopts per call was a measured hot spot of /v1), else a
+ * new one. Connections live in the multi either way. NULL if curl refuses. */
+static CURL *easy_get(struct openai *o)
+{
+    if (o->n_idle > 0) return o->idle[--o->n_idle];
+    CURL *e = curl_easy_init();
+    if (!e) return NULL;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                                              \
+    if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+    SET(CURLOPT_URL, o->url);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_HTTPHEADER, o->headers);
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_WRITEFUNCTION, write_cb);
+    SET(CURLOPT_HEADERFUNCTION, header_cb);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OPENAI_MAX_BODY);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_USERAGENT, OPENAI_USER_AGENT);
+#undef SET
+    if (rc != CURLE_OK) {
+        log_warn("llm_curl", "provider=%s error=setopt code=%d", o->name, (int)rc);
+        curl_easy_cleanup(e);
+        return NULL;
+    }
+    /* Nice to have; an older or differently built libcurl may refuse them. */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    /* Over TLS, wait for ALPN and share one HTTP/2 connection rather than open one per
+     * call. Never over plain http: there it would wait for a whole HTTP/1.1 answer
+     * before opening a second connection, serialising a local server's calls. */
+    if (o->tls) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    return e;
+}
+
+/* Takes back a handle that is out of the multi: kept for the next call, with no pointer
+ * left into the finished call, or cleaned up when enough are kept. */
+static void easy_put(struct openai *o, CURL *e)
+{
+    if (o->dying || o->n_idle == OPENAI_IDLE_HANDLES) {
+        curl_easy_cleanup(e);
+        return;
+    }
+    curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)NULL);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, (void *)NULL);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)NULL);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)NULL);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, (void *)NULL);
+    o->idle[o->n_idle++] = e;
+}
+
 static void call_free(struct call *c)
 {
     if (c->easy) curl_easy_cleanup(c->easy);
@@ -558,7 +622,7 @@ static void call_finish(struct call *c, CURLcode rc)
         classify_transport(c, rc);
     else
         classify_http(c);
-    curl_easy_cleanup(c->easy);
+    easy_put(c->o, c->easy);
     c->easy = NULL;
     free(c->body);
     c->body = NULL;
@@ -638,7 +702,7 @@ static void timer_event_cb(evutil_socket_t fd, short what, void *arg)
 
 static void sock_free(struct openai *o, struct sock *s)
 {
-    if (s->ev) event_free(s->ev);
+    if (s->kind) event_del(&s->ev); /* safe even from this event's own callback */
     if (s->prev)
         s->prev->next = s->next;
     else if (o->socks == s)
@@ -666,15 +730,17 @@ static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *so
         o->socks = s;
         curl_multi_assign(o->multi, fd, s);
     }
-    if (s->ev) {
-        event_free(s->ev); /* safe even from this event's own callback */
-        s->ev = NULL;
-    }
     short kind =
         (short)(((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0));
+    if (kind == s->kind) return 0;
+    if (s->kind) event_del(&s->ev);
+    s->kind = kind;
     if (!kind) return 0;
-    s->ev = event_new(o->base, fd, (short)(kind | EV_PERSIST), sock_event_cb, o);
-    if (!s->ev || event_add(s->ev, NULL) < 0) return -1;
+    if (event_assign(&s->ev, o->base, fd, (short)(kind | EV_PERSIST), sock_event_cb, o) < 0 ||
+        event_add(&s->ev, NULL) < 0) {
+        s->kind = 0;
+        return -1;
+    }
     return 0;
 }
 
@@ -868,7 +934,7 @@ static int openai_submit(struct provider *p, const struct llm_request *req, llm_
     if (!o || o->dying || !req || !done || !json_is_array(req->messages)) return -1;
     char *body = request_body(o, req);
     if (!body) return -1;
-    CURL *e = curl_easy_init();
+    CURL *e = easy_get(o);
     if (!e) {
         free(body);
         return -1;
@@ -896,31 +962,14 @@ static int openai_submit(struct provider *p, const struct llm_request *req, llm_
 #define SET(opt, val)                                                                              \
     if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
     SET(CURLOPT_PRIVATE, (void *)c);
-    SET(CURLOPT_URL, o->url);
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_HTTPHEADER, o->headers);
-    SET(CURLOPT_POST, 1L);
     SET(CURLOPT_POSTFIELDS, c->body);
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(c->body));
-    SET(CURLOPT_WRITEFUNCTION, write_cb);
     SET(CURLOPT_WRITEDATA, (void *)c);
-    SET(CURLOPT_HEADERFUNCTION, header_cb);
     SET(CURLOPT_HEADERDATA, (void *)c);
     SET(CURLOPT_ERRORBUFFER, c->errbuf);
-    SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OPENAI_MAX_BODY);
-    SET(CURLOPT_TCP_KEEPALIVE, 1L);
-    SET(CURLOPT_USERAGENT, OPENAI_USER_AGENT);
 #undef SET
-    /* Nice to have; an older or differently built libcurl may refuse them. */
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    /* Over TLS, wait for ALPN and share one HTTP/2 connection rather than open one per
-     * call. Never over plain http: there it would wait for a whole HTTP/1.1 answer
-     * before opening a second connection, serialising a local server's calls. */
-    if (o->tls) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 
     if (!c->deliver || rc != CURLE_OK) {
         log_warn("llm_curl", "provider=%s error=setopt code=%d", o->name, (int)rc);
@@ -966,6 +1015,8 @@ static void openai_destroy(struct provider *p)
     }
 
     /* 2. Tear down curl; its callbacks may still run here, so o stays whole. */
+    while (o->n_idle > 0)
+        curl_easy_cleanup(o->idle[--o->n_idle]);
     curl_multi_cleanup(o->multi);
     o->multi = NULL;
     while (o->socks)
