@@ -11,6 +11,9 @@
 #               router's per-call quota-ledger commit (an fsync on disk) from the gateway
 #   portkey     @portkey-ai/gateway (pinned in bench/gateway/package.json),
 #               x-portkey-provider: openai, x-portkey-custom-host: the mock
+#   nginx       nginx (Debian) proxy_pass to the mock, one worker, keep-alive upstream: a
+#               reference for what a pure byte proxy costs on this box (no JSON, no
+#               cache, no accounting), not a competitor
 #
 # Each target: 2 s warm-up, then 10 s at 1 connection and 10 s at 32 connections. Prints
 # requests/s, p50, p99 and the RSS of interviewd (and of the others, for context), then
@@ -19,7 +22,7 @@
 # Ctrl-C. Writes the report to bench/results/gateway-YYYYmmdd-HHMMSS.txt.
 #
 # Environment: BUILD (default build), DURATION (seconds per run, default 10),
-# CONNS (default "1 32"), SKIP_PORTKEY=1, SKIP_TMPFS=1.
+# CONNS (default "1 32"), SKIP_PORTKEY=1, SKIP_TMPFS=1, SKIP_NGINX=1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,6 +64,13 @@ if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; } \
     || die "cannot install wrk"
+fi
+if [ -z "${SKIP_NGINX:-}" ] && [ ! -x /usr/sbin/nginx ]; then
+  echo "gateway_bench: installing nginx-light (Debian package), the reference proxy" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get install -y nginx-light >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y nginx-light >/dev/null; } \
+    || die "cannot install nginx-light (SKIP_NGINX=1 to run without it)"
+  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 if [ -z "${SKIP_PORTKEY:-}" ] && [ ! -f "$PORTKEY_JS" ]; then
   echo "gateway_bench: installing @portkey-ai/gateway into bench/gateway/node_modules" >&2
@@ -178,7 +188,7 @@ measure() { # measure LABEL URL PID [env...]
   RSS[$label]=$(tree_rss_mb "$pid")
 }
 
-echo "measuring (this takes about $(( (WARMUP + DURATION * $(wc -w <<<"$CONNS")) * 4 + 20 )) s)..." >&2
+echo "measuring (this takes about $(( (WARMUP + DURATION * $(wc -w <<<"$CONNS")) * 5 + 20 )) s)..." >&2
 measure "upstream (mockllm direct)" "$MOCK_URL" "$MOCK_PID" BENCH_MODEL=mock-small
 
 IV_PORT=$(start_interviewd interviewd "$WORK")
@@ -192,6 +202,43 @@ if [ -z "${SKIP_TMPFS:-}" ] && [ -d /dev/shm ]; then
   IVS_PID=$(cat "$WORK/interviewd-shm.pid")
   measure "interviewd /v1 (store tmpfs)" "http://127.0.0.1:$IVS_PORT" "$IVS_PID" BENCH_MODEL=interviewd/fast BENCH_AUTH=$GW_KEY
   kill "$IVS_PID" 2>/dev/null || true
+fi
+
+if [ -z "${SKIP_NGINX:-}" ]; then
+  NG_PORT=$(free_port)
+  mkdir -p "$WORK/nginx"
+  cat >"$WORK/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  upstream mock { server 127.0.0.1:$MOCK_PORT; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NG_PORT;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGINX
+  /usr/sbin/nginx -e "$WORK/nginx/error.log" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+  NG_PID=$!
+  PIDS+=("$NG_PID")
+  for i in $(seq 1 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$NG_PORT/" && break
+    kill -0 "$NG_PID" 2>/dev/null || { cat "$WORK/nginx.log" "$WORK/nginx/error.log" >&2; die "nginx exited"; }
+    sleep 0.1
+  done
+  measure "nginx proxy (reference)" "http://127.0.0.1:$NG_PORT" "$NG_PID" BENCH_MODEL=mock-small BENCH_AUTH=$MOCK_KEY
+  kill "$NG_PID" 2>/dev/null || true
 fi
 
 if [ -z "${SKIP_PORTKEY:-}" ]; then
@@ -213,7 +260,7 @@ fi
   echo
   echo "| target | conns | req/s | p50 (us) | p99 (us) | non-2xx | RSS after (MB) |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
-  for label in "upstream (mockllm direct)" "interviewd /v1" "interviewd /v1 (store tmpfs)" "portkey"; do
+  for label in "upstream (mockllm direct)" "interviewd /v1" "interviewd /v1 (store tmpfs)" "nginx proxy (reference)" "portkey"; do
     [ -n "${RSS[$label]:-}" ] || continue
     for c in $CONNS; do
       printf '| %s | %s | %.0f | %s | %s | %s | %s |\n' "$label" "$c" "${RPS[$label,$c]}" "${P50[$label,$c]}" \

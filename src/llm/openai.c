@@ -2,6 +2,12 @@
  * OpenAI endpoint, Mistral, OpenRouter, GitHub Models, Cloudflare Workers AI, Ollama,
  * llama.cpp and anything else that speaks POST {base_url}/chat/completions.
  *
+ * Two HTTP clients, one behaviour. https:// (every hosted provider) goes through libcurl;
+ * plain http:// (local servers, where the client's own CPU is most of the call) goes
+ * through libevent's evhttp client, further down, unless [provider.*] http_client says
+ * otherwise. Both feed the same header, body, stream and classification code, and the
+ * unit tests run every case against both.
+ *
  * The one idea: libcurl never blocks and never owns the loop. Each provider owns one
  * CURLM (so each deployment has its own keep-alive pool and HTTP/2 connection for its
  * host, and destroy tears down exactly what it owns) driven by the process's libevent
@@ -39,8 +45,14 @@
 #include <assert.h>
 #include <ctype.h>
 #include <curl/curl.h>
+#include <arpa/inet.h>
+#include <sys/queue.h>
+#include <event2/buffer.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,20 +74,42 @@
 #define OPENAI_REDACTED "[redacted]"
 #define OPENAI_USER_AGENT "interviewd/" INTERVIEWD_VERSION
 #define OPENAI_IDLE_HANDLES 64             /* finished easy handles kept for reuse */
+#define OPENAI_EV_CONNS 64                 /* libevent client: connections per provider */
+#define OPENAI_EV_IDLE_S 600               /* libevent client: connection inactivity limit */
 
 struct openai;
 
 enum call_state {
-    CALL_RUNNING,    /* easy handle is in the multi */
+    CALL_RUNNING,    /* in the multi, on a connection, or waiting for one */
     CALL_DELIVERING, /* result ready, done is queued on the loop */
 };
+
+/* How a transfer ended, whichever client ran it. */
+enum xfer {
+    XFER_OK,      /* a whole HTTP answer arrived: classify_http decides the rest */
+    XFER_TIMEOUT, /* the call's deadline passed */
+    XFER_TOO_BIG, /* the body passed OPENAI_MAX_BODY */
+    XFER_NETWORK, /* DNS, connect, reset, malformed HTTP: no usable answer */
+};
+
+struct evconn;
 
 /* One submit(): the transfer, what it received, and the result it becomes. */
 struct call {
     struct openai *o;
     struct call *prev, *next; /* in o->calls until done runs */
     enum call_state state;
-    CURL *easy;            /* NULL once the transfer is over */
+    int code;              /* HTTP status of the answer so far (0: none yet) */
+    CURL *easy;            /* libcurl: NULL once the transfer is over */
+    /* libevent client */
+    struct evhttp_request *evreq; /* in flight, or NULL */
+    struct evconn *conn;          /* the connection it is on, or NULL */
+    struct event *deadline;       /* the whole-call timeout */
+    struct call *wait_next;       /* in o->wait while every connection is busy */
+    int waiting;                  /* 1 while in o->wait */
+    int ev_err;                   /* enum evhttp_request_error + 1, once reported */
+    int ev_quiet;                 /* 1: libevent's callbacks for this call are ignored */
+    int ev_sends;                 /* requests sent (one resend on a stale keep-alive) */
     struct event *deliver; /* zero-delay event that runs done */
     llm_done_fn done;
     void *data;
@@ -99,6 +133,13 @@ struct call {
     char *stream_error;      /* an error event's message, or NULL */
     int stream_error_429;    /* that error said "rate limited" */
     int stream_done;         /* "data: [DONE]" seen */
+};
+
+/* One keep-alive connection of the libevent client; busy while a call is on it. */
+struct evconn {
+    struct evhttp_connection *ec; /* NULL until first used */
+    struct call *busy;
+    long served;                  /* answers read on it since it (re)connected */
 };
 
 /* One socket curl asked us to watch (attached to it with curl_multi_assign). The event
@@ -127,6 +168,18 @@ struct openai {
     struct sock *socks;         /* sockets with an event */
     CURL *idle[OPENAI_IDLE_HANDLES]; /* finished easy handles, options already set */
     int n_idle;
+    /* libevent's HTTP client (native = 1): plain http:// only */
+    int native;
+    struct evdns_base *dns;     /* NULL for a numeric host */
+    char *host;                 /* to connect to, without [] */
+    int port;
+    char *host_header;          /* Host: as the URL wrote it */
+    char *path;                 /* request target, e.g. /v1/chat/completions */
+    char *auth;                 /* "Bearer <key>", or NULL (secret: wiped on destroy) */
+    struct evconn *conns;       /* OPENAI_EV_CONNS slots */
+    int n_conns;
+    struct call *wait, *wait_tail; /* calls waiting for a free connection, FIFO */
+    struct event *kick;         /* runs ev_dispatch on the loop */
     int dying;                  /* destroy has started: submit refuses */
 };
 
@@ -412,22 +465,17 @@ static void body_excerpt(const struct call *c, struct sbuf *out)
     sbuf_append(out, s, (size_t)(end - s)); /* set_error blanks control bytes */
 }
 
-static void classify_transport(struct call *c, CURLcode rc)
+static void classify_transport(struct call *c, enum xfer x, const char *detail)
 {
-    const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-    switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
+    switch (x) {
+    case XFER_TIMEOUT:
         c->result.status = LLM_ERR_TIMEOUT;
         set_error(c, "timeout: no complete answer within %ld ms (%s)", c->timeout_ms, detail);
         break;
-    case CURLE_WRITE_ERROR:
-    case CURLE_FILESIZE_EXCEEDED:
-        if (rc == CURLE_FILESIZE_EXCEEDED || c->too_big) {
-            c->result.status = LLM_ERR_BAD_RESPONSE;
-            set_error(c, "bad response: body larger than %ld bytes", OPENAI_MAX_BODY);
-            break;
-        }
-        /* fall through */
+    case XFER_TOO_BIG:
+        c->result.status = LLM_ERR_BAD_RESPONSE;
+        set_error(c, "bad response: body larger than %ld bytes", OPENAI_MAX_BODY);
+        break;
     default:
         /* DNS, connect, TLS, reset, HTTP/2 stream errors: the server never gave a
          * usable answer, so another deployment may. */
@@ -594,6 +642,7 @@ static void call_free(struct call *c)
 {
     if (c->easy) curl_easy_cleanup(c->easy);
     if (c->deliver) event_free(c->deliver);
+    if (c->deadline) event_free(c->deadline);
     llm_result_clear(&c->result);
     headers_free(c->hdrs, c->n_hdrs);
     sbuf_free(&c->resp);
@@ -606,24 +655,21 @@ static void call_free(struct call *c)
     free(c);
 }
 
-/* The transfer is over (already out of the multi): build the result, queue done. */
-static void call_finish(struct call *c, CURLcode rc)
+/* The transfer is over, whichever client ran it: build the result, queue done. */
+static void call_settle(struct call *c, enum xfer x, const char *detail)
 {
     struct llm_result *r = &c->result;
-    long code = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
-    r->http_status = (int)code;
+    r->http_status = c->code;
     r->latency_ms = clock_mono_ms() - c->started_ms;
     r->headers = c->hdrs;
     r->n_headers = c->n_hdrs;
     c->hdrs = NULL;
     c->n_hdrs = c->cap_hdrs = 0;
-    if (rc != CURLE_OK)
-        classify_transport(c, rc);
+    if (x != XFER_OK)
+        classify_transport(c, x, detail);
     else
         classify_http(c);
-    easy_put(c->o, c->easy);
-    c->easy = NULL;
+    if (c->deadline) evtimer_del(c->deadline);
     free(c->body);
     c->body = NULL;
     sbuf_free(&c->resp);
@@ -672,7 +718,21 @@ static void drain(struct openai *o)
         struct call *c = (struct call *)priv;
         assert(c && c->easy == easy && c->state == CALL_RUNNING);
         curl_multi_remove_handle(o->multi, easy);
-        call_finish(c, rc);
+        long code = 0;
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+        c->code = (int)code;
+        enum xfer x = XFER_OK;
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            x = XFER_TIMEOUT;
+        else if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && c->too_big))
+            x = XFER_TOO_BIG;
+        else if (rc != CURLE_OK)
+            x = XFER_NETWORK;
+        char detail[CURL_ERROR_SIZE];
+        snprintf(detail, sizeof detail, "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+        c->easy = NULL;
+        easy_put(o, easy);
+        call_settle(c, x, detail);
     }
 }
 
@@ -840,29 +900,69 @@ static void stream_feed(struct call *c, const char *p, size_t n)
     }
 }
 
+/* Body bytes of the answer, from either client; -1 once past OPENAI_MAX_BODY. The first
+ * bytes decide, from the status and Content-Type, whether it is an event stream. */
+static int body_feed(struct call *c, const char *p, size_t n)
+{
+    if (c->sse < 0) {
+        const char *ct = NULL;
+        for (int i = 0; i < c->n_hdrs; i++)
+            if (strcmp(c->hdrs[i].name, "content-type") == 0) ct = c->hdrs[i].value;
+        c->sse = c->code >= 200 && c->code < 300 && ct && util_strcasestr(ct, "text/event-stream");
+    }
+    if (c->sse == 1) {
+        stream_feed(c, p, n);
+        return 0;
+    }
+    if (c->resp.len + n > (size_t)OPENAI_MAX_BODY) {
+        c->too_big = 1;
+        return -1;
+    }
+    sbuf_append(&c->resp, p, n);
+    return 0;
+}
+
+/* One response header, from either client: kept with its name lowercased and the
+ * value trimmed, at most OPENAI_MAX_HEADERS of them. */
+static void header_add(struct call *c, const char *name, size_t nlen, const char *v, size_t vlen)
+{
+    if (nlen == 0 || c->n_hdrs >= OPENAI_MAX_HEADERS) return;
+    if (c->n_hdrs == c->cap_hdrs) {
+        c->cap_hdrs = c->cap_hdrs ? c->cap_hdrs * 2 : 16;
+        c->hdrs = xrealloc(c->hdrs, (size_t)c->cap_hdrs * sizeof *c->hdrs);
+    }
+    while (nlen > 0 && isspace((unsigned char)name[nlen - 1]))
+        nlen--;
+    const char *end = v + vlen;
+    while (v < end && isspace((unsigned char)*v))
+        v++;
+    while (end > v && isspace((unsigned char)end[-1]))
+        end--;
+    char *lower = xstrndup(name, nlen);
+    for (char *q = lower; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    c->hdrs[c->n_hdrs].name = lower;
+    c->hdrs[c->n_hdrs].value = xstrndup(v, (size_t)(end - v));
+    c->n_hdrs++;
+}
+
+static void headers_reset(struct call *c)
+{
+    headers_free(c->hdrs, c->n_hdrs);
+    c->hdrs = NULL;
+    c->n_hdrs = c->cap_hdrs = 0;
+}
+
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct call *c = userdata;
     size_t n = size * nmemb;
     if (c->sse < 0) {
-        /* The first body bytes: headers are complete, so the kind of answer is known. */
         long code = 0;
         curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
-        const char *ct = NULL;
-        for (int i = 0; i < c->n_hdrs; i++)
-            if (strcmp(c->hdrs[i].name, "content-type") == 0) ct = c->hdrs[i].value;
-        c->sse = code >= 200 && code < 300 && ct && util_strcasestr(ct, "text/event-stream");
+        c->code = (int)code;
     }
-    if (c->sse == 1) {
-        stream_feed(c, ptr, n);
-        return n;
-    }
-    if (c->resp.len + n > (size_t)OPENAI_MAX_BODY) {
-        c->too_big = 1;
-        return 0; /* CURLE_WRITE_ERROR */
-    }
-    sbuf_append(&c->resp, ptr, n);
-    return n;
+    return body_feed(c, ptr, n) == 0 ? n : 0; /* 0: CURLE_WRITE_ERROR */
 }
 
 static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
@@ -871,32 +971,253 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
     size_t n = size * nitems;
     if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
         /* A new response (after a 1xx, say): only the final one's headers count. */
-        headers_free(c->hdrs, c->n_hdrs);
-        c->hdrs = NULL;
-        c->n_hdrs = c->cap_hdrs = 0;
+        headers_reset(c);
         return n;
     }
     const char *colon = memchr(buf, ':', n);
-    if (!colon || colon == buf || c->n_hdrs >= OPENAI_MAX_HEADERS) return n;
-    if (c->n_hdrs == c->cap_hdrs) {
-        c->cap_hdrs = c->cap_hdrs ? c->cap_hdrs * 2 : 16;
-        c->hdrs = xrealloc(c->hdrs, (size_t)c->cap_hdrs * sizeof *c->hdrs);
-    }
-    size_t nlen = (size_t)(colon - buf);
-    while (nlen > 0 && isspace((unsigned char)buf[nlen - 1]))
-        nlen--;
-    char *name = xstrndup(buf, nlen);
-    for (char *p = name; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    const char *v = colon + 1, *end = buf + n;
-    while (v < end && isspace((unsigned char)*v))
-        v++;
-    while (end > v && isspace((unsigned char)end[-1]))
-        end--;
-    c->hdrs[c->n_hdrs].name = name;
-    c->hdrs[c->n_hdrs].value = xstrndup(v, (size_t)(end - v));
-    c->n_hdrs++;
+    if (colon) header_add(c, buf, (size_t)(colon - buf), colon + 1, (size_t)(buf + n - colon - 1));
     return n;
+}
+
+/* ---- libevent's HTTP client ---------------------------------------------------------------
+ *
+ * For plain http:// (a local Ollama, llama.cpp or vLLM, an internal gateway), where the
+ * upstream answers in microseconds and the client's own cost is what a caller of /v1
+ * sees: libevent's evhttp client on the loop the server already runs, with up to
+ * OPENAI_EV_CONNS keep-alive connections per provider and a FIFO of calls waiting for
+ * one. libcurl stays the client for https:// (TLS, HTTP/2, proxies). Same results
+ * either way: both feed header_add/body_feed and end in call_settle.
+ *
+ * libevent runs the callbacks below from inside its connection code, so none of them
+ * starts another request: ev_settle frees the connection and kicks ev_dispatch, which
+ * runs from the loop. A call libevent may still report on is marked ev_quiet before it
+ * is cancelled. */
+
+static void ev_dispatch(struct openai *o);
+
+static void ev_kick(struct openai *o)
+{
+    if (o->wait) event_active(o->kick, EV_TIMEOUT, 1);
+}
+
+static void wait_push(struct openai *o, struct call *c, int front)
+{
+    c->waiting = 1;
+    c->wait_next = NULL;
+    if (!o->wait) {
+        o->wait = o->wait_tail = c;
+    } else if (front) {
+        c->wait_next = o->wait;
+        o->wait = c;
+    } else {
+        o->wait_tail->wait_next = c;
+        o->wait_tail = c;
+    }
+}
+
+static void wait_remove(struct openai *o, struct call *c)
+{
+    struct call **pp = &o->wait, *prev = NULL;
+    while (*pp && *pp != c) {
+        prev = *pp;
+        pp = &(*pp)->wait_next;
+    }
+    if (!*pp) return;
+    *pp = c->wait_next;
+    if (o->wait_tail == c) o->wait_tail = prev;
+    c->wait_next = NULL;
+    c->waiting = 0;
+}
+
+/* The call is off its connection (answered, failed or cancelled): settle it. */
+static void ev_settle(struct call *c, enum xfer x, const char *detail)
+{
+    if (c->conn) {
+        c->conn->busy = NULL;
+        if (x == XFER_OK) c->conn->served++;
+        else c->conn->served = 0; /* libevent reset it: the next call reconnects */
+    }
+    c->conn = NULL;
+    c->evreq = NULL;
+    call_settle(c, x, detail);
+    ev_kick(c->o);
+}
+
+static int ev_header_cb(struct evhttp_request *req, void *arg)
+{
+    struct call *c = arg;
+    if (c->ev_quiet) return 0;
+    c->code = evhttp_request_get_response_code(req);
+    headers_reset(c);
+    const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    for (const struct evkeyval *kv = h ? TAILQ_FIRST(h) : NULL; kv; kv = TAILQ_NEXT(kv, next))
+        header_add(c, kv->key, strlen(kv->key), kv->value, strlen(kv->value));
+    return 0;
+}
+
+/* Feeds what is in the request's input buffer to body_feed; -1 once too big. */
+static int ev_take_body(struct call *c, struct evhttp_request *req)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    int rc = 0;
+    struct evbuffer_iovec v[8];
+    while (rc == 0 && evbuffer_get_length(in) > 0) {
+        int n = evbuffer_peek(in, -1, NULL, v, 8);
+        if (n > 8) n = 8;
+        size_t taken = 0;
+        for (int i = 0; i < n && rc == 0; i++) {
+            rc = body_feed(c, v[i].iov_base, v[i].iov_len);
+            taken += v[i].iov_len;
+        }
+        evbuffer_drain(in, taken);
+    }
+    return rc;
+}
+
+/* Streaming only: the body as it arrives (libevent allows a cancel from here). */
+static void ev_chunk_cb(struct evhttp_request *req, void *arg)
+{
+    struct call *c = arg;
+    if (c->ev_quiet) return;
+    if (ev_take_body(c, req) == 0) return;
+    c->ev_quiet = 1;
+    evhttp_cancel_request(req);
+    ev_settle(c, XFER_TOO_BIG, "body too large");
+}
+
+static void ev_error_cb(enum evhttp_request_error err, void *arg)
+{
+    struct call *c = arg;
+    if (!c->ev_quiet) c->ev_err = (int)err + 1;
+}
+
+static const char *ev_strerror(int err)
+{
+    switch (err - 1) {
+    case EVREQ_HTTP_TIMEOUT: return "the connection was idle too long";
+    case EVREQ_HTTP_EOF: return "the server closed the connection before a complete answer";
+    case EVREQ_HTTP_INVALID_HEADER: return "the answer's status line or headers were malformed";
+    case EVREQ_HTTP_BUFFER_ERROR: return "could not connect, or the connection failed";
+    case EVREQ_HTTP_REQUEST_CANCEL: return "the request was cancelled";
+    case EVREQ_HTTP_DATA_TOO_LONG: return "the answer was too large";
+    default: return "the request failed";
+    }
+}
+
+/* The answer is complete (req set, with a status) or the request failed (req NULL). */
+static void ev_done_cb(struct evhttp_request *req, void *arg)
+{
+    struct call *c = arg;
+    if (c->ev_quiet) return;
+    int code = req ? evhttp_request_get_response_code(req) : 0;
+    if (code <= 0) {
+        int err = c->ev_err;
+        if (err - 1 == EVREQ_HTTP_DATA_TOO_LONG) {
+            ev_settle(c, XFER_TOO_BIG, ev_strerror(err));
+            return;
+        }
+        /* A kept-alive connection the server had closed as this call went out: send it
+         * again, once, on a new connection, as libcurl does. */
+        if (c->conn && c->conn->served > 0 && c->ev_sends == 1 && c->n_hdrs == 0 &&
+            (err - 1 == EVREQ_HTTP_EOF || err - 1 == EVREQ_HTTP_BUFFER_ERROR)) {
+            c->conn->busy = NULL;
+            c->conn->served = 0;
+            c->conn = NULL;
+            c->evreq = NULL;
+            wait_push(c->o, c, 1);
+            ev_kick(c->o);
+            return;
+        }
+        ev_settle(c, err - 1 == EVREQ_HTTP_TIMEOUT ? XFER_TIMEOUT : XFER_NETWORK, ev_strerror(err));
+        return;
+    }
+    c->code = code;
+    if (!c->on_chunk && ev_take_body(c, req) != 0) {
+        ev_settle(c, XFER_TOO_BIG, "body too large");
+        return;
+    }
+    ev_settle(c, XFER_OK, "");
+}
+
+static void ev_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct call *c = arg;
+    if (c->state != CALL_RUNNING) return;
+    if (c->waiting) wait_remove(c->o, c);
+    if (c->evreq) {
+        c->ev_quiet = 1;
+        evhttp_cancel_request(c->evreq); /* resets the connection; no callback runs */
+    }
+    ev_settle(c, XFER_TIMEOUT, "no answer before the deadline");
+}
+
+/* A free connection, opening one while fewer than OPENAI_EV_CONNS are open. */
+static struct evconn *ev_free_conn(struct openai *o)
+{
+    for (int i = 0; i < o->n_conns; i++)
+        if (!o->conns[i].busy) return &o->conns[i];
+    if (o->n_conns == OPENAI_EV_CONNS) return NULL;
+    struct evconn *k = &o->conns[o->n_conns];
+    k->ec = evhttp_connection_base_new(o->base, o->dns, o->host, (ev_uint16_t)o->port);
+    if (!k->ec) return NULL;
+    evhttp_connection_set_max_body_size(k->ec, OPENAI_MAX_BODY);
+    evhttp_connection_set_max_headers_size(k->ec, 64 * 1024);
+    evhttp_connection_set_timeout(k->ec, OPENAI_EV_IDLE_S); /* the call's deadline is ours */
+    k->busy = NULL;
+    k->served = 0;
+    o->n_conns++;
+    return k;
+}
+
+/* Sends c on k; -1 if libevent refused at once (it freed the request). */
+static int ev_send(struct openai *o, struct evconn *k, struct call *c)
+{
+    struct evhttp_request *req = evhttp_request_new(ev_done_cb, c);
+    if (!req) return -1;
+    evhttp_request_set_error_cb(req, ev_error_cb);
+    evhttp_request_set_header_cb(req, ev_header_cb);
+    if (c->on_chunk) evhttp_request_set_chunked_cb(req, ev_chunk_cb);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Host", o->host_header);
+    evhttp_add_header(h, "Content-Type", "application/json");
+    evhttp_add_header(h, "Accept", c->on_chunk ? "text/event-stream, application/json" : "application/json");
+    evhttp_add_header(h, "User-Agent", OPENAI_USER_AGENT);
+    if (o->auth) evhttp_add_header(h, "Authorization", o->auth);
+    evbuffer_add(evhttp_request_get_output_buffer(req), c->body, strlen(c->body));
+    headers_reset(c);
+    c->code = 0;
+    c->ev_err = 0;
+    c->ev_sends++;
+    c->evreq = req;
+    c->conn = k;
+    k->busy = c;
+    if (evhttp_make_request(k->ec, req, EVHTTP_REQ_POST, o->path) != 0) {
+        c->evreq = NULL;
+        c->conn = NULL;
+        k->busy = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts waiting calls, oldest first, while connections are free. */
+static void ev_dispatch(struct openai *o)
+{
+    struct evconn *k;
+    while (o->wait && !o->dying && (k = ev_free_conn(o)) != NULL) {
+        struct call *c = o->wait;
+        wait_remove(o, c);
+        if (ev_send(o, k, c) != 0) ev_settle(c, XFER_NETWORK, "could not start the request");
+    }
+}
+
+static void kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ev_dispatch(arg);
 }
 
 /* ---- the provider_ops ---------------------------------------------------------------- */
@@ -927,6 +1248,78 @@ static char *request_body(const struct openai *o, const struct llm_request *req)
     return text;
 }
 
+/* Frees the libevent client's connections, resolver and kick event (none in flight). */
+static void ev_client_free(struct openai *o)
+{
+    for (int i = 0; i < o->n_conns; i++)
+        if (o->conns[i].ec) evhttp_connection_free(o->conns[i].ec);
+    free(o->conns);
+    o->conns = NULL;
+    o->n_conns = 0;
+    if (o->dns) evdns_base_free(o->dns, 0);
+    o->dns = NULL;
+    if (o->kick) event_free(o->kick);
+    o->kick = NULL;
+    wipe_free(o->auth);
+    o->auth = NULL;
+    free(o->host);
+    free(o->host_header);
+    free(o->path);
+    o->host = o->host_header = o->path = NULL;
+}
+
+/* Sets up the libevent client for o->url (http:// only); -1 with a sentence in err. */
+static int ev_client_new(struct openai *o, const char *api_key, char *err, size_t errlen)
+{
+    struct evhttp_uri *u = evhttp_uri_parse(o->url);
+    const char *host = u ? evhttp_uri_get_host(u) : NULL;
+    if (!host || !*host) {
+        snprintf(err, errlen, "provider %s: base_url has no host the HTTP client can use", o->name);
+        if (u) evhttp_uri_free(u);
+        return -1;
+    }
+    size_t hl = strlen(host);
+    if (hl > 2 && host[0] == '[' && host[hl - 1] == ']')
+        o->host = xstrndup(host + 1, hl - 2);
+    else
+        o->host = xstrdup(host);
+    int port = evhttp_uri_get_port(u);
+    o->port = port > 0 ? port : 80;
+    struct sbuf b = {0};
+    if (port > 0) sbuf_printf(&b, "%s:%d", host, port);
+    else sbuf_puts(&b, host);
+    o->host_header = sbuf_take(&b);
+    const char *path = evhttp_uri_get_path(u), *query = evhttp_uri_get_query(u);
+    sbuf_puts(&b, path && *path ? path : "/");
+    if (query) sbuf_printf(&b, "?%s", query);
+    o->path = sbuf_take(&b);
+    evhttp_uri_free(u);
+
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, o->host, addr) != 1 && inet_pton(AF_INET6, o->host, addr) != 1) {
+        /* a name: resolved on the loop, /etc/hosts first, never with a blocking call */
+        o->dns = evdns_base_new(o->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+        if (!o->dns) o->dns = evdns_base_new(o->base, 0);
+        if (!o->dns) {
+            snprintf(err, errlen, "provider %s: could not start a DNS resolver", o->name);
+            return -1;
+        }
+        evdns_base_load_hosts(o->dns, NULL);
+    }
+    if (api_key && *api_key) {
+        struct sbuf a = {0};
+        sbuf_printf(&a, "Bearer %s", api_key);
+        o->auth = sbuf_take(&a);
+    }
+    o->conns = xcalloc(OPENAI_EV_CONNS, sizeof *o->conns);
+    o->kick = event_new(o->base, -1, 0, kick_cb, o);
+    if (!o->kick) {
+        snprintf(err, errlen, "provider %s: could not create the HTTP client", o->name);
+        return -1;
+    }
+    return 0;
+}
+
 static int openai_submit(struct provider *p, const struct llm_request *req, llm_done_fn done,
                          void *data)
 {
@@ -934,8 +1327,8 @@ static int openai_submit(struct provider *p, const struct llm_request *req, llm_
     if (!o || o->dying || !req || !done || !json_is_array(req->messages)) return -1;
     char *body = request_body(o, req);
     if (!body) return -1;
-    CURL *e = easy_get(o);
-    if (!e) {
+    CURL *e = o->native ? NULL : easy_get(o);
+    if (!o->native && !e) {
         free(body);
         return -1;
     }
@@ -955,6 +1348,22 @@ static int openai_submit(struct provider *p, const struct llm_request *req, llm_
     c->result.provider = o->name;
     c->result.model = o->model;
     c->deliver = evtimer_new(o->base, deliver_cb, c);
+    if (o->native) {
+        c->deadline = evtimer_new(o->base, ev_deadline_cb, c);
+        if (!c->deliver || !c->deadline) {
+            call_free(c);
+            return -1;
+        }
+        struct timeval tv = {.tv_sec = c->timeout_ms / 1000, .tv_usec = (c->timeout_ms % 1000) * 1000};
+        evtimer_add(c->deadline, &tv);
+        c->state = CALL_RUNNING;
+        c->next = o->calls;
+        if (o->calls) o->calls->prev = c;
+        o->calls = c;
+        wait_push(o, c, 0);
+        ev_dispatch(o); /* a failure settles c; done still runs from the loop */
+        return 0;
+    }
     long connect_ms =
         c->timeout_ms < OPENAI_CONNECT_TIMEOUT_MS ? c->timeout_ms : OPENAI_CONNECT_TIMEOUT_MS;
 
@@ -999,11 +1408,18 @@ static void openai_destroy(struct provider *p)
     struct call *list = o->calls;
     o->calls = NULL;
     for (struct call *c = list; c; c = c->next) {
-        if (c->state == CALL_RUNNING) {
+        if (c->state == CALL_RUNNING && c->easy) {
             curl_multi_remove_handle(o->multi, c->easy); /* may call sock_cb/timer_cb */
             curl_easy_cleanup(c->easy);
             c->easy = NULL;
         }
+        if (c->state == CALL_RUNNING && c->evreq) {
+            c->ev_quiet = 1;
+            evhttp_cancel_request(c->evreq);
+            c->evreq = NULL;
+        }
+        if (c->waiting) wait_remove(o, c);
+        if (c->deadline) event_del(c->deadline);
         event_del(c->deliver);
         llm_result_clear(&c->result);
         c->result.status = LLM_ERR_CANCELLED;
@@ -1014,15 +1430,16 @@ static void openai_destroy(struct provider *p)
         c->result.error = xstrdup("cancelled: provider destroyed with the call in flight");
     }
 
-    /* 2. Tear down curl; its callbacks may still run here, so o stays whole. */
+    /* 2. Tear down the clients; curl's callbacks may still run here, so o stays whole. */
     while (o->n_idle > 0)
         curl_easy_cleanup(o->idle[--o->n_idle]);
-    curl_multi_cleanup(o->multi);
+    if (o->multi) curl_multi_cleanup(o->multi);
     o->multi = NULL;
     while (o->socks)
         sock_free(o, o->socks);
-    event_free(o->timer);
+    if (o->timer) event_free(o->timer);
     o->timer = NULL;
+    ev_client_free(o);
     for (struct curl_slist *h = o->headers; h; h = h->next)
         explicit_bzero(h->data, strlen(h->data));
     curl_slist_free_all(o->headers);
@@ -1095,6 +1512,26 @@ struct provider *provider_openai_new(struct event_base *base, const struct provi
     sbuf_puts(&u, "/chat/completions");
     o->url = sbuf_take(&u);
 
+    const char *client = cfg->http_client && *cfg->http_client ? cfg->http_client : "auto";
+    if (strcmp(client, "auto") != 0 && strcmp(client, "libcurl") != 0 &&
+        strcmp(client, "libevent") != 0) {
+        snprintf(err, errlen, "provider %s: http_client must be auto, libcurl or libevent", name);
+        goto fail;
+    }
+    if (strcmp(client, "libevent") == 0 && o->tls) {
+        snprintf(err, errlen,
+                 "provider %s: http_client = libevent speaks plain http:// only; use auto or "
+                 "libcurl for https://",
+                 name);
+        goto fail;
+    }
+    o->native = strcmp(client, "libevent") == 0 || (strcmp(client, "auto") == 0 && !o->tls);
+    if (api_key && *api_key) o->key = xstrdup(api_key);
+    if (o->native) {
+        if (ev_client_new(o, api_key, err, errlen) != 0) goto fail;
+        goto ready;
+    }
+
     o->multi = curl_multi_init();
     o->timer = evtimer_new(base, timer_event_cb, o);
     if (!o->multi || !o->timer) {
@@ -1116,7 +1553,6 @@ struct provider *provider_openai_new(struct event_base *base, const struct provi
         o->headers = h;
     }
     if (api_key && *api_key) {
-        o->key = xstrdup(api_key);
         struct sbuf a = {0};
         sbuf_printf(&a, "Authorization: Bearer %s", api_key);
         struct curl_slist *h = curl_slist_append(o->headers, a.data);
@@ -1126,6 +1562,7 @@ struct provider *provider_openai_new(struct event_base *base, const struct provi
         o->headers = h;
     }
 
+ready:
     o->pub.ops = &openai_ops;
     o->pub.name = o->name;
     o->pub.model = o->model;
@@ -1136,6 +1573,7 @@ struct provider *provider_openai_new(struct event_base *base, const struct provi
 oom:
     snprintf(err, errlen, "provider %s: out of memory", name);
 fail:
+    ev_client_free(o);
     if (o->multi) curl_multi_cleanup(o->multi);
     if (o->timer) event_free(o->timer);
     for (struct curl_slist *h = o->headers; h; h = h->next)

@@ -107,6 +107,7 @@ struct provider_config {
     long rpm, rpd, tpm, tpd; /* limits; 0 = unknown/unlimited */
     long concurrency;        /* parallel calls allowed; 0 = unlimited */
     long timeout_ms;         /* per call */
+    const char *http_client; /* auto | libcurl | libevent (auto: libevent for http://) */
 };
 
 struct provider {

@@ -1,5 +1,6 @@
 /* test_openai_client: the OpenAI-compatible client (llm/openai.c) against an in-process
- * evhttp server on the same event_base.
+ * evhttp server on the same event_base. Every test runs twice, once with each HTTP
+ * client ([provider.*] http_client = libcurl, then libevent), which must agree.
  *
  * Each test sets what the server answers (status, body, headers, an optional delay done
  * with an evtimer, never sleep), submits calls, and runs the loop until the expected
@@ -174,6 +175,7 @@ static int closed_port(void)
 
 /* ---- the client side -------------------------------------------------------------- */
 
+static const char *CLIENT = "libcurl"; /* the http_client under test; main sets it */
 static struct provider *P;
 static struct llm_result got[MAX_RESULTS];
 static int got_tag[MAX_RESULTS];
@@ -243,6 +245,7 @@ static struct provider *make_provider(const char *key, long timeout_ms)
         .base_url = url,
         .model = "llama-3.1-8b-instant",
         .timeout_ms = timeout_ms,
+        .http_client = CLIENT,
     };
     char err[256];
     struct provider *p = provider_openai_new(S.base, &cfg, key, err, sizeof err);
@@ -718,7 +721,7 @@ static void test_connection_refused_is_network(void **state)
     (void)state;
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", closed_port());
-    struct provider_config cfg = {.name = "nowhere", .base_url = url, .model = "m"};
+    struct provider_config cfg = {.name = "nowhere", .base_url = url, .model = "m", .http_client = CLIENT};
     char err[128];
     P = provider_openai_new(S.base, &cfg, TEST_KEY, err, sizeof err);
     assert_non_null(P);
@@ -855,6 +858,56 @@ static void test_new_rejects_bad_config(void **state)
     cfg.model = "m";
     assert_null(provider_openai_new(S.base, &cfg, "sk-bad\r\nX-Evil: 1", err, sizeof err));
     assert_null(strstr(err, "sk-bad"));
+    cfg.http_client = "libevent"; /* plain http only */
+    assert_null(provider_openai_new(S.base, &cfg, TEST_KEY, err, sizeof err));
+    assert_non_null(strstr(err, "https"));
+    cfg.http_client = "wget";
+    assert_null(provider_openai_new(S.base, &cfg, TEST_KEY, err, sizeof err));
+    assert_non_null(strstr(err, "http_client"));
+}
+
+/* A streamed answer: chunks as they arrive (a comment line skipped), then one done with
+ * the whole content, usage and finish reason; the request asked for a stream. */
+static char streamed[256];
+static void chunk_cb(const char *provider, const char *delta, size_t len, void *data)
+{
+    (void)data;
+    assert_string_equal(provider, "groq-test");
+    size_t have = strlen(streamed);
+    assert_true(have + len < sizeof streamed);
+    memcpy(streamed + have, delta, len);
+    streamed[have + len] = 0;
+}
+
+static void test_streamed_answer_arrives_in_chunks(void **state)
+{
+    (void)state;
+    S.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}}]}\n\n"
+             ": keep-alive\n\n"
+             "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}],"
+             "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n"
+             "data: [DONE]\n\n";
+    S.headers[0][0] = "Content-Type";
+    S.headers[0][1] = "text/event-stream";
+    streamed[0] = 0;
+    P = make_provider(TEST_KEY, 5000);
+    json_t *m = messages("Stream it.");
+    struct llm_request req = {.task = "gateway", .messages = m, .temperature = -1, .on_chunk = chunk_cb};
+    in_submit = 1;
+    assert_int_equal(provider_submit(P, &req, done_cb, (void *)(intptr_t)1), 0);
+    in_submit = 0;
+    json_decref(m);
+    run_until(1);
+    assert_int_equal(got[0].status, LLM_OK);
+    assert_string_equal(got[0].content, "Hello");
+    assert_string_equal(streamed, "Hello");
+    assert_int_equal(got[0].chunks, 2);
+    assert_string_equal(got[0].finish_reason, "stop");
+    assert_int_equal(got[0].prompt_tokens, 5);
+    assert_int_equal(got[0].completion_tokens, 2);
+    json_t *body = json_loads(S.last_body, 0, NULL);
+    assert_true(json_is_true(json_object_get(body, "stream")));
+    json_decref(body);
 }
 
 static void test_strerror_and_result_helpers(void **state)
@@ -913,9 +966,13 @@ int main(void)
         T(test_submit_refuses_a_request_without_messages),
         T(test_new_rejects_bad_config),
         T(test_strerror_and_result_helpers),
+        T(test_streamed_answer_arrives_in_chunks),
 #undef T
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    CLIENT = "libcurl";
+    int rc = cmocka_run_group_tests_name("http_client=libcurl", tests, NULL, NULL);
+    CLIENT = "libevent";
+    rc += cmocka_run_group_tests_name("http_client=libevent", tests, NULL, NULL);
     curl_global_cleanup();
     return rc;
 }
