@@ -31,7 +31,9 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/jsonw.h"
 #include "core/util.h"
+#include "llm/fastjson.h"
 #include "llm/router.h"
 #include "optimize/cache.h"
 #include "optimize/flight.h"
@@ -144,43 +146,6 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Appends s (len bytes of valid UTF-8) as a JSON string literal. */
-static void sbuf_json_string(struct sbuf *b, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    sbuf_puts(b, "\"");
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-        sbuf_append(b, s + run, i - run);
-        run = i + 1;
-        switch (ch) {
-        case '"':
-            sbuf_puts(b, "\\\"");
-            break;
-        case '\\':
-            sbuf_puts(b, "\\\\");
-            break;
-        case '\n':
-            sbuf_puts(b, "\\n");
-            break;
-        case '\r':
-            sbuf_puts(b, "\\r");
-            break;
-        case '\t':
-            sbuf_puts(b, "\\t");
-            break;
-        default: {
-            char u[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
-            sbuf_puts(b, u);
-        }
-        }
-    }
-    sbuf_append(b, s + run, len - run);
-    sbuf_puts(b, "\"");
-}
-
 static int is_alias(const char *model)
 {
     return strcmp(model, GATEWAY_ALIAS_FAST) == 0 || strcmp(model, GATEWAY_ALIAS_SMART) == 0;
@@ -243,33 +208,24 @@ static void reply_error(struct http_req *r, int status, const char *type, const 
 static void add_headers(struct gw_req *q, struct evkeyvalq *h, const struct gw_answer *a,
                         const char *provider)
 {
-    char v[32];
+    char v[24];
     evhttp_add_header(h, "x-request-id", q->r->request_id);
     evhttp_add_header(h, "x-interviewd-cache", cache_state_names[q->cache_state]);
     if (q->coalesced) evhttp_add_header(h, "x-interviewd-coalesced", "true");
     if (provider) evhttp_add_header(h, "x-interviewd-provider", provider);
     struct router_capacity fv;
     router_capacity(q->g->router, q->deploy_model, &fv);
-    if (fv.usable && fv.limit_requests >= 0) {
-        snprintf(v, sizeof v, "%ld", fv.limit_requests);
-        evhttp_add_header(h, "x-ratelimit-limit-requests", v);
-    }
-    if (fv.usable && fv.remaining_requests >= 0) {
-        snprintf(v, sizeof v, "%ld", fv.remaining_requests);
-        evhttp_add_header(h, "x-ratelimit-remaining-requests", v);
-    }
-    if (fv.usable && fv.remaining_tokens >= 0) {
-        snprintf(v, sizeof v, "%ld", fv.remaining_tokens);
-        evhttp_add_header(h, "x-ratelimit-remaining-tokens", v);
-    }
-    if (a && a->status != 200 && a->retry_after_s > 0) {
-        snprintf(v, sizeof v, "%ld", a->retry_after_s);
-        evhttp_add_header(h, "Retry-After", v);
-    }
+    if (fv.usable && fv.limit_requests >= 0)
+        evhttp_add_header(h, "x-ratelimit-limit-requests", util_itoa(fv.limit_requests, v));
+    if (fv.usable && fv.remaining_requests >= 0)
+        evhttp_add_header(h, "x-ratelimit-remaining-requests", util_itoa(fv.remaining_requests, v));
+    if (fv.usable && fv.remaining_tokens >= 0)
+        evhttp_add_header(h, "x-ratelimit-remaining-tokens", util_itoa(fv.remaining_tokens, v));
+    if (a && a->status != 200 && a->retry_after_s > 0)
+        evhttp_add_header(h, "Retry-After", util_itoa(a->retry_after_s, v));
     int64_t t = now_us(), up = q->upstream_us;
     if (!a && q->submit_us) up += t - q->submit_us; /* a live stream: still waiting */
-    snprintf(v, sizeof v, "%lld", (long long)((t - q->t0_us) - up));
-    evhttp_add_header(h, "x-interviewd-overhead-us", v);
+    evhttp_add_header(h, "x-interviewd-overhead-us", util_itoa((t - q->t0_us) - up, v));
 }
 
 static void req_unlink(struct gw_req *q)
@@ -454,20 +410,24 @@ static void reply_answer(struct gw_req *q, const struct gw_answer *a)
     }
     struct sbuf b = {0};
     const char *model = a->model ? a->model : q->model;
-    sbuf_printf(&b,
-                "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%lld,\"model\":", q->id,
-                (long long)q->created);
+    sbuf_puts(&b, "{\"id\":\"");
+    sbuf_puts(&b, q->id);
+    sbuf_puts(&b, "\",\"object\":\"chat.completion\",\"created\":");
+    sbuf_put_int(&b, q->created);
+    sbuf_puts(&b, ",\"model\":");
     sbuf_json_string(&b, model, strlen(model));
     sbuf_puts(&b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
     sbuf_json_string(&b, a->content, strlen(a->content));
     sbuf_puts(&b, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":");
     const char *fin = a->finish_reason && *a->finish_reason ? a->finish_reason : "stop";
     sbuf_json_string(&b, fin, strlen(fin));
-    sbuf_printf(
-        &b,
-        "}],\"usage\":{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld},"
-        "\"system_fingerprint\":null}",
-        a->prompt_tokens, a->completion_tokens, a->prompt_tokens + a->completion_tokens);
+    sbuf_puts(&b, "}],\"usage\":{\"prompt_tokens\":");
+    sbuf_put_int(&b, a->prompt_tokens);
+    sbuf_puts(&b, ",\"completion_tokens\":");
+    sbuf_put_int(&b, a->completion_tokens);
+    sbuf_puts(&b, ",\"total_tokens\":");
+    sbuf_put_int(&b, a->prompt_tokens + a->completion_tokens);
+    sbuf_puts(&b, "},\"system_fingerprint\":null}");
     if (r->req) add_headers(q, evhttp_request_get_output_headers(r->req), a, a->provider);
     http_reply_text(r, 200, "application/json", b.data);
     sbuf_free(&b);
@@ -548,7 +508,10 @@ static char *payload_of(const struct gw_answer *a, size_t *len)
         sbuf_json_string(&b, a->content, strlen(a->content));
         sbuf_puts(&b, ",\"f\":");
         sbuf_json_string(&b, fin, strlen(fin));
-        sbuf_printf(&b, ",\"p\":%ld,\"t\":%ld", a->prompt_tokens, a->completion_tokens);
+        sbuf_puts(&b, ",\"p\":");
+        sbuf_put_int(&b, a->prompt_tokens);
+        sbuf_puts(&b, ",\"t\":");
+        sbuf_put_int(&b, a->completion_tokens);
         if (a->model) {
             sbuf_puts(&b, ",\"m\":");
             sbuf_json_string(&b, a->model, strlen(a->model));
@@ -963,7 +926,9 @@ static void on_client_gone(struct evhttp_connection *conn, void *arg)
 
 static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t0)
 {
-    json_t *body = r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+    /* fastjson builds the same tree as json_loadb, faster; jansson decides when it gives up */
+    json_t *body = r->body ? fastjson_parse(r->body, r->body_len) : NULL;
+    if (!body && r->body) body = json_loadb(r->body, r->body_len, 0, NULL);
     if (!json_is_object(body)) {
         json_decref(body);
         reply_error(r, 400, "invalid_request_error", "invalid_json", NULL,
@@ -980,8 +945,20 @@ static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t
     q->key_index = key_index;
     q->t0_us = t0;
     q->created = clock_now_s();
-    snprintf(q->id, sizeof q->id, "chatcmpl-%s%llx", g->id_prefix,
-             (unsigned long long)++g->next_id);
+    {   /* "chatcmpl-" prefix hex(counter), without snprintf: this runs per request */
+        char hex[17];
+        unsigned long long n = ++g->next_id;
+        int i = 16;
+        hex[i] = 0;
+        do {
+            hex[--i] = "0123456789abcdef"[n & 15];
+            n >>= 4;
+        } while (n);
+        size_t pl = strlen(g->id_prefix);
+        memcpy(q->id, "chatcmpl-", 9);
+        memcpy(q->id + 9, g->id_prefix, pl);
+        memcpy(q->id + 9 + pl, hex + i, (size_t)(17 - i));
+    }
     const char *param, *code;
     const char *bad = parse_chat(q, &param, &code);
     if (bad) {

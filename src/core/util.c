@@ -76,16 +76,46 @@ void sbuf_puts(struct sbuf *b, const char *s)
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
+    /* One vsnprintf into the room there is (most lines fit in 128 bytes), a second
+     * only when it did not fit: each costs far more than the copy. */
+    sbuf_reserve(b, 128);
+    size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
-    sbuf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if (n < 0) {
+        b->data[b->len] = 0;
+        return;
+    }
+    if ((size_t)n >= room) {
+        sbuf_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
+}
+
+const char *util_itoa(long long v, char out[24])
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) tmp[--i] = '-';
+    memcpy(out, tmp + i, sizeof tmp - i);
+    out[sizeof tmp - i] = 0;
+    return out;
+}
+
+void sbuf_put_int(struct sbuf *b, long long v)
+{
+    char tmp[24];
+    sbuf_puts(b, util_itoa(v, tmp));
 }
 
 char *sbuf_take(struct sbuf *b)

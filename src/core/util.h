@@ -18,6 +18,10 @@ struct sbuf {
 void sbuf_append(struct sbuf *b, const char *s, size_t n);
 void sbuf_puts(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal: what sbuf_printf("%lld") does, without printf's cost. */
+void sbuf_put_int(struct sbuf *b, long long v);
+/* v in decimal into out (at most 20 digits, a sign and NUL); returns out. */
+const char *util_itoa(long long v, char out[24]);
 /* Hands the buffer to the caller (free() it) and resets b. Never NULL. */
 char *sbuf_take(struct sbuf *b);
 void sbuf_free(struct sbuf *b);

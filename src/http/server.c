@@ -7,6 +7,7 @@
 #include "http/http.h"
 
 #include "core/config.h"
+#include "core/jsonw.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -51,11 +52,14 @@ static const char *method_name(enum evhttp_cmd_type t)
     }
 }
 
-static void add_common_headers(struct evhttp_request *req)
+/* Every header costs libevent a printf per reply, so each is here for a reason:
+ * nosniff and no-store on everything, Referrer-Policy only where a page could link out. */
+static void add_common_headers(struct evhttp_request *req, const char *content_type)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+    if (strncmp(content_type, "text/html", 9) == 0)
+        evhttp_add_header(h, "Referrer-Policy", "no-referrer");
     evhttp_add_header(h, "Cache-Control", "no-store");
 }
 
@@ -65,7 +69,7 @@ static void send_buffer(struct http_req *r, int status, const char *content_type
     if (r->req) {
         struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
         if (r->deferred && conn) evhttp_connection_set_closecb(conn, NULL, NULL);
-        add_common_headers(r->req);
+        add_common_headers(r->req, content_type);
         evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type", content_type);
         struct evbuffer *buf = evbuffer_new();
         evbuffer_add(buf, data, len);
@@ -81,10 +85,11 @@ static void send_buffer(struct http_req *r, int status, const char *content_type
 
 void http_reply_json(struct http_req *r, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    struct sbuf text = {0};
+    sbuf_json(&text, body, 0);
     json_decref(body);
-    send_buffer(r, status, "application/json", text, strlen(text));
-    free(text);
+    send_buffer(r, status, "application/json", text.data, text.len);
+    sbuf_free(&text);
 }
 
 void http_reply_text(struct http_req *r, int status, const char *content_type, const char *text)

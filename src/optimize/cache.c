@@ -59,8 +59,12 @@ char *cache_key_for_task(const char *task, const char *prompt_version, const cha
     char hex[33];
     util_xxh128_hex(canonical_content, strlen(canonical_content), hex);
     struct sbuf b = {0};
-    sbuf_printf(&b, "iv:%s:%s:%s:%s:%s:%s", task, prompt_version, rubric_version, model_tier, scope,
-                hex);
+    const char *parts[] = {task, prompt_version, rubric_version, model_tier, scope, hex};
+    sbuf_puts(&b, "iv");
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        sbuf_puts(&b, ":");
+        sbuf_puts(&b, parts[i]);
+    }
     assert(b.len <= CACHE_KEY_MAX);
     return sbuf_take(&b);
 }
