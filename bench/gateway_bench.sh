@@ -14,11 +14,11 @@
 #               reference for what a pure byte proxy costs on this box (no JSON, no
 #               cache, no accounting), not a competitor
 #
-# All targets run side by side. After a 2 s warm-up each, ROUNDS rounds each run every
-# target for DURATION s at 1 connection, then at 32 (CONNS), back to back; the report
-# gives medians over the rounds, and the three targets as the median of each
-# round's own comparison (the box is shared, so single runs swing). Prints requests/s,
-# p50, p99 and the RSS of each. Installs wrk and nginx-light (apt) and Portkey (npm, into
+# All targets run side by side. After a 5 s warm-up each (interviewd fills its cache),
+# ROUNDS rounds each run every target for DURATION s at 1 connection, then at 32
+# (CONNS), back to back; the report gives medians over the rounds, and the three
+# targets as the median of each round's own comparison (the box is shared, so single
+# runs swing). Prints requests/s, p50, p99 and the RSS of each. Installs wrk and nginx-light (apt) and Portkey (npm, into
 # bench/gateway/node_modules) if missing. Stops everything it started, also on error or
 # Ctrl-C. Writes the report to bench/results/gateway-YYYYmmdd-HHMMSS.txt.
 #
@@ -30,7 +30,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
-WARMUP=2
+WARMUP=5
 CONNS=${CONNS:-"1 32"}
 GW_KEY="bench-gateway-key-$$"
 MOCK_KEY="sk-bench-mock-$$"

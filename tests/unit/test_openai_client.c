@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #define TEST_KEY "sk-test-SECRET-0123456789abcdef"
-#define MAX_RESULTS 64
+#define MAX_RESULTS 96
 #define SAFETY_MS 10000
 
 #define OK_BODY                                                                                    \
@@ -753,6 +753,46 @@ static void test_twenty_concurrent_calls_all_complete(void **state)
     assert_int_equal(S.max_pending, 20); /* really concurrent, not one after another */
 }
 
+/* More calls at once than the libevent client opens connections (64): the rest wait
+ * their turn and every call completes, each once. libcurl opens one per call. */
+static void test_more_calls_than_connections_all_complete(void **state)
+{
+    (void)state;
+    P = make_provider(TEST_KEY, 5000);
+    S.delay_ms = 50;
+    const int n = 80;
+    for (int i = 0; i < n; i++)
+        submit_tagged("Explain a hash table.", 0, i + 1);
+    run_until(n);
+    int seen[81] = {0};
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(got[i].status, LLM_OK);
+        seen[got_tag[i]]++;
+    }
+    for (int i = 1; i <= n; i++)
+        assert_int_equal(seen[i], 1);
+    assert_int_equal(S.requests, n);
+    if (strcmp(CLIENT, "libevent") == 0)
+        assert_int_equal(S.max_pending, 64);
+    else
+        assert_true(S.max_pending > 64);
+}
+
+/* A host name, not an address: resolved on the loop (/etc/hosts has localhost). */
+static void test_host_name_is_resolved(void **state)
+{
+    (void)state;
+    char url[64];
+    snprintf(url, sizeof url, "http://localhost:%d/v1", S.port);
+    struct provider_config cfg = {.name = "groq-test", .base_url = url, .model = "m", .http_client = CLIENT};
+    char err[128];
+    P = provider_openai_new(S.base, &cfg, TEST_KEY, err, sizeof err);
+    assert_non_null(P);
+    const struct llm_result *r = call_once();
+    assert_int_equal(r->status, LLM_OK);
+    assert_string_equal(r->content, "{\"score\":4}");
+}
+
 static void test_keeps_connection_alive_between_calls(void **state)
 {
     (void)state;
@@ -959,6 +999,8 @@ int main(void)
         T(test_connection_refused_is_network),
         T(test_twenty_concurrent_calls_all_complete),
         T(test_keeps_connection_alive_between_calls),
+        T(test_more_calls_than_connections_all_complete),
+        T(test_host_name_is_resolved),
         T(test_destroy_with_calls_in_flight_cancels_them),
         T(test_destroy_with_calls_not_started_cancels_them),
         T(test_destroy_inside_done_cancels_the_rest),
