@@ -23,7 +23,7 @@
  *
  * Hot path: replies and payloads are written with sbuf and a JSON string escaper, not
  * built as jansson trees; the request body is parsed once and the cache key hashed from
- * the parsed tree (hash_json) without printing it. Times are CLOCK_MONOTONIC
+ * the parsed tree (canon_json) without printing it. Times are CLOCK_MONOTONIC
  * microseconds read here directly (core/clock has milliseconds only): they feed a
  * measurement, never a decision, so the simulator's virtual clock has nothing to
  * replace. */
@@ -54,7 +54,7 @@
 #include <xxhash.h>
 
 #define GW_TASK "gateway"
-#define GW_CACHE_VERSION "v1" /* bump when the payload format or hash_json changes */
+#define GW_CACHE_VERSION "v1" /* bump when the payload format or canon_json changes */
 
 /* interviewd_gateway_overhead_seconds buckets: 10 us .. 100 ms. */
 static const double overhead_bounds[] = {10e-6,  25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3,
@@ -799,14 +799,15 @@ static int cmp_keys(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Feeds v to st canonically: object keys sorted, every value typed and every string
- * length-prefixed (so no two different bodies can feed the same bytes), whitespace and
+/* Appends v to b canonically: object keys sorted, every value typed and every string
+ * length-prefixed (so no two different bodies can give the same bytes), whitespace and
  * key order of the client's text irrelevant. At the top level stream/stream_options are
  * skipped (a streamed and a plain request share an answer) and temperature is a real (0
- * and 0.0 are one key). No string is built: this runs for every cacheable request. */
-static void hash_json(XXH3_state_t *st, json_t *v, int top)
+ * and 0.0 are one key). The bytes are hashed once (XXH3-128) by cache_key_of; they are
+ * the ones earlier versions streamed into XXH3, so keys did not change. */
+static void canon_json(struct sbuf *b, json_t *v, int top)
 {
-    unsigned char tag;
+    char tag;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         size_t n = json_object_size(v), i = 0;
@@ -816,58 +817,50 @@ static void hash_json(XXH3_state_t *st, json_t *v, int top)
         json_t *x;
         json_object_foreach(v, k, x) keys[i++] = k;
         qsort(keys, n, sizeof *keys, cmp_keys);
-        tag = '{';
-        XXH3_128bits_update(st, &tag, 1);
+        sbuf_append(b, "{", 1);
         for (i = 0; i < n; i++) {
             if (top && (!strcmp(keys[i], "stream") || !strcmp(keys[i], "stream_options"))) continue;
             uint64_t len = strlen(keys[i]);
-            XXH3_128bits_update(st, &len, sizeof len);
-            XXH3_128bits_update(st, keys[i], len);
+            sbuf_append(b, (const char *)&len, sizeof len);
+            sbuf_append(b, keys[i], len);
             x = json_object_get(v, keys[i]);
             if (top && !strcmp(keys[i], "temperature") && json_is_number(x)) {
                 double t = json_number_value(x);
-                tag = 'r';
-                XXH3_128bits_update(st, &tag, 1);
-                XXH3_128bits_update(st, &t, sizeof t);
+                sbuf_append(b, "r", 1);
+                sbuf_append(b, (const char *)&t, sizeof t);
             } else {
-                hash_json(st, x, 0);
+                canon_json(b, x, 0);
             }
         }
         if (keys != stack) free(keys);
-        tag = '}';
-        XXH3_128bits_update(st, &tag, 1);
+        sbuf_append(b, "}", 1);
         return;
     }
     case JSON_ARRAY: {
         size_t i;
         json_t *x;
-        tag = '[';
-        XXH3_128bits_update(st, &tag, 1);
-        json_array_foreach(v, i, x) hash_json(st, x, 0);
-        tag = ']';
-        XXH3_128bits_update(st, &tag, 1);
+        sbuf_append(b, "[", 1);
+        json_array_foreach(v, i, x) canon_json(b, x, 0);
+        sbuf_append(b, "]", 1);
         return;
     }
     case JSON_STRING: {
         uint64_t len = json_string_length(v);
-        tag = 's';
-        XXH3_128bits_update(st, &tag, 1);
-        XXH3_128bits_update(st, &len, sizeof len);
-        XXH3_128bits_update(st, json_string_value(v), len);
+        sbuf_append(b, "s", 1);
+        sbuf_append(b, (const char *)&len, sizeof len);
+        sbuf_append(b, json_string_value(v), len);
         return;
     }
     case JSON_INTEGER: {
         int64_t i = json_integer_value(v);
-        tag = 'i';
-        XXH3_128bits_update(st, &tag, 1);
-        XXH3_128bits_update(st, &i, sizeof i);
+        sbuf_append(b, "i", 1);
+        sbuf_append(b, (const char *)&i, sizeof i);
         return;
     }
     case JSON_REAL: {
         double d = json_real_value(v);
-        tag = 'r';
-        XXH3_128bits_update(st, &tag, 1);
-        XXH3_128bits_update(st, &d, sizeof d);
+        sbuf_append(b, "r", 1);
+        sbuf_append(b, (const char *)&d, sizeof d);
         return;
     }
     case JSON_TRUE:
@@ -880,20 +873,18 @@ static void hash_json(XXH3_state_t *st, json_t *v, int top)
         tag = 'n';
         break;
     }
-    XXH3_128bits_update(st, &tag, 1);
+    sbuf_append(b, &tag, 1);
 }
 
-/* The cache key: XXH3-128 of the whole normalised body (hash_json), partitioned by the
+/* The cache key: XXH3-128 of the whole normalised body (canon_json), partitioned by the
  * gateway key, in cache_key_for_task's format. NULL if unusable. */
 static char *cache_key_of(const struct gw_req *q)
 {
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) return NULL;
-    XXH3_128bits_reset(st);
-    hash_json(st, q->body, 1);
+    struct sbuf canon = {0};
+    canon_json(&canon, q->body, 1);
     XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
-    XXH3_freeState(st);
+    XXH128_canonicalFromHash(&c, XXH3_128bits(canon.data, canon.len));
+    sbuf_free(&canon);
     char hex[33];
     util_hex(c.digest, sizeof c.digest, hex);
     return cache_key_for_task(GW_TASK, GW_CACHE_VERSION, "none", "exact",

@@ -10,6 +10,12 @@
 
 #include <jansson.h>
 
+/* Each byte's class inside a JSON string: JSON_BYTE_ESCAPE (control characters, '"' and
+ * '\\': must be escaped), JSON_BYTE_ASCII (printable ASCII, as is), JSON_BYTE_HIGH (part
+ * of a UTF-8 sequence). One table for the writer here and the reader in llm/fastjson. */
+enum { JSON_BYTE_ESCAPE = 0, JSON_BYTE_ASCII = 1, JSON_BYTE_HIGH = 2 };
+extern const unsigned char json_byte_class[256];
+
 /* Appends s (len bytes of valid UTF-8) as a JSON string literal. */
 void sbuf_json_string(struct sbuf *b, const char *s, size_t len);
 /* Appends v as compact JSON; reals get real_precision significant digits (1..17; 0 means

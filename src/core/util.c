@@ -52,26 +52,19 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-static void sbuf_reserve(struct sbuf *b, size_t extra)
+void sbuf_grow(struct sbuf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 64;
+    /* 256 to start: most buffers are a JSON body or a line, and each realloc costs */
+    size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) cap *= 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
 }
 
-void sbuf_append(struct sbuf *b, const char *s, size_t n)
+static void sbuf_reserve(struct sbuf *b, size_t extra)
 {
-    sbuf_reserve(b, n);
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = 0;
-}
-
-void sbuf_puts(struct sbuf *b, const char *s)
-{
-    sbuf_append(b, s, strlen(s));
+    sbuf_grow(b, extra);
 }
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -15,8 +16,20 @@ struct sbuf {
     size_t len; /* bytes used, excluding the NUL */
     size_t cap; /* bytes allocated */
 };
-void sbuf_append(struct sbuf *b, const char *s, size_t n);
-void sbuf_puts(struct sbuf *b, const char *s);
+/* Makes room for extra more bytes and the NUL (the slow path of sbuf_append). */
+void sbuf_grow(struct sbuf *b, size_t extra);
+/* Inline: the JSON writers and the gateway call these many times per request. */
+static inline void sbuf_append(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) sbuf_grow(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+static inline void sbuf_puts(struct sbuf *b, const char *s)
+{
+    sbuf_append(b, s, strlen(s));
+}
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends v in decimal: what sbuf_printf("%lld") does, without printf's cost. */
 void sbuf_put_int(struct sbuf *b, long long v);

@@ -5,6 +5,7 @@
  * would take more code (huge numbers, deep nesting), it gives up instead. */
 #include "llm/fastjson.h"
 
+#include "core/jsonw.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -153,7 +154,7 @@ static int string(struct fj *f, struct sink *k)
         if (c != '\\') {
             /* a run of plain ASCII at once */
             const unsigned char *s = f->p;
-            while (f->p < f->end && *f->p >= 0x20 && *f->p < 0x80 && *f->p != '"' && *f->p != '\\')
+            while (f->p < f->end && json_byte_class[*f->p] == JSON_BYTE_ASCII)
                 f->p++;
             put(k, s, (size_t)(f->p - s));
             continue;
@@ -446,8 +447,13 @@ static json_t *tree_object(struct fj *f, struct sbuf *tmp)
         tmp->len = 0;
         struct sink k = {.sb = tmp};
         if (string(f, &k) != 0) break;
-        char *key = xstrndup(tmp->data ? tmp->data : "", tmp->len);
+        /* the key outlives tmp (the value reuses it): short ones on the stack */
+        char small[128], *key = small;
         size_t klen = tmp->len;
+        if (klen < sizeof small)
+            memcpy(small, tmp->data ? tmp->data : "", klen + 1);
+        else
+            key = xstrndup(tmp->data, klen);
         ws(f);
         json_t *v = NULL;
         if (f->p < f->end && *f->p == ':') {
@@ -457,7 +463,7 @@ static json_t *tree_object(struct fj *f, struct sbuf *tmp)
         }
         /* a repeated key: the last one wins, as in jansson */
         int bad = !v || json_object_setn_new_nocheck(o, key, klen, v) != 0;
-        free(key);
+        if (key != small) free(key);
         if (bad) break;
         int m = more(f, '}');
         if (m == 0) return o;

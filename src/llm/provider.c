@@ -55,8 +55,13 @@ void llm_result_clear(struct llm_result *r)
 const char *llm_result_header(const struct llm_result *r, const char *name)
 {
     if (!r || !name) return NULL;
-    for (int i = 0; i < r->n_headers; i++)
-        if (r->headers[i].name && strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value ? r->headers[i].value : "";
+    /* The first byte, case-folded, rules out almost every header before strcasecmp:
+     * the rate-limit parser asks for some twenty names per answer. */
+    unsigned char first = (unsigned char)name[0] | 0x20;
+    for (int i = 0; i < r->n_headers; i++) {
+        const char *h = r->headers[i].name;
+        if (!h || ((unsigned char)h[0] | 0x20) != first) continue;
+        if (strcasecmp(h, name) == 0) return r->headers[i].value ? r->headers[i].value : "";
+    }
     return NULL;
 }
