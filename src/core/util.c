@@ -62,16 +62,12 @@ void sbuf_grow(struct sbuf *b, size_t extra)
     b->cap = cap;
 }
 
-static void sbuf_reserve(struct sbuf *b, size_t extra)
-{
-    sbuf_grow(b, extra);
-}
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
     /* One vsnprintf into the room there is (most lines fit in 128 bytes), a second
      * only when it did not fit: each costs far more than the copy. */
-    sbuf_reserve(b, 128);
+    sbuf_grow(b, 128);
     size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
@@ -82,7 +78,7 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
         return;
     }
     if ((size_t)n >= room) {
-        sbuf_reserve(b, (size_t)n);
+        sbuf_grow(b, (size_t)n);
         va_start(ap, fmt);
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
         va_end(ap);
@@ -135,16 +131,23 @@ void util_random_use_seed(uint64_t seed)
     seed_state = seed ? seed : 0x9E3779B97F4A7C15ULL;
 }
 
+/* splitmix64: advances *state and returns the next output. Its finaliser is a bijection,
+ * so distinct states give distinct outputs. Not a secret. */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 int util_random_bytes(void *buf, size_t n)
 {
     unsigned char *p = buf;
     if (seeded) {
         for (size_t i = 0; i < n; i++) {
-            /* splitmix64: reproducible, not secret; fine for simulated candidates */
-            uint64_t z = (seed_state += 0x9E3779B97F4A7C15ULL);
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-            p[i] = (unsigned char)(z ^ (z >> 31));
+            /* reproducible, not secret; fine for simulated candidates */
+            p[i] = (unsigned char)splitmix64(&seed_state);
         }
         return 0;
     }
@@ -189,11 +192,7 @@ void util_trace_id(char out[17])
         if (util_random_bytes(&next, sizeof next) != 0) next = (uint64_t)time(NULL);
         started = 1;
     }
-    /* splitmix64's finaliser is a bijection: distinct counters give distinct ids */
-    uint64_t z = (next += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
+    uint64_t z = splitmix64(&next); /* distinct counters, distinct ids */
     unsigned char raw[8];
     for (int i = 0; i < 8; i++)
         raw[i] = (unsigned char)(z >> (56 - 8 * i));
