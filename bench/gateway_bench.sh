@@ -32,108 +32,15 @@ DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 WARMUP=5
 CONNS=${CONNS:-"1 32"}
-GW_KEY="bench-gateway-key-$$"
-MOCK_KEY="sk-bench-mock-$$"
-LUA="$ROOT/bench/gateway/unique.lua"
+PROG=gateway_bench
+. "$ROOT/bench/gateway/common.sh"
+
 PORTKEY_DIR="$ROOT/bench/gateway"
 PORTKEY_JS="$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js"
-INTERVIEWD="$ROOT/$BUILD/interviewd"
-MOCKLLM="$ROOT/$BUILD/mockllm"
-STEP_TIMEOUT=$((DURATION + 30))
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/interviewd-gwbench-XXXXXX")
-PIDS=()
-
-cleanup() {
-  local p all
-  all="${PIDS[*]} $(cat "$WORK"/*.pid 2>/dev/null || true)"
-  for p in $all; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in $all; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() { echo "gateway_bench: $*" >&2; exit 1; }
-
-# ---- prerequisites ----------------------------------------------------------------------
-[ -x "$INTERVIEWD" ] && [ -x "$MOCKLLM" ] || die "$INTERVIEWD or $MOCKLLM missing: run make first"
-if ! command -v wrk >/dev/null; then
-  echo "gateway_bench: installing wrk (Debian package)" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; } \
-    || die "cannot install wrk"
-fi
-if [ -z "${SKIP_NGINX:-}" ] && [ ! -x /usr/sbin/nginx ]; then
-  echo "gateway_bench: installing nginx-light (Debian package), the reference proxy" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get install -y nginx-light >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y nginx-light >/dev/null; } \
-    || die "cannot install nginx-light (SKIP_NGINX=1 to run without it)"
-  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
-fi
 if [ -z "${SKIP_PORTKEY:-}" ] && [ ! -f "$PORTKEY_JS" ]; then
   echo "gateway_bench: installing @portkey-ai/gateway into bench/gateway/node_modules" >&2
   (cd "$PORTKEY_DIR" && timeout 600 npm ci --no-audit --no-fund --silent) || die "npm could not install Portkey"
 fi
-
-# A free loopback port (for Portkey, which cannot be told to pick one).
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-
-# Starts "$@" with stdout/stderr in $1.log and its pid in $1.pid (cleanup kills it);
-# waits for "listening 127.0.0.1:PORT"; echoes PORT. Runs in $(...), hence the pid file.
-start_listening() {
-  local name=$1; shift
-  "$@" >"$WORK/$name.log" 2>&1 &
-  local pid=$! i
-  echo "$pid" >"$WORK/$name.pid"
-  for i in $(seq 1 100); do
-    if grep -q '^listening 127\.0\.0\.1:' "$WORK/$name.log" 2>/dev/null; then
-      sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/$name.log" | head -1
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$WORK/$name.log" >&2
-  die "$name did not start"
-}
-
-rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
-# RSS of a process and its descendants (Portkey's node may fork workers)
-tree_rss_mb() {
-  local total=0 p
-  for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do
-    total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
-  done
-  awk -v k="$total" 'BEGIN {printf "%.1f", k/1024}'
-}
-
-# run_wrk NAME URL CONNS [env...] -> "rps p50_us p99_us non2xx errors"
-run_wrk() {
-  local name=$1 url=$2 conns=$3; shift 3
-  local threads=1
-  [ "$conns" -gt 1 ] && threads=2
-  local out
-  out=$(env BENCH_NONCE="$(date +%s%N)" "$@" timeout "$STEP_TIMEOUT" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$LUA" "$url" 2>&1) \
-    || die "wrk against $name failed: $out"
-  echo "$out" >"$WORK/wrk-$(tr -c 'A-Za-z0-9\n' _ <<<"$name")-c$conns.txt"
-  local line
-  line=$(grep '^BENCH ' <<<"$out") || die "no BENCH line from wrk against $name: $out"
-  local rps p50 p99 err non2xx
-  rps=$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$line")
-  p50=$(sed 's/.* p50_us=\([0-9]*\).*/\1/' <<<"$line")
-  p99=$(sed 's/.* p99_us=\([0-9]*\).*/\1/' <<<"$line")
-  err=$(sed 's/.* errors=\([0-9]*\).*/\1/' <<<"$line")
-  non2xx=$(sed 's/.* non2xx=\([0-9]*\).*/\1/' <<<"$line")
-  echo "$rps $p50 $p99 $non2xx $err"
-}
-
-warm() { # warm NAME URL [env...]
-  local name=$1 url=$2; shift 2
-  env BENCH_NONCE="warm$(date +%s%N)" "$@" timeout $((WARMUP + 20)) wrk -t2 -c32 -d"${WARMUP}s" --timeout 5s -s "$LUA" "$url" >/dev/null 2>&1 \
-    || die "warm-up against $name failed"
-}
 
 # ---- the machine ------------------------------------------------------------------------
 STAMP=$(date -u +%Y%m%d-%H%M%S)
@@ -148,31 +55,8 @@ REPORT="$ROOT/bench/results/gateway-$STAMP.txt"
   echo "runs: ${WARMUP} s warm-up at 32 connections, then $ROUNDS rounds of ${DURATION} s each at: $CONNS connections; unique body per request; wrk threads: 1 at 1 connection, 2 otherwise"
 } | tee "$REPORT"
 
-# ---- the upstream -------------------------------------------------------------------------
-MOCK_PORT=$(start_listening mockllm "$MOCKLLM" --listen 127.0.0.1:0 --latency-ms 0)
-MOCK_PID=$(cat "$WORK/mockllm.pid")
-MOCK_URL="http://127.0.0.1:$MOCK_PORT"
-
-# interviewd over the mock; $1 = directory for its SQLite store
-start_interviewd() {
-  local name=$1 dir=$2
-  cat >"$WORK/$name.ini" <<EOF
-[store]
-backend = sqlite
-path = $dir/interviewd.db
-
-[server]
-log_level = warn
-
-[provider.mock]
-base_url = $MOCK_URL/v1
-api_key_env = BENCH_MOCK_KEY
-model = mock-small
-headers = openai
-EOF
-  BENCH_MOCK_KEY=$MOCK_KEY INTERVIEWD_GATEWAY_KEYS=$GW_KEY \
-    start_listening "$name" "$INTERVIEWD" serve --config "$WORK/$name.ini" --listen 127.0.0.1:0
-}
+# ---- the targets ------------------------------------------------------------------------
+start_mock
 
 declare -A URL PID ENVS RPS P50 P99 BAD RSS
 LABELS=()
@@ -193,38 +77,7 @@ add_target "interviewd /v1" "http://127.0.0.1:$IV_PORT" "$(cat "$WORK/interviewd
   BENCH_MODEL=interviewd/fast BENCH_AUTH=$GW_KEY
 
 if [ -z "${SKIP_NGINX:-}" ]; then
-  NG_PORT=$(free_port)
-  mkdir -p "$WORK/nginx"
-  cat >"$WORK/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  upstream mock { server 127.0.0.1:$MOCK_PORT; keepalive 64; }
-  server {
-    listen 127.0.0.1:$NG_PORT;
-    location / {
-      proxy_pass http://mock;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-NGINX
-  /usr/sbin/nginx -e "$WORK/nginx/error.log" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
-  NG_PID=$!
-  PIDS+=("$NG_PID")
-  for i in $(seq 1 50); do
-    curl -s -o /dev/null "http://127.0.0.1:$NG_PORT/" && break
-    kill -0 "$NG_PID" 2>/dev/null || { cat "$WORK/nginx.log" "$WORK/nginx/error.log" >&2; die "nginx exited"; }
-    sleep 0.1
-  done
+  start_nginx
   add_target "nginx proxy (reference)" "http://127.0.0.1:$NG_PORT" "$NG_PID" BENCH_MODEL=mock-small BENCH_AUTH=$MOCK_KEY
 fi
 
