@@ -12,27 +12,32 @@
 //   node bench/interview_load.mjs [--concurrency 20] [--interviews 200] [--max-seconds 120]
 //        [--configs offline,mock] [--latency-ms 200] [--kind technical] [--keep]
 //
-// Environment: INTERVIEWD_BIN (/work/main/build/interviewd), MOCKLLM_BIN
-// (/work/main/build/mockllm), INTERVIEWD_BENCH_TMP (where the temp dirs and databases
+// Environment: INTERVIEWD_BIN (build/interviewd), MOCKLLM_BIN (build/mockllm),
+// INTERVIEWD_BENCH_TMP (where the temp dirs and databases
 // go; os.tmpdir()), INTERVIEWD_BENCH_POLL_MS (report poll interval; default a schedule).
 // Exit status: 0 when every configuration ran and saw no HTTP error, 1 otherwise, 2 on
 // bad usage.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import {
+  INTERVIEWD_BIN,
+  MOCKLLM_BIN,
+  childEnv,
+  iniText,
+  killAllNow,
+  spawnListening,
+  stopProc,
+} from '../tests/integration/lib.mjs';
 
-const INTERVIEWD_BIN = process.env.INTERVIEWD_BIN || '/work/main/build/interviewd';
-const MOCKLLM_BIN = process.env.MOCKLLM_BIN || '/work/main/build/mockllm';
 const TMP_ROOT = process.env.INTERVIEWD_BENCH_TMP || os.tmpdir();
 
 const MOCK_KEY = 'sk-bench-not-a-real-key-0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
-const START_TIMEOUT_MS = 15000; // a process must print "listening" within this
-const STOP_GRACE_MS = 5000; // SIGTERM grace before SIGKILL
 const REQUEST_TIMEOUT_MS = 30000; // one HTTP request
 const REPORT_TIMEOUT_MS = 60000; // last answer -> report ready
 const MAX_TURNS = 100;
@@ -85,20 +90,9 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2));
 
 // ---------------------------------------------------------------------------------
-// Processes: everything spawned is tracked and SIGKILLed on any way out.
+// Processes: tests/integration/lib.mjs spawns and tracks them (and SIGKILLs them on
+// exit); here they are also killed on a signal or an uncaught error.
 
-const live = new Set();
-
-function killAllNow() {
-  for (const p of live) {
-    try {
-      p.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
-process.on('exit', killAllNow);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     console.error(`interview_load: ${sig}, killing children`);
@@ -112,105 +106,11 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
-function exited(proc) {
-  return proc.exitCode !== null || proc.signalCode !== null;
-}
-
-function waitExit(proc, ms) {
-  if (exited(proc)) return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode, timedOut: false });
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      proc.off('exit', on);
-      resolve({ code: null, signal: null, timedOut: true });
-    }, ms);
-    function on(code, signal) {
-      clearTimeout(t);
-      resolve({ code, signal, timedOut: false });
-    }
-    proc.once('exit', on);
-  });
-}
-
-// SIGTERM, then SIGKILL after the grace. Returns what happened (a server that ignores
-// SIGTERM is a finding, so it is reported rather than hidden).
-async function stopProc(proc) {
-  if (exited(proc)) return { already: true, code: proc.exitCode, signal: proc.signalCode };
-  const t0 = performance.now();
-  proc.kill('SIGTERM');
-  const r = await waitExit(proc, STOP_GRACE_MS);
-  if (!r.timedOut) return { code: r.code, signal: r.signal, ms: Math.round(performance.now() - t0) };
-  proc.kill('SIGKILL');
-  const k = await waitExit(proc, STOP_GRACE_MS);
-  return { sigterm_ignored: true, code: k.code, signal: k.signal };
-}
-
-// Spawns and resolves {proc, port, tail()} once stdout has `listening 127.0.0.1:PORT`.
-// Output goes to logFile; the last 64 KiB of stderr are kept in memory.
-function spawnListening(name, cmd, args, { env, cwd, logFile }) {
-  const proc = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
-  const log = fs.createWriteStream(logFile, { flags: 'a' });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d) => {
-    log.write(d);
-    if (stdout.length < 65536) stdout += d;
-  });
-  proc.stderr.on('data', (d) => {
-    log.write(d);
-    stderr += d;
-    if (stderr.length > 131072) stderr = stderr.slice(-65536);
-  });
-  proc.once('close', () => log.end());
-  const tail = (n = 4000) => stderr.slice(-n);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      proc.kill('SIGKILL');
-      reject(new Error(`${name}: no "listening" line within ${START_TIMEOUT_MS} ms\nstderr tail:\n${tail()}`));
-    }, START_TIMEOUT_MS);
-    const onData = () => {
-      const m = /^listening 127\.0\.0\.1:(\d+)\s*$/m.exec(stdout);
-      if (m) {
-        cleanup();
-        resolve({ proc, port: Number(m[1]), tail, stdout: () => stdout });
-      }
-    };
-    const onExit = (code, signal) => {
-      cleanup();
-      reject(new Error(`${name} exited (code ${code}, signal ${signal}) before listening\nstderr tail:\n${tail()}`));
-    };
-    const onError = (err) => {
-      cleanup();
-      reject(new Error(`${name}: cannot spawn ${cmd}: ${err.message}`));
-    };
-    function cleanup() {
-      clearTimeout(timer);
-      proc.stdout.off('data', onData);
-      proc.off('exit', onExit);
-      proc.off('error', onError);
-    }
-    proc.stdout.on('data', onData);
-    proc.once('exit', onExit);
-    proc.once('error', onError);
-  });
-}
-
-function childEnv(extra = {}) {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/_API_KEY$/.test(k) || k === 'MOCK_KEY') delete env[k];
-  return { ...env, ...extra };
-}
-
-function iniText(config) {
-  let s = '';
-  for (const [section, keys] of Object.entries(config)) {
-    s += `[${section}]\n`;
-    for (const [k, v] of Object.entries(keys)) s += `${k} = ${v}\n`;
-    s += '\n';
-  }
-  return s;
+// Resolves {proc, port, tail(n), stdout()} once the process prints its listening line.
+async function listening(name, cmd, args, opts) {
+  const { proc, out, ready } = spawnListening(cmd, args, { ...opts, name });
+  const port = await ready;
+  return { proc, port, tail: (n = 4000) => out.stderr.slice(-n), stdout: () => out.stdout };
 }
 
 // /proc/PID/status fields in KiB, and CPU seconds from /proc/PID/stat.
@@ -383,7 +283,7 @@ async function runConfig(name) {
     }
     const env = { INTERVIEWD_ADMIN_TOKEN: ADMIN_TOKEN };
     if (name === 'mock') {
-      mock = await spawnListening(
+      mock = await listening(
         'mockllm',
         MOCKLLM_BIN,
         ['--listen', '127.0.0.1:0', '--latency-ms', String(opts.latencyMs), '--log-level', 'warn'],
@@ -399,7 +299,7 @@ async function runConfig(name) {
     const configPath = path.join(dir, 'interviewd.ini');
     fs.writeFileSync(configPath, iniText(config));
     result.config_text = fs.readFileSync(configPath, 'utf8');
-    server = await spawnListening('interviewd', INTERVIEWD_BIN, ['serve', '--config', configPath, '--listen', '127.0.0.1:0'], {
+    server = await listening('interviewd', INTERVIEWD_BIN, ['serve', '--config', configPath, '--listen', '127.0.0.1:0'], {
       env: childEnv(env),
       cwd: dir,
       logFile: path.join(dir, 'interviewd.log'),
@@ -663,7 +563,7 @@ async function runConfig(name) {
   } finally {
     if (server) {
       result.server_stop = await stopProc(server.proc);
-      if (result.server_stop.sigterm_ignored) result.problems.push('interviewd did not exit within 5 s of SIGTERM (SIGKILLed)');
+      if (result.server_stop.sigkilled) result.problems.push('interviewd did not exit within 5 s of SIGTERM (SIGKILLed)');
       else if (!result.server_stop.already && (result.server_stop.code !== 0 || result.server_stop.signal))
         result.problems.push(`interviewd exit after SIGTERM: code ${result.server_stop.code}, signal ${result.server_stop.signal}`);
       const interesting = server

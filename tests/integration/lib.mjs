@@ -2,21 +2,26 @@
 // loopback port 0, talk to them over HTTP, and make sure every process dies with the
 // test file (also when a test fails or an await hangs past its bound).
 //
-// Environment (set by CTest; the fallbacks suit a developer running `node --test`):
-//   INTERVIEWD_BIN         the server binary        (/work/main/build/interviewd)
-//   MOCKLLM_BIN            the fake provider        (/work/main/build/mockllm)
-//   INTERVIEWD_SOURCE_DIR  the repository root      (/work/main)
+// Environment (set by CTest; the fallbacks, relative to this checkout, suit a developer
+// running `node --test`):
+//   INTERVIEWD_BIN         the server binary        (build/interviewd)
+//   MOCKLLM_BIN            the fake provider        (build/mockllm)
+//   INTERVIEWD_SOURCE_DIR  the repository root      (two levels above this file)
 //   INTERVIEWD_TEST_TMP    where temp dirs go       (os.tmpdir())
 //   INTERVIEWD_KEEP_TMP=1  keep temp dirs (server logs, database) even of passing tests
+//
+// bench/interview_load.mjs imports the process helpers too; outside the test runner no
+// node:test hook is registered (a hook makes any script print a TAP summary).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
-export const INTERVIEWD_BIN = process.env.INTERVIEWD_BIN || '/work/main/build/interviewd';
-export const MOCKLLM_BIN = process.env.MOCKLLM_BIN || '/work/main/build/mockllm';
-export const SOURCE_DIR = process.env.INTERVIEWD_SOURCE_DIR || '/work/main';
+const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const INTERVIEWD_BIN = process.env.INTERVIEWD_BIN || path.join(CHECKOUT, 'build', 'interviewd');
+export const MOCKLLM_BIN = process.env.MOCKLLM_BIN || path.join(CHECKOUT, 'build', 'mockllm');
+export const SOURCE_DIR = process.env.INTERVIEWD_SOURCE_DIR || CHECKOUT;
 export const TEST_TMP = process.env.INTERVIEWD_TEST_TMP || os.tmpdir();
 
 const START_TIMEOUT_MS = 15000; // a process must print its listening line within this
@@ -41,20 +46,8 @@ function track(proc) {
   return proc;
 }
 
-export async function killAll() {
-  const procs = [...live];
-  for (const p of procs) {
-    try {
-      p.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  await Promise.all(procs.map((p) => waitExit(p, STOP_TIMEOUT_MS).catch(() => {})));
-}
-
-after(killAll);
-process.on('exit', () => {
+// SIGKILLs every live child at once (for exit and signal handlers, which cannot wait).
+export function killAllNow() {
   for (const p of live) {
     try {
       p.kill('SIGKILL');
@@ -62,7 +55,21 @@ process.on('exit', () => {
       /* already gone */
     }
   }
-});
+}
+
+export async function killAll() {
+  const procs = [...live];
+  killAllNow();
+  await Promise.all(procs.map((p) => waitExit(p, STOP_TIMEOUT_MS).catch(() => {})));
+}
+
+// Under the test runner (`node --test`, or a *.test.mjs run directly), kill everything
+// when the file's tests end; any other importer only gets the exit handler.
+if (process.env.NODE_TEST_CONTEXT || /\.test\.mjs$/.test(process.argv[1] || '')) {
+  const { after } = await import('node:test');
+  after(killAll);
+}
+process.on('exit', killAllNow);
 
 // Resolves {code, signal} when proc exits; rejects after timeoutMs.
 export function waitExit(proc, timeoutMs = STOP_TIMEOUT_MS) {
@@ -81,9 +88,12 @@ export function waitExit(proc, timeoutMs = STOP_TIMEOUT_MS) {
   });
 }
 
-async function stopProc(proc, signal = 'SIGTERM') {
+// Sends signal and waits; SIGKILL if it has not exited after STOP_TIMEOUT_MS. Resolves
+// {code, signal}, plus already: true (it had exited before) or sigkilled: true (it
+// ignored the signal).
+export async function stopProc(proc, signal = 'SIGTERM') {
   if (proc.exitCode !== null || proc.signalCode !== null)
-    return { code: proc.exitCode, signal: proc.signalCode };
+    return { code: proc.exitCode, signal: proc.signalCode, already: true };
   try {
     proc.kill(signal);
   } catch {
@@ -93,7 +103,7 @@ async function stopProc(proc, signal = 'SIGTERM') {
     return await waitExit(proc, STOP_TIMEOUT_MS);
   } catch {
     proc.kill('SIGKILL');
-    return await waitExit(proc, STOP_TIMEOUT_MS);
+    return { ...(await waitExit(proc, STOP_TIMEOUT_MS)), sigkilled: true };
   }
 }
 
@@ -152,8 +162,8 @@ export function logged(fn) {
 
 // Spawns cmd with args, collects output, resolves once stdout has a line
 // `listening 127.0.0.1:PORT`. Rejects (and kills the process) if it exits first or the
-// line does not come within START_TIMEOUT_MS.
-function spawnListening(cmd, args, { env, cwd, logFile, name }) {
+// line does not come within START_TIMEOUT_MS. Returns {proc, out: {stdout, stderr}, ready}.
+export function spawnListening(cmd, args, { env, cwd, logFile, name }) {
   const proc = track(spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
   const out = { stdout: '', stderr: '' };
   const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
@@ -213,11 +223,11 @@ function spawnListening(cmd, args, { env, cwd, logFile, name }) {
   return { proc, out, ready };
 }
 
-// Environment for a child: ours, minus every real provider key (so "no provider
-// configured" means none, whatever the developer's shell holds), plus `extra`.
-function childEnv(extra = {}) {
+// Environment for a child: ours, minus every real provider key and MOCK_KEY (so "no
+// provider configured" means none, whatever the developer's shell holds), plus `extra`.
+export function childEnv(extra = {}) {
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/_API_KEY$/.test(k)) delete env[k];
+  for (const k of Object.keys(env)) if (/_API_KEY$/.test(k) || k === 'MOCK_KEY') delete env[k];
   env.INTERVIEWD_SOURCE_DIR = SOURCE_DIR;
   return { ...env, ...extra };
 }
