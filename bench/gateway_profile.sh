@@ -103,7 +103,7 @@ callgrind_annotate --threshold=100 --auto=no "$dump" 2>/dev/null |
   grep -E '^ *[0-9,]+ \( *[0-9.]+%\)' | grep -vE "$ROOTS" | sed -n '1,15p' | sed 's/^/    /'
 echo "  named shares (inclusive): libevent's header printf, the JSON reader, the cache key, the JSON writer; the allocator (own):"
 callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$dump" 2>/dev/null |
-  grep -E '^ *[0-9,]+ \( *[0-9.]+%\) +(\?\?\?:evbuffer_add_printf|src/llm/fastjson\.c:fastjson_(completion|parse)|src/api/gateway\.c:canon_json|src/core/jsonw\.c:sbuf_json) ' |
+  grep -E '^ *[0-9,]+ \( *[0-9.]+%\) +(\?\?\?:evbuffer_add_printf|src/core/fastjson\.c:fastjson_(completion|parse)|src/api/gateway\.c:canon_json|src/core/jsonw\.c:sbuf_json) ' |
   sed 's/^/    /'
 callgrind_annotate --threshold=100 --auto=no "$dump" 2>/dev/null |
   awk '/libjemalloc/ && /\?\?\?:(malloc|calloc|realloc|free) / && match($0, /\( *[0-9.]+%\)/) {

@@ -30,10 +30,10 @@
 #include "api/gateway.h"
 
 #include "core/clock.h"
-#include "core/log.h"
+#include "core/fastjson.h"
 #include "core/jsonw.h"
+#include "core/log.h"
 #include "core/util.h"
-#include "llm/fastjson.h"
 #include "llm/router.h"
 #include "optimize/cache.h"
 #include "optimize/flight.h"
@@ -537,7 +537,7 @@ static char *payload_of(const struct gw_answer *a, size_t *len)
 static int answer_from_payload(const char *p, size_t len, struct gw_answer *a, json_t **root)
 {
     memset(a, 0, sizeof *a);
-    *root = json_loadb(p, len, 0, NULL);
+    *root = fastjson_load(p, len, NULL);
     if (!json_is_object(*root)) return -1;
     json_t *j = *root;
     a->provider = json_string_value(json_object_get(j, "d"));
@@ -917,9 +917,7 @@ static void on_client_gone(struct evhttp_connection *conn, void *arg)
 
 static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t0)
 {
-    /* fastjson builds the same tree as json_loadb, faster; jansson decides when it gives up */
-    json_t *body = r->body ? fastjson_parse(r->body, r->body_len) : NULL;
-    if (!body && r->body) body = json_loadb(r->body, r->body_len, 0, NULL);
+    json_t *body = r->body ? fastjson_load(r->body, r->body_len, NULL) : NULL;
     if (!json_is_object(body)) {
         json_decref(body);
         reply_error(r, 400, "invalid_request_error", "invalid_json", NULL,

@@ -12,7 +12,7 @@
 
 /* Each byte's class inside a JSON string: JSON_BYTE_ESCAPE (control characters, '"' and
  * '\\': must be escaped), JSON_BYTE_ASCII (printable ASCII, as is), JSON_BYTE_HIGH (part
- * of a UTF-8 sequence). One table for the writer here and the reader in llm/fastjson. */
+ * of a UTF-8 sequence). One table for the writer here and the reader in core/fastjson. */
 enum { JSON_BYTE_ESCAPE = 0, JSON_BYTE_ASCII = 1, JSON_BYTE_HIGH = 2 };
 extern const unsigned char json_byte_class[256];
 

@@ -7,6 +7,7 @@
 #include "http/http.h"
 
 #include "core/config.h"
+#include "core/fastjson.h"
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -160,7 +161,7 @@ const char *http_bearer(struct http_req *r)
 json_t *http_body_json(struct http_req *r)
 {
     json_error_t je;
-    json_t *j = r->body ? json_loadb(r->body, r->body_len, 0, &je) : NULL;
+    json_t *j = r->body ? fastjson_load(r->body, r->body_len, &je) : NULL;
     if (!j || !json_is_object(j)) {
         json_decref(j);
         http_reply_error(r, 400, "malformed_json", "The request body must be a JSON object.");

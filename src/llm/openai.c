@@ -37,9 +37,9 @@
  *
  * The caller must have run curl_global_init() once at start-up. */
 #include "llm/provider.h"
-#include "llm/fastjson.h"
 
 #include "core/clock.h"
+#include "core/fastjson.h"
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -534,7 +534,7 @@ static void classify_http(struct call *c)
         r->retry_after_ms = retry_after(c, NULL, NULL);
         return;
     }
-    json_t *root = c->resp.len ? json_loadb(c->resp.data, c->resp.len, 0, NULL) : NULL;
+    json_t *root = c->resp.len ? fastjson_load(c->resp.data, c->resp.len, NULL) : NULL;
     struct sbuf own = {0}, excerpt = {0};
     const char *msg = error_message(root, &own);
 

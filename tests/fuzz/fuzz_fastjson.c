@@ -6,7 +6,7 @@
  * for the same text whenever it builds one. Also: whatever jansson parses, core/jsonw
  * must write back as JSON that jansson reads as an equal value. */
 #include "core/jsonw.h"
-#include "llm/fastjson.h"
+#include "core/fastjson.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* test_fastjson: the hot-path reader of chat completion answers (llm/fastjson.c). It
+/* test_fastjson: the hot-path reader of chat completion answers (core/fastjson.c). It
  * must claim the plain successful answers providers send, with the right values, and
  * refuse everything else so that jansson's path (with its error classification) reads
  * it. tests/fuzz/fuzz_fastjson.c checks agreement with jansson on arbitrary bytes. */
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "llm/fastjson.h"
+#include "core/fastjson.h"
 
 #include <stdlib.h>
 #include <string.h>

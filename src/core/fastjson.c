@@ -3,7 +3,7 @@
  * strings and numbers are kept. Every rule below is one of jansson's (load.c, utf8.c),
  * so that text this accepts is text jansson accepts; where matching jansson exactly
  * would take more code (huge numbers, deep nesting), it gives up instead. */
-#include "llm/fastjson.h"
+#include "core/fastjson.h"
 
 #include "core/jsonw.h"
 #include "core/util.h"
@@ -564,4 +564,10 @@ int fastjson_completion(const char *text, size_t len, struct fast_completion *ou
     }
     out->content = sbuf_take(&f.content);
     return 0;
+}
+
+json_t *fastjson_load(const char *text, size_t len, json_error_t *err)
+{
+    json_t *v = fastjson_parse(text, len);
+    return v ? v : json_loadb(text ? text : "", text ? len : 0, 0, err);
 }
