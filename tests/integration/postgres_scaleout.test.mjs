@@ -479,8 +479,11 @@ test(
       }
     }
     const loops = candidates.map(answerLoop);
-    await sleep(300); // some answers are in, most are still to come
-    const beforeStop = [...acked.values()].reduce((s, l) => s + l.length, 0);
+    // Some answers are in, most are still to come. Wait for the answers rather than a
+    // fixed time: under load (ASan, a busy machine) 300 ms may hold only a few.
+    const ackedCount = () => [...acked.values()].reduce((s, l) => s + l.length, 0);
+    for (const until = Date.now() + 10000; ackedCount() < 6 && Date.now() < until; ) await sleep(20);
+    const beforeStop = ackedCount();
     t.diagnostic(`${beforeStop} answers acknowledged before the stop`);
     assert.ok(beforeStop >= 6, `too few answers before the outage: ${beforeStop}`);
     await pgStop('fast');
