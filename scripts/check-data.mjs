@@ -107,6 +107,27 @@ for (const cat of CATEGORIES) {
   }
 }
 
+// ---------- topic and reference (issues 13, 15) ----------
+// Every template names its topic (templates a candidate would hear as the same question share
+// one) and carries a reference: 3-6 key points a strong answer covers and a model-answer outline.
+const templatesPerTopic = new Map();
+for (const q of all) {
+  const where = `questions/${q.category}.json: ${q.id}`;
+  if (typeof q.topic !== "string" || !/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(q.topic) || q.topic.length > 48)
+    fail(`${where}: needs "topic", a snake_case slug of at most 48 characters`);
+  else templatesPerTopic.set(q.topic, (templatesPerTopic.get(q.topic) ?? 0) + 1);
+  const ref = q.reference, kp = ref?.key_points;
+  if (!Array.isArray(kp) || kp.length < 3 || kp.length > 6) fail(`${where}: reference.key_points needs 3-6 entries`);
+  else for (const k of kp)
+    if (typeof k !== "string" || k.trim() === "" || k.length > 160) fail(`${where}: key point must be a non-empty string of at most 160 characters`);
+  if (typeof ref?.outline !== "string" || ref.outline.trim() === "" || ref.outline.length > 1000)
+    fail(`${where}: reference.outline must be a non-empty string of at most 1000 characters`);
+  for (const t of [...(Array.isArray(kp) ? kp : []), ref?.outline])
+    if (typeof t === "string") for (const m of t.matchAll(/\{([^}]*)\}/g))
+      if (!PLACEHOLDERS.has(m[1])) fail(`${where}: reference placeholder {${m[1]}} not allowed`);
+}
+const sharedTopics = [...templatesPerTopic.values()].filter((n) => n > 1).length;
+
 // minimum counts
 for (const [cat, min] of Object.entries(MIN))
   if (perFile[cat].total < min) fail(`${cat}: ${perFile[cat].total} questions, need >= ${min}`);
@@ -207,6 +228,7 @@ for (const g of ["*", ...ROLE_IDS]) {
 }
 const withPh = all.filter((q) => /\{[a-z_0-9]+\}/.test(q.text ?? "")).length;
 console.log(`templates with placeholders: ${withPh}; most similar pair: ${worst.a} / ${worst.b} (jaccard ${worst.j.toFixed(2)})`);
+console.log(`topics: ${templatesPerTopic.size} distinct; ${sharedTopics} shared by more than one template`);
 if (rubSummary.length) console.log("rubrics:\n  " + rubSummary.join("\n  "));
 for (const w of warnings) console.log(`WARN: ${w}`);
 if (errors.length) {
