@@ -6,7 +6,7 @@ what=${1:-run}
 
 build="build-essential cmake pkg-config libevent-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev libhiredis-dev libinih-dev libxxhash-dev libssl-dev libpq-dev libjemalloc-dev
-libcmocka-dev nodejs npm"
+libcmocka-dev libstemmer-dev nodejs npm"
 # prometheus brings promtool, which checks /metrics in tests/integration/metrics.test.mjs
 test_only="redis-server postgresql chromium prometheus"
 

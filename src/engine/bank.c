@@ -89,6 +89,10 @@ static int load_category(struct bank *b, const char *dir, const char *category, 
         bq->text_hash = util_normalized_hash(text);
         json_t *kw = json_object_get(q, "keywords");
         bq->keywords = json_is_array(kw) ? json_incref(kw) : json_array();
+        json_t *ref = json_object_get(q, "reference");
+        bq->reference = json_is_object(ref) ? json_incref(ref) : NULL;
+        const char *topic = json_string_value(json_object_get(q, "topic"));
+        bq->topic = topic ? xstrdup(topic) : NULL;
         bq->roles = xcalloc(json_array_size(roles) + 1, sizeof *bq->roles);
         size_t j;
         json_t *r;
@@ -130,11 +134,22 @@ void bank_free(struct bank *b)
         free(q->category);
         free(q->text);
         json_decref(q->keywords);
+        json_decref(q->reference);
+        free(q->topic);
         for (int j = 0; j < q->n_roles; j++) free(q->roles[j]);
         free(q->roles);
     }
     free(b->questions);
     free(b);
+}
+
+const struct bank_question *bank_question_find(const struct bank *b, const char *id)
+{
+    if (!b || !id) return NULL;
+    uint64_t h = util_xxh64(id, strlen(id));
+    for (int i = 0; i < b->n_questions; i++)
+        if (b->questions[i].id_hash == h && strcmp(b->questions[i].id, id) == 0) return &b->questions[i];
+    return NULL;
 }
 
 const struct bank_role *bank_role_find(const struct bank *b, const char *id)

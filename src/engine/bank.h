@@ -24,6 +24,8 @@ struct bank_question {
     char *category; /* introduction | resume | technical | behavioral | wrap_up */
     char *text;     /* template text with placeholders */
     json_t *keywords; /* array of strings */
+    json_t *reference; /* {"key_points":[strings],"outline":string} or NULL */
+    char *topic;    /* "sql_transactions": what the report groups scores by; NULL if unset */
     int difficulty; /* 1..3 */
     uint64_t id_hash;   /* XXH3-64 of id */
     uint64_t text_hash; /* util_normalized_hash of text (meaningful when it has no placeholder) */
@@ -43,6 +45,8 @@ struct bank {
 struct bank *bank_load(const char *dir, char *err, size_t errlen);
 void bank_free(struct bank *b);
 const struct bank_role *bank_role_find(const struct bank *b, const char *id);
+/* The template with this id (templates added at run time included), or NULL. */
+const struct bank_question *bank_question_find(const struct bank *b, const char *id);
 
 /* What the picker must avoid: ids and normalised texts already asked of the candidate. */
 struct bank_seen {

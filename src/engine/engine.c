@@ -463,9 +463,12 @@ static json_t *offline_answer(const char *task, const json_t *in, void *data)
     if (strcmp(task, "evaluate") == 0) {
         const char *category = json_string_value(json_object_get(in, "category"));
         const char *answer = json_string_value(json_object_get(in, "answer"));
+        struct heuristic_question hq = {.text = json_string_value(json_object_get(in, "question")),
+                                        .key_points = json_object_get(in, "key_points"),
+                                        .keywords = json_object_get(in, "keywords")};
         struct heuristic_eval he;
-        heuristic_evaluate(rubrics_get(e->rubrics, category ? category : "technical"),
-                           json_object_get(in, "keywords"), answer ? answer : "", &he);
+        heuristic_evaluate(rubrics_get(e->rubrics, category ? category : "technical"), &hq,
+                           answer ? answer : "", &he);
         json_t *out = json_pack("{s:i,s:s,s:b}", "score", he.score, "feedback", he.feedback,
                                 "injection_attempt", precheck_injection(answer));
         free(he.feedback);
@@ -668,6 +671,14 @@ enum engine_err engine_authenticate(struct engine *e, const char *token, char id
 
 /* ---- interviews ---- */
 
+/* The key points of the turn's bank question (borrowed), or NULL: model-written
+ * questions have none, and the heuristic then uses the keywords. */
+static const json_t *turn_key_points(struct engine *e, const struct store_turn *t)
+{
+    const struct bank_question *q = bank_question_find(e->bank, t->question_id);
+    return q ? json_object_get(q->reference, "key_points") : NULL;
+}
+
 static json_t *question_json(const struct store_turn *t, int total)
 {
     return json_pack("{s:s,s:s,s:s,s:i,s:i}", "id", t->question_id, "text", t->question_text,
@@ -691,8 +702,10 @@ static int quick_score(struct engine *e, const struct store_turn *t)
     if (precheck_answer(t->answer) != PRECHECK_OK) return 1;
     json_error_t je;
     json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
+    struct heuristic_question hq = {.text = t->question_text, .key_points = turn_key_points(e, t),
+                                    .keywords = kw};
     struct heuristic_eval he;
-    heuristic_evaluate(rubrics_get(e->rubrics, t->category), kw, t->answer, &he);
+    heuristic_evaluate(rubrics_get(e->rubrics, t->category), &hq, t->answer, &he);
     free(he.feedback);
     json_decref(kw);
     return he.score;
@@ -1261,8 +1274,9 @@ static void start_evaluation(struct engine *e, const struct store_interview *iv,
     struct task_next next = {.phase = next_phase, .difficulty = next_difficulty, .asked = asked,
                              .n_asked = n_asked};
     int offline = strcmp(iv->mode, "offline") == 0;
-    json_t *input = json_pack("{s:s,s:O,s:s}", "category", t->category, "keywords", kw, "answer",
-                              t->answer ? t->answer : "");
+    json_t *input = json_pack("{s:s,s:O,s:s,s:s?,s:O*}", "category", t->category, "keywords", kw,
+                              "answer", t->answer ? t->answer : "", "question", t->question_text,
+                              "key_points", turn_key_points(e, t));
     struct job *j = job_new(e, JOB_EVALUATE, TASK_EVALUATE, key,
                             task_evaluate_next(role, e->rubrics->version, rc ? rc->prompt_text : "",
                                                &qa, next_phase ? &next : NULL),
@@ -1585,8 +1599,9 @@ static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t
     json_t *owned = NULL;
     if (!eval) {
         /* No usable model answer: the heuristic scores it, and the report says so. */
-        json_t *in = json_pack("{s:s,s:s,s:o}", "category", t->category, "answer", t->answer,
-                               "keywords", turn_keywords(t));
+        json_t *in = json_pack("{s:s,s:s,s:o,s:s?,s:O*}", "category", t->category, "answer", t->answer,
+                               "keywords", turn_keywords(t), "question", t->question_text,
+                               "key_points", turn_key_points(e, t));
         owned = eval = offline_answer("evaluate", in, e);
         json_decref(in);
         from_model = 0;

@@ -10,7 +10,7 @@
 enum precheck_verdict {
     PRECHECK_OK = 0,     /* a real answer: score it normally */
     PRECHECK_EMPTY,      /* nothing but whitespace */
-    PRECHECK_DONT_KNOW,  /* a short "I don't know" / "pass" / "no idea" */
+    PRECHECK_DONT_KNOW,  /* a short non-answer: "I don't know, I haven't done that", "pass" */
     PRECHECK_GIBBERISH,  /* not language: keyboard mash, symbols, one word repeated */
 };
 

@@ -23,7 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)util_utf8_valid(text, size);
     struct heuristic_eval he;
     json_t *kw = json_pack("[s,s]", "latency", "cache");
-    heuristic_evaluate(NULL, kw, text, &he);
+    json_t *kp = json_pack("[s,s]", "A cache cuts read latency", "Entries expire after a TTL");
+    struct heuristic_question q = {.text = "How would you add a cache?", .key_points = kp, .keywords = kw};
+    heuristic_evaluate(NULL, &q, text, &he);
+    json_decref(kp);
     free(he.feedback);
     json_decref(kw);
     free(text);

@@ -54,8 +54,9 @@ static int score_of(const char *category, const char *keywords, const char *answ
                     char **feedback)
 {
     json_t *kw = keywords ? json_loads(keywords, 0, NULL) : NULL;
+    struct heuristic_question q = {.keywords = kw};
     struct heuristic_eval ev = {0};
-    heuristic_evaluate(rubrics_get(rubrics, category), kw, answer, &ev);
+    heuristic_evaluate(rubrics_get(rubrics, category), &q, answer, &ev);
     json_decref(kw);
     if (feedback) *feedback = ev.feedback;
     else free(ev.feedback);
@@ -369,6 +370,137 @@ static void test_heuristic_summary_keeps_strength_for_long_non_ascii_question(vo
     assert_true(strong);
 }
 
+/* ---- relevance: the ACID question with its key points ---- */
+
+static const char *acid_question = "What does ACID mean for database transactions?";
+static const char *acid_points =
+    "[\"Atomicity: all statements of a transaction commit or none do\","
+    " \"Consistency: a transaction moves the database from one valid state to another, "
+    "respecting constraints\","
+    " \"Isolation: concurrent transactions do not see each other's partial work\","
+    " \"Durability: once committed, data survives a crash, usually through a write-ahead log\"]";
+static const char *acid_keywords =
+    "[\"atomicity\", \"consistency\", \"isolation\", \"durability\", \"transaction\"]";
+
+static int acid_score(const char *answer, struct heuristic_eval *keep)
+{
+    json_t *kp = json_loads(acid_points, 0, NULL);
+    json_t *kw = json_loads(acid_keywords, 0, NULL);
+    struct heuristic_question q = {.text = acid_question, .key_points = kp, .keywords = kw};
+    struct heuristic_eval ev = {0};
+    heuristic_evaluate(rubrics_get(rubrics, "technical"), &q, answer, &ev);
+    json_decref(kp);
+    json_decref(kw);
+    if (keep) *keep = ev;
+    else free(ev.feedback);
+    return ev.score;
+}
+
+static void test_heuristic_short_precise_answer_scores_at_least_4(void **state)
+{
+    (void)state;
+    /* 25 words, every key point */
+    assert_true(acid_score("Atomic: all or nothing. Consistent: constraints hold after every "
+                           "commit. Isolated: concurrent transactions don't see partial work. "
+                           "Durable: committed data survives a crash.",
+                           NULL) >= 4);
+}
+
+static void test_heuristic_off_topic_story_with_numbers_scores_1(void **state)
+{
+    (void)state;
+    struct heuristic_eval ev;
+    int s = acid_score("I usually run 3 times a week, around 10 km each time, and last spring I "
+                       "finished a half marathon in 1 hour 52 minutes. Training took 16 weeks "
+                       "and I ordered 14 pizzas for the team when I finished.",
+                       &ev);
+    assert_int_equal(s, 1);
+    assert_int_equal(ev.kind, HEURISTIC_OFF_TOPIC);
+    free(ev.feedback);
+}
+
+static void test_heuristic_list_of_terms_scores_1(void **state)
+{
+    (void)state;
+    struct heuristic_eval ev;
+    int s = acid_score("Atomicity, consistency, isolation, durability. Transactions, commit, "
+                       "rollback, WAL, MVCC, serializable, Postgres, InnoDB.",
+                       &ev);
+    assert_int_equal(s, 1);
+    assert_int_equal(ev.kind, HEURISTIC_TERM_LIST);
+    free(ev.feedback);
+}
+
+static void test_heuristic_question_restated_scores_1(void **state)
+{
+    (void)state;
+    struct heuristic_eval ev;
+    int s = acid_score("ACID is what it means for database transactions. Database transactions "
+                       "have ACID, which means they are ACID transactions in the database.",
+                       &ev);
+    assert_int_equal(s, 1);
+    assert_int_equal(ev.kind, HEURISTIC_RESTATED);
+    free(ev.feedback);
+}
+
+static void test_heuristic_filler_costs_a_point_against_the_same_content(void **state)
+{
+    (void)state;
+    int plain = acid_score("Atomicity means the transaction either fully commits or is rolled back. "
+                           "Consistency means the constraints still hold afterwards. Isolation "
+                           "means concurrent transactions don't see each other's partial changes. "
+                           "Durability means committed data survives a crash because of the "
+                           "write-ahead log.",
+                           NULL);
+    int padded = acid_score("So, basically, honestly, atomicity means the transaction either fully "
+                            "commits or is rolled back, you know. Basically consistency means the "
+                            "constraints still hold afterwards, honestly. Isolation, you know, means "
+                            "concurrent transactions don't see each other's partial changes, "
+                            "basically. And durability, honestly, means committed data survives a "
+                            "crash because of the write-ahead log, you know, basically.",
+                            NULL);
+    assert_true(plain >= 4);
+    assert_int_equal(padded, plain - 1);
+}
+
+static void test_heuristic_answer_in_another_language_scores_at_most_2(void **state)
+{
+    (void)state;
+    struct heuristic_eval ev;
+    int s = acid_score("ACID bedeutet Atomarität, Konsistenz, Isolation und Dauerhaftigkeit. Eine "
+                       "Transaktion wird ganz oder gar nicht ausgeführt.",
+                       &ev);
+    assert_true(s <= 2);
+    assert_int_equal(ev.kind, HEURISTIC_OTHER_LANGUAGE);
+    free(ev.feedback);
+}
+
+static void test_heuristic_feedback_names_a_missing_key_point_not_the_question(void **state)
+{
+    (void)state;
+    struct heuristic_eval ev;
+    acid_score("Atomicity means a transaction commits entirely or not at all, and isolation "
+               "means concurrent transactions do not see each other's partial work.",
+               &ev);
+    assert_non_null(strstr(ev.feedback, "Durability: once committed"));
+    assert_non_null(strstr(ev.feedback, "covers 2 of the 4 points"));
+    assert_null(strstr(ev.feedback, acid_question));
+    free(ev.feedback);
+}
+
+static void test_heuristic_stemming_matches_other_word_forms(void **state)
+{
+    (void)state;
+    /* "committing", "constrained", "crashes", "logged": forms the key points do not use */
+    struct heuristic_eval ev;
+    acid_score("Each transaction is atomic, committing everything or nothing; the data stays "
+               "constrained and valid; concurrent work is isolated; and after it commits, it "
+               "survives crashes because it is logged ahead of the write.",
+               &ev);
+    assert_true(ev.coverage >= 0.75);
+    free(ev.feedback);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +512,14 @@ int main(void)
         cmocka_unit_test(test_heuristic_feedback_says_it_is_heuristic),
         cmocka_unit_test(test_heuristic_feedback_lists_keywords_the_answer_missed),
         cmocka_unit_test(test_heuristic_without_keywords_still_scores),
+        cmocka_unit_test(test_heuristic_short_precise_answer_scores_at_least_4),
+        cmocka_unit_test(test_heuristic_off_topic_story_with_numbers_scores_1),
+        cmocka_unit_test(test_heuristic_list_of_terms_scores_1),
+        cmocka_unit_test(test_heuristic_question_restated_scores_1),
+        cmocka_unit_test(test_heuristic_filler_costs_a_point_against_the_same_content),
+        cmocka_unit_test(test_heuristic_answer_in_another_language_scores_at_most_2),
+        cmocka_unit_test(test_heuristic_feedback_names_a_missing_key_point_not_the_question),
+        cmocka_unit_test(test_heuristic_stemming_matches_other_word_forms),
         cmocka_unit_test(test_heuristic_percent_sign_after_a_number_counts_as_signal),
         cmocka_unit_test(test_heuristic_resume_skills_in_order_of_first_appearance),
         cmocka_unit_test(test_heuristic_resume_skill_c_is_not_found_inside_cpp),

@@ -12,6 +12,8 @@
 
 #include "engine/precheck.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +122,54 @@ static void test_precheck_short_answer_starting_with_skip_is_ok(void **state)
 {
     (void)state;
     assert_int_equal(precheck_answer("Skip lists are O(log n)."), PRECHECK_OK);
+}
+
+/* ---- non-answers in their usual phrasings (issue 13) ---- */
+
+static void test_precheck_dont_know_havent_really_done_that_is_dont_know(void **state)
+{
+    (void)state;
+    assert_int_equal(precheck_answer("I don't know, I haven't really done that."), PRECHECK_DONT_KNOW);
+}
+
+static void test_precheck_usual_non_answer_phrasings_are_dont_know(void **state)
+{
+    (void)state;
+    const char *phrasings[] = {
+        "not sure", "Not sure... skip?", "PASS", "Pass, next question please.", "No clue, sorry, pass.",
+        "no idea tbh", "I haven't done that.", "Sorry, no idea. I haven't done that.",
+        "Hmm, I don't really know this one.", "Sorry \xE2\x80\x94 I'm not sure.",
+        "I'm not sure, I haven't worked with encryption.", "Skip.", "Idk.", "Dunno, pass.",
+        "I can't think of one, sorry.", "Nothing comes to mind.", "Pass on this one.",
+        "No idea, you'd have to ask them.", "Don't know, nothing in particular.",
+        "I haven't really used it much, not sure what to say.", "I HAVE NO IDEA.",
+        "honestly... no idea!!", "Not sure yet.", "I'd rather not say.",
+    };
+    for (size_t i = 0; i < sizeof phrasings / sizeof *phrasings; i++) {
+        if (precheck_answer(phrasings[i]) != PRECHECK_DONT_KNOW)
+            fprintf(stderr, "not caught: %s\n", phrasings[i]);
+        assert_int_equal(precheck_answer(phrasings[i]), PRECHECK_DONT_KNOW);
+    }
+}
+
+static void test_precheck_excuse_alone_is_not_a_non_answer(void **state)
+{
+    (void)state;
+    /* no "I don't know" in it: the heuristic judges it */
+    assert_int_equal(precheck_answer("I haven't used Kafka, but RabbitMQ acks each message."), PRECHECK_OK);
+}
+
+static void test_precheck_not_sure_followed_by_an_answer_is_ok(void **state)
+{
+    (void)state;
+    assert_int_equal(precheck_answer("Not sure, but I think the hash picks a bucket."), PRECHECK_OK);
+}
+
+static void test_precheck_short_answer_starting_with_pass_is_ok(void **state)
+{
+    (void)state;
+    assert_int_equal(precheck_answer("Pass by reference avoids copies."), PRECHECK_OK);
+    assert_int_equal(precheck_answer("Nothing, it is idempotent."), PRECHECK_OK);
 }
 
 /* ---- gibberish ---- */
@@ -289,6 +339,11 @@ int main(void)
         cmocka_unit_test(test_precheck_long_answer_opening_with_i_dont_know_is_ok),
         cmocka_unit_test(test_precheck_i_dont_know_with_typographic_apostrophe_is_dont_know),
         cmocka_unit_test(test_precheck_short_answer_starting_with_skip_is_ok),
+        cmocka_unit_test(test_precheck_dont_know_havent_really_done_that_is_dont_know),
+        cmocka_unit_test(test_precheck_usual_non_answer_phrasings_are_dont_know),
+        cmocka_unit_test(test_precheck_excuse_alone_is_not_a_non_answer),
+        cmocka_unit_test(test_precheck_not_sure_followed_by_an_answer_is_ok),
+        cmocka_unit_test(test_precheck_short_answer_starting_with_pass_is_ok),
         cmocka_unit_test(test_precheck_keyboard_mash_is_gibberish),
         cmocka_unit_test(test_precheck_repeated_letters_are_gibberish),
         cmocka_unit_test(test_precheck_symbols_only_are_gibberish),
