@@ -12,15 +12,25 @@
  * The one idea: the answer is a pure function of the request. A request whose system
  * message starts with the interviewd task marker (docs/tasks.md) gets the deterministic
  * task JSON that file specifies, so tests can assert on exact scores; any other request
- * gets an echo. The only randomness is --fail-rate, drawn from a PRNG seeded by --seed.
+ * gets an echo. The randomness is what real models and providers add, each switched on
+ * by a flag and drawn from one PRNG seeded by --seed (so a run is reproducible):
+ * --fail-rate (500/503), --bad-output-rate (prose, JSON missing a field, JSON wrapped in
+ * prose or a code fence, truncated JSON), --dup-followup-rate (a follow-up that repeats
+ * the last question). --injection-bump makes it gullible: an answer that says "ignore
+ * previous instructions" scores 5, unflagged. GET /mock/log lists what each task answer
+ * said (scores per question id, how it was spoilt), for tests to compare with the
+ * product's reports.
  *
  * Refusals copy the wire format of the provider named by --headers (shared
  * research/providers.md): header names and units, on success as well as on 429 where the
  * real provider does so, and its 429 body. interviewd's header parsers and error
  * classifiers are thereby tested against what they meet in production.
  *
- * Accounting: an admitted request charges prompt + completion tokens (ceil(chars / 4),
- * known up front since the answer is deterministic) to the minute window and to the day
+ * Accounting: an admitted request charges prompt + completion tokens (known up front,
+ * since the answer is computed at admission; counted as ceil(chars / 4), the router's
+ * own estimate, or with --token-count words by mockllm's own rule: words and punctuation,
+ * scaled by a factor in 0.85..1.15 drawn from --seed and the text, as a tokenizer the
+ * client cannot predict) to the minute window and to the day
  * at admission, like a provider that reserves tokens when it accepts work. Refused
  * requests charge nothing. Day limits reset at UTC midnight, or every --day-ms ms from
  * process start; --used-elsewhere-requests pre-charges the first day's RPD.
@@ -78,6 +88,7 @@ enum {
     MOCK_TASK_NAME_MAX = 48,          /* longer task names are not a marker */
     MOCK_MAX_ATTRS = 8,               /* attributes kept per data block */
     MOCK_TAG_MAX = 64,                /* longer tag names are not a data block */
+    MOCK_LOG_MAX = 4096,              /* answers GET /mock/log keeps (oldest dropped) */
 };
 
 #define MOCK_ORG "org_mock"             /* organization named in 429 messages */
@@ -102,6 +113,13 @@ static const char *const mock_style_names[] = {
     "openai", "groq", "cerebras", "openrouter", "mistral", "gemini", "cloudflare", "none",
 };
 
+/* How tokens are counted (--token-count). */
+enum mock_tokenizer {
+    TOKENS_CHARS4, /* ceil(chars / 4): the router's own estimate, exact for tests */
+    TOKENS_WORDS,  /* words and punctuation with a seeded +-15% per text, like a real
+                    * tokenizer that is not the router's */
+};
+
 struct mock_config {
     char host[256];                      /* address to bind */
     int port;                            /* 0 = any free port */
@@ -117,6 +135,10 @@ struct mock_config {
     long used_elsewhere;                 /* requests already spent today by others */
     long die_after;                      /* exit after this many answers; 0 = never */
     long day_ms;                         /* day length; 0 = UTC days */
+    double bad_output_rate;              /* share of task answers that are not clean JSON */
+    double dup_followup_rate;            /* share of follow-ups repeating an asked question */
+    int injection_bump;                  /* an answer with an injection attempt scores 5 */
+    enum mock_tokenizer tokenizer;       /* how usage and the token limits count */
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -155,6 +177,10 @@ struct mock_stats {
     long completion_tokens;    /* of completions */
     json_t *by_task;           /* task -> requests received carrying that marker */
     json_t *completed_by_task; /* task -> completions */
+    json_t *rate_limited_by;   /* limit ("rpm", "tpm", ...) -> 429s it caused */
+    json_t *bad_output;        /* --bad-output-rate: kind -> answers given that way */
+    long dup_followups;        /* --dup-followup-rate: follow-ups that repeat a question */
+    long injection_bumps;      /* --injection-bump: scores raised to 5 */
 };
 
 struct mock_job;
@@ -177,6 +203,7 @@ struct mock_server {
     int dying;                            /* --die-after reached: answer nothing more */
     struct mock_job *jobs;                /* requests we still owe (or withhold) a reply */
     struct mock_stats stats;              /* GET /mock/stats */
+    json_t *log;                          /* GET /mock/log: the last MOCK_LOG_MAX answers */
 };
 
 /* A request we owe a reply: an admitted chat request waiting for its timer, a stream in
@@ -190,6 +217,7 @@ struct mock_job {
     char *model;                  /* model as requested */
     char *task;                   /* task marker name, or NULL */
     char *content;                /* the assistant message */
+    json_t *record;               /* its GET /mock/log entry, logged when answered */
     const char *finish_reason;    /* "stop" or "length" */
     long prompt_tokens;           /* usage */
     long completion_tokens;       /* usage */
@@ -226,10 +254,55 @@ static size_t mock_utf8_prefix(const char *s, size_t chars)
     return i;
 }
 
+/* A uniform draw in [0, 1) from the splitmix64 state (--seed); every misbehaviour
+ * draws from the one stream, and only when its rate is above 0, so runs without it
+ * see the same --fail-rate sequence as before. */
+static double mock_rand_unit(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
 /* The token estimate of the whole project: ceil(chars / 4). */
 static long mock_tokens_of_chars(size_t chars)
 {
     return (long)((chars + 3) / 4);
+}
+
+/* mockllm's own count (--token-count words), unlike the router's chars / 4: a run of
+ * letters and digits is one token per 6 characters begun, every other non-space
+ * character (punctuation, a tag's '<', each non-ASCII character) is one token. */
+static long mock_word_tokens(const char *s)
+{
+    long n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (isalnum(*p)) {
+            size_t len = 0;
+            while (isalnum(p[len]))
+                len++;
+            n += (long)((len + 5) / 6);
+            p += len;
+        } else {
+            if (!isspace(*p) && (*p & 0xC0) != 0x80) n++;
+            p++;
+        }
+    }
+    return n;
+}
+
+/* raw tokens scaled by a factor in [0.85, 1.15] drawn from --seed and the text's hash:
+ * the same text always counts the same, as with a real tokenizer, yet no formula of
+ * the client's predicts it. */
+static long mock_vary_tokens(uint64_t seed, uint64_t text_hash, long raw)
+{
+    uint64_t st = seed ^ text_hash;
+    double f = 0.85 + 0.30 * mock_rand_unit(&st);
+    long n = (long)((double)raw * f + 0.5);
+    return n < 1 ? 1 : n;
 }
 
 /* Undoes the data-block escaping of docs/tasks.md (&lt; &gt; &amp;, plus &quot; and
@@ -480,6 +553,15 @@ static const char **mock_answer_keywords(const struct mock_blocks *bl)
 /* Task answers (docs/tasks.md, "mockllm's deterministic answers"). Each returns a new
  * JSON object, the assistant message content. */
 
+/* What shapes an answer besides the request: the misbehaviour switches, their PRNG,
+ * and what they did to this answer (for GET /mock/stats and /mock/log). */
+struct mock_gen {
+    const struct mock_config *cfg; /* --dup-followup-rate, --injection-bump */
+    uint64_t *rng;                 /* the server's PRNG */
+    int dup_followup;              /* out: a follow-up repeats an asked question */
+    int bumped;                    /* out: answers whose injection raised the score */
+};
+
 /* The evaluate formula applied to one answer. */
 struct mock_eval {
     int words;     /* whitespace-separated words */
@@ -502,7 +584,10 @@ static int mock_keyword_hit(const char *answer, const char *keywords)
     return hit;
 }
 
-static struct mock_eval mock_evaluate_answer(const char *answer, const char *keywords)
+/* The formula; with --injection-bump an injection attempt scores 5 and is not flagged,
+ * as a gullible model does, so only the product can keep it from counting. */
+static struct mock_eval mock_evaluate_answer(struct mock_gen *g, const char *answer,
+                                             const char *keywords)
 {
     struct mock_eval e;
     e.words = util_word_count(answer);
@@ -511,6 +596,11 @@ static struct mock_eval mock_evaluate_answer(const char *answer, const char *key
                   util_strcasestr(answer, "ignore all previous instructions") != NULL;
     e.score = 1 + (e.words >= 15) + (e.words >= 40) + (e.words >= 80) + e.hit;
     if (e.score > 5) e.score = 5;
+    if (e.injection && g->cfg->injection_bump) { /* it obeys, and does not tell */
+        e.score = 5;
+        e.injection = 0;
+        g->bumped++;
+    }
     return e;
 }
 
@@ -522,13 +612,45 @@ static json_t *mock_eval_feedback(const struct mock_eval *e)
     return json_string(buf);
 }
 
+/* --dup-followup-rate: with that probability a follow-up repeats `asked` nearly
+ * verbatim (as it is, or with a few words before or after), as real models do when
+ * they run out of ideas. Returns a new string, or NULL (write a fresh one). */
+static char *mock_maybe_repeat(struct mock_gen *g, const char *asked)
+{
+    if (!asked || !*asked || g->cfg->dup_followup_rate <= 0 ||
+        mock_rand_unit(g->rng) >= g->cfg->dup_followup_rate)
+        return NULL;
+    static const char *const before[] = {"", "To follow up: ", "", "Let me ask again: "};
+    static const char *const after[] = {"", "", " Please be specific.", ""};
+    size_t v = (size_t)(mock_rand_unit(g->rng) * (double)ARRAY_LEN(before));
+    struct sbuf b = {0};
+    sbuf_printf(&b, "%s%s%s", before[v], asked, after[v]);
+    g->dup_followup = 1;
+    return sbuf_take(&b);
+}
+
+/* The text of the last block with this tag, or NULL. */
+static const char *mock_last_text(const struct mock_blocks *bl, const char *tag)
+{
+    const char *t = NULL;
+    for (size_t i = 0; i < bl->n; i++)
+        if (mock_is(&bl->v[i], tag)) t = bl->v[i].text;
+    return t;
+}
+
 /* A <next_request phase difficulty/> block asks for "next_question" too (docs/tasks.md):
  * built from the phase, the difficulty and the first words of the last answer, so it is
  * different for every answer and never one of the <asked_question>s. */
-static void mock_add_next_question(const struct mock_blocks *bl, json_t *out)
+static void mock_add_next_question(struct mock_gen *g, const struct mock_blocks *bl, json_t *out)
 {
     const struct mock_block *req = mock_find(bl, "next_request");
     if (!req) return;
+    char *again = mock_maybe_repeat(g, mock_last_text(bl, "asked_question"));
+    if (again) {
+        json_object_set_new(out, "next_question", json_string(again));
+        free(again);
+        return;
+    }
     const char *last = "";
     size_t n_asked = 0;
     for (size_t i = 0; i < bl->n; i++) {
@@ -540,25 +662,111 @@ static void mock_add_next_question(const struct mock_blocks *bl, json_t *out)
     char *words = mock_first_words(last, 6);
     /* two topics and an angle picked by a hash of the answer, so follow-ups on different
      * answers are not near-duplicates of each other (interviewd rejects those) */
-    static const char *topics[] = {
-        "caching", "sharding", "replication", "indexing", "backpressure", "idempotency",
-        "observability", "migrations", "queues", "consensus", "compression", "pagination",
-        "authentication", "rollbacks", "throttling", "serialization", "timeouts", "tracing",
-        "batching", "failover", "deadlocks", "profiling", "leases", "quotas", "checksums",
-        "encryption", "hashing", "partitioning", "snapshots", "compaction", "gossip", "leaders",
-        "quorums", "vectors", "clocks", "retries", "jitter", "circuits", "bulkheads", "canaries",
-        "feature-flags", "dashboards", "alerts", "runbooks", "postmortems", "budgets", "slos",
-        "latency", "throughput", "memory", "garbage", "allocators", "threads", "coroutines",
-        "locks", "atomics", "schedulers", "sockets", "buffers", "protocols", "schemas",
-        "contracts", "fixtures", "mocks", "fuzzing", "benchmarks", "linters", "pipelines",
-        "artifacts", "containers", "orchestration", "secrets", "certificates", "tokens",
-        "sessions", "cookies", "headers", "proxies", "gateways", "routing", "dns", "cdn",
-        "storage", "blobs", "journals", "wal", "btrees", "lsm", "bloom-filters", "tries",
-        "graphs", "heaps", "streams", "windows", "watermarks", "joins", "aggregations",
-        "denormalization", "transactions", "isolation", "vacuum"};
+    static const char *topics[] = {"caching",
+                                   "sharding",
+                                   "replication",
+                                   "indexing",
+                                   "backpressure",
+                                   "idempotency",
+                                   "observability",
+                                   "migrations",
+                                   "queues",
+                                   "consensus",
+                                   "compression",
+                                   "pagination",
+                                   "authentication",
+                                   "rollbacks",
+                                   "throttling",
+                                   "serialization",
+                                   "timeouts",
+                                   "tracing",
+                                   "batching",
+                                   "failover",
+                                   "deadlocks",
+                                   "profiling",
+                                   "leases",
+                                   "quotas",
+                                   "checksums",
+                                   "encryption",
+                                   "hashing",
+                                   "partitioning",
+                                   "snapshots",
+                                   "compaction",
+                                   "gossip",
+                                   "leaders",
+                                   "quorums",
+                                   "vectors",
+                                   "clocks",
+                                   "retries",
+                                   "jitter",
+                                   "circuits",
+                                   "bulkheads",
+                                   "canaries",
+                                   "feature-flags",
+                                   "dashboards",
+                                   "alerts",
+                                   "runbooks",
+                                   "postmortems",
+                                   "budgets",
+                                   "slos",
+                                   "latency",
+                                   "throughput",
+                                   "memory",
+                                   "garbage",
+                                   "allocators",
+                                   "threads",
+                                   "coroutines",
+                                   "locks",
+                                   "atomics",
+                                   "schedulers",
+                                   "sockets",
+                                   "buffers",
+                                   "protocols",
+                                   "schemas",
+                                   "contracts",
+                                   "fixtures",
+                                   "mocks",
+                                   "fuzzing",
+                                   "benchmarks",
+                                   "linters",
+                                   "pipelines",
+                                   "artifacts",
+                                   "containers",
+                                   "orchestration",
+                                   "secrets",
+                                   "certificates",
+                                   "tokens",
+                                   "sessions",
+                                   "cookies",
+                                   "headers",
+                                   "proxies",
+                                   "gateways",
+                                   "routing",
+                                   "dns",
+                                   "cdn",
+                                   "storage",
+                                   "blobs",
+                                   "journals",
+                                   "wal",
+                                   "btrees",
+                                   "lsm",
+                                   "bloom-filters",
+                                   "tries",
+                                   "graphs",
+                                   "heaps",
+                                   "streams",
+                                   "windows",
+                                   "watermarks",
+                                   "joins",
+                                   "aggregations",
+                                   "denormalization",
+                                   "transactions",
+                                   "isolation",
+                                   "vacuum"};
     static const char *angles[] = {"trade-offs", "failure modes", "testing", "monitoring",
-                                   "capacity", "security", "cost", "ownership", "rollout",
-                                   "debugging", "limits", "alternatives", "evolution", "risks"};
+                                   "capacity",   "security",      "cost",    "ownership",
+                                   "rollout",    "debugging",     "limits",  "alternatives",
+                                   "evolution",  "risks"};
     uint64_t h = util_xxh64(last, strlen(last)) ^ (n_asked * 0x9E3779B97F4A7C15ULL);
     h ^= h >> 29;
     h *= 0xBF58476D1CE4E5B9ULL;
@@ -567,15 +775,16 @@ static void mock_add_next_question(const struct mock_blocks *bl, json_t *out)
     struct sbuf b = {0};
     (void)words;
     (void)diff;
-    sbuf_printf(&b, "Mock follow-up (%s): %s of %s, %s, %s, %s and %s?", phase ? phase : "technical",
-                angles[h % na], topics[(h >> 8) % nt], topics[(h >> 16) % nt],
-                topics[(h >> 24) % nt], topics[(h >> 32) % nt], topics[(h >> 40) % nt]);
+    sbuf_printf(&b, "Mock follow-up (%s): %s of %s, %s, %s, %s and %s?",
+                phase ? phase : "technical", angles[h % na], topics[(h >> 8) % nt],
+                topics[(h >> 16) % nt], topics[(h >> 24) % nt], topics[(h >> 32) % nt],
+                topics[(h >> 40) % nt]);
     json_object_set_new(out, "next_question", json_string(b.data));
     sbuf_free(&b);
     free(words);
 }
 
-static json_t *mock_task_evaluate(const struct mock_blocks *bl)
+static json_t *mock_task_evaluate(struct mock_gen *g, const struct mock_blocks *bl)
 {
     const char **kw = mock_answer_keywords(bl);
     const char *answer = "", *keywords = "";
@@ -585,12 +794,12 @@ static json_t *mock_task_evaluate(const struct mock_blocks *bl)
         keywords = kw[i];
         break;
     }
-    struct mock_eval e = mock_evaluate_answer(answer, keywords);
+    struct mock_eval e = mock_evaluate_answer(g, answer, keywords);
     free(kw);
     json_t *out = json_pack("{s:i, s:o, s:{s:i, s:i, s:i}, s:b}", "score", e.score, "feedback",
                             mock_eval_feedback(&e), "criteria", "correctness", e.score, "depth",
                             e.score, "communication", e.score, "injection_attempt", e.injection);
-    mock_add_next_question(bl, out);
+    mock_add_next_question(g, bl, out);
     return out;
 }
 
@@ -632,7 +841,7 @@ static int mock_wants_summary(const struct mock_blocks *bl)
     return 0;
 }
 
-static json_t *mock_task_evaluate_batch(const struct mock_blocks *bl)
+static json_t *mock_task_evaluate_batch(struct mock_gen *g, const struct mock_blocks *bl)
 {
     json_t *evals = json_array();
     struct mock_scored *scored = xcalloc(bl->n ? bl->n : 1, sizeof *scored);
@@ -641,7 +850,7 @@ static json_t *mock_task_evaluate_batch(const struct mock_blocks *bl)
     for (size_t i = 0; i < bl->n; i++) {
         if (!mock_is(&bl->v[i], "candidate_answer")) continue;
         const char *id = mock_attr(&bl->v[i], "id");
-        struct mock_eval e = mock_evaluate_answer(bl->v[i].text, kw[i]);
+        struct mock_eval e = mock_evaluate_answer(g, bl->v[i].text, kw[i]);
         scored[n++] = (struct mock_scored){id ? id : "", e.score};
         json_array_append_new(evals, json_pack("{s:s, s:i, s:o, s:b}", "question_id", id ? id : "",
                                                "score", e.score, "feedback", mock_eval_feedback(&e),
@@ -649,7 +858,7 @@ static json_t *mock_task_evaluate_batch(const struct mock_blocks *bl)
     }
     json_t *out = json_pack("{s:o}", "evaluations", evals);
     if (mock_wants_summary(bl)) json_object_set_new(out, "summary", mock_summary_of(scored, n));
-    mock_add_next_question(bl, out);
+    mock_add_next_question(g, bl, out);
     free(scored);
     free(kw);
     return out;
@@ -657,7 +866,7 @@ static json_t *mock_task_evaluate_batch(const struct mock_blocks *bl)
 
 /* summary: from the <score> blocks; without any, the answers are scored by the evaluate
  * formula so the summary still follows the data. */
-static json_t *mock_task_summary(const struct mock_blocks *bl)
+static json_t *mock_task_summary(struct mock_gen *g, const struct mock_blocks *bl)
 {
     struct mock_scored *scored = xcalloc(bl->n ? bl->n : 1, sizeof *scored);
     size_t n = 0;
@@ -672,7 +881,7 @@ static json_t *mock_task_summary(const struct mock_blocks *bl)
     for (size_t i = 0; kw && i < bl->n; i++) {
         if (!mock_is(&bl->v[i], "candidate_answer")) continue;
         const char *id = mock_attr(&bl->v[i], "id");
-        struct mock_eval e = mock_evaluate_answer(bl->v[i].text, kw[i]);
+        struct mock_eval e = mock_evaluate_answer(g, bl->v[i].text, kw[i]);
         scored[n++] = (struct mock_scored){id ? id : "", e.score};
     }
     free(kw);
@@ -681,8 +890,14 @@ static json_t *mock_task_summary(const struct mock_blocks *bl)
     return out;
 }
 
-static json_t *mock_task_follow_up(const struct mock_blocks *bl)
+static json_t *mock_task_follow_up(struct mock_gen *g, const struct mock_blocks *bl)
 {
+    char *again = mock_maybe_repeat(g, mock_last_text(bl, "question"));
+    if (again) {
+        json_t *out = json_pack("{s:s}", "question", again);
+        free(again);
+        return out;
+    }
     const struct mock_block *a = mock_find(bl, "candidate_answer");
     char *words = mock_first_words(a ? a->text : "", MOCK_FOLLOW_UP_WORDS);
     struct sbuf b = {0};
@@ -693,8 +908,9 @@ static json_t *mock_task_follow_up(const struct mock_blocks *bl)
     return out;
 }
 
-static json_t *mock_task_question_gen(const struct mock_blocks *bl)
+static json_t *mock_task_question_gen(struct mock_gen *g, const struct mock_blocks *bl)
 {
+    (void)g;
     const struct mock_block *r = mock_find(bl, "request");
     const char *category = r && mock_attr(r, "category") ? mock_attr(r, "category") : "technical";
     const char *skill = r && mock_attr(r, "skill") ? mock_attr(r, "skill") : "general";
@@ -818,8 +1034,9 @@ static double mock_resume_years(const char *text)
     return 0;
 }
 
-static json_t *mock_task_resume_analysis(const struct mock_blocks *bl)
+static json_t *mock_task_resume_analysis(struct mock_gen *g, const struct mock_blocks *bl)
 {
+    (void)g;
     const struct mock_block *r = mock_find(bl, "candidate_resume");
     const char *text = r ? r->text : "";
     double years = mock_resume_years(text);
@@ -836,8 +1053,8 @@ static json_t *mock_task_resume_analysis(const struct mock_blocks *bl)
 }
 
 static const struct {
-    const char *name;                              /* task marker name */
-    json_t *(*answer)(const struct mock_blocks *); /* its deterministic answer */
+    const char *name;                                                 /* task marker name */
+    json_t *(*answer)(struct mock_gen *, const struct mock_blocks *); /* its answer */
 } mock_tasks[] = {
     {"resume_analysis", mock_task_resume_analysis},
     {"question_gen", mock_task_question_gen},
@@ -868,20 +1085,136 @@ static int mock_task_marker(const char *system, char out[MOCK_TASK_NAME_MAX])
     return 1;
 }
 
-/* The content for a request: the task's JSON for a known task, else an echo of the user
- * message. Caller frees. */
-static char *mock_answer(const char *task, const char *user)
+/* --bad-output-rate: the ways a model's answer is not the JSON the task asked for.
+ * WRAPPED and FENCED still hold the whole object (a careful parser can use them);
+ * the others cannot be used. */
+enum mock_bad {
+    BAD_NONE,
+    BAD_PROSE,     /* prose, no JSON at all */
+    BAD_MISSING,   /* JSON without a field the schema requires */
+    BAD_WRAPPED,   /* "Sure! Here is the evaluation: {...}" */
+    BAD_FENCED,    /* the object in a ```json code fence */
+    BAD_TRUNCATED, /* the first half of the object */
+    BAD__COUNT,
+};
+
+static const char *const mock_bad_names[BAD__COUNT] = {
+    "none", "prose", "missing_fields", "wrapped_in_prose", "code_fence", "truncated",
+};
+
+/* The field --bad-output-rate's "missing_fields" drops, per task (evaluate_batch drops
+ * "score" from every evaluation instead). */
+static const struct {
+    const char *task;  /* task name */
+    const char *field; /* required field */
+} mock_required[] = {
+    {"resume_analysis", "skills"}, {"question_gen", "questions"}, {"follow_up", "question"},
+    {"evaluate", "score"},         {"summary", "summary"},
+};
+
+/* Draws whether (and how) this answer misbehaves. */
+static enum mock_bad mock_pick_bad(const struct mock_config *cfg, uint64_t *rng)
 {
+    if (cfg->bad_output_rate <= 0 || mock_rand_unit(rng) >= cfg->bad_output_rate) return BAD_NONE;
+    int k = 1 + (int)(mock_rand_unit(rng) * (BAD__COUNT - 1));
+    return (enum mock_bad)(k < BAD__COUNT ? k : BAD__COUNT - 1);
+}
+
+static void mock_drop_required(json_t *obj, const char *task)
+{
+    if (strcmp(task, "evaluate_batch") == 0) {
+        size_t i;
+        json_t *ev;
+        json_array_foreach(json_object_get(obj, "evaluations"), i, ev)
+        {
+            json_object_del(ev, "score");
+        }
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(mock_required); i++)
+        if (strcmp(task, mock_required[i].task) == 0) json_object_del(obj, mock_required[i].field);
+}
+
+/* The assistant message for a task's answer object, spoilt as `bad` says (obj may be
+ * changed). Caller frees. */
+static char *mock_render(json_t *obj, const char *task, enum mock_bad bad)
+{
+    if (bad == BAD_PROSE)
+        return xstrdup("The candidate shows a reasonable understanding of the topic, but the "
+                       "answer could go deeper. Overall I would rate it as average.");
+    if (bad == BAD_MISSING) mock_drop_required(obj, task);
+    char *json = json_dumps(obj, JSON_COMPACT);
+    if (!json) json = xstrdup("{}");
+    struct sbuf b = {0};
+    switch (bad) {
+    case BAD_WRAPPED:
+        sbuf_printf(&b,
+                    "Sure! Here is the %s you asked for:\n\n%s\n\nLet me know if you need "
+                    "anything else.",
+                    task, json);
+        break;
+    case BAD_FENCED:
+        sbuf_printf(&b, "```json\n%s\n```", json);
+        break;
+    case BAD_TRUNCATED:
+        sbuf_append(&b, json, mock_utf8_prefix(json, mock_utf8_chars(json) / 2));
+        break;
+    default:
+        sbuf_puts(&b, json);
+    }
+    free(json);
+    return sbuf_take(&b);
+}
+
+/* The GET /mock/log entry of a task answer, from the clean object: the scores it gives
+ * per question id and the question it writes, so tests can compare what the product
+ * reports with what the model said. */
+static json_t *mock_record(const char *task, const json_t *obj, const struct mock_blocks *bl,
+                           enum mock_bad bad, const struct mock_gen *g)
+{
+    json_t *scores = json_array();
+    if (strcmp(task, "evaluate") == 0) {
+        const struct mock_block *a = mock_find(bl, "candidate_answer");
+        const char *id = a ? mock_attr(a, "id") : NULL;
+        json_array_append_new(scores,
+                              json_pack("{s:s, s:O, s:O}", "question_id", id ? id : "", "score",
+                                        json_object_get(obj, "score"), "injection_attempt",
+                                        json_object_get(obj, "injection_attempt")));
+    }
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(obj, "evaluations"), i, ev)
+    {
+        json_array_append_new(scores, json_pack("{s:O, s:O, s:O}", "question_id",
+                                                json_object_get(ev, "question_id"), "score",
+                                                json_object_get(ev, "score"), "injection_attempt",
+                                                json_object_get(ev, "injection_attempt")));
+    }
+    const char *q = json_string_value(json_object_get(obj, "next_question"));
+    if (!q) q = json_string_value(json_object_get(obj, "question"));
+    return json_pack("{s:s, s:s, s:o, s:s?, s:b, s:i}", "task", task, "bad_output",
+                     mock_bad_names[bad], "scores", scores, "question", q, "dup_followup",
+                     g->dup_followup, "injection_bumps", g->bumped);
+}
+
+/* The content for a request: the task's JSON for a known task (spoilt at
+ * --bad-output-rate), else an echo of the user message. *record gets the GET /mock/log
+ * entry of a task answer (NULL for an echo). Caller frees both. */
+static char *mock_answer(struct mock_server *srv, const char *task, const char *user,
+                         json_t **record)
+{
+    *record = NULL;
     for (size_t i = 0; task && i < ARRAY_LEN(mock_tasks); i++) {
         if (strcmp(task, mock_tasks[i].name) != 0) continue;
         struct mock_blocks bl = {0};
         mock_blocks_parse(user, &bl);
-        json_t *obj = mock_tasks[i].answer(&bl);
-        char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+        struct mock_gen g = {&srv->cfg, &srv->rng, 0, 0};
+        json_t *obj = mock_tasks[i].answer(&g, &bl);
+        enum mock_bad bad = mock_pick_bad(&srv->cfg, &srv->rng);
+        *record = mock_record(task, obj, &bl, bad, &g);
+        char *out = mock_render(obj, task, bad);
         json_decref(obj);
         mock_blocks_free(&bl);
-        char *out = xstrdup(s ? s : "{}");
-        free(s);
         return out;
     }
     struct sbuf b = {0};
@@ -1448,6 +1781,7 @@ static void mock_job_release(struct mock_job *job)
     free(job->model);
     free(job->task);
     free(job->content);
+    json_decref(job->record);
     free(job);
 }
 
@@ -1494,6 +1828,8 @@ static void mock_count_answer(struct mock_server *srv, struct evhttp_request *re
     evtimer_add(srv->die_timer, &tv);
 }
 
+static void mock_count_task(json_t *counts, const char *task);
+
 static void mock_timer_add(struct event *ev, int64_t ms)
 {
     struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
@@ -1507,8 +1843,28 @@ static json_t *mock_usage_json(const struct mock_job *job)
                      (json_int_t)(job->prompt_tokens + job->completion_tokens));
 }
 
+/* Appends the job's GET /mock/log entry with the status it was answered with, and
+ * counts what --bad-output-rate, --dup-followup-rate and --injection-bump did. */
+static void mock_log_answer(struct mock_server *srv, const struct mock_job *job, int status)
+{
+    if (!job->record) return;
+    json_t *r = job->record;
+    json_object_set_new(r, "id", json_string(job->id));
+    json_object_set_new(r, "status", json_integer(status));
+    json_object_set_new(r, "prompt_tokens", json_integer((json_int_t)job->prompt_tokens));
+    json_object_set_new(r, "completion_tokens", json_integer((json_int_t)job->completion_tokens));
+    json_object_set_new(r, "finish_reason", json_string(job->finish_reason));
+    json_array_append(srv->log, r);
+    if (json_array_size(srv->log) > MOCK_LOG_MAX) json_array_remove(srv->log, 0);
+    if (status != 200) return;
+    mock_count_task(srv->stats.bad_output, json_string_value(json_object_get(r, "bad_output")));
+    srv->stats.dup_followups += json_is_true(json_object_get(r, "dup_followup"));
+    srv->stats.injection_bumps += (long)json_integer_value(json_object_get(r, "injection_bumps"));
+}
+
 static void mock_stats_completed(struct mock_server *srv, const struct mock_job *job)
 {
+    mock_log_answer(srv, job, 200);
     srv->stats.completions++;
     srv->stats.prompt_tokens += job->prompt_tokens;
     srv->stats.completion_tokens += job->completion_tokens;
@@ -1537,6 +1893,7 @@ static void mock_reply_failure(struct mock_job *job)
 {
     struct mock_server *srv = job->srv;
     srv->stats.failed++;
+    mock_log_answer(srv, job, job->fail_status);
     mock_count_answer(srv, job->req);
     if (job->fail_status == 500)
         mock_send_error(job->req, 500, "server_error", "internal_error",
@@ -1665,6 +2022,8 @@ struct mock_chat {
     char *system;      /* first system/developer message text (owned) */
     char *user;        /* last user message text (owned) */
     size_t chars;      /* characters over all message contents */
+    long words;        /* mock_word_tokens over them, plus 3 per message */
+    uint64_t hash;     /* of all message contents, for mock_vary_tokens */
     int stream;        /* stream: true */
     int include_usage; /* stream_options.include_usage */
     long max_tokens;   /* max_tokens / max_completion_tokens; 0 = none */
@@ -1711,6 +2070,8 @@ static const char *mock_chat_messages(struct mock_chat *c)
         char *text = mock_content_text(json_object_get(m, "content"));
         if (!text) return "A message 'content' must be a string or an array of text parts.";
         c->chars += mock_utf8_chars(text);
+        c->words += 3 + mock_word_tokens(text);
+        c->hash = c->hash * 0x100000001B3ULL ^ util_xxh64(text, strlen(text));
         if (!c->system && (strcmp(role, "system") == 0 || strcmp(role, "developer") == 0)) {
             c->system = text;
         } else if (strcmp(role, "user") == 0) {
@@ -1791,27 +2152,31 @@ static struct mock_job *mock_job_new(struct mock_server *srv, const struct mock_
     snprintf(job->id, sizeof job->id, "chatcmpl-mock-%lu", ++srv->next_id);
     job->model = xstrdup(c->model);
     job->task = task ? xstrdup(task) : NULL;
-    job->content = mock_answer(task, c->user ? c->user : "");
+    job->content = mock_answer(srv, task, c->user ? c->user : "", &job->record);
     job->finish_reason = "stop";
-    job->prompt_tokens = mock_tokens_of_chars(c->chars);
-    job->completion_tokens = mock_tokens_of_chars(mock_utf8_chars(job->content));
+    size_t chars = mock_utf8_chars(job->content);
+    if (srv->cfg.tokenizer == TOKENS_WORDS) {
+        job->prompt_tokens = mock_vary_tokens(srv->cfg.seed, c->hash, c->words);
+        job->completion_tokens =
+            mock_vary_tokens(srv->cfg.seed, util_xxh64(job->content, strlen(job->content)),
+                             mock_word_tokens(job->content));
+    } else {
+        job->prompt_tokens = mock_tokens_of_chars(c->chars);
+        job->completion_tokens = mock_tokens_of_chars(chars);
+    }
     if (c->max_tokens && job->completion_tokens > c->max_tokens) {
-        job->content[mock_utf8_prefix(job->content, (size_t)c->max_tokens * 4)] = 0;
+        /* chars4: exactly 4 per token; words: the same share of the characters */
+        size_t keep =
+            srv->cfg.tokenizer == TOKENS_WORDS
+                ? (size_t)((double)chars * (double)c->max_tokens / (double)job->completion_tokens)
+                : (size_t)c->max_tokens * 4;
+        job->content[mock_utf8_prefix(job->content, keep)] = 0;
         job->completion_tokens = c->max_tokens;
         job->finish_reason = "length";
     }
     job->stream = c->stream;
     job->include_usage = c->include_usage;
     return job;
-}
-
-static double mock_rand_unit(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* Charges the job's tokens, decides its fate and starts its timer. */
@@ -1843,7 +2208,9 @@ static void mock_count_task(json_t *counts, const char *task)
 static void mock_refuse(struct mock_server *srv, struct evhttp_request *req,
                         const struct mock_refusal *r, const char *model)
 {
+    static const char *const kinds[] = {"none", "rpd", "tpd", "rpm", "tpm", "concurrency"};
     srv->stats.rate_limited++;
+    mock_count_task(srv->stats.rate_limited_by, kinds[r->kind]);
     mock_rate_headers(srv, r, evhttp_request_get_output_headers(req));
     mock_send_json(req, 429, mock_refusal_body(srv->cfg.style, r, model));
     log_debug("mockllm_refused", "limit=%d used=%ld limit_value=%ld retry_ms=%" PRId64,
@@ -1952,6 +2319,12 @@ static void mock_on_stats(struct mock_server *srv, struct evhttp_request *req)
         (json_int_t)s->rejected, "in_flight", (json_int_t)srv->in_flight, "by_task", s->by_task,
         "completed_by_task", s->completed_by_task, "tokens", "prompt", (json_int_t)s->prompt_tokens,
         "completion", (json_int_t)s->completion_tokens);
+    json_object_set(body, "rate_limited_by", s->rate_limited_by);
+    json_object_set(body, "bad_output", s->bad_output);
+    json_object_set_new(body, "dup_followups", json_integer((json_int_t)s->dup_followups));
+    json_object_set_new(body, "injection_bumps", json_integer((json_int_t)s->injection_bumps));
+    json_object_set_new(body, "token_count",
+                        json_string(srv->cfg.tokenizer == TOKENS_WORDS ? "words" : "chars4"));
     mock_send_json(req, 200, body);
 }
 
@@ -1970,6 +2343,8 @@ static void mock_on_request(struct evhttp_request *req, void *arg)
         mock_on_models(srv, req, path);
     } else if (strcmp(path, "/mock/stats") == 0) {
         mock_on_stats(srv, req);
+    } else if (strcmp(path, "/mock/log") == 0) {
+        mock_send_json(req, 200, json_pack("{s:O}", "calls", srv->log));
     } else {
         struct sbuf m = {0};
         sbuf_printf(&m, "Unknown request URL: %s. Please check the URL for typos.", path);
@@ -1989,8 +2364,22 @@ static void mock_usage(FILE *f)
           "openai|groq|cerebras|openrouter|mistral|gemini|cloudflare|none]\n"
           "               [--model NAME]... [--require-key KEY] [--used-elsewhere-requests N]\n"
           "               [--die-after N] [--day-ms N] [--log-level debug|info|warn|error]\n"
+          "               [--bad-output-rate P] [--dup-followup-rate P] [--injection-bump]\n"
+          "               [--token-count chars4|words]\n"
           "Limits of 0 mean unlimited. PORT 0 picks a free port; the bound address is printed\n"
-          "on stdout as `listening HOST:PORT`.\n",
+          "on stdout as `listening HOST:PORT`.\n"
+          "Misbehaving like a real model (all drawn from --seed, reproducible):\n"
+          "  --bad-output-rate P    a share P of task answers is prose, JSON missing a required\n"
+          "                         field, JSON wrapped in prose, JSON in a ```json fence, or\n"
+          "                         truncated JSON (one of the five, evenly)\n"
+          "  --dup-followup-rate P  a share P of follow-up questions repeats the last question\n"
+          "                         asked nearly verbatim\n"
+          "  --injection-bump       an answer with an injection attempt scores 5\n"
+          "  --token-count words    count tokens by words and punctuation, +-15% per text\n"
+          "                         (default chars4: ceil(chars / 4), the router's estimate);\n"
+          "                         usage and --tpm/--tpd use the count\n"
+          "GET /mock/stats counts what was received; GET /mock/log lists the last 4096 task\n"
+          "answers (scores per question id, bad_output kind, status).\n",
           f);
 }
 
@@ -2063,6 +2452,10 @@ enum {
     OPT_DIE_AFTER,
     OPT_DAY_MS,
     OPT_LOG_LEVEL,
+    OPT_BAD_OUTPUT,
+    OPT_DUP_FOLLOWUP,
+    OPT_INJECTION_BUMP,
+    OPT_TOKEN_COUNT,
     OPT_HELP,
 };
 
@@ -2093,25 +2486,53 @@ static long *mock_long_option(struct mock_config *c, int opt)
     }
 }
 
+/* The field a probability option sets, or NULL. */
+static double *mock_rate_option(struct mock_config *c, int opt)
+{
+    switch (opt) {
+    case OPT_FAIL_RATE:
+        return &c->fail_rate;
+    case OPT_BAD_OUTPUT:
+        return &c->bad_output_rate;
+    case OPT_DUP_FOLLOWUP:
+        return &c->dup_followup_rate;
+    default:
+        return NULL;
+    }
+}
+
 /* Handles one option; returns 0, or 2 (bad usage, message printed). */
 static int mock_option(struct mock_config *c, int opt, const char *arg, const char *name)
 {
     long *field = mock_long_option(c, opt);
+    double *rate = mock_rate_option(c, opt);
     char *end;
     if (field) {
         if (mock_parse_long(arg, field) != 0) return mock_bad_usage("bad number for --%s", name);
         return 0;
     }
+    if (rate) {
+        errno = 0;
+        *rate = strtod(arg, &end);
+        if (errno || end == arg || *end || !(*rate >= 0 && *rate <= 1))
+            return mock_bad_usage("bad --%s '%s' (want 0..1)", name, arg);
+        return 0;
+    }
     switch (opt) {
+    case OPT_INJECTION_BUMP:
+        c->injection_bump = 1;
+        return 0;
+    case OPT_TOKEN_COUNT:
+        if (strcmp(arg, "chars4") == 0)
+            c->tokenizer = TOKENS_CHARS4;
+        else if (strcmp(arg, "words") == 0)
+            c->tokenizer = TOKENS_WORDS;
+        else
+            return mock_bad_usage("bad --token-count '%s' (want chars4 or words)", arg);
+        return 0;
     case OPT_LISTEN:
         if (mock_parse_listen(arg, c) != 0)
             return mock_bad_usage("bad --listen '%s' (want HOST:PORT)", arg);
-        return 0;
-    case OPT_FAIL_RATE:
-        errno = 0;
-        c->fail_rate = strtod(arg, &end);
-        if (errno || end == arg || *end || !(c->fail_rate >= 0 && c->fail_rate <= 1))
-            return mock_bad_usage("bad --fail-rate '%s' (want 0..1)", arg);
         return 0;
     case OPT_SEED:
         errno = 0;
@@ -2160,6 +2581,10 @@ static int mock_parse_args(int argc, char **argv, struct mock_config *c)
         {"die-after", required_argument, NULL, OPT_DIE_AFTER},
         {"day-ms", required_argument, NULL, OPT_DAY_MS},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"bad-output-rate", required_argument, NULL, OPT_BAD_OUTPUT},
+        {"dup-followup-rate", required_argument, NULL, OPT_DUP_FOLLOWUP},
+        {"injection-bump", no_argument, NULL, OPT_INJECTION_BUMP},
+        {"token-count", required_argument, NULL, OPT_TOKEN_COUNT},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -2243,6 +2668,9 @@ static int mock_server_init(struct mock_server *srv)
     srv->rng = srv->cfg.seed;
     srv->stats.by_task = json_object();
     srv->stats.completed_by_task = json_object();
+    srv->stats.rate_limited_by = json_object();
+    srv->stats.bad_output = json_object();
+    srv->log = json_array();
     mock_day_update(srv);
     srv->day.requests = srv->cfg.used_elsewhere;
     return 0;
@@ -2264,6 +2692,9 @@ static void mock_server_free(struct mock_server *srv)
     if (srv->base) event_base_free(srv->base);
     json_decref(srv->stats.by_task);
     json_decref(srv->stats.completed_by_task);
+    json_decref(srv->stats.rate_limited_by);
+    json_decref(srv->stats.bad_output);
+    json_decref(srv->log);
     free(srv->minute.v);
 }
 

@@ -253,20 +253,28 @@ json_t *task_summary(const char *role, const struct task_qa *qa, size_t n)
 
 /* ---- validation ---- */
 
-/* Models sometimes wrap JSON in ``` fences or add a sentence; take the outermost object. */
+/* Where extract_object looks for the answer's object: at most this many '{'. */
+#define EXTRACT_MAX_STARTS 16
+
+/* Models wrap JSON in ``` fences, open with "Sure! Here is the evaluation:", or add a
+ * note after it, sometimes with braces of their own. The answer is the first complete
+ * JSON object, read from the first '{' that starts one; text after it is ignored. A
+ * reply cut off inside an object (the parse ran into the end) is not searched further:
+ * an object nested in a truncated one is not the answer. */
 static json_t *extract_object(const char *content)
 {
     if (!content) return NULL;
-    const char *start = strchr(content, '{');
-    const char *end = strrchr(content, '}');
-    if (!start || !end || end < start) return NULL;
-    json_error_t je;
-    json_t *j = json_loadb(start, (size_t)(end - start + 1), 0, &je);
-    if (j && !json_is_object(j)) {
+    size_t len = strlen(content);
+    const char *p = content;
+    for (int tries = 0; tries < EXTRACT_MAX_STARTS && (p = strchr(p, '{')) != NULL; tries++, p++) {
+        size_t rest = len - (size_t)(p - content);
+        json_error_t je;
+        json_t *j = json_loadb(p, rest, JSON_DISABLE_EOF_CHECK, &je);
+        if (json_is_object(j)) return j;
         json_decref(j);
-        return NULL;
+        if (!j && (size_t)je.position >= rest) return NULL;
     }
-    return j;
+    return NULL;
 }
 
 static int clamp_score(json_t *v, int *out)

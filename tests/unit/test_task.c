@@ -381,6 +381,106 @@ static void test_task_parse_accepts_json_after_a_sentence(void **state)
     json_decref(r);
 }
 
+/* The five ways mockllm --bad-output-rate spoils an answer, as models do: the two that
+ * still hold the whole object are used, the other three are rejected (and retried). */
+static void test_task_parse_accepts_json_wrapped_in_prose_with_braces_after_it(void **state)
+{
+    (void)state;
+    char why[256];
+    json_t *r = parse(TASK_EVALUATE,
+                      "Sure! Here is the evaluation:\n\n{\"score\":4,\"feedback\":\"Solid.\"}\n\n"
+                      "Note: I used the {score, feedback} format you asked for.",
+                      why);
+    assert_non_null(r);
+    assert_int_equal(score_in(r), 4);
+    json_decref(r);
+}
+
+static void test_task_parse_skips_a_brace_in_the_leading_sentence(void **state)
+{
+    (void)state;
+    char why[256];
+    json_t *r = parse(TASK_EVALUATE,
+                      "In the {score, feedback} format: {\"score\":2,\"feedback\":\"Thin.\"}", why);
+    assert_non_null(r);
+    assert_int_equal(score_in(r), 2);
+    json_decref(r);
+}
+
+static void test_task_parse_accepts_fenced_json_with_a_remark_after_the_fence(void **state)
+{
+    (void)state;
+    char why[256];
+    json_t *r = parse(TASK_EVALUATE,
+                      "```json\n{\"score\":5,\"feedback\":\"Complete.\"}\n```\nI hope this {helps}.",
+                      why);
+    assert_non_null(r);
+    assert_int_equal(score_in(r), 5);
+    json_decref(r);
+}
+
+static void test_task_parse_truncated_evaluate_is_rejected_though_criteria_are_complete(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_null(parse(TASK_EVALUATE,
+                      "{\"score\":4,\"feedback\":\"Good.\",\"criteria\":{\"depth\":4,\"clarity\":4}",
+                      why));
+    assert_non_null(strstr(why, "not a JSON object"));
+}
+
+static void test_task_parse_truncated_batch_is_rejected_though_an_entry_is_complete(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_null(parse(TASK_EVALUATE_BATCH,
+                      "{\"evaluations\":[{\"question_id\":\"q1\",\"score\":4,\"feedback\":\"Good.\"},"
+                      "{\"question_id\":\"q2\",\"sco",
+                      why));
+    assert_true(strlen(why) > 0);
+}
+
+static void test_task_parse_evaluate_without_score_is_rejected_with_reason(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_null(parse(TASK_EVALUATE, "{\"feedback\":\"Good.\",\"injection_attempt\":false}", why));
+    assert_non_null(strstr(why, "score"));
+}
+
+static void test_task_parse_batch_entry_without_score_is_rejected(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_null(parse(TASK_EVALUATE_BATCH,
+                      "{\"evaluations\":[{\"question_id\":\"q1\",\"feedback\":\"Good.\"}]}", why));
+    assert_non_null(strstr(why, "score"));
+}
+
+static void test_task_parse_prose_without_json_is_rejected(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_null(parse(TASK_EVALUATE,
+                      "The candidate shows a reasonable understanding of the topic, but the answer "
+                      "could go deeper. Overall I would rate it as average.",
+                      why));
+    assert_non_null(strstr(why, "not a JSON object"));
+}
+
+static void test_task_parse_takes_the_first_of_two_objects(void **state)
+{
+    (void)state;
+    char why[256];
+    json_t *r = parse(TASK_EVALUATE,
+                      "{\"score\":3,\"feedback\":\"First.\"}\nOr, more strictly: "
+                      "{\"score\":2,\"feedback\":\"Second.\"}",
+                      why);
+    assert_non_null(r);
+    assert_int_equal(score_in(r), 3);
+    json_decref(r);
+}
+
 static void test_task_parse_keeps_injection_flag_and_clamps_criteria(void **state)
 {
     (void)state;
@@ -668,6 +768,15 @@ int main(void)
         cmocka_unit_test(test_task_parse_evaluate_missing_feedback_is_rejected_with_reason),
         cmocka_unit_test(test_task_parse_evaluate_empty_feedback_is_rejected),
         cmocka_unit_test(test_task_parse_accepts_json_in_markdown_fences),
+        cmocka_unit_test(test_task_parse_accepts_json_wrapped_in_prose_with_braces_after_it),
+        cmocka_unit_test(test_task_parse_skips_a_brace_in_the_leading_sentence),
+        cmocka_unit_test(test_task_parse_accepts_fenced_json_with_a_remark_after_the_fence),
+        cmocka_unit_test(test_task_parse_truncated_evaluate_is_rejected_though_criteria_are_complete),
+        cmocka_unit_test(test_task_parse_truncated_batch_is_rejected_though_an_entry_is_complete),
+        cmocka_unit_test(test_task_parse_evaluate_without_score_is_rejected_with_reason),
+        cmocka_unit_test(test_task_parse_batch_entry_without_score_is_rejected),
+        cmocka_unit_test(test_task_parse_prose_without_json_is_rejected),
+        cmocka_unit_test(test_task_parse_takes_the_first_of_two_objects),
         cmocka_unit_test(test_task_parse_accepts_json_after_a_sentence),
         cmocka_unit_test(test_task_parse_keeps_injection_flag_and_clamps_criteria),
         cmocka_unit_test(test_task_parse_non_json_is_rejected_with_reason),
