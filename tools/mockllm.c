@@ -45,6 +45,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "sim/misbehave.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -221,6 +222,7 @@ struct mock_job {
     const char *finish_reason;    /* "stop" or "length" */
     long prompt_tokens;           /* usage */
     long completion_tokens;       /* usage */
+    long prompt_chars4;           /* ceil(prompt chars / 4), the router's way, for /mock/log */
     int stream;                   /* answer as SSE */
     int include_usage;            /* stream_options.include_usage */
     int fail_status;              /* 0, or 500/503 to inject */
@@ -270,39 +272,6 @@ static double mock_rand_unit(uint64_t *state)
 static long mock_tokens_of_chars(size_t chars)
 {
     return (long)((chars + 3) / 4);
-}
-
-/* mockllm's own count (--token-count words), unlike the router's chars / 4: a run of
- * letters and digits is one token per 6 characters begun, every other non-space
- * character (punctuation, a tag's '<', each non-ASCII character) is one token. */
-static long mock_word_tokens(const char *s)
-{
-    long n = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        if (isalnum(*p)) {
-            size_t len = 0;
-            while (isalnum(p[len]))
-                len++;
-            n += (long)((len + 5) / 6);
-            p += len;
-        } else {
-            if (!isspace(*p) && (*p & 0xC0) != 0x80) n++;
-            p++;
-        }
-    }
-    return n;
-}
-
-/* raw tokens scaled by a factor in [0.85, 1.15] drawn from --seed and the text's hash:
- * the same text always counts the same, as with a real tokenizer, yet no formula of
- * the client's predicts it. */
-static long mock_vary_tokens(uint64_t seed, uint64_t text_hash, long raw)
-{
-    uint64_t st = seed ^ text_hash;
-    double f = 0.85 + 0.30 * mock_rand_unit(&st);
-    long n = (long)((double)raw * f + 0.5);
-    return n < 1 ? 1 : n;
 }
 
 /* Undoes the data-block escaping of docs/tasks.md (&lt; &gt; &amp;, plus &quot; and
@@ -1085,92 +1054,11 @@ static int mock_task_marker(const char *system, char out[MOCK_TASK_NAME_MAX])
     return 1;
 }
 
-/* --bad-output-rate: the ways a model's answer is not the JSON the task asked for.
- * WRAPPED and FENCED still hold the whole object (a careful parser can use them);
- * the others cannot be used. */
-enum mock_bad {
-    BAD_NONE,
-    BAD_PROSE,     /* prose, no JSON at all */
-    BAD_MISSING,   /* JSON without a field the schema requires */
-    BAD_WRAPPED,   /* "Sure! Here is the evaluation: {...}" */
-    BAD_FENCED,    /* the object in a ```json code fence */
-    BAD_TRUNCATED, /* the first half of the object */
-    BAD__COUNT,
-};
-
-static const char *const mock_bad_names[BAD__COUNT] = {
-    "none", "prose", "missing_fields", "wrapped_in_prose", "code_fence", "truncated",
-};
-
-/* The field --bad-output-rate's "missing_fields" drops, per task (evaluate_batch drops
- * "score" from every evaluation instead). */
-static const struct {
-    const char *task;  /* task name */
-    const char *field; /* required field */
-} mock_required[] = {
-    {"resume_analysis", "skills"}, {"question_gen", "questions"}, {"follow_up", "question"},
-    {"evaluate", "score"},         {"summary", "summary"},
-};
-
-/* Draws whether (and how) this answer misbehaves. */
-static enum mock_bad mock_pick_bad(const struct mock_config *cfg, uint64_t *rng)
-{
-    if (cfg->bad_output_rate <= 0 || mock_rand_unit(rng) >= cfg->bad_output_rate) return BAD_NONE;
-    int k = 1 + (int)(mock_rand_unit(rng) * (BAD__COUNT - 1));
-    return (enum mock_bad)(k < BAD__COUNT ? k : BAD__COUNT - 1);
-}
-
-static void mock_drop_required(json_t *obj, const char *task)
-{
-    if (strcmp(task, "evaluate_batch") == 0) {
-        size_t i;
-        json_t *ev;
-        json_array_foreach(json_object_get(obj, "evaluations"), i, ev)
-        {
-            json_object_del(ev, "score");
-        }
-        return;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(mock_required); i++)
-        if (strcmp(task, mock_required[i].task) == 0) json_object_del(obj, mock_required[i].field);
-}
-
-/* The assistant message for a task's answer object, spoilt as `bad` says (obj may be
- * changed). Caller frees. */
-static char *mock_render(json_t *obj, const char *task, enum mock_bad bad)
-{
-    if (bad == BAD_PROSE)
-        return xstrdup("The candidate shows a reasonable understanding of the topic, but the "
-                       "answer could go deeper. Overall I would rate it as average.");
-    if (bad == BAD_MISSING) mock_drop_required(obj, task);
-    char *json = json_dumps(obj, JSON_COMPACT);
-    if (!json) json = xstrdup("{}");
-    struct sbuf b = {0};
-    switch (bad) {
-    case BAD_WRAPPED:
-        sbuf_printf(&b,
-                    "Sure! Here is the %s you asked for:\n\n%s\n\nLet me know if you need "
-                    "anything else.",
-                    task, json);
-        break;
-    case BAD_FENCED:
-        sbuf_printf(&b, "```json\n%s\n```", json);
-        break;
-    case BAD_TRUNCATED:
-        sbuf_append(&b, json, mock_utf8_prefix(json, mock_utf8_chars(json) / 2));
-        break;
-    default:
-        sbuf_puts(&b, json);
-    }
-    free(json);
-    return sbuf_take(&b);
-}
-
 /* The GET /mock/log entry of a task answer, from the clean object: the scores it gives
  * per question id and the question it writes, so tests can compare what the product
  * reports with what the model said. */
 static json_t *mock_record(const char *task, const json_t *obj, const struct mock_blocks *bl,
-                           enum mock_bad bad, const struct mock_gen *g)
+                           enum misbehave_kind bad, const struct mock_gen *g)
 {
     json_t *scores = json_array();
     if (strcmp(task, "evaluate") == 0) {
@@ -1193,7 +1081,7 @@ static json_t *mock_record(const char *task, const json_t *obj, const struct moc
     const char *q = json_string_value(json_object_get(obj, "next_question"));
     if (!q) q = json_string_value(json_object_get(obj, "question"));
     return json_pack("{s:s, s:s, s:o, s:s?, s:b, s:i}", "task", task, "bad_output",
-                     mock_bad_names[bad], "scores", scores, "question", q, "dup_followup",
+                     misbehave_kind_name(bad), "scores", scores, "question", q, "dup_followup",
                      g->dup_followup, "injection_bumps", g->bumped);
 }
 
@@ -1210,9 +1098,13 @@ static char *mock_answer(struct mock_server *srv, const char *task, const char *
         mock_blocks_parse(user, &bl);
         struct mock_gen g = {&srv->cfg, &srv->rng, 0, 0};
         json_t *obj = mock_tasks[i].answer(&g, &bl);
-        enum mock_bad bad = mock_pick_bad(&srv->cfg, &srv->rng);
+        enum misbehave_kind bad = MISBEHAVE_NONE;
+        if (srv->cfg.bad_output_rate > 0) {
+            double whether = mock_rand_unit(&srv->rng), which = mock_rand_unit(&srv->rng);
+            bad = misbehave_pick(srv->cfg.bad_output_rate, whether, which);
+        }
         *record = mock_record(task, obj, &bl, bad, &g);
-        char *out = mock_render(obj, task, bad);
+        char *out = misbehave_spoil(obj, task, bad);
         json_decref(obj);
         mock_blocks_free(&bl);
         return out;
@@ -1853,6 +1745,7 @@ static void mock_log_answer(struct mock_server *srv, const struct mock_job *job,
     json_object_set_new(r, "status", json_integer(status));
     json_object_set_new(r, "prompt_tokens", json_integer((json_int_t)job->prompt_tokens));
     json_object_set_new(r, "completion_tokens", json_integer((json_int_t)job->completion_tokens));
+    json_object_set_new(r, "prompt_tokens_chars4", json_integer((json_int_t)job->prompt_chars4));
     json_object_set_new(r, "finish_reason", json_string(job->finish_reason));
     json_array_append(srv->log, r);
     if (json_array_size(srv->log) > MOCK_LOG_MAX) json_array_remove(srv->log, 0);
@@ -2022,8 +1915,8 @@ struct mock_chat {
     char *system;      /* first system/developer message text (owned) */
     char *user;        /* last user message text (owned) */
     size_t chars;      /* characters over all message contents */
-    long words;        /* mock_word_tokens over them, plus 3 per message */
-    uint64_t hash;     /* of all message contents, for mock_vary_tokens */
+    long words;        /* misbehave_tokens_raw over them, plus 3 per message */
+    uint64_t hash;     /* of all message contents, for misbehave_tokens_vary */
     int stream;        /* stream: true */
     int include_usage; /* stream_options.include_usage */
     long max_tokens;   /* max_tokens / max_completion_tokens; 0 = none */
@@ -2070,7 +1963,7 @@ static const char *mock_chat_messages(struct mock_chat *c)
         char *text = mock_content_text(json_object_get(m, "content"));
         if (!text) return "A message 'content' must be a string or an array of text parts.";
         c->chars += mock_utf8_chars(text);
-        c->words += 3 + mock_word_tokens(text);
+        c->words += 3 + misbehave_tokens_raw(text);
         c->hash = c->hash * 0x100000001B3ULL ^ util_xxh64(text, strlen(text));
         if (!c->system && (strcmp(role, "system") == 0 || strcmp(role, "developer") == 0)) {
             c->system = text;
@@ -2155,11 +2048,12 @@ static struct mock_job *mock_job_new(struct mock_server *srv, const struct mock_
     job->content = mock_answer(srv, task, c->user ? c->user : "", &job->record);
     job->finish_reason = "stop";
     size_t chars = mock_utf8_chars(job->content);
+    job->prompt_chars4 = mock_tokens_of_chars(c->chars);
     if (srv->cfg.tokenizer == TOKENS_WORDS) {
-        job->prompt_tokens = mock_vary_tokens(srv->cfg.seed, c->hash, c->words);
+        job->prompt_tokens = misbehave_tokens_vary(srv->cfg.seed, c->hash, c->words);
         job->completion_tokens =
-            mock_vary_tokens(srv->cfg.seed, util_xxh64(job->content, strlen(job->content)),
-                             mock_word_tokens(job->content));
+            misbehave_tokens_vary(srv->cfg.seed, util_xxh64(job->content, strlen(job->content)),
+                                  misbehave_tokens_raw(job->content));
     } else {
         job->prompt_tokens = mock_tokens_of_chars(c->chars);
         job->completion_tokens = mock_tokens_of_chars(chars);

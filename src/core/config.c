@@ -80,6 +80,7 @@ static const struct provider_key provider_keys[] = {
     PL("tpd", tpd),
     PL("concurrency", concurrency),
     PL("timeout_ms", timeout_ms),
+    PL("token_margin_pct", token_margin_pct),
     PS("http_client", http_client, "auto|libcurl|libevent"),
 };
 
@@ -177,6 +178,7 @@ static struct provider_config *provider_section(struct config *cfg, const char *
     p->headers = "openai";
     p->day_reset = "utc";
     p->timeout_ms = 30000;
+    p->token_margin_pct = 25;
     p->http_client = "auto";
     return p;
 }

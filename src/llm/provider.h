@@ -107,6 +107,8 @@ struct provider_config {
     long rpm, rpd, tpm, tpd; /* limits; 0 = unknown/unlimited */
     long concurrency;        /* parallel calls allowed; 0 = unlimited */
     long timeout_ms;         /* per call */
+    long token_margin_pct;   /* the router reserves this much more than its chars/4 estimate
+                              * of a prompt: the provider's tokenizer is not ours; 25 */
     const char *http_client; /* auto | libcurl | libevent (auto: libevent for http://) */
 };
 

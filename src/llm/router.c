@@ -42,7 +42,9 @@ struct rcall {
     double temperature;
     int json_mode;
     int timeout_ms;
-    long est_tokens;
+    long est_prompt;     /* our estimate of the prompt: chars / 4 + 16 */
+    long est_completion; /* max_tokens, or 512 */
+    long est_taken;      /* what send_to reserved at dep (its margin included) */
     enum router_priority prio;
     int64_t deadline;   /* clock_mono_ms */
     int attempts;
@@ -350,6 +352,17 @@ static int tried_any(const struct rcall *c)
     return 0;
 }
 
+/* The tokens c reserves at d: our prompt estimate plus the deployment's
+ * token_margin_pct of it, plus the completion. The provider counts with its own
+ * tokenizer and refuses (429) a call its count puts over TPM/TPD; the margin keeps the
+ * reservation above its count, so that stays rare. What the call really used (the
+ * provider's `usage`) replaces the reservation when it settles. */
+static long est_at(const struct deployment *d, const struct rcall *c)
+{
+    long m = d->cfg->token_margin_pct > 0 ? d->cfg->token_margin_pct : 0;
+    return c->est_prompt + (c->est_prompt * m + 99) / 100 + c->est_completion;
+}
+
 /* The best deployment for c now, or -1. */
 static int pick(struct router *r, const struct rcall *c)
 {
@@ -364,9 +377,9 @@ static int pick(struct router *r, const struct rcall *c)
         if (!breaker_allow(&d->breaker, now)) continue;
         if (d->probing && d->quota.in_flight > 0) continue;
         const char *why;
-        if (!quota_can_take(&d->quota, now, c->est_tokens, &why)) continue;
+        if (!quota_can_take(&d->quota, now, est_at(d, c), &why)) continue;
         /* issue 8: the fleet's windows must allow it too */
-        if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_tokens))
+        if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, est_at(d, c)))
             continue;
         double score = quota_day_fraction_left(&d->quota, now) / (1.0 + d->latency_ewma_ms / 2000.0);
         if (score > best_score) {
@@ -386,8 +399,9 @@ static void send_to(struct router *r, struct rcall *c, int i)
     c->dep = i;
     c->attempts++;
     tried_set(c, i);
-    quota_take(&d->quota, now, c->est_tokens);
-    if (r->share) quota_share_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_tokens); /* issue 8 */
+    c->est_taken = est_at(d, c);
+    quota_take(&d->quota, now, c->est_taken);
+    if (r->share) quota_share_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_taken); /* issue 8 */
     c->taken_ms = now;
     breaker_on_start(&d->breaker, now);
     d->calls++;
@@ -408,7 +422,7 @@ static void send_to(struct router *r, struct rcall *c, int i)
     /* never wait on the provider past the caller's deadline */
     if (left > 0 && (req.timeout_ms <= 0 || left < req.timeout_ms)) req.timeout_ms = (int)left;
     if (provider_submit(d->provider, &req, on_result, c) != 0) {
-        quota_settle_taken(&d->quota, now, c->taken_ms, c->est_tokens, 0, 0);
+        quota_settle_taken(&d->quota, now, c->taken_ms, c->est_taken, 0, 0);
         breaker_record(&d->breaker, now, 0);
         c->dep = -1;
         log_warn("provider_submit_failed", "provider=%s task=%s", d->cfg->name, c->task);
@@ -476,13 +490,14 @@ static void schedule_wake(struct router *r)
         if (!dep_usable(d)) continue;
         const char *why = NULL;
         /* a slot freed by a finishing call wakes the queue itself (on_result) */
-        if (!quota_can_take(&d->quota, now, r->queue->est_tokens, &why) && why &&
+        long est = est_at(d, r->queue);
+        if (!quota_can_take(&d->quota, now, est, &why) && why &&
             strcmp(why, "concurrency") == 0)
             continue;
         /* issue 8: waiting on the fleet's share: its wake callback (or the 1 s bound) retries */
-        if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, r->queue->est_tokens))
+        if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, est))
             continue;
-        int64_t at = quota_next_available_ms(&d->quota, now, r->queue->est_tokens);
+        int64_t at = quota_next_available_ms(&d->quota, now, est);
         int64_t probe = breaker_retry_at_ms(&d->breaker);
         if (probe > at) at = probe;
         if (at >= 0 && at != QUOTA_NEVER && at - now < wait) wait = at - now;
@@ -519,9 +534,9 @@ static void on_result(struct llm_result *res, void *data)
     int happened = res->http_status > 0 || res->status == LLM_ERR_TIMEOUT;
     long actual = res->prompt_tokens + res->completion_tokens;
     if (actual <= 0) actual = -1; /* unknown usage (a timeout): keep the estimate */
-    quota_settle_taken(&d->quota, now, c->taken_ms, c->est_tokens, happened ? actual : 0, happened);
+    quota_settle_taken(&d->quota, now, c->taken_ms, c->est_taken, happened ? actual : 0, happened);
     if (r->share) /* issue 8 */
-        quota_share_settle(r->share, d->cfg->name, &d->quota.limits, c->taken_ms, now, c->est_tokens,
+        quota_share_settle(r->share, d->cfg->name, &d->quota.limits, c->taken_ms, now, c->est_taken,
                            happened ? actual : 0);
     struct ratelimit_obs obs;
     ratelimit_parse(d->cfg->headers, res, now, &obs);
@@ -583,7 +598,8 @@ static void on_result(struct llm_result *res, void *data)
 
 /* ---- the public calls ---- */
 
-static long estimate_tokens(const struct llm_request *req)
+/* Our estimate of a prompt, chars / 4 + 16; deployments add their margin (est_at). */
+static long estimate_prompt_tokens(const struct llm_request *req)
 {
     size_t chars = 0, i;
     json_t *m;
@@ -591,7 +607,7 @@ static long estimate_tokens(const struct llm_request *req)
         const char *content = json_string_value(json_object_get(m, "content"));
         if (content) chars += strlen(content);
     }
-    return (long)(chars / 4 + 16) + (req->max_tokens > 0 ? req->max_tokens : 512);
+    return (long)(chars / 4 + 16);
 }
 
 void router_submit(struct router *r, const struct llm_request *req, enum router_priority prio,
@@ -610,7 +626,8 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
     c->extra = req->extra ? json_incref(req->extra) : NULL;
     c->on_chunk = req->on_chunk;
     c->chunk_data = req->chunk_data;
-    c->est_tokens = estimate_tokens(req);
+    c->est_prompt = estimate_prompt_tokens(req);
+    c->est_completion = req->max_tokens > 0 ? req->max_tokens : 512;
     c->prio = prio;
     c->deadline = deadline_mono_ms;
     c->dep = -1;
@@ -664,7 +681,7 @@ void router_free(struct router *r)
 int router_pick(struct router *r, long est_tokens)
 {
     struct rcall probe = {0};
-    probe.est_tokens = est_tokens;
+    probe.est_prompt = est_tokens; /* the caller's whole estimate, margin applied to all */
     return pick(r, &probe);
 }
 

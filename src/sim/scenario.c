@@ -36,6 +36,7 @@ void workload_defaults(struct workload *w)
     w->latency_ms_mean = 900;
     w->latency_ms_sd = 500;
     w->fail_rate = 0.01;
+    w->bad_output_rate = 0.05;
 }
 
 static int zone_offset(const char *name)
@@ -133,6 +134,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         NUM("latency_ms_mean", 1, 600000, w->latency_ms_mean)
         NUM("latency_ms_sd", 0, 600000, w->latency_ms_sd)
         NUM("fail_rate", 0, 1, w->fail_rate)
+        NUM("bad_output_rate", 0, 1, w->bad_output_rate)
     }
 #undef NUM
     snprintf(c->why, sizeof c->why, "[%s] %s: unknown key", section, name);

@@ -34,6 +34,9 @@ struct workload {
     double latency_ms_mean;        /* provider latency, log-normal: 900 */
     double latency_ms_sd;          /* 500 */
     double fail_rate;              /* share of provider calls that fail with 503: 0.01 */
+    double bad_output_rate;        /* share of provider answers that are not clean task JSON
+                                    * (prose, a missing field, wrapped, fenced, truncated):
+                                    * 0.05 */
 };
 
 void workload_defaults(struct workload *w);

@@ -369,6 +369,7 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             .latency_mean_ms = w->latency_ms_mean,
             .latency_sd_ms = w->latency_ms_sd,
             .fail_rate = w->fail_rate,
+            .bad_output_rate = w->bad_output_rate,
             .seed = w->seed * 1000 + (uint64_t)i + 1,
             .rpm = pc->rpm, .rpd = pc->rpd, .tpm = pc->tpm, .tpd = pc->tpd,
             .concurrency = pc->concurrency,
@@ -457,14 +458,16 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
         }
         engine_reply_clear(&r);
     }
-    uint64_t calls = 0, tokens = 0, violations = 0, r429 = 0;
-    uint64_t by_task[8] = {0};
+    uint64_t calls = 0, tokens = 0, violations = 0, r429 = 0, bad_outputs = 0;
+    uint64_t by_task[8] = {0}, r429_by[SIM_LIMIT__COUNT] = {0};
     json_t *by_provider = json_object();
     for (int i = 0; i < np; i++) {
         calls += pstats[i].requests;
         tokens += pstats[i].tokens;
         violations += pstats[i].violations;
         r429 += pstats[i].refused_429;
+        bad_outputs += pstats[i].bad_outputs;
+        for (int k = 0; k < SIM_LIMIT__COUNT; k++) r429_by[k] += pstats[i].refused_by[k];
         for (int k = 0; k < 8; k++) by_task[k] += pstats[i].by_task[k];
         json_object_set_new(by_provider, cfg->providers[i].name, json_integer((json_int_t)pstats[i].requests));
     }
@@ -497,6 +500,14 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
         "optimization_rate", json_object_get(stats, "optimization_rate"), "mode_mix", mode_mix,
         "p95_turn_latency_ms", p95, "max_sustainable_interviews_per_day", max_sus ? max_sus : json_null(),
         "wall_seconds", wall, "interviews_refused", (json_int_t)s.refused, "days", opt->days);
+    /* provider 429s by the limit that refused them: token limits are counted by the
+     * provider's tokenizer, not the router's estimate, so these are measured, not zero by
+     * construction (the router's token_margin_pct keeps them rare) */
+    json_t *by_cause = json_object();
+    for (int k = 0; k < SIM_LIMIT__COUNT; k++)
+        json_object_set_new(by_cause, sim_limit_name((enum sim_limit)k), json_integer((json_int_t)r429_by[k]));
+    json_object_set_new(out, "provider_429s_by_cause", by_cause);
+    json_object_set_new(out, "provider_bad_outputs", json_integer((json_int_t)bad_outputs));
     json_decref(plan);
     json_decref(stats);
     engine_free(s.engine);
@@ -528,6 +539,15 @@ void sim_print_result(const json_t *r, FILE *f)
     fprintf(f, "tokens                    %lld\n", (long long)json_integer_value(json_object_get(r, "tokens_used")));
     fprintf(f, "quota violations          %lld\n", (long long)json_integer_value(json_object_get(r, "quota_violations")));
     fprintf(f, "provider 429s             %lld\n", (long long)json_integer_value(json_object_get(r, "provider_429s")));
+    json_t *cause = json_object_get(r, "provider_429s_by_cause");
+    if (cause) {
+        char *c = json_dumps(cause, JSON_COMPACT);
+        fprintf(f, "  by cause                %s\n", c);
+        free(c);
+    }
+    if (json_object_get(r, "provider_bad_outputs"))
+        fprintf(f, "provider bad outputs      %lld\n",
+                (long long)json_integer_value(json_object_get(r, "provider_bad_outputs")));
     fprintf(f, "optimization rate         %.3f\n", json_number_value(json_object_get(r, "optimization_rate")));
     fprintf(f, "p95 turn latency          %.0f ms\n", json_number_value(json_object_get(r, "p95_turn_latency_ms")));
     char *mix = json_dumps(json_object_get(r, "mode_mix"), JSON_COMPACT);

@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "llm/quota.h"
 #include "llm/task.h"
+#include "sim/misbehave.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -29,13 +30,13 @@ struct sim_state {
     struct sim_provider_params p;
     struct sim_provider_stats *stats;
     uint64_t rng;
-    int64_t ring_t[SIM_RING];  /* request times in the last minute */
+    int64_t ring_t[SIM_RING]; /* request times in the last minute */
     long ring_tok[SIM_RING];
     int ring_head, ring_len;
     int64_t day_start;
     long day_requests, day_tokens;
     long in_flight;
-    uint64_t questions;        /* for unique generated questions */
+    uint64_t questions; /* for unique generated questions */
     struct sim_call *calls;
 };
 
@@ -77,7 +78,8 @@ static void minute_usage(struct sim_state *s, long *req, long *tok)
 {
     *req = s->ring_len;
     long t = 0;
-    for (int i = 0; i < s->ring_len; i++) t += s->ring_tok[(s->ring_head + i) % SIM_RING];
+    for (int i = 0; i < s->ring_len; i++)
+        t += s->ring_tok[(s->ring_head + i) % SIM_RING];
     *tok = t;
 }
 
@@ -90,16 +92,37 @@ static void day_roll(struct sim_state *s, int64_t now)
     }
 }
 
-static long chars_of(const json_t *messages)
+const char *sim_limit_name(enum sim_limit l)
 {
-    long n = 0;
+    static const char *const names[SIM_LIMIT__COUNT] = {"rpm", "rpd", "tpm", "tpd", "concurrency"};
+    return l < SIM_LIMIT__COUNT ? names[l] : "unknown";
+}
+
+/* The prompt's tokens as this provider counts them: its own tokenizer (3 per message
+ * plus the text, +-15%), or chars / 4 + 1 with chars4_tokens. */
+static long prompt_tokens_of(const struct sim_state *s, const json_t *messages)
+{
+    long chars = 0, raw = 0;
+    uint64_t h = 0;
     size_t i;
     json_t *m;
-    json_array_foreach(messages, i, m) {
+    json_array_foreach(messages, i, m)
+    {
         const char *c = json_string_value(json_object_get(m, "content"));
-        if (c) n += (long)strlen(c);
+        if (!c) continue;
+        chars += (long)strlen(c);
+        raw += 3 + misbehave_tokens_raw(c);
+        h = h * 0x100000001B3ULL ^ util_xxh64(c, strlen(c));
     }
-    return n;
+    if (s->p.chars4_tokens) return chars / 4 + 1;
+    return misbehave_tokens_vary(s->p.seed, h, raw);
+}
+
+static long completion_tokens_of(const struct sim_state *s, const char *content)
+{
+    if (s->p.chars4_tokens) return (long)strlen(content) / 4 + 1;
+    return misbehave_tokens_vary(s->p.seed, util_xxh64(content, strlen(content)),
+                                 misbehave_tokens_raw(content));
 }
 
 static int task_of(const json_t *messages)
@@ -117,13 +140,13 @@ static int task_of(const json_t *messages)
 
 /* As long as the two or three sentences of feedback a model writes per answer (about 45
  * words), so token use in a simulated day is close to a real one. */
-#define SIM_FEEDBACK                                                                           \
-    "The answer names the main mechanism and gives one concrete example, which is good. It "    \
-    "would be stronger with a number that shows the impact and one trade-off you weighed. "     \
+#define SIM_FEEDBACK                                                                               \
+    "The answer names the main mechanism and gives one concrete example, which is good. It "       \
+    "would be stronger with a number that shows the impact and one trade-off you weighed. "        \
     "Close by saying what you would do differently next time."
 
 /* Valid task JSON built from the request; scores follow answer length. */
-static char *answer_for(struct sim_state *s, int task, const json_t *messages)
+static json_t *answer_for(struct sim_state *s, int task, const json_t *messages)
 {
     const char *user = json_string_value(json_object_get(json_array_get(messages, 1), "content"));
     if (!user) user = "";
@@ -167,15 +190,17 @@ static char *answer_for(struct sim_state *s, int task, const json_t *messages)
             out = json_pack("{s:o}", "evaluations", evals);
             if (strstr(user, "<request summary=\"yes\"/>"))
                 json_object_set_new(out, "summary",
-                                    json_pack("{s:s,s:[s,s],s:[s,s]}", "summary", SIM_FEEDBACK SIM_FEEDBACK,
-                                              "strengths", "clear structure in most answers",
+                                    json_pack("{s:s,s:[s,s],s:[s,s]}", "summary",
+                                              SIM_FEEDBACK SIM_FEEDBACK, "strengths",
+                                              "clear structure in most answers",
                                               "concrete examples from recent work", "improvements",
                                               "quantify the impact of your work",
                                               "name the trade-offs you considered"));
         }
         if (strstr(user, "<next_request")) {
             char q[160];
-            snprintf(q, sizeof q, "Simulated follow-up %llu from %s: what would you change next time?",
+            snprintf(q, sizeof q,
+                     "Simulated follow-up %llu from %s: what would you change next time?",
                      (unsigned long long)++s->questions, s->name);
             json_object_set_new(out, "next_question", json_string(q));
         }
@@ -196,24 +221,26 @@ static char *answer_for(struct sim_state *s, int task, const json_t *messages)
     }
     case TASK_QUESTION_GEN: {
         /* distinct topics, so generated questions are not near-duplicates of each other */
-        static const char *topics[] = {"caching", "sharding", "replication", "indexing",
-                                       "backpressure", "idempotency", "observability",
-                                       "migrations", "queues", "consensus", "compression",
-                                       "pagination", "authentication", "rollbacks", "throttling",
-                                       "serialization", "timeouts", "tracing", "batching",
-                                       "failover", "deadlocks", "profiling", "leases", "quotas"};
-        static const char *angles[] = {"trade-offs", "failure modes", "testing strategy",
-                                       "monitoring", "capacity planning", "incident story",
-                                       "design review", "security risks", "cost"};
+        static const char *topics[] = {
+            "caching",       "sharding",      "replication",    "indexing",  "backpressure",
+            "idempotency",   "observability", "migrations",     "queues",    "consensus",
+            "compression",   "pagination",    "authentication", "rollbacks", "throttling",
+            "serialization", "timeouts",      "tracing",        "batching",  "failover",
+            "deadlocks",     "profiling",     "leases",         "quotas"};
+        static const char *angles[] = {"trade-offs",    "failure modes",     "testing strategy",
+                                       "monitoring",    "capacity planning", "incident story",
+                                       "design review", "security risks",    "cost"};
         json_t *qs = json_array();
         for (int k = 0; k < 5; k++) {
             uint64_t n = ++s->questions;
             char q[200];
-            snprintf(q, sizeof q, "How would you approach the %s of %s in a system you own (%s %llu)?",
-                     angles[n % ARRAY_LEN(angles)], topics[(n / ARRAY_LEN(angles)) % ARRAY_LEN(topics)],
-                     s->name, (unsigned long long)n);
-            json_array_append_new(qs, json_pack("{s:s,s:i,s:[s]}", "text", q, "difficulty", 2,
-                                                "keywords", topics[(n / ARRAY_LEN(angles)) % ARRAY_LEN(topics)]));
+            snprintf(
+                q, sizeof q, "How would you approach the %s of %s in a system you own (%s %llu)?",
+                angles[n % ARRAY_LEN(angles)], topics[(n / ARRAY_LEN(angles)) % ARRAY_LEN(topics)],
+                s->name, (unsigned long long)n);
+            json_array_append_new(
+                qs, json_pack("{s:s,s:i,s:[s]}", "text", q, "difficulty", 2, "keywords",
+                              topics[(n / ARRAY_LEN(angles)) % ARRAY_LEN(topics)]));
         }
         out = json_pack("{s:o}", "questions", qs);
         break;
@@ -221,7 +248,22 @@ static char *answer_for(struct sim_state *s, int task, const json_t *messages)
     default:
         out = json_pack("{s:s}", "reply", "simulated");
     }
-    char *text = json_dumps(out, JSON_COMPACT);
+    return out;
+}
+
+/* The content of a 200: the task's answer, spoilt at bad_output_rate (*spoilt says
+ * whether). Caller frees. */
+static char *content_for(struct sim_state *s, int task, const json_t *messages, int *spoilt)
+{
+    json_t *out = answer_for(s, task, messages);
+    enum misbehave_kind k = MISBEHAVE_NONE;
+    if (s->p.bad_output_rate > 0 && task < TASK__COUNT) {
+        double whether = rnd01(s), which = rnd01(s);
+        k = misbehave_pick(s->p.bad_output_rate, whether, which);
+    }
+    *spoilt = k != MISBEHAVE_NONE;
+    char *text =
+        misbehave_spoil(out, task < TASK__COUNT ? task_name((enum task_kind)task) : "chat", k);
     json_decref(out);
     return text;
 }
@@ -238,7 +280,8 @@ static void add_header(struct llm_result *r, const char *name, long value)
 
 /* Rate-limit headers the way the style's provider sends them (remaining counts only;
  * enough for the router to learn from). */
-static void add_ratelimit_headers(struct sim_state *s, struct llm_result *r, long min_req, long min_tok)
+static void add_ratelimit_headers(struct sim_state *s, struct llm_result *r, long min_req,
+                                  long min_tok)
 {
     const char *st = s->p.style ? s->p.style : "none";
     if (strcmp(st, "groq") == 0) {
@@ -253,7 +296,8 @@ static void add_ratelimit_headers(struct sim_state *s, struct llm_result *r, lon
         if (s->p.tpm) add_header(r, "x-ratelimit-remaining-tokens", s->p.tpm - min_tok);
     } else if (strcmp(st, "cerebras") == 0) {
         if (s->p.rpd) add_header(r, "x-ratelimit-limit-requests-day", s->p.rpd);
-        if (s->p.rpd) add_header(r, "x-ratelimit-remaining-requests-day", s->p.rpd - s->day_requests);
+        if (s->p.rpd)
+            add_header(r, "x-ratelimit-remaining-requests-day", s->p.rpd - s->day_requests);
         if (s->p.tpm) add_header(r, "x-ratelimit-limit-tokens-minute", s->p.tpm);
         if (s->p.tpm) add_header(r, "x-ratelimit-remaining-tokens-minute", s->p.tpm - min_tok);
     }
@@ -263,8 +307,10 @@ static void deliver(void *arg)
 {
     struct sim_call *c = arg;
     struct sim_state *s = c->st;
-    if (c->prev) c->prev->next = c->next;
-    else s->calls = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->calls = c->next;
     if (c->next) c->next->prev = c->prev;
     s->in_flight--;
     c->done(&c->result, c->data);
@@ -273,15 +319,20 @@ static void deliver(void *arg)
     free(c);
 }
 
-static int sim_submit(struct provider *pv, const struct llm_request *req, llm_done_fn done, void *data)
+static int sim_submit(struct provider *pv, const struct llm_request *req, llm_done_fn done,
+                      void *data)
 {
     struct sim_state *s = pv->impl;
     int64_t now = clock_now_ms();
     minute_trim(s, now);
     day_roll(s, now);
     int task = task_of(req->messages);
-    long prompt = chars_of(req->messages) / 4 + 1;
-    long reserve = prompt + (req->max_tokens > 0 ? req->max_tokens : 512);
+    long prompt = prompt_tokens_of(s, req->messages);
+    /* the answer is known now, so is what the call costs: charged when accepted */
+    int spoilt = 0;
+    char *content = content_for(s, task, req->messages, &spoilt);
+    long completion = completion_tokens_of(s, content);
+    long used = prompt + completion;
     long min_req, min_tok;
     minute_usage(s, &min_req, &min_tok);
     struct sim_call *c = xcalloc(1, sizeof *c);
@@ -293,22 +344,32 @@ static int sim_submit(struct provider *pv, const struct llm_request *req, llm_do
     c->result.retry_after_ms = -1;
     s->stats->requests++;
     s->stats->by_task[task]++;
-    const char *over = NULL;
-    if (s->p.rpm && min_req + 1 > s->p.rpm) over = "requests per minute";
-    else if (s->p.rpd && s->day_requests + 1 > s->p.rpd) over = "requests per day";
-    else if (s->p.tpm && min_tok + prompt > s->p.tpm) over = "tokens per minute";
-    else if (s->p.tpd && s->day_tokens + prompt > s->p.tpd) over = "tokens per day";
-    else if (s->p.concurrency && s->in_flight + 1 > s->p.concurrency) over = "concurrency";
+    static const char *const what[SIM_LIMIT__COUNT] = {"requests per minute", "requests per day",
+                                                       "tokens per minute", "tokens per day",
+                                                       "concurrency"};
+    int limit = -1;
+    if (s->p.rpm && min_req + 1 > s->p.rpm)
+        limit = SIM_LIMIT_RPM;
+    else if (s->p.rpd && s->day_requests + 1 > s->p.rpd)
+        limit = SIM_LIMIT_RPD;
+    else if (s->p.tpm && min_tok + used > s->p.tpm)
+        limit = SIM_LIMIT_TPM;
+    else if (s->p.tpd && s->day_tokens + used > s->p.tpd)
+        limit = SIM_LIMIT_TPD;
+    else if (s->p.concurrency && s->in_flight + 1 > s->p.concurrency)
+        limit = SIM_LIMIT_CONCURRENCY;
+    const char *over = limit >= 0 ? what[limit] : NULL;
     int64_t delay;
     if (over) {
         s->stats->refused_429++;
+        s->stats->refused_by[limit]++;
         if (s->p.known) s->stats->violations++;
         c->result.status = LLM_ERR_RATE_LIMITED;
         c->result.http_status = 429;
         char msg[200];
         snprintf(msg, sizeof msg, "HTTP 429: Rate limit reached on %s (simulated)", over);
         c->result.error = xstrdup(msg);
-        c->result.retry_after_ms = strstr(over, "day") ? -1 : 2000;
+        c->result.retry_after_ms = limit == SIM_LIMIT_RPD || limit == SIM_LIMIT_TPD ? -1 : 2000;
         add_ratelimit_headers(s, &c->result, min_req, min_tok);
         delay = 20;
     } else if (s->p.fail_rate > 0 && rnd01(s) < s->p.fail_rate) {
@@ -324,26 +385,25 @@ static int sim_submit(struct provider *pv, const struct llm_request *req, llm_do
         c->result.error = xstrdup("HTTP 503: simulated outage");
         delay = (int64_t)lognormal_ms(s);
     } else {
-        char *content = answer_for(s, task, req->messages);
-        long completion = (long)strlen(content) / 4 + 1;
-        long used = prompt + completion;
-        (void)reserve;
         s->ring_t[(s->ring_head + s->ring_len) % SIM_RING] = now;
         s->ring_tok[(s->ring_head + s->ring_len) % SIM_RING] = used;
         if (s->ring_len < SIM_RING) s->ring_len++;
         s->day_requests++;
         s->day_tokens += used;
         s->stats->ok++;
+        s->stats->bad_outputs += (uint64_t)spoilt;
         s->stats->tokens += (uint64_t)used;
         c->result.status = LLM_OK;
         c->result.http_status = 200;
         c->result.content = content;
+        content = NULL;
         c->result.prompt_tokens = (int)prompt;
         c->result.completion_tokens = (int)completion;
         delay = (int64_t)lognormal_ms(s);
         minute_usage(s, &min_req, &min_tok);
         add_ratelimit_headers(s, &c->result, min_req, min_tok);
     }
+    free(content); /* not delivered: refused or failed */
     if (req->timeout_ms > 0 && delay > req->timeout_ms) {
         llm_result_clear(&c->result);
         c->result.status = LLM_ERR_TIMEOUT;
@@ -380,7 +440,8 @@ static void sim_destroy(struct provider *pv)
     free(pv);
 }
 
-static const struct provider_ops sim_ops = {.kind = "sim", .submit = sim_submit, .destroy = sim_destroy};
+static const struct provider_ops sim_ops = {
+    .kind = "sim", .submit = sim_submit, .destroy = sim_destroy};
 
 struct provider *sim_provider_new(const char *name, const char *model,
                                   const struct sim_provider_params *params,

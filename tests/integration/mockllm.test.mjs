@@ -884,7 +884,7 @@ test('--injection-bump: an answer saying "ignore previous instructions" scores 5
   });
 });
 
-// mockllm's raw --token-count words rule (tools/mockllm.c mock_word_tokens).
+// mockllm's raw --token-count words rule (src/sim/misbehave.c misbehave_tokens_raw).
 function wordTokens(s) {
   let n = 0;
   for (const m of s.matchAll(/[A-Za-z0-9]+|[^\sA-Za-z0-9]/gu)) n += /^[A-Za-z0-9]/.test(m[0]) ? Math.ceil(m[0].length / 6) : 1;

@@ -44,6 +44,20 @@ static void add_dep(int i, long rpm, long rpd, long latency_ms)
     router_add(F.r, &F.cfg[i], sim_provider_new(F.names[i], "m", &pp, &F.st[i]));
 }
 
+/* A deployment with only a TPM limit and the given token_margin_pct. */
+static void add_dep_tpm(int i, long tpm, long margin_pct)
+{
+    snprintf(F.names[i], sizeof F.names[i], "d%d", i);
+    F.cfg[i] = (struct provider_config){.name = F.names[i], .base_url = "sim", .api_key_env = "",
+                                        .model = "m", .headers = "none", .day_reset = "utc",
+                                        .tpm = tpm, .timeout_ms = 30000,
+                                        .token_margin_pct = margin_pct};
+    struct sim_provider_params pp = {.latency_mean_ms = 10, .latency_sd_ms = 1,
+                                     .seed = (uint64_t)i + 1, .tpm = tpm, .known = 1,
+                                     .style = "none"};
+    router_add(F.r, &F.cfg[i], sim_provider_new(F.names[i], "m", &pp, &F.st[i]));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -175,6 +189,24 @@ static void test_router_calls_left_today_counts_daily_limits(void **state)
     assert_true(router_calls_left_today(F.r, 1000) == 99.0);
 }
 
+/* The provider counts with its own tokenizer: a call the router estimates at 800 tokens
+ * is reserved as 1000 with a 25% margin, so at tpm 1000 it fits and one of 801 does not. */
+static void test_router_reserves_the_deployment_token_margin(void **state)
+{
+    (void)state;
+    add_dep_tpm(0, 1000, 25);
+    assert_int_equal(router_pick(F.r, 800), 0);
+    assert_int_equal(router_pick(F.r, 801), -1);
+}
+
+static void test_router_without_margin_reserves_the_estimate(void **state)
+{
+    (void)state;
+    add_dep_tpm(0, 1000, 0);
+    assert_int_equal(router_pick(F.r, 1000), 0);
+    assert_int_equal(router_pick(F.r, 1001), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +216,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_router_candidate_facing_calls_go_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_no_deployment_fails_with_no_capacity_on_the_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_calls_left_today_counts_daily_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_reserves_the_deployment_token_margin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_without_margin_reserves_the_estimate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
