@@ -136,6 +136,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "interviewd: %s\n", err);
         goto out;
     }
+    api_attach_http(api, http);
     sigint = evsignal_new(base, SIGINT, on_signal, base);
     sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     evsignal_add(sigint, NULL);

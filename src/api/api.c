@@ -298,6 +298,11 @@ static void route_static(struct api *a, struct http_req *r)
 
 static void route(struct api *a, struct http_req *r);
 
+void api_attach_http(struct api *a, struct http_server *s)
+{
+    http_server_set_guard(s, "/v1", gateway_guard, a->gateway);
+}
+
 void api_handle(struct http_req *r, void *data)
 {
     log_set_request_id(r->request_id); /* every line this request causes carries its id */

@@ -21,6 +21,8 @@ void api_free(struct api *a);
 struct event_base;
 void api_start_history(struct api *a, struct event_base *base);
 /* The http_handler_fn for http_server_new(). */
+/* Registers the checks http runs on request heads (the /v1 key) with the server. */
+void api_attach_http(struct api *a, struct http_server *s);
 void api_handle(struct http_req *r, void *data);
 
 #endif

@@ -131,6 +131,8 @@ struct gw_req {
     int started;                        /* SSE headers sent */
     char *chunk_prefix;                 /* SSE: `data: {"id":...,"choices":[{"index":0,"delta":` */
     char id[48];                        /* chatcmpl-... */
+    char param_buf[48];                 /* a 400's param, e.g. messages[3].role */
+    char err_buf[200];                  /* a 400's sentence when it names a value */
     int64_t created;                    /* seconds */
     int64_t t0_us;                      /* handler entry */
     int64_t submit_us;                  /* router_submit, or when a waiter joined */
@@ -321,14 +323,7 @@ static void sse_content(struct gw_req *q, const char *delta, size_t len)
 /* Ends the chunked reply and gives r back to http to free. */
 static void sse_end(struct gw_req *q)
 {
-    struct evhttp_request *req = q->r->req;
-    if (req) {
-        struct evhttp_connection *conn = evhttp_request_get_connection(req);
-        if (conn) evhttp_connection_set_closecb(conn, NULL, NULL);
-        evhttp_send_reply_end(req);
-    }
-    q->r->req = NULL;
-    http_reply_text(q->r, 200, "text/event-stream", ""); /* sends nothing; frees r */
+    http_reply_stream_end(q->r);
 }
 
 /* The end of a successful stream: finish chunk, usage chunk if asked, [DONE]. */
@@ -701,6 +696,99 @@ static void on_cache_get(const char *value, size_t len, void *data)
 
 /* ---- request parsing --------------------------------------------------------------- */
 
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+/* Every message as OpenAI checks it, so that a request the provider would refuse is
+ * refused here, before any quota is spent: an object, a known role, content present
+ * (a string or an array of typed parts; only an assistant message with tool_calls may
+ * leave it out), and a tool message's tool_call_id. NULL, or a 400's sentence with
+ * *param ("messages[i].field") and *code set. */
+static const char *check_messages(struct gw_req *q, json_t *messages, const char **param,
+                                  const char **code)
+{
+    static const char *roles[] = {"system", "user", "assistant", "tool", "developer"};
+    size_t i;
+    json_t *m;
+    json_array_foreach(messages, i, m)
+    {
+        *param = q->param_buf;
+        snprintf(q->param_buf, sizeof q->param_buf, "messages[%zu]", i);
+        if (!json_is_object(m)) {
+            *code = "invalid_type";
+            snprintf(q->err_buf, sizeof q->err_buf,
+                     "Invalid type for 'messages[%zu]': expected an object, but got %s instead.",
+                     i, json_kind(m));
+            return q->err_buf;
+        }
+        json_t *role = json_object_get(m, "role");
+        snprintf(q->param_buf, sizeof q->param_buf, "messages[%zu].role", i);
+        if (!role) {
+            *code = "missing_required_parameter";
+            snprintf(q->err_buf, sizeof q->err_buf, "Missing required parameter: 'messages[%zu].role'.", i);
+            return q->err_buf;
+        }
+        const char *rs = json_string_value(role);
+        size_t k = 0;
+        while (rs && k < ARRAY_LEN(roles) && strcmp(rs, roles[k]) != 0) k++;
+        if (!rs || k == ARRAY_LEN(roles)) {
+            *code = "invalid_value";
+            snprintf(q->err_buf, sizeof q->err_buf,
+                     "Invalid value for 'messages[%zu].role': supported values are 'system', "
+                     "'user', 'assistant', 'tool' and 'developer'.",
+                     i);
+            return q->err_buf;
+        }
+        json_t *content = json_object_get(m, "content");
+        snprintf(q->param_buf, sizeof q->param_buf, "messages[%zu].content", i);
+        int may_omit = !strcmp(rs, "assistant") && json_is_array(json_object_get(m, "tool_calls"));
+        if (!content || json_is_null(content)) {
+            if (may_omit) continue;
+            *code = "missing_required_parameter";
+            snprintf(q->err_buf, sizeof q->err_buf,
+                     "Missing required parameter: 'messages[%zu].content'.", i);
+            return q->err_buf;
+        }
+        int ok = json_is_string(content);
+        if (json_is_array(content)) {
+            size_t j;
+            json_t *part;
+            ok = json_array_size(content) > 0;
+            json_array_foreach(content, j, part)
+            {
+                if (!json_is_object(part) || !json_is_string(json_object_get(part, "type"))) ok = 0;
+            }
+        }
+        if (!ok) {
+            *code = "invalid_type";
+            snprintf(q->err_buf, sizeof q->err_buf,
+                     "Invalid type for 'messages[%zu].content': expected a string or a non-empty "
+                     "array of {\"type\", ...} parts, but got %s instead.",
+                     i, json_kind(content));
+            return q->err_buf;
+        }
+        if (!strcmp(rs, "tool") && !json_is_string(json_object_get(m, "tool_call_id"))) {
+            snprintf(q->param_buf, sizeof q->param_buf, "messages[%zu].tool_call_id", i);
+            *code = "missing_required_parameter";
+            snprintf(q->err_buf, sizeof q->err_buf,
+                     "Missing required parameter: 'messages[%zu].tool_call_id'.", i);
+            return q->err_buf;
+        }
+    }
+    return NULL;
+}
+
 /* Fills q from its body; NULL, or the sentence of a 400 with *param and *code set. */
 static const char *parse_chat(struct gw_req *q, const char **param, const char **code)
 {
@@ -729,13 +817,8 @@ static const char *parse_chat(struct gw_req *q, const char **param, const char *
     }
     if (!json_is_array(v) || json_array_size(v) == 0)
         return "messages must be a non-empty array of {\"role\", \"content\"} objects.";
-    size_t i;
-    json_t *m;
-    json_array_foreach(v, i, m)
-    {
-        if (!json_is_object(m) || !json_is_string(json_object_get(m, "role")))
-            return "Every message must be an object with a string \"role\".";
-    }
+    const char *bad = check_messages(q, v, param, code);
+    if (bad) return bad;
     q->messages = v;
 
     *param = "stream";
@@ -902,19 +985,6 @@ static int cacheable(const struct gw_req *q)
     return q->temperature == 0;
 }
 
-/* The connection of a deferred request closed. libevent either frees the request with
- * the connection right after this (still attached: forget it) or has detached it from the
- * failed connection (a client gone mid-answer), in which case it is ours until a reply
- * call frees it: evhttp_send_reply and evhttp_send_reply_end free a detached request and
- * send nothing. (http/server.c's own close callback forgets it in both cases, which
- * leaks the detached one.) */
-static void on_client_gone(struct evhttp_connection *conn, void *arg)
-{
-    (void)conn;
-    struct http_req *r = arg;
-    if (r->req && evhttp_request_get_connection(r->req) != NULL) r->req = NULL;
-}
-
 static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t0)
 {
     json_t *body = r->body ? fastjson_load(r->body, r->body_len, NULL) : NULL;
@@ -999,9 +1069,7 @@ static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t
     q->next = g->live;
     if (g->live) g->live->prev = q;
     g->live = q;
-    http_req_defer(r);
-    struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
-    if (conn) evhttp_connection_set_closecb(conn, on_client_gone, r);
+    http_req_defer(r); /* http forgets r->req if the client goes */
     if (cacheable(q) && (q->key = cache_key_of(q)) != NULL) {
         q->cache_state = GW_MISS;
         cache_get(g->cache, q->key, on_cache_get, q);
@@ -1072,33 +1140,63 @@ static void reply_models(struct gateway *g, struct http_req *r, const char *id)
 
 /* ---- entry points -------------------------------------------------------------------- */
 
-/* The index of the bearer key that matches, or -1 after replying 401. Every key is
- * compared (in constant time each), so timing does not tell which one matched. */
-static int authenticate(struct gateway *g, struct http_req *r)
+/* The index of the bearer key tok matches, or -1 with the 401's code and sentence. Every
+ * key is compared (in constant time each), so timing does not tell which one matched. */
+static int key_index(const struct gateway *g, const char *tok, const char **code, char *msg,
+                     size_t msglen)
 {
     if (g->n_keys == 0) {
-        char msg[400];
-        snprintf(msg, sizeof msg,
+        *code = "gateway_disabled";
+        snprintf(msg, msglen,
                  "The OpenAI-compatible gateway is disabled: set the environment variable %s "
                  "(named by [gateway] keys_env) to one or more comma-separated bearer keys and "
                  "restart interviewd.",
                  g->cfg->gateway_keys_env);
-        reply_error(r, 401, "invalid_request_error", "gateway_disabled", NULL, msg, 0);
         return -1;
     }
-    const char *tok = http_bearer(r);
     int found = -1;
     for (int i = 0; tok && i < g->n_keys; i++)
         if (util_ct_equal(g->keys[i].secret, tok) && found < 0) found = i;
     if (found < 0) {
-        char msg[400];
-        snprintf(msg, sizeof msg,
+        *code = "invalid_api_key";
+        snprintf(msg, msglen,
                  "%s API key. Send one of the keys listed in the environment variable %s as "
                  "\"Authorization: Bearer <key>\".",
                  tok ? "Incorrect" : "Missing", g->cfg->gateway_keys_env);
-        reply_error(r, 401, "invalid_request_error", "invalid_api_key", NULL, msg, 0);
     }
     return found;
+}
+
+/* The index of the bearer key that matches, or -1 after replying 401. */
+static int authenticate(struct gateway *g, struct http_req *r)
+{
+    const char *code;
+    char msg[400];
+    int found = key_index(g, http_bearer(r), &code, msg, sizeof msg);
+    if (found < 0) reply_error(r, 401, "invalid_request_error", code, NULL, msg, 0);
+    return found;
+}
+
+int gateway_guard(const char *authorization, char **body, void *data)
+{
+    const struct gateway *g = data;
+    const char *tok = NULL;
+    if (strncasecmp(authorization, "Bearer ", 7) == 0) {
+        tok = authorization + 7;
+        while (*tok == ' ') tok++;
+        if (!*tok) tok = NULL;
+    }
+    const char *code;
+    char msg[400];
+    if (key_index(g, tok, &code, msg, sizeof msg) >= 0) return 0;
+    json_t *err = json_pack("{s:s,s:s,s:n,s:s}", "message", msg, "type", "invalid_request_error",
+                            "param", "code", code);
+    json_t *j = json_pack("{s:o}", "error", err);
+    struct sbuf b = {0};
+    sbuf_json(&b, j, 0);
+    json_decref(j);
+    *body = sbuf_take(&b);
+    return 401;
 }
 
 void gateway_handle(struct gateway *g, struct http_req *r)

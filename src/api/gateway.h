@@ -76,6 +76,9 @@ struct gateway *gateway_new(const struct config *cfg, struct router *router, str
 void gateway_free(struct gateway *g);
 
 /* Handles a request whose path starts with /v1. */
+/* http_guard_fn for /v1: the bearer key is checked from the request head, before the body
+ * is read or its size judged (401 in OpenAI's shape). data is the gateway. */
+int gateway_guard(const char *authorization, char **body, void *data);
 void gateway_handle(struct gateway *g, struct http_req *r);
 
 /* Appends the gateway's Prometheus lines (interviewd_gateway_overhead_seconds histogram,

@@ -1,14 +1,23 @@
 /* config: INI -> struct config through inih. A table maps each [section] key to a
- * field and a type, so defaults, parsing and validation live in one place. */
+ * field and a type, so defaults, parsing and validation live in one place.
+ *
+ * Strict: a key or a section given twice, an unknown key or section, a value out of
+ * range and a file that is not a regular file are errors, never silently ignored, and
+ * every error about the file's content reads "FILE:LINE: [section] key: why". inih
+ * does not tell handlers the line, so the file is read through our own line reader,
+ * which counts lines and also sees section headers (for repeated sections, which inih
+ * merges without a word). */
 #include "core/config.h"
 
 #include "core/util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum key_type { KEY_STRING, KEY_LONG };
 
@@ -52,6 +61,12 @@ static const struct key_def keys[] = {
     L("limits", "max_email_bytes", max_email_bytes, "254", 3, 4096),
     L("limits", "max_active_interviews", max_active_interviews, "3", 1, 1000),
     L("limits", "max_interviews_per_day", max_interviews_per_day, "20", 1, 100000),
+    L("limits", "max_connections", max_connections, "0", 0, 10000000),
+    L("limits", "max_connections_per_address", max_connections_per_address, "1024", 0, 10000000),
+    L("limits", "header_timeout_ms", header_timeout_ms, "10000", 100, 3600000),
+    L("limits", "body_timeout_ms", body_timeout_ms, "60000", 100, 3600000),
+    L("limits", "max_header_bytes", max_header_bytes, "16384", 1024, 1L << 20),
+    L("limits", "max_uri_bytes", max_uri_bytes, "8192", 256, 1L << 20),
     L("interview", "questions", questions, "12", 4, 40),
     L("interview", "llm_timeout_ms", llm_timeout_ms, "30000", 100, 600000),
     L("interview", "turn_deadline_ms", turn_deadline_ms, "8000", 50, 600000),
@@ -159,10 +174,85 @@ void config_defaults(struct config *cfg)
     }
 }
 
+#define CONFIG_MAX_SEEN 512 /* distinct [section] key pairs and sections tracked */
+
+struct seen {
+    char *section; /* owned */
+    char *key;     /* owned; NULL for a section header */
+    int line;
+};
+
 struct parse_state {
     struct config *cfg;
-    char why[512]; /* first error */
+    FILE *f;
+    int line;        /* of the line inih is handling */
+    int at_line_end; /* the last chunk read ended a line */
+    char why[512];   /* first error */
+    int why_line;    /* its line */
+    struct seen seen[CONFIG_MAX_SEEN];
+    int n_seen;
+    int section_line; /* of the last [section] header read */
+    int provider_line[CONFIG_MAX_PROVIDERS]; /* where each [provider.*] section starts */
 };
+
+static void set_error(struct parse_state *st, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_error(struct parse_state *st, int line, const char *fmt, ...)
+{
+    if (st->why[0]) return; /* keep the first */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->why, sizeof st->why, fmt, ap);
+    va_end(ap);
+    st->why_line = line;
+}
+
+/* The line of an earlier (section, key) or section header, or 0; records it if new. */
+static int seen_before(struct parse_state *st, const char *section, const char *key, int line)
+{
+    for (int i = 0; i < st->n_seen; i++) {
+        const struct seen *s = &st->seen[i];
+        if (strcmp(s->section, section) == 0 &&
+            ((!key && !s->key) || (key && s->key && !strcmp(s->key, key))))
+            return s->line;
+    }
+    if (st->n_seen < CONFIG_MAX_SEEN) {
+        struct seen *s = &st->seen[st->n_seen++];
+        s->section = xstrdup(section);
+        s->key = key ? xstrdup(key) : NULL;
+        s->line = line;
+    }
+    return 0;
+}
+
+/* inih's line reader: counts lines and notices repeated [section] headers. */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct parse_state *st = stream;
+    if (!fgets(str, num, st->f)) return NULL;
+    if (st->at_line_end) st->line++;
+    size_t n = strlen(str);
+    st->at_line_end = n > 0 && str[n - 1] == '\n';
+    const char *p = str;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '[') {
+        const char *end = strchr(p, ']');
+        if (end) {
+            char name[256];
+            size_t len = (size_t)(end - p - 1);
+            if (len >= sizeof name) len = sizeof name - 1;
+            memcpy(name, p + 1, len);
+            name[len] = 0;
+            util_trim(name);
+            st->section_line = st->line;
+            int first = seen_before(st, name, NULL, st->line);
+            if (first)
+                set_error(st, st->line, "[%s]: the section appears twice (first on line %d); "
+                                        "merge them", name, first);
+        }
+    }
+    return str;
+}
 
 static struct provider_config *provider_section(struct config *cfg, const char *name)
 {
@@ -183,6 +273,18 @@ static struct provider_config *provider_section(struct config *cfg, const char *
     return p;
 }
 
+/* http:// or https:// and a host: anything else would fail only at the first call. */
+static int valid_base_url(const char *v)
+{
+    const char *rest = strncmp(v, "http://", 7) == 0    ? v + 7
+                       : strncmp(v, "https://", 8) == 0 ? v + 8
+                                                        : NULL;
+    if (!rest || !*rest || *rest == '/') return 0;
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f) return 0;
+    return 1;
+}
+
 static int set_provider_key(struct config *cfg, struct provider_config *p, const char *name, const char *v,
                             char *why, size_t whylen)
 {
@@ -193,6 +295,12 @@ static int set_provider_key(struct config *cfg, struct provider_config *p, const
         if (k->type == KEY_STRING) {
             if (k->allowed && !in_allowed(k->allowed, v)) {
                 snprintf(why, whylen, "'%s' is not one of %s", v, k->allowed);
+                return -1;
+            }
+            if (strcmp(name, "base_url") == 0 && !valid_base_url(v)) {
+                /* not echoed: a URL may carry credentials */
+                snprintf(why, whylen, "must be an http:// or https:// URL with a host, "
+                                      "e.g. https://api.groq.com/openai/v1");
                 return -1;
             }
             *(const char **)(base + k->offset) = config_dup(cfg, v);
@@ -212,12 +320,19 @@ static int set_provider_key(struct config *cfg, struct provider_config *p, const
 
 static int on_entry_checked(void *user, const char *section, const char *name, const char *value);
 
-/* inih reports the line of the first error but keeps parsing: keep the first reason. */
+/* inih keeps parsing after an error: the first one (with its own line) is reported. */
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
     struct parse_state *st = user;
     if (st->why[0]) return 1;
-    return on_entry_checked(user, section, name, value);
+    int first = seen_before(st, section, name, st->line);
+    if (first) {
+        set_error(st, st->line, "[%s] %s: set twice (first on line %d); keep one", section, name,
+                  first);
+        return 1;
+    }
+    if (!on_entry_checked(user, section, name, value) && !st->why_line) st->why_line = st->line;
+    return 1;
 }
 
 static int on_entry_checked(void *user, const char *section, const char *name, const char *value)
@@ -231,7 +346,9 @@ static int on_entry_checked(void *user, const char *section, const char *name, c
                      section, name);
             return 0;
         }
+        int n_before = st->cfg->n_providers;
         struct provider_config *p = provider_section(st->cfg, pname);
+        if (p && st->cfg->n_providers > n_before) st->provider_line[n_before] = st->section_line;
         if (!p) {
             snprintf(st->why, sizeof st->why, "[%s]: more than %d providers", section,
                      CONFIG_MAX_PROVIDERS);
@@ -264,32 +381,50 @@ static int on_entry_checked(void *user, const char *section, const char *name, c
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-    struct parse_state st = {.cfg = cfg};
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    struct parse_state *st = xcalloc(1, sizeof *st);
+    st->cfg = cfg;
+    st->at_line_end = 1;
+    int rc = -1;
+    struct stat sb;
+    st->f = fopen(path, "r");
+    if (!st->f) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        goto out;
     }
-    int line = ini_parse_file(f, on_entry, &st);
-    fclose(f);
-    if (line != 0) {
-        if (st.why[0])
-            snprintf(err, errlen, "%s:%d: %s", path, line, st.why);
+    if (fstat(fileno(st->f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file%s; --config takes an INI file", path,
+                 S_ISDIR(sb.st_mode) ? " (a directory)" : "");
+        goto out;
+    }
+    int line = ini_parse_stream(read_line, st, on_entry, st);
+    if (st->why[0] || line != 0) {
+        if (st->why[0])
+            snprintf(err, errlen, "%s:%d: %s", path, st->why_line ? st->why_line : line, st->why);
         else
-            snprintf(err, errlen, "%s:%d: syntax error", path, line);
-        return -1;
+            snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
+                     path, line);
+        goto out;
     }
-    free(cfg->path);
-    cfg->path = xstrdup(path);
     for (int i = 0; i < cfg->n_providers; i++) {
         const struct provider_config *p = &cfg->providers[i];
         if (!p->base_url[0] || !p->model[0]) {
-            snprintf(err, errlen, "%s: [provider.%s]: base_url and model are required", path,
-                     p->name);
-            return -1;
+            snprintf(err, errlen, "%s:%d: [provider.%s] %s: required (with %s)", path,
+                     st->provider_line[i], p->name, !p->base_url[0] ? "base_url" : "model",
+                     !p->base_url[0] ? "model" : "base_url");
+            goto out;
         }
     }
-    return 0;
+    free(cfg->path);
+    cfg->path = xstrdup(path);
+    rc = 0;
+out:
+    if (st->f) fclose(st->f);
+    for (int i = 0; i < st->n_seen; i++) {
+        free(st->seen[i].section);
+        free(st->seen[i].key);
+    }
+    free(st);
+    return rc;
 }
 
 int config_parse_listen(const char *s, char *host, int *port)

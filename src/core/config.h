@@ -52,6 +52,12 @@ struct config {
     long max_email_bytes;       /* email, 254 */
     long max_active_interviews; /* unfinished interviews per candidate, 3 */
     long max_interviews_per_day; /* interviews a candidate may start per UTC day, 20 */
+    long max_connections;        /* open HTTP connections, 0 = descriptor limit - 64 */
+    long max_connections_per_address; /* from one client address, 1024; 0 = no cap */
+    long header_timeout_ms;      /* request line + headers must arrive within, 10000 */
+    long body_timeout_ms;        /* the body must arrive within (after the headers), 60000 */
+    long max_header_bytes;       /* request line + headers, 16 KiB */
+    long max_uri_bytes;          /* request target, 8 KiB */
 
     /* [interview] */
     long questions;          /* questions per interview, 12 */

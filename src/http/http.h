@@ -19,18 +19,19 @@ struct config;
 #define HTTP_MAX_SEGMENTS 8
 
 struct http_req {
-    struct evhttp_request *req; /* NULL once the client has gone (deferred replies) */
-    const char *method;         /* "GET", "POST", ... */
-    char *path;                 /* decoded path, without the query */
+    struct evhttp_request *req;        /* NULL once the client has gone (deferred replies) */
+    const char *method;                /* "GET", "POST", ... */
+    char *path;                        /* decoded path, without the query */
     char *segments[HTTP_MAX_SEGMENTS]; /* path split on '/', empty ones dropped */
     int n_segments;
-    char *body;                 /* NUL-terminated request body, or NULL */
+    char *body; /* NUL-terminated request body, or NULL */
     size_t body_len;
-    char request_id[17];        /* for log lines */
-    int deferred;               /* the handler will reply later */
-    int in_handler;             /* the handler is still running: replies must not free r */
-    int replied;                /* a reply was sent (or dropped for a gone client) */
+    char request_id[17]; /* for log lines */
+    int deferred;        /* the handler will reply later */
+    int in_handler;      /* the handler is still running: replies must not free r */
+    int replied;         /* a reply was sent (or dropped for a gone client) */
     struct http_server *server;
+    struct http_conn *conn; /* the connection's guard (http/conn.c), NULL once it closed */
 };
 
 typedef void (*http_handler_fn)(struct http_req *r, void *data);
@@ -39,9 +40,16 @@ struct http_server;
 
 /* Binds host:port (port 0 picks one; http_server_port tells which). NULL + err on failure. */
 struct http_server *http_server_new(struct event_base *base, const struct config *cfg,
-                                    const char *host, int port, http_handler_fn handler,
-                                    void *data, char *err, size_t errlen);
+                                    const char *host, int port, http_handler_fn handler, void *data,
+                                    char *err, size_t errlen);
 int http_server_port(const struct http_server *s);
+
+/* Checks credentials from a request's head, before its body is read or its size is
+ * judged. authorization is the header's value ("" when absent). Returns 0 to go on, or an
+ * HTTP status with the JSON error body in *body (malloc'd; http frees it). */
+typedef int (*http_guard_fn)(const char *authorization, char **body, void *data);
+/* Runs fn for every request whose path is prefix or below it (one guard per server). */
+void http_server_set_guard(struct http_server *s, const char *prefix, http_guard_fn fn, void *data);
 void http_server_free(struct http_server *s);
 
 /* The bearer token of the Authorization header, or NULL. */
@@ -58,5 +66,7 @@ void http_reply_text(struct http_req *r, int status, const char *content_type, c
 
 /* Marks r as answered later: the handler must eventually call a reply function. */
 void http_req_defer(struct http_req *r);
+/* Ends a reply begun with evhttp_send_reply_start (SSE) and, for deferred requests, frees r. */
+void http_reply_stream_end(struct http_req *r);
 
 #endif

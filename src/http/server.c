@@ -1,10 +1,13 @@
-/* http/server: evhttp wiring, limits and replies; see http.h.
+/* http/server: evhttp wiring, paths and replies; see http.h.
  *
- * evhttp enforces a hard cap on body size itself (8x the configured limit, answering a
- * bare 413); bodies between the limit and the cap get our JSON 413, so clients see a
- * JSON error for any realistic oversize body without the server buffering unbounded
- * input. */
+ * Every byte a client sends is checked by http/conn.c (framing, sizes, deadlines, caps)
+ * before evhttp parses it, so evhttp's own limits are set above ours and only ever act
+ * as a backstop; its HTML error pages are not reached by any request http/preparse
+ * lets through. Paths are decoded here, strictly: an encoded NUL, control character or
+ * slash is a 400, never a shorter path. */
 #include "http/http.h"
+
+#include "http/conn.h"
 
 #include "core/config.h"
 #include "core/fastjson.h"
@@ -25,6 +28,7 @@
 struct http_server {
     struct evhttp *http;
     struct evhttp_bound_socket *sock;
+    struct http_conns *conns; /* caps, deadlines, framing checks */
     http_handler_fn handler;
     void *data;
     long max_body;
@@ -33,8 +37,10 @@ struct http_server {
 
 static void req_free(struct http_req *r)
 {
+    if (r->conn) http_conn_end(r->conn, r);
     free(r->path);
-    for (int i = 0; i < r->n_segments; i++) free(r->segments[i]);
+    for (int i = 0; i < r->n_segments; i++)
+        free(r->segments[i]);
     free(r->body);
     free(r);
 }
@@ -42,14 +48,22 @@ static void req_free(struct http_req *r)
 static const char *method_name(enum evhttp_cmd_type t)
 {
     switch (t) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_PATCH: return "PATCH";
-    default: return "OTHER";
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_OPTIONS:
+        return "OPTIONS";
+    case EVHTTP_REQ_PATCH:
+        return "PATCH";
+    default:
+        return "OTHER";
     }
 }
 
@@ -64,19 +78,39 @@ static void add_common_headers(struct evhttp_request *req, const char *content_t
     evhttp_add_header(h, "Cache-Control", "no-store");
 }
 
-static void send_buffer(struct http_req *r, int status, const char *content_type,
-                        const char *data, size_t len)
+/* Before a deferred request's reply: after it, evhttp may free the request and then the
+ * connection, whose close callback must not see the request any more. */
+static void release_conn(struct http_req *r)
 {
-    if (r->req) {
+    if (r->conn) {
+        http_conn_end(r->conn, r);
+    } else if (r->deferred && r->req) {
         struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
-        if (r->deferred && conn) evhttp_connection_set_closecb(conn, NULL, NULL);
+        if (conn) evhttp_connection_set_closecb(conn, NULL, NULL);
+    }
+}
+
+static void send_buffer(struct http_req *r, int status, const char *content_type, const char *data,
+                        size_t len)
+{
+    release_conn(r);
+    if (r->req) {
+        struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
         add_common_headers(r->req, content_type);
-        evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type", content_type);
-        struct evbuffer *buf = evbuffer_new();
-        evbuffer_add(buf, data, len);
+        evhttp_add_header(h, "Content-Type", content_type);
         const char *reason = status == 200 ? "OK" : status == 201 ? "Created" : NULL;
-        evhttp_send_reply(r->req, status, reason, buf);
-        evbuffer_free(buf);
+        if (evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD) {
+            /* The headers GET would send, the length included; no body (evhttp 2.1 would
+             * send it and omit the length). */
+            char n[24];
+            evhttp_add_header(h, "Content-Length", util_itoa((long long)len, n));
+            evhttp_send_reply(r->req, status, reason, NULL);
+        } else {
+            struct evbuffer *buf = evbuffer_new();
+            evbuffer_add(buf, data, len);
+            evhttp_send_reply(r->req, status, reason, buf);
+            evbuffer_free(buf);
+        }
         log_debug("http_reply", "rid=%s method=%s path=%s status=%d", r->request_id, r->method,
                   r->path, status);
     }
@@ -100,8 +134,20 @@ void http_reply_text(struct http_req *r, int status, const char *content_type, c
 
 void http_reply_error(struct http_req *r, int status, const char *code, const char *message)
 {
-    if (status >= 500) log_warn("http_error", "rid=%s status=%d code=%s", r->request_id, status, code);
-    http_reply_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+    if (status >= 500)
+        log_warn("http_error", "rid=%s status=%d code=%s", r->request_id, status, code);
+    http_reply_json(r, status,
+                    json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", message,
+                              "type", http_error_type(status)));
+}
+
+void http_reply_stream_end(struct http_req *r)
+{
+    release_conn(r);
+    if (r->req) evhttp_send_reply_end(r->req);
+    r->req = NULL;
+    r->replied = 1;
+    if (r->deferred && !r->in_handler) req_free(r);
 }
 
 static const char *content_type_for(const char *name)
@@ -140,9 +186,10 @@ void http_reply_file(struct http_req *r, const char *dir, const char *name)
     }
     if (r->req) {
         struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-        evhttp_add_header(h, "Content-Security-Policy",
-                          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                          "connect-src 'self'; media-src 'self' blob:");
+        evhttp_add_header(
+            h, "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "connect-src 'self'; media-src 'self' blob:");
     }
     send_buffer(r, 200, content_type_for(name), data, len);
     free(data);
@@ -154,7 +201,8 @@ const char *http_bearer(struct http_req *r)
     const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
     if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
     h += 7;
-    while (*h == ' ') h++;
+    while (*h == ' ')
+        h++;
     return *h ? h : NULL;
 }
 
@@ -183,22 +231,68 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 void http_req_defer(struct http_req *r)
 {
     r->deferred = 1;
+    if (r->conn) return; /* http/conn.c's close callback knows r */
     struct evhttp_connection *conn = evhttp_request_get_connection(r->req);
     if (conn) evhttp_connection_set_closecb(conn, on_close, r);
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The decoded path, or NULL when it hides something: a malformed escape, an encoded
+ * control byte (%00 would end the string early), an encoded '/' or '\\' (one segment
+ * posing as two), bytes that are not UTF-8, or a "." or ".." segment. */
+static char *decode_path(const char *in)
+{
+    size_t n = strlen(in);
+    char *out = xmalloc(n + 1), *o = out;
+    for (const char *p = in; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '%') {
+            int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
+            if (lo < 0) goto bad;
+            c = (unsigned char)(hi * 16 + lo);
+            if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') goto bad;
+            p += 2;
+        } else if (c < 0x21 || c == 0x7f) {
+            goto bad;
+        }
+        *o++ = (char)c;
+    }
+    *o = 0;
+    if (!util_utf8_valid(out, (size_t)(o - out))) goto bad;
+    for (const char *s = out; *s;) {
+        while (*s == '/')
+            s++;
+        size_t len = strcspn(s, "/");
+        if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.')) goto bad;
+        s += len;
+    }
+    return out;
+bad:
+    free(out);
+    return NULL;
+}
+
+/* 0, -1 for a path that hides something (400), -2 for too many segments (404). */
 static int split_path(struct http_req *r, const char *uri_path)
 {
-    char *decoded = evhttp_uridecode(uri_path, 0, NULL);
+    char *decoded = decode_path(uri_path);
     if (!decoded) return -1;
     r->path = decoded;
     const char *p = decoded;
     while (*p) {
-        while (*p == '/') p++;
+        while (*p == '/')
+            p++;
         if (!*p) break;
         const char *end = strchr(p, '/');
         size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (r->n_segments == HTTP_MAX_SEGMENTS) return -1;
+        if (r->n_segments == HTTP_MAX_SEGMENTS) return -2;
         r->segments[r->n_segments++] = xstrndup(p, n);
         p += n;
     }
@@ -213,11 +307,20 @@ static void on_request(struct evhttp_request *req, void *arg)
     r->server = s;
     r->method = method_name(evhttp_request_get_command(req));
     util_trace_id(r->request_id);
+    struct http_conn *conn = http_conns_find(s->conns, req);
+    if (conn) http_conn_begin(conn, r);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    if (!path || split_path(r, path) != 0) {
+    int split = path ? split_path(r, path) : -1;
+    if (split != 0) {
         if (!r->path) r->path = xstrdup("?");
-        http_reply_error(r, 404, "not_found", "No such route.");
+        if (split == -2)
+            http_reply_error(r, 404, "not_found", "No such route.");
+        else
+            http_reply_error(r, 400, "invalid_path",
+                             "The path holds an encoded control character or slash, a '.' or "
+                             "'..' segment, invalid percent-encoding or bytes that are not "
+                             "UTF-8.");
         req_free(r);
         return;
     }
@@ -250,16 +353,19 @@ static void on_request(struct evhttp_request *req, void *arg)
 }
 
 struct http_server *http_server_new(struct event_base *base, const struct config *cfg,
-                                    const char *host, int port, http_handler_fn handler,
-                                    void *data, char *err, size_t errlen)
+                                    const char *host, int port, http_handler_fn handler, void *data,
+                                    char *err, size_t errlen)
 {
     struct http_server *s = xcalloc(1, sizeof *s);
     s->handler = handler;
     s->data = data;
     s->max_body = cfg->max_body_bytes;
     s->http = evhttp_new(base);
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)cfg->max_body_bytes * 8);
-    evhttp_set_max_headers_size(s->http, 64 * 1024);
+    /* backstops above http/preparse's limits, which refuse first and as JSON */
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)cfg->max_body_bytes + 4096);
+    evhttp_set_max_headers_size(
+        s->http, (ev_ssize_t)(2 * cfg->max_header_bytes + cfg->max_uri_bytes + 4096));
+    s->conns = http_conns_new(base, s->http, cfg);
     evhttp_set_timeout(s->http, (int)(cfg->request_timeout_ms / 1000));
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PUT |
@@ -267,15 +373,19 @@ struct http_server *http_server_new(struct event_base *base, const struct config
     evhttp_set_gencb(s->http, on_request, s);
     s->sock = evhttp_bind_socket_with_handle(s->http, host, (ev_uint16_t)port);
     if (!s->sock) {
-        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not a local address)", host, port);
+        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not a local address)", host,
+                 port);
         http_server_free(s);
         return NULL;
     }
+    http_conns_listen(s->conns, s->sock);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl) == 0) {
-        if (ss.ss_family == AF_INET) s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        else if (ss.ss_family == AF_INET6) s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        if (ss.ss_family == AF_INET)
+            s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        else if (ss.ss_family == AF_INET6)
+            s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
     }
     return s;
 }
@@ -288,6 +398,12 @@ int http_server_port(const struct http_server *s)
 void http_server_free(struct http_server *s)
 {
     if (!s) return;
-    if (s->http) evhttp_free(s->http);
+    if (s->http) evhttp_free(s->http); /* closes every connection through s->conns */
+    http_conns_free(s->conns);
     free(s);
+}
+
+void http_server_set_guard(struct http_server *s, const char *prefix, http_guard_fn fn, void *data)
+{
+    http_conns_set_guard(s->conns, prefix, fn, data);
 }

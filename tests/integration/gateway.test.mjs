@@ -273,7 +273,7 @@ test(
     );
     await assert.rejects(
       client(srv).chat.completions.create({ model: 'interviewd/fast', messages: [{ content: 'no role' }] }),
-      (e) => e.status === 400 && e.param === 'messages',
+      (e) => e.status === 400 && e.param === 'messages[0].role' && e.code === 'missing_required_parameter',
     );
     await assert.rejects(
       client(srv).chat.completions.create({ model: 'interviewd/fast', messages: [{ role: 'user', content: 'x' }], temperature: 3 }),

@@ -337,6 +337,79 @@ static void test_config_provider_section_without_name_is_an_error(void **state)
     assert_non_null(strstr(f->err, "needs a name"));
 }
 
+/* ---- strictness (issue 14 item 9) ---- */
+
+static void test_config_directory_is_an_error(void **state)
+{
+    struct fx *f = *state;
+    char err[512] = "";
+    assert_int_equal(config_load(&f->cfg, f->dir, err, sizeof err), -1);
+    assert_non_null(strstr(err, f->dir));
+    assert_non_null(strstr(err, "directory"));
+}
+
+static void test_config_base_url_must_be_http_or_https(void **state)
+{
+    struct fx *f = *state;
+    int rc = load(f, "[provider.x]\nbase_url = ftp://x\nmodel = m\n");
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(f->err, at_line(f, 2)));
+    assert_non_null(strstr(f->err, "[provider.x] base_url"));
+    assert_non_null(strstr(f->err, "https://"));
+    config_free(&f->cfg);
+    config_defaults(&f->cfg);
+    assert_int_equal(load(f, "[provider.y]\nbase_url = https://\nmodel = m\n"), -1);
+    config_free(&f->cfg);
+    config_defaults(&f->cfg);
+    if (load(f, "[provider.z]\nbase_url = http://127.0.0.1:9/v1\nmodel = m\n") != 0)
+        fail_msg("config_load: %s", f->err);
+}
+
+static void test_config_key_set_twice_names_both_lines(void **state)
+{
+    struct fx *f = *state;
+    int rc = load(f, "[interview]\n"
+                     "questions = 10\n"
+                     "questions = 20\n");
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(f->err, at_line(f, 3)));
+    assert_non_null(strstr(f->err, "[interview] questions"));
+    assert_non_null(strstr(f->err, "line 2"));
+}
+
+static void test_config_section_given_twice_is_an_error(void **state)
+{
+    struct fx *f = *state;
+    int rc = load(f, "[server]\n"
+                     "log_level = info\n"
+                     "[interview]\n"
+                     "questions = 10\n"
+                     "[server]\n"
+                     "request_timeout_ms = 5000\n");
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(f->err, at_line(f, 5)));
+    assert_non_null(strstr(f->err, "[server]"));
+    assert_non_null(strstr(f->err, "line 1"));
+}
+
+static void test_config_provider_without_model_names_its_section_line(void **state)
+{
+    struct fx *f = *state;
+    int rc = load(f, "[budget]\nmode = auto\n[provider.groq]\nbase_url = https://api.groq.com/openai/v1\n");
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(f->err, at_line(f, 3)));
+    assert_non_null(strstr(f->err, "[provider.groq] model"));
+}
+
+static void test_config_connection_limits_default_to_auto_and_1024(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(f->cfg.max_connections, 0);
+    assert_int_equal(f->cfg.max_connections_per_address, 1024);
+    assert_int_equal(f->cfg.header_timeout_ms, 10000);
+    assert_int_equal(f->cfg.body_timeout_ms, 60000);
+}
+
 /* ---- config_parse_listen ---- */
 
 static void test_config_parse_listen_accepts_port_0(void **state)
@@ -423,6 +496,12 @@ int main(void)
         T(test_config_provider_negative_rpm_is_an_error),
         T(test_config_provider_bad_headers_style_names_the_allowed_values),
         T(test_config_provider_section_without_name_is_an_error),
+        T(test_config_directory_is_an_error),
+        T(test_config_base_url_must_be_http_or_https),
+        T(test_config_key_set_twice_names_both_lines),
+        T(test_config_section_given_twice_is_an_error),
+        T(test_config_provider_without_model_names_its_section_line),
+        T(test_config_connection_limits_default_to_auto_and_1024),
         T(test_config_parse_listen_accepts_port_0),
         T(test_config_parse_listen_strips_ipv6_brackets),
         T(test_config_parse_listen_rejects_text_without_port),
