@@ -39,8 +39,16 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define ADDR_BUCKETS 1024
+#define TRIM_AFTER_BYTES (256L << 10) /* a connection that read this much may leave free heap */
+#define HTTP_ARENAS_ALL 4096          /* jemalloc's MALLCTL_ARENAS_ALL: "every arena" */
+#define HTTP_STR_(x) #x
+#define HTTP_STR(x) HTTP_STR_(x)
+#define TRIM_EVERY_MS 250 /* at most one malloc_trim() per this long */
 
 enum phase {
     PH_NEW,    /* accepted; the attach timer has not run yet */
@@ -68,6 +76,7 @@ struct http_conn {
     struct addr_count *addr;  /* NULL until attached */
     struct http_req *current; /* being handled (a reply is due), or NULL */
     long dropped;             /* input bytes dropped while lingering */
+    long bytes_in;            /* input bytes read, all requests */
     struct preparse pp;
 };
 
@@ -76,6 +85,7 @@ struct http_conns {
     struct evhttp *http;
     struct evconnlistener *listener;
     struct event *retry; /* re-enables the listener */
+    struct event *trim;  /* gives freed request memory back to the system */
     int paused;          /* listener disabled for lack of descriptors */
     int64_t last_log_ms; /* last accept-failure log line */
     long suppressed;     /* accept failures since that line */
@@ -306,6 +316,7 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 {
     struct http_conn *conn = arg;
     if (info->n_added == 0 || conn->phase == PH_NEW) return;
+    conn->bytes_in += (long)info->n_added;
     if (conn->phase == PH_LINGER) {
         conn->dropped += (long)evbuffer_get_length(buf);
         evbuffer_drain(buf, evbuffer_get_length(buf));
@@ -334,9 +345,34 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 
 /* ---- life of a connection --------------------------------------------------------------- */
 
-static void conn_forget(struct http_conn *conn)
+/* jemalloc's control interface when the binary links jemalloc (CMakeLists.txt), else NULL. */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+    __attribute__((weak));
+
+/* Request bodies are read in small evbuffer chains. Once freed, jemalloc returns their
+ * pages only as it decays dirty pages during later allocations, so an idle server would
+ * keep a flood's memory; glibc keeps pages below the heap's top. After a connection that
+ * read a lot closes we purge explicitly (four times a second at most). */
+static void on_trim(evutil_socket_t fd, short what, void *arg)
 {
-    struct http_conns *c = conn->owner;
+    (void)fd;
+    (void)what;
+    (void)arg;
+    if (mallctl) {
+        mallctl("arena." HTTP_STR(HTTP_ARENAS_ALL) ".purge", NULL, NULL, NULL, 0);
+        return;
+    }
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+static void conn_forget(struct http_conns *c, struct http_conn *conn)
+{
+    if (conn->bytes_in > TRIM_AFTER_BYTES && !evtimer_pending(c->trim, NULL)) {
+        struct timeval tv = {TRIM_EVERY_MS / 1000, (TRIM_EVERY_MS % 1000) * 1000};
+        evtimer_add(c->trim, &tv);
+    }
     if (conn->fd >= 0 && (size_t)conn->fd < c->by_fd_cap && c->by_fd[conn->fd] == conn)
         c->by_fd[conn->fd] = NULL;
     if (conn->addr) addr_release(c, conn->addr);
@@ -364,7 +400,7 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
         r->conn = NULL;
     }
     if (conn->input_cb) evbuffer_remove_cb_entry(bufferevent_get_input(conn->bev), conn->input_cb);
-    conn_forget(conn);
+    conn_forget(conn->owner, conn);
 }
 
 static void attach(struct http_conn *conn)
@@ -375,7 +411,7 @@ static void attach(struct http_conn *conn)
     if (!arg) { /* evhttp gave up on it before we ran (bufferevent_free cleared the callbacks) */
         evbuffer_remove_cb_entry(bufferevent_get_input(conn->bev), conn->input_cb);
         bufferevent_decref(conn->bev);
-        conn_forget(conn);
+        conn_forget(conn->owner, conn);
         return;
     }
     conn->evcon = arg;
@@ -499,6 +535,7 @@ struct http_conns *http_conns_new(struct event_base *base, struct evhttp *http,
     c->base = base;
     c->http = http;
     c->retry = evtimer_new(base, on_retry, c);
+    c->trim = evtimer_new(base, on_trim, c);
     c->max_conns = cfg->max_connections;
     if (c->max_conns == 0) { /* auto: what the descriptor limit leaves after the reserve */
         struct rlimit rl;
@@ -552,6 +589,7 @@ void http_conns_free(struct http_conns *c)
         }
     }
     event_free(c->retry);
+    event_free(c->trim);
     for (size_t b = 0; b < ADDR_BUCKETS; b++) {
         while (c->addrs[b]) {
             struct addr_count *a = c->addrs[b];

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# abuse.sh: issue 14's figures, one section per kind of abuse, each printed as measured on
+# this machine (loopback only, real processes). Sections:
+#   http   bench/abuse_http.mjs: RSS under a 60 x 8 MiB body flood (Content-Length and
+#          chunked), descriptor exhaustion under `ulimit -n 256` (CPU, log lines per
+#          second, recovery time), slowloris close time (about 40 s in all)
+# Other sections are appended below by the modules they measure.
+#
+# Environment: BUILD (default build), INTERVIEWD_BIN (default $BUILD/interviewd),
+# ABUSE_LEGACY=1 to measure a binary from before issue 14 (for before/after figures).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+export INTERVIEWD_BIN=${INTERVIEWD_BIN:-$ROOT/$BUILD/interviewd}
+export MOCKLLM_BIN=${MOCKLLM_BIN:-$ROOT/$BUILD/mockllm}
+[ -x "$INTERVIEWD_BIN" ] || { echo "abuse.sh: $INTERVIEWD_BIN not built (make all)" >&2; exit 2; }
+
+echo "== http ($INTERVIEWD_BIN)"
+node "$ROOT/bench/abuse_http.mjs"
