@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static void usage(FILE *f)
@@ -37,6 +38,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     (void)what;
     log_info("shutdown", "signal=%d", (int)sig);
     event_base_loopexit(arg, NULL);
+}
+
+/* Each connection costs a descriptor and the soft limit is often 1024 while the hard one
+ * is far higher: take what the operator allows (up to MAIN_MAX_NOFILE), so that [limits]
+ * max_connections = 0 (auto) has room. A hard limit set on purpose (ulimit -n) stays. */
+#define MAIN_MAX_NOFILE 65536
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = rl.rlim_max < MAIN_MAX_NOFILE ? rl.rlim_max : MAIN_MAX_NOFILE;
+    if (rl.rlim_cur >= want) return;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        log_info("nofile_raised", "soft_limit=%lu", (unsigned long)want);
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -82,6 +98,7 @@ static int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = 1;
+    raise_nofile();
     /* The epoll changelist folds a socket's del-then-add within one loop pass (libcurl
      * and evhttp both re-arm their sockets per request) into nothing: fewer epoll_ctl
      * calls. Safe here: no watched descriptor is ever dup()ed. */

@@ -4,7 +4,8 @@
  * before evhttp parses it, so evhttp's own limits are set above ours and only ever act
  * as a backstop; its HTML error pages are not reached by any request http/preparse
  * lets through. Paths are decoded here, strictly: an encoded NUL, control character or
- * slash is a 400, never a shorter path. */
+ * slash is a 400, never a shorter path ("." and ".." segments route nowhere and
+ * http_reply_file refuses them: 404). */
 #include "http/http.h"
 
 #include "http/conn.h"
@@ -246,7 +247,7 @@ static int hex_digit(char c)
 
 /* The decoded path, or NULL when it hides something: a malformed escape, an encoded
  * control byte (%00 would end the string early), an encoded '/' or '\\' (one segment
- * posing as two), bytes that are not UTF-8, or a "." or ".." segment. */
+ * posing as two), or bytes that are not UTF-8. */
 static char *decode_path(const char *in)
 {
     size_t n = strlen(in);
@@ -266,13 +267,6 @@ static char *decode_path(const char *in)
     }
     *o = 0;
     if (!util_utf8_valid(out, (size_t)(o - out))) goto bad;
-    for (const char *s = out; *s;) {
-        while (*s == '/')
-            s++;
-        size_t len = strcspn(s, "/");
-        if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.')) goto bad;
-        s += len;
-    }
     return out;
 bad:
     free(out);
@@ -318,9 +312,8 @@ static void on_request(struct evhttp_request *req, void *arg)
             http_reply_error(r, 404, "not_found", "No such route.");
         else
             http_reply_error(r, 400, "invalid_path",
-                             "The path holds an encoded control character or slash, a '.' or "
-                             "'..' segment, invalid percent-encoding or bytes that are not "
-                             "UTF-8.");
+                             "The path holds an encoded control character or slash, invalid "
+                             "percent-encoding or bytes that are not UTF-8.");
         req_free(r);
         return;
     }

@@ -136,7 +136,9 @@ describe('admin dashboard', { timeout: 280_000 }, () => {
       '/static/vendor/..%2f..%2fCMakeLists.txt', '/static/%2e%2e%2f%2e%2e%2fetc/passwd', '/static//etc/passwd',
       '/static/.gitignore', '/static/a/.hidden', '/static/%00admin.js']) {
       const r = await rawGet(p);
-      assert.equal(r.status, 404, `GET ${p} must be 404, got ${r.status}: ${r.body.slice(0, 200)}`);
+      // 404, or 400 invalid_path where the path hides an encoded slash or NUL (issue 14)
+      assert.ok(r.status === 404 || (r.status === 400 && /invalid_path/.test(r.body)),
+        `GET ${p} must be 404 (or 400 invalid_path), got ${r.status}: ${r.body.slice(0, 200)}`);
       assert.ok(!r.body.includes('cmake_minimum_required') && !r.body.includes('root:'), `GET ${p} leaked a file`);
     }
   });
