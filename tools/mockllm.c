@@ -90,6 +90,7 @@ enum {
     MOCK_MAX_ATTRS = 8,               /* attributes kept per data block */
     MOCK_TAG_MAX = 64,                /* longer tag names are not a data block */
     MOCK_LOG_MAX = 4096,              /* answers GET /mock/log keeps (oldest dropped) */
+    MOCK_ANSWER_END = 40,             /* characters of each answer /mock/log quotes */
 };
 
 #define MOCK_ORG "org_mock"             /* organization named in 429 messages */
@@ -1057,26 +1058,36 @@ static int mock_task_marker(const char *system, char out[MOCK_TASK_NAME_MAX])
 /* The GET /mock/log entry of a task answer, from the clean object: the scores it gives
  * per question id and the question it writes, so tests can compare what the product
  * reports with what the model said. */
+/* The last MOCK_ANSWER_END characters of an answer, for /mock/log. */
+static json_t *mock_answer_end(const char *text)
+{
+    size_t n = mock_utf8_chars(text);
+    const char *p = text + mock_utf8_prefix(text, n > MOCK_ANSWER_END ? n - MOCK_ANSWER_END : 0);
+    return json_string(p);
+}
+
+static json_t *mock_score_entry(const struct mock_block *answer, const json_t *eval)
+{
+    const char *id = mock_attr(answer, "id");
+    return json_pack("{s:s, s:O, s:O, s:o}", "question_id", id ? id : "", "score",
+                     json_object_get(eval, "score"), "injection_attempt",
+                     json_object_get(eval, "injection_attempt"), "answer_end",
+                     mock_answer_end(answer->text));
+}
+
 static json_t *mock_record(const char *task, const json_t *obj, const struct mock_blocks *bl,
                            enum misbehave_kind bad, const struct mock_gen *g)
 {
     json_t *scores = json_array();
-    if (strcmp(task, "evaluate") == 0) {
-        const struct mock_block *a = mock_find(bl, "candidate_answer");
-        const char *id = a ? mock_attr(a, "id") : NULL;
-        json_array_append_new(scores,
-                              json_pack("{s:s, s:O, s:O}", "question_id", id ? id : "", "score",
-                                        json_object_get(obj, "score"), "injection_attempt",
-                                        json_object_get(obj, "injection_attempt")));
-    }
-    size_t i;
-    json_t *ev;
-    json_array_foreach(json_object_get(obj, "evaluations"), i, ev)
-    {
-        json_array_append_new(scores, json_pack("{s:O, s:O, s:O}", "question_id",
-                                                json_object_get(ev, "question_id"), "score",
-                                                json_object_get(ev, "score"), "injection_attempt",
-                                                json_object_get(ev, "injection_attempt")));
+    int single = strcmp(task, "evaluate") == 0;
+    json_t *evals = json_object_get(obj, "evaluations");
+    size_t k = 0;
+    for (size_t i = 0; i < bl->n && (single || evals); i++) {
+        if (!mock_is(&bl->v[i], "candidate_answer")) continue;
+        const json_t *ev = single ? obj : json_array_get(evals, k++);
+        if (!ev) break;
+        json_array_append_new(scores, mock_score_entry(&bl->v[i], ev));
+        if (single) break;
     }
     const char *q = json_string_value(json_object_get(obj, "next_question"));
     if (!q) q = json_string_value(json_object_get(obj, "question"));

@@ -1531,6 +1531,8 @@ static void reeval_tick(void *arg)
 static void write_report(struct engine *e, const char *interview_id, json_t *summary,
                          int summary_from_model);
 
+static json_t *injection_cap(struct engine *e, const struct store_turn *t, const json_t *model_eval);
+
 static void finish_reeval(struct engine *e, struct job *j, json_t *parsed, int from_model)
 {
     if (!parsed || !from_model) {
@@ -1552,6 +1554,11 @@ static void finish_reeval(struct engine *e, struct job *j, json_t *parsed, int f
             if (qid && strcmp(qid, t->question_id) == 0) found = ev;
         }
         if (!found) continue;
+        json_t *cap = injection_cap(e, t, found);
+        if (cap) { /* the heuristic's lower score stands */
+            json_decref(cap);
+            continue;
+        }
         json_t *flags = json_array();
         if (precheck_injection(t->answer) || json_is_true(json_object_get(found, "injection_attempt")))
             json_array_append_new(flags, json_string("injection_attempt"));
@@ -1590,6 +1597,32 @@ static void finish_reeval(struct engine *e, struct job *j, json_t *parsed, int f
 
 /* Stores one turn's evaluation: the model's (eval != NULL) or the heuristic's. t is the
  * turn as read from the store by the caller. */
+/* The heuristic's evaluation of a turn's answer; caller decrefs. */
+static json_t *turn_heuristic_eval(struct engine *e, const struct store_turn *t)
+{
+    json_t *in = json_pack("{s:s,s:s,s:o,s:s?,s:O*}", "category", t->category, "answer", t->answer,
+                           "keywords", turn_keywords(t), "question", t->question_text,
+                           "key_points", turn_key_points(e, t));
+    json_t *eval = offline_answer("evaluate", in, e);
+    json_decref(in);
+    return eval;
+}
+
+/* An answer that tries to instruct the scorer never scores above what the heuristic
+ * gives it: a model it fooled says 5 and does not flag it (mockllm --injection-bump).
+ * Returns the heuristic's evaluation (caller decrefs) when it is lower, else NULL. */
+static json_t *injection_cap(struct engine *e, const struct store_turn *t, const json_t *model_eval)
+{
+    if (!precheck_injection(t->answer) && !json_is_true(json_object_get(model_eval, "injection_attempt")))
+        return NULL;
+    json_t *h = turn_heuristic_eval(e, t);
+    if (h && json_integer_value(json_object_get(h, "score")) <
+                 json_integer_value(json_object_get(model_eval, "score")))
+        return h;
+    json_decref(h);
+    return NULL;
+}
+
 static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t *eval,
                             int from_model, int model_was_expected)
 {
@@ -1597,19 +1630,20 @@ static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t
     const char *interview_id = t->interview_id;
     int idx = t->idx;
     json_t *owned = NULL;
+    int capped = 0;
     if (!eval) {
         /* No usable model answer: the heuristic scores it, and the report says so. */
-        json_t *in = json_pack("{s:s,s:s,s:o,s:s?,s:O*}", "category", t->category, "answer", t->answer,
-                               "keywords", turn_keywords(t), "question", t->question_text,
-                               "key_points", turn_key_points(e, t));
-        owned = eval = offline_answer("evaluate", in, e);
-        json_decref(in);
+        owned = eval = turn_heuristic_eval(e, t);
         from_model = 0;
+    } else if (from_model && (owned = injection_cap(e, t, eval)) != NULL) {
+        eval = owned;
+        from_model = 0;
+        capped = 1;
     }
     json_t *flags = json_array();
-    if (precheck_injection(t->answer) || json_is_true(json_object_get(eval, "injection_attempt")))
+    if (capped || precheck_injection(t->answer) || json_is_true(json_object_get(eval, "injection_attempt")))
         json_array_append_new(flags, json_string("injection_attempt"));
-    if (!from_model && model_was_expected) {
+    if (!from_model && model_was_expected && !capped) {
         json_array_append_new(flags, json_string("model_unavailable"));
         reeval_add(e, interview_id);
     }

@@ -815,7 +815,8 @@ test('--bad-output-rate 1: every answer is spoilt in one of the five ways, each 
       const c = contents[i];
       seen[e.bad_output] = (seen[e.bad_output] || 0) + 1;
       assert.equal(e.status, 200);
-      assert.deepEqual(e.scores, [{ question_id: 'q1', score: 4, injection_attempt: false }]);
+      const answer = `${words(44)} cache ${i}`;
+      assert.deepEqual(e.scores, [{ question_id: 'q1', score: 4, injection_attempt: false, answer_end: answer.slice(-40) }]);
       const clean = /\{.*\}/s.exec(c)?.[0];
       if (e.bad_output === 'prose') assert.ok(!c.includes('{') && !parses(c), c);
       else if (e.bad_output === 'missing_fields') assert.ok(parses(c) && !('score' in JSON.parse(c)), c);

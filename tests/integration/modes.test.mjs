@@ -5,6 +5,11 @@
 // candidate's interviews, model-written follow-ups where each mode places them,
 // candidate isolation, and the mode recorded in every report.
 //
+// The mode scenarios run against a model that misbehaves as real ones do (MISBEHAVE_ARGS:
+// 10% of answers spoilt, its own token count), so calls per interview include retries;
+// scores are checked against what the model answered (GET /mock/log), never against a
+// copy of mockllm's formula.
+//
 // One server (and one mockllm) per scenario runs the candidate's 10 interviews once and
 // keeps a snapshot of everything the tests look at; the processes are stopped (and, in
 // the sanitizer build, checked for clean shutdown) as soon as the snapshot is complete.
@@ -25,6 +30,7 @@ import {
   startServer,
   waitForReport,
 } from './lib.mjs';
+import { addCounts, checkReport, MISBEHAVE_ARGS, mockLog, modelAnswers, USABLE_KINDS } from './modelcalls.mjs';
 
 const MOCK_KEY = 'sk-test-modes-5550001';
 const ADMIN_TOKEN = 'admin-test-modes-TOKEN-77aa';
@@ -58,18 +64,13 @@ const words = (s) => s.trim().split(/\s+/).length;
 
 // Two answers with the same first 150+ characters (46 words containing no question
 // keyword, no role skill and no digit) and different endings: PLAIN ends with more plain
-// words, SPECIFIC with a number and keywords. mockllm scores them 3 and 4 (docs/tasks.md:
-// 1 + [>=15 words] + [>=40 words] + [>=80 words] + [keyword or digit]).
+// words, SPECIFIC with a number and keywords, so a model that reads the whole answer
+// scores them differently.
 const PREFIX =
   'I would try hard and hope that it all turns out well in the end too, and then I would keep ' +
   'at it with the others for as long as it took until all of us felt fine about where we had ended up';
 const PLAIN = `${PREFIX}, and that is how it went for all of us in the end, bit by bit and one day after another.`;
 const SPECIFIC = `${PREFIX}, and it went well: the share of failed requests fell by 35 percent after we added retries with backoff.`;
-
-function mockScore(answer, hit) {
-  const w = words(answer);
-  return Math.min(5, Math.max(1, 1 + (w >= 15) + (w >= 40) + (w >= 80) + (hit ? 1 : 0)));
-}
 
 // Question keywords of the bank and role skills: what could make mockllm count a hit.
 function allKeywords() {
@@ -134,7 +135,7 @@ async function collect(name, { mode, provider }) {
   let snap;
   await logged(async () => {
     const t0 = Date.now();
-    const mock = provider ? await startMock() : null;
+    const mock = provider ? await startMock([...MISBEHAVE_ARGS, '--seed', '4']) : null;
     const srv = await startServer({
       config: serverConfig(mock, mode),
       env: { MOCK_KEY, INTERVIEWD_ADMIN_TOKEN: ADMIN_TOKEN },
@@ -154,6 +155,7 @@ async function collect(name, { mode, provider }) {
       interviews.push({ kind, ...iv, report, get });
     }
     const mockStats = mock ? await settledMockStats(mock) : null;
+    const log = mock ? await mockLog(mock) : [];
     const opt = expectStatus(
       await api(srv.url, 'GET', '/api/optimization_stats', undefined, ADMIN_TOKEN),
       200,
@@ -166,6 +168,7 @@ async function collect(name, { mode, provider }) {
       candidate: c,
       interviews,
       mockStats,
+      log,
       opt,
       metrics: metrics.text,
       logs: srv.logs(),
@@ -177,6 +180,22 @@ async function collect(name, { mode, provider }) {
 
 function callsPerInterview(snap) {
   return snap.mockStats.requests / INTERVIEWS;
+}
+
+// checkReport over the scenario's interviews: every answer scored, by the model where
+// its answer was usable, by the heuristic only after a retry also failed.
+function scoreCounts(snap) {
+  const byAnswer = modelAnswers(snap.log);
+  const counts = {};
+  for (const iv of snap.interviews) addCounts(counts, checkReport(iv, iv.report, byAnswer));
+  return counts;
+}
+
+// Calls of the log that scored one of this interview's answers and wrote a next question.
+function nextQuestionCalls(iv, log) {
+  const tail = (a) => a.replace(/\s+/g, ' ').trimEnd().slice(-30);
+  const mine = new Set(iv.answers.map((a, i) => `${iv.questions[i].id} ${tail(a)}`));
+  return log.filter((c) => c.question && (c.scores || []).some((s) => mine.has(`${s.question_id} ${tail(s.answer_end)}`)));
 }
 
 // ---------------------------------------------------------------------------------
@@ -194,8 +213,6 @@ test('the answers used here have the lengths, prefixes and keyword hits the test
   assert.ok(!/\d/.test(PLAIN) && /\d/.test(SPECIFIC));
   const plain = PLAIN.toLowerCase();
   for (const k of allKeywords()) assert.ok(!plain.includes(k), `keyword "${k}" is in the plain answer`);
-  assert.equal(mockScore(PLAIN, false), 3);
-  assert.equal(mockScore(SPECIFIC, true), 4);
 });
 
 // ---------------------------------------------------------------------------------
@@ -206,10 +223,14 @@ for (const mode of ['full', 'balanced', 'economy']) {
     const snap = await scenario(mode);
     const st = snap.mockStats;
     const per = callsPerInterview(snap);
+    const counts = scoreCounts(snap);
+    const answers = snap.interviews.reduce((n, iv) => n + iv.questions.length, 0);
     const line =
       `MEASURED mode=${mode} provider_calls=${st.requests} interviews=${INTERVIEWS} ` +
-      `calls_per_interview=${per.toFixed(2)} by_task=${JSON.stringify(st.by_task)} ` +
-      `optimization_rate=${snap.opt.optimization_rate} wall_s=${snap.seconds.toFixed(1)}`;
+      `calls_per_interview=${per.toFixed(2)} (retries included; mockllm ${MISBEHAVE_ARGS.join(' ')}) ` +
+      `model_scored=${counts.model}/${answers - (counts.precheck ?? 0)} heuristic_after_retry=${counts.heuristicAfterRetry} ` +
+      `bad_outputs=${JSON.stringify(st.bad_output)} rate_limited_by=${JSON.stringify(st.rate_limited_by)} ` +
+      `by_task=${JSON.stringify(st.by_task)} optimization_rate=${snap.opt.optimization_rate} wall_s=${snap.seconds.toFixed(1)}`;
     console.log(line);
     t.diagnostic(line);
     assert.equal(st.failed ?? 0, 0, JSON.stringify(st));
@@ -218,18 +239,16 @@ for (const mode of ['full', 'balanced', 'economy']) {
     assert.ok(per <= TARGET[mode], `${mode}: ${per} calls per interview > ${TARGET[mode]}: ${JSON.stringify(st)}`);
   });
 
-  test(`${mode}: all 10 reports are ready and every answer was scored by the model`, T, async () => {
+  test(`${mode}: all 10 reports are ready, every answer scored: by the model where its answer was usable, else by the heuristic after one retry`, T, async () => {
     const snap = await scenario(mode);
     assert.equal(snap.interviews.length, INTERVIEWS);
     for (const iv of snap.interviews) {
-      const rep = iv.report;
-      assert.equal(rep.status, 'ready');
-      assert.equal(rep.offline, false, `${iv.id}: ${JSON.stringify(rep).slice(0, 500)}`);
-      assert.equal(rep.scores.length, iv.questions.length, `${iv.id}: ${rep.scores.length} scores`);
-      for (const s of rep.scores)
-        assert.equal(s.scorer, 'model', `${mode} ${iv.kind} ${iv.id}: ${JSON.stringify(s)}`);
-      assert.equal(rep.scorers.model, iv.questions.length, JSON.stringify(rep.scorers));
+      assert.equal(iv.report.offline, false, `${iv.id}: ${JSON.stringify(iv.report).slice(0, 500)}`);
+      for (const [scorer, n] of Object.entries(iv.report.scorers || {}))
+        assert.equal(n, iv.report.scores.filter((s) => s.scorer === scorer).length, JSON.stringify(iv.report.scorers));
     }
+    const counts = scoreCounts(snap);
+    assert.ok(counts.model > 0, JSON.stringify(counts));
   });
 }
 
@@ -284,19 +303,20 @@ for (const mode of ['full', 'balanced', 'economy']) {
 
   // stats.h: the naive design's logical requests, each counted once under the way it was
   // served: per interview 1 resume analysis + 12 questions + 12 evaluations + 1 summary.
-  test(`${mode}: total_requests counts the naive 26 logical requests per interview, each once`, T, async () => {
-    const { opt } = await scenario(mode);
+  test(`${mode}: total_requests counts the naive logical requests (resume, each question, each evaluation, summary), each once`, T, async () => {
+    const { opt, interviews } = await scenario(mode);
     const d = JSON.stringify(opt.by_task);
     const total = (task) => opt.by_task?.[task]?.total;
-    assert.equal(total('question'), INTERVIEWS * QUESTIONS, d);
-    assert.equal(total('evaluate'), INTERVIEWS * QUESTIONS, d);
-    assert.equal(total('summary'), INTERVIEWS, d);
-    assert.equal(total('resume_analysis'), INTERVIEWS, d);
+    const asked = interviews.reduce((n, iv) => n + iv.questions.length, 0);
+    assert.equal(total('question'), asked, d);
+    assert.equal(total('evaluate'), asked, d);
+    assert.equal(total('summary'), interviews.length, d);
+    assert.equal(total('resume_analysis'), interviews.length, d);
     // the candidate's resume is analysed by one call, reused by the other 9 interviews
     assert.equal(opt.by_task.resume_analysis.api_call, 1, d);
     const sum = Object.values(opt.by_task).reduce((a, o) => a + o.total, 0);
     assert.equal(sum, opt.total_requests, `by_task totals vs total_requests: ${JSON.stringify(opt)}`);
-    assert.equal(opt.total_requests, INTERVIEWS * 26, JSON.stringify(opt));
+    assert.equal(opt.total_requests, 2 * asked + 2 * interviews.length, JSON.stringify(opt));
   });
 }
 
@@ -321,6 +341,13 @@ test(
     const ivB = await runInterviewFull(srv.url, b.token, 'technical', (q, i) => (i % 2 ? PLAIN : SPECIFIC));
     const repA = await waitForReport(srv.url, ivA.id, a.token, REPORT_TIMEOUT_MS);
     const repB = await waitForReport(srv.url, ivB.id, b.token, REPORT_TIMEOUT_MS);
+    // each answer's score is the one the model gave that very answer (its full text)
+    const byAnswer = modelAnswers(await mockLog(mock));
+    for (const [iv, rep] of [
+      [ivA, repA],
+      [ivB, repB],
+    ])
+      assert.equal(checkReport(iv, rep, byAnswer).model, iv.questions.length);
     const byText = new Map();
     for (const [iv, rep] of [
       [ivA, repA],
@@ -330,10 +357,6 @@ test(
         const s = rep.scores.find((x) => x.question_id === q.id);
         assert.ok(s, `no score for ${q.id}`);
         const specific = iv.answers[i] === SPECIFIC;
-        const what = `${specific ? 'SPECIFIC' : 'PLAIN'} answer to "${q.text}": ${JSON.stringify(s)}`;
-        assert.equal(s.scorer, 'model', what);
-        assert.equal(s.score, specific ? 4 : 3, what);
-        assert.match(s.feedback, specific ? /keyword hit/ : /no keyword/, what);
         const key = normText(q.text);
         (byText.get(key) || byText.set(key, []).get(key)).push({ specific, s });
       });
@@ -368,7 +391,8 @@ for (const name of Object.keys(SCENARIOS)) {
         texts.set(nt, where);
       }),
     );
-    assert.equal(ids.size + dups.filter((d) => d.startsWith('id ')).length, INTERVIEWS * QUESTIONS);
+    const asked = snap.interviews.reduce((n, iv) => n + iv.questions.length, 0);
+    assert.equal(ids.size + dups.filter((d) => d.startsWith('id ')).length, asked);
     assert.deepEqual(dups, [], `repeated questions in ${name}:\n${dups.join('\n')}`);
   });
 }
@@ -390,7 +414,14 @@ test('balanced: the question after the middle (index total/2 + 1) is model-writt
     lines.push(`${iv.kind}: q${q.index} ${q.category} "${q.text.slice(0, 60)}" follow-ups=${followUps}`);
     if (!adaptive(q)) continue;
     checked++;
+    // the model's follow-up is asked whenever its answer was usable (one retry otherwise)
+    // and not a repeat of a question already asked (the near-duplicate filter drops those)
+    const usable = nextQuestionCalls(iv, snap.log).filter(
+      (c) => c.status === 200 && USABLE_KINDS.has(c.bad_output) && !c.dup_followup,
+    );
+    if (usable.length === 0) continue;
     assert.ok(isMockFollowUp(q), `${iv.kind} ${iv.id} question ${q.index} (${q.category}) is "${q.text}"`);
+    assert.ok(usable.some((c) => c.question === q.text), `${iv.id}: "${q.text}" is not what the model wrote`);
   }
   t.diagnostic(lines.join('\n'));
   assert.ok(checked >= 6, `only ${checked} interviews had a resume/technical question at the middle`);
