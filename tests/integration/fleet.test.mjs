@@ -447,7 +447,7 @@ async function spendElsewhere(mock, n) {
 
 for (const style of ['openai', 'groq', 'cerebras', 'openrouter']) {
   test(
-    `${style} headers, real rpm 2 not configured and already spent elsewhere: the first call meets a 429, the router backs off (1-3 refusals) and an interview of 6 questions completes`,
+    `${style} headers, real rpm 2 not configured and already spent elsewhere: the first call meets a 429, the router backs off (1-4 refusals in the minute) and an interview of 6 questions completes`,
     { timeout: 60000, todo: TODO_BY_STYLE[style] },
     logged(async (t) => {
       const mock = await startMock(['--headers', style, '--rpm', '2', '--latency-ms', '20']);
@@ -463,8 +463,11 @@ for (const style of ['openai', 'groq', 'cerebras', 'openrouter']) {
       const detail = JSON.stringify({ stats: s, provider: p, scorers: rep.scorers });
       t.diagnostic(detail);
       assert.ok(s.rate_limited >= 1, `no 429 happened, so no back-off was tested: ${detail}`);
-      assert.ok(s.rate_limited <= 3, `${s.rate_limited} refusals: the router did not back off: ${detail}`);
-      assert.equal(p.rate_limited, s.rate_limited, `router counted ${p.rate_limited} 429s, mock sent ${s.rate_limited}`);
+      // A 429 naming no delay (cerebras) cools 5 s, doubling (quota.h): at 0, 5, 15 and 35 s
+      // within the spent minute, so at most 4; styles that name the reset wait it out.
+      assert.ok(s.rate_limited <= 4, `${s.rate_limited} refusals: the router did not back off: ${detail}`);
+      // a refusal that arrives after the caller's deadline reads as a timeout there
+      assert.ok(p.rate_limited >= 1 && p.rate_limited <= s.rate_limited, `router counted ${p.rate_limited} 429s, mock sent ${s.rate_limited}`);
       assert.equal(p.calls, s.requests - 2, `the router's calls are the mock's requests but the 2 spent elsewhere: ${detail}`);
     }),
   );
