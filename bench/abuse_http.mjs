@@ -3,8 +3,8 @@
 //
 //   body flood      60 connections each sending an 8 MiB body (announced with
 //                   Content-Length, sent without waiting), then the same with chunked
-//                   bodies: server RSS before, peak (sampled every 20 ms) and 2 s after
-//                   they closed
+//                   bodies: server RSS before, peak (sampled every 20 ms), and 2 s and
+//                   5 s after the clients closed
 //   fd exhaustion   the server under `ulimit -n 256`, 300 connections each holding a
 //                   half-sent request: server CPU over 5 s, accept-failure log lines per
 //                   second, and the time from the clients closing to the first 200
@@ -47,12 +47,14 @@ async function bodyFlood(label, head, body) {
   const ms = Date.now() - t0;
   clearInterval(sampler);
   await sleep(2000);
+  const after2 = procStat(pid).rssKiB;
+  await sleep(3000);
   const after = procStat(pid).rssKiB;
   const counts = {};
   for (const a of answers) counts[a] = (counts[a] || 0) + 1;
   console.log(
     `body flood (${label}): 60 x 8 MiB in ${ms} ms, answers ${JSON.stringify(counts)}; ` +
-      `RSS before ${MiB(base)} MiB, peak ${MiB(peak)} MiB, 2 s after close ${MiB(after)} MiB`,
+      `RSS before ${MiB(base)} MiB, peak ${MiB(peak)} MiB, after close ${MiB(after2)} MiB (2 s), ${MiB(after)} MiB (5 s)`,
   );
   await srv.stop();
 }
