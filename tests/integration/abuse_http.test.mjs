@@ -157,7 +157,7 @@ describe('item 3: request bodies', () => {
 
   test(
     '60 connections flooding 8 MiB chunked bodies are cut at max_body_bytes; memory stays bounded and returns',
-    logged(async () => {
+    logged(async (t) => {
       const srv = await startServer();
       const pid = srv.proc.pid;
       const base = procStat(pid).rssKiB;
@@ -187,8 +187,16 @@ describe('item 3: request bodies', () => {
         await sleep(250);
         after = procStat(pid).rssKiB;
       }
-      assert.ok(peak - base < 120 * 1024, `RSS grew ${((peak - base) / 1024).toFixed(1)} MiB during the flood`);
-      assert.ok(after - base < 32 * 1024, `RSS stayed ${((after - base) / 1024).toFixed(1)} MiB up after it`);
+      const grew = `RSS grew ${((peak - base) / 1024).toFixed(1)} MiB during the flood`;
+      const stayed = `RSS stayed ${((after - base) / 1024).toFixed(1)} MiB up after it`;
+      if (process.env.INTERVIEWD_SANITIZED === '1') {
+        // ASan keeps freed blocks in quarantine and maps shadow memory: its RSS says
+        // nothing about the server's bound. The normal build checks it.
+        t.diagnostic(`sanitizer build, memory bounds not checked: ${grew}; ${stayed}`);
+      } else {
+        assert.ok(peak - base < 120 * 1024, grew);
+        assert.ok(after - base < 32 * 1024, stayed);
+      }
       await waitHealthy(srv.url, 2000);
     }),
   );
