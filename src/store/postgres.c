@@ -51,6 +51,8 @@
  * on any error, so it sees no difference. */
 #include "store/store.h"
 
+#include "store/schema.h"
+
 #include "core/log.h"
 #include "core/util.h"
 
@@ -192,16 +194,6 @@ static const char *const pg_migrations[] = {
 
 /* ---- statements ------------------------------------------------------------------- */
 
-#define CANDIDATE_COLS                                                                             \
-    "id, name, email, role, resume_text, resume_hash, token_hash, analysis_json, "                 \
-    "analysis_source, created_ms"
-#define INTERVIEW_COLS                                                                             \
-    "id, candidate_id, kind, mode, state, total_questions, next_index, greeting, "                 \
-    "plan_json, report_json, created_ms, finished_ms"
-#define TURN_COLS                                                                                  \
-    "interview_id, idx, question_id, question_text, category, phase, difficulty, "                 \
-    "keywords, answer, asked_ms, answered_ms, score, feedback, scorer, flags, eval_status"
-
 enum pg_stmt {
     ST_CANDIDATE_INSERT,
     ST_CANDIDATE_GET,
@@ -236,11 +228,11 @@ static const struct {
     int retry;
 } pg_sql[ST__COUNT] = {
     [ST_CANDIDATE_INSERT] = {"candidate_insert",
-                             "INSERT INTO candidates (" CANDIDATE_COLS ") "
-                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                             "INSERT INTO candidates (" STORE_CANDIDATE_COLS ") "
+                             "VALUES (" STORE_CANDIDATE_PARAMS ")",
                              0},
     [ST_CANDIDATE_GET] = {"candidate_get",
-                          "SELECT " CANDIDATE_COLS " FROM candidates WHERE id = $1", 1},
+                          "SELECT " STORE_CANDIDATE_COLS " FROM candidates WHERE id = $1", 1},
     [ST_CANDIDATE_SET_ANALYSIS] = {"candidate_set_analysis",
                                    "UPDATE candidates SET analysis_json = $1, "
                                    "analysis_source = $2 WHERE id = $3",
@@ -250,32 +242,31 @@ static const struct {
                                  "analysis_json = $3, analysis_source = $4 WHERE id = $5",
                                  1},
     [ST_INTERVIEW_INSERT] = {"interview_insert",
-                             "INSERT INTO interviews (" INTERVIEW_COLS ") "
-                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                             "INSERT INTO interviews (" STORE_INTERVIEW_COLS ") "
+                             "VALUES (" STORE_INTERVIEW_PARAMS ")",
                              0},
     [ST_INTERVIEW_GET] = {"interview_get",
-                          "SELECT " INTERVIEW_COLS " FROM interviews WHERE id = $1", 1},
+                          "SELECT " STORE_INTERVIEW_COLS " FROM interviews WHERE id = $1", 1},
     [ST_INTERVIEW_UPDATE] = {"interview_update",
                              "UPDATE interviews SET mode = $1, state = $2, next_index = $3, "
                              "report_json = $4, finished_ms = $5 WHERE id = $6",
                              1},
     [ST_INTERVIEW_LIST_BY_CANDIDATE] = {"interview_list_by_candidate",
-                                        "SELECT " INTERVIEW_COLS " FROM interviews "
+                                        "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
                                         "WHERE candidate_id = $1 ORDER BY created_ms, id",
                                         1},
     [ST_INTERVIEW_LIST_UNREPORTED] = {"interview_list_unreported",
-                                      "SELECT " INTERVIEW_COLS " FROM interviews "
+                                      "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
                                       "WHERE state = 'finished' AND report_json IS NULL "
                                       "UNION "
-                                      "SELECT " INTERVIEW_COLS " FROM interviews "
+                                      "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
                                       "WHERE id IN (SELECT interview_id FROM turns "
                                       "             WHERE eval_status = 'pending') "
                                       "ORDER BY created_ms, id",
                                       1},
     [ST_TURN_INSERT] = {"turn_insert",
-                        "INSERT INTO turns (" TURN_COLS ") "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-                        "$15, COALESCE($16, 'none'))",
+                        "INSERT INTO turns (" STORE_TURN_COLS ") "
+                        "VALUES (" STORE_TURN_PARAMS ")",
                         0},
     /* One statement, one snapshot: the UPDATE takes the row lock (a concurrent answer
      * from another process waits, then finds answer set and updates nothing) and EXISTS
@@ -295,19 +286,18 @@ static const struct {
                           "WHERE interview_id = $6 AND idx = $7",
                           1},
     [ST_TURN_LIST] = {"turn_list",
-                      "SELECT " TURN_COLS " FROM turns WHERE interview_id = $1 ORDER BY idx", 1},
+                      "SELECT " STORE_TURN_COLS " FROM turns WHERE interview_id = $1 ORDER BY idx",
+                      1},
     /* Only what the question picker needs: answers stay where they are. */
     [ST_TURN_LIST_ASKED] = {"turn_list_asked_by_candidate",
-                            "SELECT t.interview_id, t.idx, t.question_id, t.question_text, "
-                            "t.category, t.phase, t.difficulty, t.keywords, t.asked_ms "
+                            "SELECT " STORE_TURN_ASKED_COLS " "
                             "FROM interviews AS i JOIN turns AS t ON t.interview_id = i.id "
                             "WHERE i.candidate_id = $1 "
                             "ORDER BY i.created_ms, i.id, t.idx",
                             1},
     [ST_CALL_LOG_INSERT] = {"call_log_insert",
-                            "INSERT INTO call_log (ts_ms, task, provider, model, outcome, "
-                            "http_status, latency_ms, prompt_tokens, completion_tokens) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            "INSERT INTO call_log (" STORE_CALL_LOG_COLS ") "
+                            "VALUES (" STORE_CALL_LOG_PARAMS ")",
                             0},
     [ST_KV_GET] = {"kv_get", "SELECT value FROM kv WHERE key = $1", 1},
     [ST_KV_PUT] = {"kv_put",
@@ -1199,7 +1189,7 @@ static enum store_err pg_turn_insert(struct store *s, const struct store_turn *t
     bind_text(&b, t->feedback);
     bind_text(&b, t->scorer);
     bind_text(&b, t->flags);
-    bind_text(&b, t->eval_status); /* NULL -> 'none' */
+    bind_text(&b, t->eval_status ? t->eval_status : "none");
     return stmt_exec(pg_of(s), ST_TURN_INSERT, &b, NULL);
 }
 

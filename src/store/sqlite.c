@@ -22,6 +22,8 @@
  * CANTOPEN -> STORE_UNAVAILABLE; everything else (FULL, IOERR, READONLY, ...) -> STORE_IO. */
 #include "store/store.h"
 
+#include "store/schema.h"
+
 #include "core/log.h"
 #include "core/util.h"
 
@@ -128,16 +130,6 @@ static const char *const sq_migrations[] = {
 
 /* ---- statements ------------------------------------------------------------------- */
 
-#define CANDIDATE_COLS                                                                             \
-    "id, name, email, role, resume_text, resume_hash, token_hash, analysis_json, "                 \
-    "analysis_source, created_ms"
-#define INTERVIEW_COLS                                                                             \
-    "id, candidate_id, kind, mode, state, total_questions, next_index, greeting, "                 \
-    "plan_json, report_json, created_ms, finished_ms"
-#define TURN_COLS                                                                                  \
-    "interview_id, idx, question_id, question_text, category, phase, difficulty, "                 \
-    "keywords, answer, asked_ms, answered_ms, score, feedback, scorer, flags, eval_status"
-
 enum sq_stmt {
     ST_BEGIN,
     ST_COMMIT,
@@ -176,37 +168,38 @@ static const struct {
     [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
     [ST_COMMIT] = {"commit", "COMMIT"},
     [ST_ROLLBACK] = {"rollback", "ROLLBACK"},
-    [ST_CANDIDATE_INSERT] = {"candidate_insert", "INSERT INTO candidates (" CANDIDATE_COLS ") "
-                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [ST_CANDIDATE_INSERT] = {"candidate_insert",
+                             "INSERT INTO candidates (" STORE_CANDIDATE_COLS ") "
+                             "VALUES (" STORE_CANDIDATE_QMARKS ")"},
     [ST_CANDIDATE_GET] = {"candidate_get",
-                          "SELECT " CANDIDATE_COLS " FROM candidates WHERE id = ?"},
+                          "SELECT " STORE_CANDIDATE_COLS " FROM candidates WHERE id = ?"},
     [ST_CANDIDATE_SET_ANALYSIS] = {"candidate_set_analysis",
                                    "UPDATE candidates SET analysis_json = ?, "
                                    "analysis_source = ? WHERE id = ?"},
     [ST_CANDIDATE_SET_RESUME] = {"candidate_set_resume",
                                  "UPDATE candidates SET resume_text = ?, resume_hash = ?, "
                                  "analysis_json = ?, analysis_source = ? WHERE id = ?"},
-    [ST_INTERVIEW_INSERT] = {"interview_insert", "INSERT INTO interviews (" INTERVIEW_COLS ") "
-                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [ST_INTERVIEW_INSERT] = {"interview_insert",
+                             "INSERT INTO interviews (" STORE_INTERVIEW_COLS ") "
+                             "VALUES (" STORE_INTERVIEW_QMARKS ")"},
     [ST_INTERVIEW_GET] = {"interview_get",
-                          "SELECT " INTERVIEW_COLS " FROM interviews WHERE id = ?"},
+                          "SELECT " STORE_INTERVIEW_COLS " FROM interviews WHERE id = ?"},
     [ST_INTERVIEW_UPDATE] = {"interview_update",
                              "UPDATE interviews SET mode = ?, state = ?, next_index = ?, "
                              "report_json = ?, finished_ms = ? WHERE id = ?"},
     [ST_INTERVIEW_LIST_BY_CANDIDATE] = {"interview_list_by_candidate",
-                                        "SELECT " INTERVIEW_COLS " FROM interviews "
+                                        "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
                                         "WHERE candidate_id = ? ORDER BY created_ms, id"},
     [ST_INTERVIEW_LIST_UNREPORTED] = {"interview_list_unreported",
-                                      "SELECT " INTERVIEW_COLS " FROM interviews "
+                                      "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
                                       "WHERE state = 'finished' AND report_json IS NULL "
                                       "UNION "
-                                      "SELECT " INTERVIEW_COLS " FROM interviews "
+                                      "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
                                       "WHERE id IN (SELECT interview_id FROM turns "
                                       "             WHERE eval_status = 'pending') "
                                       "ORDER BY created_ms, id"},
-    [ST_TURN_INSERT] = {"turn_insert", "INSERT INTO turns (" TURN_COLS ") "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                       "COALESCE(?, 'none'))"},
+    [ST_TURN_INSERT] = {"turn_insert", "INSERT INTO turns (" STORE_TURN_COLS ") "
+                                       "VALUES (" STORE_TURN_QMARKS ")"},
     [ST_TURN_ANSWER] = {"turn_answer",
                         "UPDATE turns SET answer = ?, answered_ms = ?, eval_status = 'pending' "
                         "WHERE interview_id = ? AND idx = ? AND answer IS NULL"},
@@ -216,18 +209,15 @@ static const struct {
                           "eval_status = COALESCE(?, 'done') "
                           "WHERE interview_id = ? AND idx = ?"},
     [ST_TURN_LIST] = {"turn_list",
-                      "SELECT " TURN_COLS " FROM turns WHERE interview_id = ? ORDER BY idx"},
+                      "SELECT " STORE_TURN_COLS " FROM turns WHERE interview_id = ? ORDER BY idx"},
     /* Only what the question picker needs: answers stay where they are. */
     [ST_TURN_LIST_ASKED] = {"turn_list_asked_by_candidate",
-                            "SELECT t.interview_id, t.idx, t.question_id, t.question_text, "
-                            "t.category, t.phase, t.difficulty, t.keywords, t.asked_ms "
+                            "SELECT " STORE_TURN_ASKED_COLS " "
                             "FROM interviews AS i JOIN turns AS t ON t.interview_id = i.id "
                             "WHERE i.candidate_id = ? "
                             "ORDER BY i.created_ms, i.id, t.idx"},
-    [ST_CALL_LOG_INSERT] = {"call_log_insert",
-                            "INSERT INTO call_log (ts_ms, task, provider, model, outcome, "
-                            "http_status, latency_ms, prompt_tokens, completion_tokens) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+    [ST_CALL_LOG_INSERT] = {"call_log_insert", "INSERT INTO call_log (" STORE_CALL_LOG_COLS ") "
+                                               "VALUES (" STORE_CALL_LOG_QMARKS ")"},
     [ST_KV_GET] = {"kv_get", "SELECT value FROM kv WHERE key = ?"},
     [ST_KV_PUT] = {"kv_put", "INSERT INTO kv (key, value) VALUES (?, ?) "
                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
@@ -709,7 +699,7 @@ static enum store_err sq_turn_insert(struct store *s, const struct store_turn *t
     bind_text(&b, t->feedback);
     bind_text(&b, t->scorer);
     bind_text(&b, t->flags);
-    bind_text(&b, t->eval_status); /* NULL -> 'none' */
+    bind_text(&b, t->eval_status ? t->eval_status : "none");
     return stmt_exec(q, ST_TURN_INSERT, &b, NULL);
 }
 
