@@ -5,11 +5,10 @@
  * day is absolute (its own total), so a lost reply, a retry or a restarted Redis is
  * repaired by the next round trip instead of drifting.
  *
- * The connection is a small state machine, DISCONNECTED -> CONNECTING -> READY, after
- * optimize/cache_redis.c: READY once AUTH/SELECT (if any) and SCRIPT LOAD have
- * answered; a lost connection goes back to DISCONNECTED and a timer retries with
- * exponential back-off. Every command carries a `struct sreq` on an in-flight list;
- * hiredis answers each exactly once, with NULL if the connection died.
+ * The connection is a core/redis_conn, as optimize/cache_redis.c's: READY once AUTH/SELECT
+ * (if any) and SCRIPT LOAD have answered; a lost connection is retried with exponential
+ * back-off. Every command carries a `struct sreq` on an in-flight list; hiredis answers
+ * each exactly once, with NULL if the connection died.
  *
  * Per deployment (`struct sdep`): at most two leases (the one being spent and the next),
  * this instance's own usage as a `struct quota` whose limits are set, before each check,
@@ -20,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/redis_conn.h"
 #include "core/redis_url.h"
 #include "core/timer.h"
 #include "core/util.h"
@@ -27,7 +27,6 @@
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <hiredis/adapters/libevent.h>
 
 #include <assert.h>
 #include <signal.h>
@@ -117,10 +116,8 @@ static const char SCRIPT[] =
     "end\n"
     "return {g, gt, mr, mt, dr, dt}\n";
 
-enum share_state { SS_DISCONNECTED, SS_CONNECTING, SS_READY };
-
 enum sreq_kind {
-    SREQ_SETUP,  /* AUTH / SELECT / SCRIPT LOAD while connecting */
+    SREQ_SETUP,  /* SCRIPT LOAD while connecting */
     SREQ_RELOAD, /* SCRIPT LOAD after a NOSCRIPT */
     SREQ_SCRIPT, /* the script, for one deployment */
 };
@@ -179,22 +176,14 @@ struct quota_share {
     int n_inst;                  /* expected_instances, >= 1 */
     char inst[17];               /* this instance's id in the keys: 16 random hex digits */
     uint64_t seq;                /* makes minute members unique */
-    redisAsyncContext *ac;       /* the connection; NULL while DISCONNECTED */
-    enum share_state state;      /* see the top of the file */
+    struct redis_conn *conn;     /* the connection for the script */
     char sha[41];                /* the script's SHA1, from SCRIPT LOAD */
-    int setup_pending;           /* setup replies awaited before READY */
     int ever_connected;          /* READY at least once */
     int outage;                  /* the fallback share is in force */
-    int failures_logged;         /* connect failures logged since the last READY */
     int errors_logged;           /* script errors logged since the last READY */
     int64_t created_mono;        /* for the start-up grace */
-    int64_t backoff_ms;          /* wait before the next connect attempt */
-    struct timer *retry_timer;   /* starts the next connect attempt */
-    struct timer *connect_timer; /* abandons a connect taking too long */
     struct timer *tick;          /* every TICK_MS: refresh, reply timeouts, grace */
-    redisAsyncContext *sub;      /* the SUBSCRIBE connection (fleet usage news), or NULL */
-    struct timer *sub_retry;     /* reconnects it */
-    int64_t sub_backoff_ms;      /* wait before the next attempt */
+    struct redis_conn *sub;      /* the SUBSCRIBE connection (fleet usage news) */
     struct sreq *inflight;       /* commands hiredis still owes a reply */
     struct sdep **deps;          /* every deployment seen, in order of first use */
     int n_deps, cap_deps;
@@ -429,14 +418,17 @@ static void req_free(struct sreq *q)
 
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata);
 
-static void send_load(struct quota_share *qs, enum sreq_kind kind)
+/* Sends SCRIPT LOAD; 1 if sent. */
+static int send_load(struct quota_share *qs, enum sreq_kind kind)
 {
     struct sreq *q = req_new(qs, kind);
     q->is_load = 1;
-    if (redisAsyncCommand(qs->ac, on_reply, q, "SCRIPT LOAD %s", SCRIPT) != REDIS_OK)
+    if (redisAsyncCommand(redis_conn_ac(qs->conn), on_reply, q, "SCRIPT LOAD %s", SCRIPT) !=
+        REDIS_OK) {
         req_free(q);
-    else if (kind == SREQ_SETUP)
-        qs->setup_pending++;
+        return 0;
+    }
+    return 1;
 }
 
 /* The script for d: writes this instance's day fields and pending minute charges, and
@@ -444,7 +436,7 @@ static void send_load(struct quota_share *qs, enum sreq_kind kind)
 static void send_script(struct quota_share *qs, struct sdep *d, long want_req, long want_tok,
                         long min_tok)
 {
-    if (qs->state != SS_READY || d->inflight) return;
+    if (!redis_conn_ready(qs->conn) || d->inflight) return;
     int64_t now = clock_now_ms(), mono = clock_mono_ms();
     int64_t day = day_of(d, now);
     leases_tidy(d, mono, day);
@@ -476,7 +468,8 @@ static void send_script(struct quota_share *qs, struct sdep *d, long want_req, l
     q->day = day;
     q->add_req = d->add_req;
     q->add_tok = d->add_tok;
-    if (redisAsyncCommandArgv(qs->ac, on_reply, q, (int)ARRAY_LEN(argv), argv, NULL) != REDIS_OK) {
+    if (redisAsyncCommandArgv(redis_conn_ac(qs->conn), on_reply, q, (int)ARRAY_LEN(argv), argv,
+                              NULL) != REDIS_OK) {
         req_free(q); /* the context is going down; the disconnect path takes over */
     } else {
         d->add_req = d->add_tok = 0;
@@ -508,7 +501,7 @@ static void script_reply(struct quota_share *qs, struct sreq *q, redisReply *rep
         d->add_tok += q->add_tok;
         d->next_ask_mono = mono + QUOTA_SHARE_DENIED_RETRY_MS;
         if (reply && reply->type == REDIS_REPLY_ERROR) {
-            if (strncmp(reply->str, "NOSCRIPT", 8) == 0 && qs->state == SS_READY) {
+            if (strncmp(reply->str, "NOSCRIPT", 8) == 0 && redis_conn_ready(qs->conn)) {
                 send_load(qs, SREQ_RELOAD); /* someone ran SCRIPT FLUSH */
             } else if (!qs->errors_logged++) {
                 log_error("quota_share_script_failed", "provider=%s reply=\"%.*s\"", d->name,
@@ -559,10 +552,9 @@ static void script_reply(struct quota_share *qs, struct sreq *q, redisReply *rep
     if (woke) notify(qs);
 }
 
-static void connection_ready(struct quota_share *qs);
-
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
+    (void)ac;
     struct sreq *q = privdata;
     struct quota_share *qs = q->qs;
     redisReply *reply = r;
@@ -575,18 +567,12 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     case SREQ_SETUP:
     case SREQ_RELOAD:
         if (reply && reply->type == REDIS_REPLY_ERROR) {
-            if (!qs->failures_logged++)
-                log_error("quota_share_setup_failed", "addr=%s port=%d reply=\"%.*s\"",
-                          qs->url.addr, qs->url.port, (int)(reply->len > 200 ? 200 : reply->len),
-                          reply->str);
-            qs->setup_pending = -1; /* never becomes ready; the back-off spaces attempts */
-            redisAsyncDisconnect(ac);
+            redis_conn_setup_failed(qs->conn, reply->str, (int)reply->len);
             break;
         }
         if (reply && q->is_load && reply->type == REDIS_REPLY_STRING && reply->len == 40)
             memcpy(qs->sha, reply->str, 41);
-        if (reply && q->kind == SREQ_SETUP && qs->setup_pending > 0 && --qs->setup_pending == 0)
-            connection_ready(qs);
+        if (reply && q->kind == SREQ_SETUP) redis_conn_setup_done(qs->conn);
         break;
     case SREQ_SCRIPT:
         script_reply(qs, q, reply);
@@ -597,34 +583,13 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 
 /* ---- connection ---- */
 
-static void start_connect(struct quota_share *qs);
-
-static void schedule_retry(struct quota_share *qs)
-{
-    timer_start(qs->retry_timer, qs->backoff_ms);
-    qs->backoff_ms = lmin(qs->backoff_ms * 2, QUOTA_SHARE_BACKOFF_MAX_MS);
-}
-
-static void connect_failed(struct quota_share *qs, const char *why)
-{
-    qs->ac = NULL;
-    qs->state = SS_DISCONNECTED;
-    timer_stop(qs->connect_timer);
-    if (!qs->failures_logged++) /* one line per outage, not one per attempt */
-        log_warn("quota_share_connect_failed", "addr=%s port=%d error=\"%s\" retry_ms=%lld",
-                 qs->url.addr, qs->url.port, why ? why : "unknown", (long long)qs->backoff_ms);
-    schedule_retry(qs);
-}
-
 /* The connection can serve: the script is loaded. Windows that saw an outage keep their
  * caps (see quota_share.h); this instance's usage goes to Redis with the first script
  * call of each deployment, before any new lease. */
-static void connection_ready(struct quota_share *qs)
+static void on_ready(void *data)
 {
-    timer_stop(qs->connect_timer);
-    qs->state = SS_READY;
-    qs->backoff_ms = QUOTA_SHARE_BACKOFF_MIN_MS;
-    qs->failures_logged = qs->errors_logged = 0;
+    struct quota_share *qs = data;
+    qs->errors_logged = 0;
     int64_t now = clock_now_ms(), mono = clock_mono_ms();
     int was_out = qs->outage;
     qs->outage = 0;
@@ -646,121 +611,16 @@ static void connection_ready(struct quota_share *qs)
     notify(qs);
 }
 
-static void send_setup(struct quota_share *qs)
+static void on_lost(void *data, const char *why)
 {
-    qs->setup_pending = 0;
-    if (qs->url.password) {
-        struct sreq *q = req_new(qs, SREQ_SETUP);
-        int ok = qs->url.user ? redisAsyncCommand(qs->ac, on_reply, q, "AUTH %s %s", qs->url.user,
-                                                  qs->url.password)
-                              : redisAsyncCommand(qs->ac, on_reply, q, "AUTH %s", qs->url.password);
-        if (ok == REDIS_OK)
-            qs->setup_pending++;
-        else
-            req_free(q);
-    }
-    if (qs->url.db) {
-        struct sreq *q = req_new(qs, SREQ_SETUP);
-        if (redisAsyncCommand(qs->ac, on_reply, q, "SELECT %d", qs->url.db) == REDIS_OK)
-            qs->setup_pending++;
-        else
-            req_free(q);
-    }
-    send_load(qs, SREQ_SETUP);
+    start_outage(data, why);
 }
 
-static void on_connect(const redisAsyncContext *cac, int status)
+/* While connecting, after AUTH/SELECT: the script must be loaded before READY. */
+static int on_setup(void *data, redisAsyncContext *ac)
 {
-    struct quota_share *qs = cac->data;
-    if (!qs) return;
-    if (status != REDIS_OK) {
-        connect_failed(qs, cac->errstr); /* hiredis frees the context after this */
-        return;
-    }
-    send_setup(qs); /* still CONNECTING, under connect_timer, until the setup answers */
-}
-
-static void on_disconnect(const redisAsyncContext *cac, int status)
-{
-    struct quota_share *qs = cac->data;
-    if (!qs) return; /* our own redisAsyncFree() */
-    if (qs->state != SS_READY) {
-        connect_failed(qs, cac->errstr ? cac->errstr : "closed during setup");
-        return;
-    }
-    qs->ac = NULL;
-    qs->state = SS_DISCONNECTED;
-    log_warn("quota_share_disconnected", "addr=%s port=%d error=\"%s\" retry_ms=%lld", qs->url.addr,
-             qs->url.port, status == REDIS_OK ? "closed" : (cac->errstr ? cac->errstr : "unknown"),
-             (long long)qs->backoff_ms);
-    qs->failures_logged = 1;
-    schedule_retry(qs);
-    start_outage(qs, "connection lost");
-}
-
-/* Drops the connection from our side (a hung server); pending replies come back NULL. */
-static void drop_connection(struct quota_share *qs, const char *why)
-{
-    redisAsyncContext *ac = qs->ac;
-    int was_ready = qs->state == SS_READY;
-    qs->ac = NULL;
-    qs->state = SS_DISCONNECTED;
-    if (ac) {
-        ac->data = NULL;
-        redisAsyncFree(ac);
-    }
-    timer_stop(qs->connect_timer);
-    if (was_ready) {
-        log_warn("quota_share_disconnected", "addr=%s port=%d error=\"%s\"", qs->url.addr,
-                 qs->url.port, why);
-        qs->failures_logged = 1;
-        schedule_retry(qs);
-        start_outage(qs, why);
-    } else {
-        connect_failed(qs, why);
-    }
-}
-
-static void on_connect_timeout(void *arg)
-{
-    struct quota_share *qs = arg;
-    if (qs->state != SS_CONNECTING || !qs->ac) return;
-    drop_connection(qs, "connect or setup timed out");
-}
-
-static void on_retry(void *arg)
-{
-    struct quota_share *qs = arg;
-    if (qs->state == SS_DISCONNECTED && !qs->ac) start_connect(qs);
-}
-
-static void start_connect(struct quota_share *qs)
-{
-    assert(qs->ac == NULL);
-    redisAsyncContext *ac = redisAsyncConnect(qs->url.addr, qs->url.port);
-    if (!ac) {
-        connect_failed(qs, "out of memory");
-        return;
-    }
-    if (ac->err) {
-        char why[128];
-        snprintf(why, sizeof why, "%s", ac->errstr);
-        redisAsyncFree(ac);
-        connect_failed(qs, why);
-        return;
-    }
-    ac->data = qs;
-    if (redisLibeventAttach(ac, qs->base) != REDIS_OK) {
-        ac->data = NULL;
-        redisAsyncFree(ac);
-        connect_failed(qs, "cannot attach to the event loop");
-        return;
-    }
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    qs->ac = ac;
-    qs->state = SS_CONNECTING;
-    timer_start(qs->connect_timer, QUOTA_SHARE_CONNECT_TIMEOUT_MS);
+    (void)ac;
+    return send_load(data, SREQ_SETUP);
 }
 
 static void on_tick(void *arg)
@@ -770,15 +630,15 @@ static void on_tick(void *arg)
     if (!qs->ever_connected && !qs->outage &&
         mono - qs->created_mono >= QUOTA_SHARE_STARTUP_GRACE_MS)
         start_outage(qs, "not reachable since start");
-    if (qs->state == SS_READY) {
+    if (redis_conn_ready(qs->conn)) {
         for (struct sreq *q = qs->inflight; q; q = q->next) {
             if (q->kind != SREQ_SETUP && mono - q->sent_mono > QUOTA_SHARE_REPLY_TIMEOUT_MS) {
-                drop_connection(qs, "no reply in time");
+                redis_conn_drop(qs->conn, "no reply in time");
                 break;
             }
         }
     }
-    for (int i = 0; qs->state == SS_READY && i < qs->n_deps; i++) {
+    for (int i = 0; redis_conn_ready(qs->conn) && i < qs->n_deps; i++) {
         struct sdep *d = qs->deps[i];
         if (!d->inflight && mono - d->last_sync_mono >= QUOTA_SHARE_REFRESH_MS)
             send_script(qs, d, 0, 0, 0);
@@ -795,26 +655,20 @@ static void on_tick(void *arg)
 
 static struct sdep *dep_find(struct quota_share *qs, const char *name);
 
-static void sub_schedule_retry(struct quota_share *qs)
-{
-    timer_start(qs->sub_retry, qs->sub_backoff_ms);
-    qs->sub_backoff_ms = lmin(qs->sub_backoff_ms * 2, QUOTA_SHARE_BACKOFF_MAX_MS);
-}
-
 static void on_sub_message(redisAsyncContext *ac, void *r, void *privdata)
 {
     (void)ac;
     struct quota_share *qs = privdata;
     redisReply *reply = r;
     if (!reply || qs->freeing) return;
-    if (reply->type == REDIS_REPLY_ERROR) { /* AUTH refused: the back-off spaces attempts */
-        redisAsyncDisconnect(ac);
+    if (reply->type == REDIS_REPLY_ERROR) { /* refused: the back-off spaces attempts */
+        redis_conn_setup_failed(qs->sub, reply->str, (int)reply->len);
         return;
     }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
     const redisReply *kind = reply->element[0], *msg = reply->element[2];
     if (kind->type != REDIS_REPLY_STRING || strcmp(kind->str, "subscribe") == 0) {
-        qs->sub_backoff_ms = QUOTA_SHARE_BACKOFF_MIN_MS; /* subscribed: a good connection */
+        redis_conn_setup_done(qs->sub); /* subscribed: a good connection */
         return;
     }
     if (strcmp(kind->str, "message") != 0 || msg->type != REDIS_REPLY_STRING) return;
@@ -841,54 +695,11 @@ static void on_sub_message(redisAsyncContext *ac, void *r, void *privdata)
     d->g_dtok = lmax(d->g_dtok, v[3]);
 }
 
-static void on_sub_connect(const redisAsyncContext *cac, int status)
+/* After AUTH/SELECT: the subscription, whose confirmation makes the connection READY. */
+static int on_sub_setup(void *data, redisAsyncContext *ac)
 {
-    struct quota_share *qs = cac->data;
-    if (!qs) return;
-    if (status != REDIS_OK) {
-        qs->sub = NULL; /* hiredis frees the context after this */
-        sub_schedule_retry(qs);
-        return;
-    }
-    redisAsyncContext *ac = qs->sub;
-    if (qs->url.password) {
-        if (qs->url.user)
-            redisAsyncCommand(ac, on_sub_message, qs, "AUTH %s %s", qs->url.user, qs->url.password);
-        else
-            redisAsyncCommand(ac, on_sub_message, qs, "AUTH %s", qs->url.password);
-    }
-    redisAsyncCommand(ac, on_sub_message, qs, "SUBSCRIBE %s", QUOTA_SHARE_CHANNEL);
-}
-
-static void on_sub_disconnect(const redisAsyncContext *cac, int status)
-{
-    (void)status;
-    struct quota_share *qs = cac->data;
-    if (!qs) return;
-    qs->sub = NULL;
-    sub_schedule_retry(qs);
-}
-
-static void sub_connect(void *arg)
-{
-    struct quota_share *qs = arg;
-    if (qs->sub || qs->freeing) return;
-    redisAsyncContext *ac = redisAsyncConnect(qs->url.addr, qs->url.port);
-    if (!ac || ac->err) {
-        if (ac) redisAsyncFree(ac);
-        sub_schedule_retry(qs);
-        return;
-    }
-    ac->data = qs;
-    if (redisLibeventAttach(ac, qs->base) != REDIS_OK) {
-        ac->data = NULL;
-        redisAsyncFree(ac);
-        sub_schedule_retry(qs);
-        return;
-    }
-    redisAsyncSetConnectCallback(ac, on_sub_connect);
-    redisAsyncSetDisconnectCallback(ac, on_sub_disconnect);
-    qs->sub = ac;
+    return redisAsyncCommand(ac, on_sub_message, data, "SUBSCRIBE %s", QUOTA_SHARE_CHANNEL) ==
+           REDIS_OK;
 }
 
 /* ---- deployments ---- */
@@ -956,14 +767,30 @@ struct quota_share *quota_share_new(struct event_base *base, const char *redis_u
     if (util_random_bytes(id, sizeof id) != 0) abort(); /* see util_random_id */
     util_hex(id, sizeof id, qs->inst);
     qs->created_mono = clock_mono_ms();
-    qs->backoff_ms = QUOTA_SHARE_BACKOFF_MIN_MS;
-    qs->retry_timer = timer_new(base, on_retry, qs);
-    qs->connect_timer = timer_new(base, on_connect_timeout, qs);
     qs->tick = timer_new(base, on_tick, qs);
-    qs->sub_retry = timer_new(base, sub_connect, qs);
-    qs->sub_backoff_ms = QUOTA_SHARE_BACKOFF_MIN_MS;
-    start_connect(qs);
-    sub_connect(qs);
+    struct redis_conn_cfg cfg = {
+        .name = "quota_share",
+        .url = &qs->url,
+        .connect_timeout_ms = QUOTA_SHARE_CONNECT_TIMEOUT_MS,
+        .backoff_min_ms = QUOTA_SHARE_BACKOFF_MIN_MS,
+        .backoff_max_ms = QUOTA_SHARE_BACKOFF_MAX_MS,
+        .setup = on_setup,
+        .ready = on_ready,
+        .lost = on_lost,
+        .data = qs,
+    };
+    qs->conn = redis_conn_new(base, &cfg);
+    /* The usage channel: READY once subscribed; nothing else depends on its state. */
+    cfg = (struct redis_conn_cfg){
+        .name = "quota_share_usage",
+        .url = &qs->url,
+        .connect_timeout_ms = QUOTA_SHARE_CONNECT_TIMEOUT_MS,
+        .backoff_min_ms = QUOTA_SHARE_BACKOFF_MIN_MS,
+        .backoff_max_ms = QUOTA_SHARE_BACKOFF_MAX_MS,
+        .setup = on_sub_setup,
+        .data = qs,
+    };
+    qs->sub = redis_conn_new(base, &cfg);
     timer_start(qs->tick, TICK_MS);
     log_info("quota_share_started", "addr=%s port=%d instance=%s expected_instances=%d",
              qs->url.addr, qs->url.port, qs->inst, qs->n_inst);
@@ -974,22 +801,9 @@ void quota_share_free(struct quota_share *qs)
 {
     if (!qs) return;
     qs->freeing = 1;
-    if (qs->ac) {
-        redisAsyncContext *ac = qs->ac;
-        qs->ac = NULL;
-        ac->data = NULL;
-        redisAsyncFree(ac); /* runs on_reply(NULL) for each request, freeing it */
-    }
+    redis_conn_free(qs->conn); /* runs on_reply(NULL) for each request, freeing it */
     assert(qs->inflight == NULL);
-    if (qs->sub) {
-        redisAsyncContext *ac = qs->sub;
-        qs->sub = NULL;
-        ac->data = NULL;
-        redisAsyncFree(ac); /* on_sub_message(NULL) for the pending ones: ignored */
-    }
-    timer_free(qs->sub_retry);
-    timer_free(qs->retry_timer);
-    timer_free(qs->connect_timer);
+    redis_conn_free(qs->sub); /* on_sub_message(NULL) for the pending ones: ignored */
     timer_free(qs->tick);
     for (int i = 0; i < qs->n_deps; i++) {
         free(qs->deps[i]->name);
@@ -1015,7 +829,7 @@ int quota_share_can_take(struct quota_share *qs, const char *deployment,
     int64_t mono = clock_mono_ms();
     if (!caps_allow(qs, d, now_ms, mono, est_tokens)) return 0;
     if (qs->outage) return 1;    /* the fallback share said yes */
-    if (qs->state != SS_READY) { /* start-up, within the grace: wait for Redis */
+    if (!redis_conn_ready(qs->conn)) { /* start-up, within the grace: wait for Redis */
         d->waiting = 1;
         return 0;
     }
@@ -1060,7 +874,7 @@ void quota_share_settle(struct quota_share *qs, const char *deployment,
     quota_settle_taken(&d->own, now_ms, taken_ms, est_tokens, actual_tokens, 1);
     /* Charges for the minute go with the next sync (the day fields follow own usage).
      * While Redis is away, the reconnect pushes the whole minute instead. */
-    if (qs->state != SS_READY || qs->outage) return;
+    if (!redis_conn_ready(qs->conn) || qs->outage) return;
     if (now_ms - taken_ms > QUOTA_SHARE_ARRIVAL_SLACK_MS) {
         /* so slow that it may have reached the provider after its lease's entry stops
          * counting: count it again from now (settling is after the provider counted) */
@@ -1073,7 +887,7 @@ void quota_share_settle(struct quota_share *qs, const char *deployment,
 
 int quota_share_connected(const struct quota_share *qs)
 {
-    return qs->state == SS_READY;
+    return redis_conn_ready(qs->conn);
 }
 
 int quota_share_on_fallback(const struct quota_share *qs)

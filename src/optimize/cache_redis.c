@@ -1,11 +1,10 @@
 /* cache_redis: the Redis cache backend, hiredis' async client on our libevent loop
  * (see cache.h for the contract).
  *
- * The backend is a small state machine, DISCONNECTED -> CONNECTING -> CONNECTED, and the
- * one idea is that only CONNECTED talks to Redis: in every other state a get is answered
- * as a miss on the next loop turn and a write is dropped, so a dead Redis costs LLM
- * calls, never a stalled loop or a growing queue. A lost connection goes back to
- * DISCONNECTED and a timer retries with exponential backoff.
+ * The connection is a core/redis_conn (connect, AUTH/SELECT, reconnect with exponential
+ * backoff), and the one idea is that only a READY connection talks to Redis: otherwise
+ * a get is answered as a miss on the next loop turn and a write is dropped, so a dead
+ * Redis costs LLM calls, never a stalled loop or a growing queue.
  *
  * Every command carries a `struct redis_req` kept on an in-flight list. hiredis calls each
  * request's callback exactly once, with a NULL reply if the connection died, which is
@@ -14,13 +13,13 @@
 #include "optimize/cache.h"
 
 #include "core/log.h"
+#include "core/redis_conn.h"
 #include "core/redis_url.h"
 #include "core/util.h"
 
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <hiredis/adapters/libevent.h>
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -32,9 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-enum redis_state { RS_DISCONNECTED, RS_CONNECTING, RS_CONNECTED };
-
-enum req_kind { REQ_GET, REQ_SET, REQ_DEL, REQ_SETUP };
+enum req_kind { REQ_GET, REQ_SET, REQ_DEL };
 
 struct redis_cache;
 
@@ -60,24 +57,14 @@ struct deferred_miss {
 struct redis_cache {
     struct cache base;                /* must be first: the vtable */
     struct event_base *evb;           /* the loop hiredis and our timers run on */
-    redisAsyncContext *ac;            /* the connection; NULL while DISCONNECTED */
-    enum redis_state state;           /* see the top of the file */
-    char addr[64];                    /* numeric address resolved at creation */
-    int port;                         /* TCP port */
-    int db;                           /* SELECTed after each connect if not 0 */
-    char *user;                       /* ACL user for AUTH, or NULL */
-    char *password;                   /* AUTH password, or NULL */
-    int64_t backoff_ms;               /* wait before the next connect attempt */
-    struct event *retry_timer;        /* starts the next connect attempt */
-    struct event *connect_timer;      /* abandons a connect taking too long */
+    struct redis_url url;             /* where Redis is, resolved at creation */
+    struct redis_conn *conn;          /* the connection, kept up by core/redis_conn */
     struct event *defer_ev;           /* delivers deferred misses */
     struct deferred_miss *defer_head; /* misses waiting for defer_ev */
     struct deferred_miss *defer_tail; /* last of them, for appending */
     struct redis_req *inflight;       /* commands hiredis still owes a reply */
     size_t ninflight;                 /* length of that list */
-    int setup_pending;                /* AUTH/SELECT replies awaited before CONNECTED */
     int ever_connected;               /* a connection was ready before (for reconnects) */
-    int failures_logged;              /* failures logged since the last ready connection */
     int destroying;                   /* destroy() is answering pending gets */
     int in_callback;                  /* caller callbacks running now; destroy() needs 0 */
     struct cache_stats st;            /* counters; connected is derived from state */
@@ -149,8 +136,6 @@ static void defer_miss(struct redis_cache *rc, cache_get_fn cb, void *data)
 
 /* ---- requests ---- */
 
-static void connection_ready(struct redis_cache *rc);
-
 static struct redis_req *req_new(struct redis_cache *rc, enum req_kind kind)
 {
     struct redis_req *q = xcalloc(1, sizeof *q);
@@ -193,20 +178,8 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     struct redis_req *q = privdata;
     struct redis_cache *rc = q->rc;
     redisReply *reply = r;
+    (void)ac;
     if (reply && reply->type == REDIS_REPLY_ERROR) rc->st.errors++;
-    if (q->kind == REQ_SETUP && reply) {
-        if (reply->type == REDIS_REPLY_ERROR) {
-            /* AUTH or SELECT refused: every command would fail the same way. Drop the
-             * connection and let the backoff space out the attempts. */
-            if (!rc->failures_logged++)
-                log_error("cache_redis_setup_failed", "addr=%s port=%d reply=\"%.*s\"", rc->addr,
-                          rc->port, (int)(reply->len > 200 ? 200 : reply->len), reply->str);
-            rc->setup_pending = -1; /* never becomes ready */
-            redisAsyncDisconnect(ac);
-        } else if (rc->setup_pending > 0 && --rc->setup_pending == 0) {
-            connection_ready(rc);
-        }
-    }
     if (q->kind != REQ_GET || q->answered) {
         req_free(q);
         return;
@@ -223,149 +196,29 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 
 /* ---- connection ---- */
 
-static void start_connect(struct redis_cache *rc);
-
-static void schedule_retry(struct redis_cache *rc)
+/* The connection can serve: TCP is up and AUTH/SELECT (if any) succeeded. */
+static void on_ready(void *data)
 {
-    struct timeval tv = ms_tv(rc->backoff_ms);
-    evtimer_add(rc->retry_timer, &tv);
-    rc->backoff_ms *= 2;
-    if (rc->backoff_ms > CACHE_REDIS_BACKOFF_MAX_MS) rc->backoff_ms = CACHE_REDIS_BACKOFF_MAX_MS;
-}
-
-static void connect_failed(struct redis_cache *rc, const char *why)
-{
-    rc->ac = NULL;
-    rc->state = RS_DISCONNECTED;
-    evtimer_del(rc->connect_timer);
-    /* One line per outage, not one per attempt. */
-    if (!rc->failures_logged++)
-        log_warn("cache_redis_connect_failed", "addr=%s port=%d error=\"%s\" retry_ms=%lld",
-                 rc->addr, rc->port, why ? why : "unknown", (long long)rc->backoff_ms);
-    schedule_retry(rc);
-}
-
-/* The connection can serve: TCP is up and AUTH/SELECT (if any) succeeded. Only now is
- * the backoff reset, so a server that accepts and then refuses AUTH is retried at the
- * slow end of the backoff, not ten times a second. */
-static void connection_ready(struct redis_cache *rc)
-{
-    evtimer_del(rc->connect_timer);
-    rc->state = RS_CONNECTED;
-    rc->backoff_ms = CACHE_REDIS_BACKOFF_MIN_MS;
-    rc->failures_logged = 0;
+    struct redis_cache *rc = data;
     if (rc->ever_connected) rc->st.reconnects++;
     rc->ever_connected = 1;
-    log_info("cache_redis_connected", "addr=%s port=%d db=%d", rc->addr, rc->port, rc->db);
+    log_info("cache_redis_connected", "addr=%s port=%d db=%d", rc->url.addr, rc->url.port,
+             rc->url.db);
 }
 
-/* Sends AUTH and SELECT as needed; returns how many replies to wait for. */
-static int send_setup(struct redis_cache *rc)
+/* AUTH or SELECT refused: an error reply like any other, for the stats. */
+static void on_refused(void *data)
 {
-    int n = 0;
-    if (rc->password) {
-        struct redis_req *q = req_new(rc, REQ_SETUP);
-        int ok = rc->user
-                     ? redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s %s", rc->user, rc->password)
-                     : redisAsyncCommand(rc->ac, on_reply, q, "AUTH %s", rc->password);
-        if (ok == REDIS_OK)
-            n++;
-        else
-            req_free(q);
-    }
-    if (rc->db) {
-        struct redis_req *q = req_new(rc, REQ_SETUP);
-        if (redisAsyncCommand(rc->ac, on_reply, q, "SELECT %d", rc->db) == REDIS_OK)
-            n++;
-        else
-            req_free(q);
-    }
-    return n;
+    struct redis_cache *rc = data;
+    rc->st.errors++;
 }
 
-static void on_connect(const redisAsyncContext *cac, int status)
+static void on_lost(void *data, const char *why)
 {
-    struct redis_cache *rc = cac->data;
-    if (!rc) return;
-    if (status != REDIS_OK) {
-        /* hiredis frees the context when this callback returns. */
-        connect_failed(rc, cac->errstr);
-        return;
-    }
-    /* Still CONNECTING (and under connect_timer) until AUTH/SELECT are answered. */
-    rc->setup_pending = send_setup(rc);
-    if (rc->setup_pending == 0) connection_ready(rc);
-}
-
-static void on_disconnect(const redisAsyncContext *cac, int status)
-{
-    struct redis_cache *rc = cac->data;
-    if (!rc) return; /* our own redisAsyncFree() in destroy or connect timeout */
+    (void)data;
+    (void)why;
     /* hiredis has already answered every pending request with a NULL reply. */
-    assert(rc->inflight == NULL);
-    if (rc->state != RS_CONNECTED) {
-        /* Lost during AUTH/SELECT: a failed attempt, not an outage of a good connection. */
-        connect_failed(rc, cac->errstr ? cac->errstr : "closed during setup");
-        return;
-    }
-    rc->ac = NULL;
-    rc->state = RS_DISCONNECTED;
-    log_warn("cache_redis_disconnected", "addr=%s port=%d error=\"%s\" retry_ms=%lld", rc->addr,
-             rc->port, status == REDIS_OK ? "closed" : (cac->errstr ? cac->errstr : "unknown"),
-             (long long)rc->backoff_ms);
-    rc->failures_logged = 1;
-    schedule_retry(rc);
-}
-
-static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct redis_cache *rc = arg;
-    if (rc->state != RS_CONNECTING || !rc->ac) return;
-    redisAsyncContext *ac = rc->ac;
-    ac->data = NULL;
-    /* Pending AUTH/SELECT requests come back through on_reply(NULL) and are freed; no
-     * disconnect callback runs because data is NULL. */
-    redisAsyncFree(ac);
-    connect_failed(rc, "connect or AUTH/SELECT timed out");
-}
-
-static void on_retry(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    start_connect(arg);
-}
-
-static void start_connect(struct redis_cache *rc)
-{
-    assert(rc->ac == NULL);
-    redisAsyncContext *ac = redisAsyncConnect(rc->addr, rc->port);
-    if (!ac) {
-        connect_failed(rc, "out of memory");
-        return;
-    }
-    if (ac->err) {
-        char why[128];
-        snprintf(why, sizeof why, "%s", ac->errstr);
-        redisAsyncFree(ac);
-        connect_failed(rc, why);
-        return;
-    }
-    ac->data = rc;
-    if (redisLibeventAttach(ac, rc->evb) != REDIS_OK) {
-        ac->data = NULL;
-        redisAsyncFree(ac);
-        connect_failed(rc, "cannot attach to the event loop");
-        return;
-    }
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    rc->ac = ac;
-    rc->state = RS_CONNECTING;
-    struct timeval tv = ms_tv(CACHE_REDIS_CONNECT_TIMEOUT_MS);
-    evtimer_add(rc->connect_timer, &tv);
+    assert(((struct redis_cache *)data)->inflight == NULL);
 }
 
 /* ---- ops ---- */
@@ -377,14 +230,15 @@ static void redis_get(struct cache *c, const char *key, cache_get_fn cb, void *d
         call_back(rc, cb, data, NULL, 0);
         return;
     }
-    if (!key_ok(key) || rc->state != RS_CONNECTED || rc->ninflight >= CACHE_REDIS_MAX_INFLIGHT) {
+    if (!key_ok(key) || !redis_conn_ready(rc->conn) || rc->ninflight >= CACHE_REDIS_MAX_INFLIGHT) {
         defer_miss(rc, cb, data);
         return;
     }
     struct redis_req *q = req_new(rc, REQ_GET);
     q->cb = cb;
     q->data = data;
-    if (redisAsyncCommand(rc->ac, on_reply, q, "GET %b", key, strlen(key)) != REDIS_OK) {
+    if (redisAsyncCommand(redis_conn_ac(rc->conn), on_reply, q, "GET %b", key, strlen(key)) !=
+        REDIS_OK) {
         /* The context is going down (we are inside hiredis' disconnect). */
         req_free(q);
         defer_miss(rc, cb, data);
@@ -398,7 +252,7 @@ static void redis_get(struct cache *c, const char *key, cache_get_fn cb, void *d
 /* Common checks for set and del; CACHE_OK if the command may be sent. */
 static enum cache_err can_write(struct redis_cache *rc)
 {
-    if (rc->destroying || rc->state != RS_CONNECTED) return CACHE_ERR_DISCONNECTED;
+    if (rc->destroying || !redis_conn_ready(rc->conn)) return CACHE_ERR_DISCONNECTED;
     if (rc->ninflight >= CACHE_REDIS_MAX_INFLIGHT) return CACHE_ERR_BUSY;
     return CACHE_OK;
 }
@@ -416,8 +270,8 @@ static enum cache_err redis_set(struct cache *c, const char *key, const void *va
         return e;
     }
     struct redis_req *q = req_new(rc, REQ_SET);
-    if (redisAsyncCommand(rc->ac, on_reply, q, "SET %b %b PX %lld", key, strlen(key),
-                          value ? value : "", len, (long long)ttl_ms) != REDIS_OK) {
+    if (redisAsyncCommand(redis_conn_ac(rc->conn), on_reply, q, "SET %b %b PX %lld", key,
+                          strlen(key), value ? value : "", len, (long long)ttl_ms) != REDIS_OK) {
         req_free(q);
         rc->st.dropped++;
         return CACHE_ERR_DISCONNECTED;
@@ -436,7 +290,8 @@ static enum cache_err redis_del(struct cache *c, const char *key)
         return e;
     }
     struct redis_req *q = req_new(rc, REQ_DEL);
-    if (redisAsyncCommand(rc->ac, on_reply, q, "DEL %b", key, strlen(key)) != REDIS_OK) {
+    if (redisAsyncCommand(redis_conn_ac(rc->conn), on_reply, q, "DEL %b", key, strlen(key)) !=
+        REDIS_OK) {
         req_free(q);
         rc->st.dropped++;
         return CACHE_ERR_DISCONNECTED;
@@ -449,7 +304,7 @@ static void redis_stats(struct cache *c, struct cache_stats *out)
 {
     struct redis_cache *rc = rc_of(c);
     *out = rc->st;
-    out->connected = rc->state == RS_CONNECTED;
+    out->connected = redis_conn_ready(rc->conn);
 }
 
 static void redis_destroy(struct cache *c)
@@ -465,18 +320,10 @@ static void redis_destroy(struct cache *c)
         q->answered = 1;
         call_back(rc, q->cb, q->data, NULL, 0);
     }
-    if (rc->ac) {
-        redisAsyncContext *ac = rc->ac;
-        rc->ac = NULL;
-        ac->data = NULL;
-        redisAsyncFree(ac); /* runs on_reply(NULL) for each request, freeing it */
-    }
+    redis_conn_free(rc->conn); /* runs on_reply(NULL) for each request, freeing it */
     assert(rc->inflight == NULL && rc->ninflight == 0);
-    event_free(rc->retry_timer);
-    event_free(rc->connect_timer);
     event_free(rc->defer_ev);
-    free(rc->user);
-    free(rc->password);
+    redis_url_clear(&rc->url);
     free(rc);
 }
 
@@ -515,16 +362,20 @@ struct cache *cache_redis_new(struct event_base *base, const char *url, char *er
     struct redis_cache *rc = xcalloc(1, sizeof *rc);
     rc->base.ops = &redis_ops;
     rc->evb = base;
-    snprintf(rc->addr, sizeof rc->addr, "%s", u.addr);
-    rc->port = u.port;
-    rc->db = u.db;
-    rc->user = u.user;         /* ownership moves to rc */
-    rc->password = u.password;
-    rc->backoff_ms = CACHE_REDIS_BACKOFF_MIN_MS;
-    rc->retry_timer = evtimer_new(base, on_retry, rc);
-    rc->connect_timer = evtimer_new(base, on_connect_timeout, rc);
+    rc->url = u; /* ownership of its strings moves to rc */
     rc->defer_ev = evtimer_new(base, on_defer, rc);
-    if (!rc->retry_timer || !rc->connect_timer || !rc->defer_ev) abort();
-    start_connect(rc);
+    if (!rc->defer_ev) abort();
+    const struct redis_conn_cfg cfg = {
+        .name = "cache_redis",
+        .url = &rc->url,
+        .connect_timeout_ms = CACHE_REDIS_CONNECT_TIMEOUT_MS,
+        .backoff_min_ms = CACHE_REDIS_BACKOFF_MIN_MS,
+        .backoff_max_ms = CACHE_REDIS_BACKOFF_MAX_MS,
+        .ready = on_ready,
+        .lost = on_lost,
+        .refused = on_refused,
+        .data = rc,
+    };
+    rc->conn = redis_conn_new(base, &cfg);
     return &rc->base;
 }
