@@ -589,13 +589,24 @@
         el('div', { class: 'answer-score' },
           scoreBar(score, 5),
           el('span', { class: 'score-text' }, el('span', { text: String(score), data: { metric: 'score' } }), ' / 5')),
+        el('h4', { class: 'answer-label', text: 'Your answer' }),
+        el('blockquote', { class: 'candidate-answer', text: str(s.answer, '(no answer)'), data: { field: 'answer' } }),
+        el('h4', { class: 'answer-label', text: 'Feedback' }),
         el('p', { class: 'feedback', text: str(s.feedback, 'No feedback.') }),
+        referenceBlock(s.reference),
         el('p', { class: 'hint scorer-text', text: SCORER_LABELS[scorer] || ('Scored by: ' + (scorer || 'unknown')) }),
         flagNotes(s.flags));
     }));
 
+    const tools = el('div', { class: 'report-tools' },
+      el('button', { class: 'button secondary small', text: 'Download (Markdown)', attrs: { type: 'button' }, data: { action: 'download-report' } }),
+      el('button', { class: 'button secondary small', text: 'Print', attrs: { type: 'button' }, data: { action: 'print-report' } }));
+    tools.querySelector('[data-action="download-report"]').addEventListener('click', () => downloadMarkdown(r));
+    tools.querySelector('[data-action="print-report"]').addEventListener('click', () => window.print());
+
     root.replaceChildren(
       el('div', { class: 'report', data: { report: '' }, attrs: { 'data-interview-id': str(r.interview_id, state.interview ? state.interview.id : '') } },
+        tools,
         summaryCard,
         lists,
         el('h2', { class: 'section-title', text: 'Answer by answer' }),
@@ -605,6 +616,57 @@
     showView('report-view');
     $('report-title').focus({ preventScroll: true });
     announce('Your report is ready. Overall score ' + overall + ' out of 100.');
+  }
+
+  /* What a strong answer covers (the question's key points) and the outline of one. */
+  function referenceBlock(ref) {
+    const points = ref && Array.isArray(ref.key_points) ? ref.key_points.filter((x) => typeof x === 'string' && x) : [];
+    const outline = ref ? str(ref.outline) : '';
+    if (!points.length && !outline) return null;
+    return el('div', { class: 'reference', data: { field: 'reference' } },
+      points.length ? el('h4', { class: 'answer-label', text: 'What a strong answer covers' }) : null,
+      points.length ? el('ul', { class: 'bullets key-points' }, points.map((x) => el('li', { text: x }))) : null,
+      outline ? el('h4', { class: 'answer-label', text: 'Outline of a strong answer' }) : null,
+      outline ? el('p', { class: 'outline', text: outline }) : null);
+  }
+
+  /* The report as Markdown, for the candidate to keep. Candidate text is quoted line by
+   * line, so nothing in it can become a heading or a link target of ours. */
+  function reportMarkdown(r) {
+    const quote = (t) => String(t || '').split(/\r?\n/).map((l) => '> ' + l).join('\n');
+    const kind = state.interview && KIND_LABELS[state.interview.kind];
+    const out = ['# ' + (kind ? kind + ' interview report' : 'Interview report'), ''];
+    out.push('Overall score: ' + Math.round(Number(r.overall_score) || 0) + '/100', '');
+    if (r.summary) out.push(str(r.summary), '');
+    const list = (title, items) => {
+      const arr = Array.isArray(items) ? items.filter((x) => typeof x === 'string' && x) : [];
+      if (!arr.length) return;
+      out.push('## ' + title, '', ...arr.map((x) => '- ' + x), '');
+    };
+    list('Strengths', r.strengths);
+    list('To improve', r.improvements);
+    out.push('## Answer by answer', '');
+    (Array.isArray(r.scores) ? r.scores : []).forEach((s, i) => {
+      out.push('### Question ' + (i + 1) + ': ' + str(s.question), '');
+      out.push('Score: ' + (Number(s.score) || 0) + '/5', '');
+      out.push('Your answer:', '', quote(s.answer), '');
+      out.push('Feedback: ' + str(s.feedback), '');
+      const ref = s.reference || {};
+      const pts = Array.isArray(ref.key_points) ? ref.key_points.filter((x) => typeof x === 'string' && x) : [];
+      if (pts.length) out.push('What a strong answer covers:', '', ...pts.map((x) => '- ' + x), '');
+      if (str(ref.outline)) out.push('Outline of a strong answer: ' + str(ref.outline), '');
+    });
+    return out.join('\n');
+  }
+
+  function downloadMarkdown(r) {
+    const blob = new Blob([reportMarkdown(r)], { type: 'text/markdown;charset=utf-8' });
+    const url = URL.createObjectURL(blob);
+    const a = el('a', { attrs: { href: url, download: 'interview-report-' + str(r.interview_id, 'report') + '.md' } });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
   function scorerTally(tally, scores) {

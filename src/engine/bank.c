@@ -152,6 +152,45 @@ const struct bank_question *bank_question_find(const struct bank *b, const char 
     return NULL;
 }
 
+/* "{skill}" -> "the skill": a reference shown in a report reads generally, since the
+ * resume analysis that filled the question is not at hand there. */
+static char *plain_slots(const char *text)
+{
+    struct sbuf b = {0};
+    sbuf_puts(&b, "");
+    for (const char *p = text; *p; p++) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        if (!end || end - p > 32) {
+            sbuf_append(&b, p, 1);
+            continue;
+        }
+        int n = (int)(end - p - 1);
+        if (n == 10 && strncmp(p + 1, "role_title", 10) == 0) sbuf_puts(&b, "the role");
+        else sbuf_printf(&b, "the %.*s", n, p + 1);
+        p = end;
+    }
+    return sbuf_take(&b);
+}
+
+json_t *bank_reference_plain(const struct bank_question *q)
+{
+    const json_t *kp = q ? json_object_get(q->reference, "key_points") : NULL;
+    const char *outline = q ? json_string_value(json_object_get(q->reference, "outline")) : NULL;
+    json_t *points = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(kp, i, v) {
+        if (!json_is_string(v)) continue;
+        char *t = plain_slots(json_string_value(v));
+        json_array_append_new(points, json_string(t));
+        free(t);
+    }
+    char *o = plain_slots(outline ? outline : "");
+    json_t *r = json_pack("{s:o,s:s}", "key_points", points, "outline", o);
+    free(o);
+    return r;
+}
+
 const struct bank_role *bank_role_find(const struct bank *b, const char *id)
 {
     for (int i = 0; i < b->n_roles; i++)

@@ -47,6 +47,9 @@ void bank_free(struct bank *b);
 const struct bank_role *bank_role_find(const struct bank *b, const char *id);
 /* The template with this id (templates added at run time included), or NULL. */
 const struct bank_question *bank_question_find(const struct bank *b, const char *id);
+/* {"key_points":[...],"outline":"..."} of q for a report, placeholders read as "the
+ * skill", "the project", ...; empty when q is NULL or has no reference (new ref). */
+json_t *bank_reference_plain(const struct bank_question *q);
 
 /* What the picker must avoid: ids and normalised texts already asked of the candidate. */
 struct bank_seen {

@@ -1665,11 +1665,12 @@ static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t
     json_decref(owned);
 }
 
+static json_t *scored_list(struct engine *e, const struct store_turn_list *turns);
+
 static json_t *build_report(struct engine *e, const struct store_interview *iv,
                             const struct store_turn_list *turns, const json_t *summary,
                             int summary_from_model)
 {
-    (void)e;
     json_t *scores = json_array(), *all_flags = json_array();
     int n_model = 0, n_heur = 0, n_pre = 0, n_unavailable = 0, n_rescored = 0;
     double sum = 0;
@@ -1698,19 +1699,24 @@ static json_t *build_report(struct engine *e, const struct store_interview *iv,
         else n_heur++;
         sum += t->score;
         scored++;
-        json_array_append_new(scores, json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:o}", "question_id",
-                                                t->question_id, "question", t->question_text,
-                                                "category", t->category, "score", t->score,
-                                                "feedback", t->feedback ? t->feedback : "",
-                                                "scorer", scorer, "flags", flags));
+        /* CONTRACT.md: the question, the candidate's own answer and the reference (what a
+         * strong answer covers) travel with each score */
+        const struct bank_question *bq = bank_question_find(e->bank, t->question_id);
+        json_array_append_new(scores, json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s?}",
+                                                "question_id", t->question_id, "question",
+                                                t->question_text, "answer", t->answer, "category",
+                                                t->category, "score", t->score, "feedback",
+                                                t->feedback ? t->feedback : "", "scorer", scorer,
+                                                "flags", flags, "reference", bank_reference_plain(bq),
+                                                "topic", bq ? bq->topic : NULL));
     }
     int overall = scored ? (int)lround(100.0 * (sum / scored - 1) / 4) : 0;
     int offline = strcmp(iv->mode, "offline") == 0;
     struct sbuf note = {0};
     if (offline)
         sbuf_puts(&note, "No AI model was configured for this interview: every answer was scored "
-                         "by the heuristic rubric (length, expected topics, concreteness), which "
-                         "does not understand meaning. ");
+                         "by the heuristic, which measures how much of each question's key points "
+                         "an answer covers; it does not understand meaning as a model does. ");
     else if (n_heur)
         sbuf_printf(&note, "%d answer%s scored by the heuristic rubric because no model could "
                            "score %s in time. ", n_heur, n_heur == 1 ? " was" : "s were",
@@ -1729,28 +1735,46 @@ static json_t *build_report(struct engine *e, const struct store_interview *iv,
                          "scored on their content. ");
     if (!summary_from_model && !offline) sbuf_puts(&note, "The summary was written by the heuristic. ");
     (void)n_unavailable;
+    /* the summary names the weakest topics, whoever wrote it (the heuristic's does already) */
+    struct sbuf summary_text = {0};
+    const char *written = json_string_value(json_object_get(summary, "summary"));
+    sbuf_puts(&summary_text, written ? written : "");
+    if (summary_from_model) {
+        json_t *scored_turns = scored_list(e, turns);
+        char *weak = heuristic_weakest_topics(scored_turns);
+        if (weak) sbuf_printf(&summary_text, "%s%s", summary_text.len ? " " : "", weak);
+        free(weak);
+        json_decref(scored_turns);
+    }
     json_t *r = json_pack(
         "{s:s,s:s,s:s,s:s,s:b,s:i,s:o,s:s,s:O,s:O,s:{s:i,s:i,s:i},s:o,s:s,s:s}", "status", "ready",
         "interview_id", iv->id, "kind", iv->kind, "mode", iv->mode, "offline", offline,
-        "overall_score", overall, "scores", scores, "summary",
-        json_string_value(json_object_get(summary, "summary")) ? json_string_value(json_object_get(summary, "summary")) : "",
+        "overall_score", overall, "scores", scores, "summary", summary_text.data ? summary_text.data : "",
         "strengths", json_object_get(summary, "strengths") ? json_object_get(summary, "strengths") : json_array(),
         "improvements", json_object_get(summary, "improvements") ? json_object_get(summary, "improvements") : json_array(),
         "scorers", "model", n_model, "heuristic", n_heur, "precheck", n_pre, "flags", all_flags,
         "summary_by", summary_from_model ? "model" : "heuristic", "note", note.data ? note.data : "");
     sbuf_free(&note);
+    sbuf_free(&summary_text);
     return r;
 }
 
-static json_t *scored_list(const struct store_turn_list *turns)
+/* The scored turns as heuristic_summary() reads them: position, topic, key points and
+ * the answer, so the summary can name the weakest topics and what the lowest-scored
+ * answers missed. */
+static json_t *scored_list(struct engine *e, const struct store_turn_list *turns)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < turns->len; i++) {
         const struct store_turn *t = &turns->items[i];
         if (!t->answer) continue;
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s}", "question", t->question_text,
-                                             "category", t->category, "score", t->score,
-                                             "feedback", t->feedback ? t->feedback : ""));
+        const struct bank_question *q = bank_question_find(e->bank, t->question_id);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:i,s:s?,s:s,s:O*}", "question",
+                                             t->question_text, "category", t->category, "score",
+                                             t->score, "feedback", t->feedback ? t->feedback : "",
+                                             "position", t->idx + 1, "topic", q ? q->topic : NULL,
+                                             "answer", t->answer, "key_points",
+                                             turn_key_points(e, t)));
     }
     return arr;
 }
@@ -1772,7 +1796,7 @@ static void write_report(struct engine *e, const char *interview_id, json_t *sum
     }
     json_t *owned = NULL;
     if (!summary) {
-        json_t *scored = scored_list(&turns);
+        json_t *scored = scored_list(e, &turns);
         owned = summary = heuristic_summary(scored);
         json_decref(scored);
         summary_from_model = 0;
@@ -1817,7 +1841,7 @@ static void start_summary(struct engine *e, const struct store_interview *iv,
     }
     int offline = strcmp(iv->mode, "offline") == 0;
     struct job *j = job_new(e, JOB_SUMMARY, TASK_SUMMARY, key, task_summary(role, qa, n),
-                            json_pack("{s:o}", "scored", scored_list(turns)), offline);
+                            json_pack("{s:o}", "scored", scored_list(e, turns)), offline);
     j->interview_id = xstrdup(iv->id);
     free(qa);
     job_submit(j);

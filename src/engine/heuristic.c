@@ -530,9 +530,17 @@ static void measure(const struct heuristic_question *q, const struct text *a,
                 prefix5_add(&prefixes, &pt[t]);
         }
         if (m->points) m->point_cover /= m->points;
-        /* least covered points first, for the feedback */
+        /* points not fully covered, least covered first (stable), for the feedback */
         for (int p = 0; p < m->points; p++)
-            if (cover[p] < 0.5) m->point_missing[m->n_missing++] = p;
+            if (cover[p] < 1.0) m->point_missing[m->n_missing++] = p;
+        for (int i = 1; i < m->n_missing; i++) {
+            int k = m->point_missing[i], j = i;
+            while (j > 0 && cover[m->point_missing[j - 1]] > cover[k]) {
+                m->point_missing[j] = m->point_missing[j - 1];
+                j--;
+            }
+            m->point_missing[j] = k;
+        }
     }
     int n_kw = 0;
     if (q && json_is_array(q->keywords)) {
@@ -684,7 +692,7 @@ static char *feedback_for(const struct heuristic_question *q, const struct measu
         break;
     }
     if (m->points && m->n_missing > 0 && score < 5) {
-        sbuf_puts(&fb, " Missing:");
+        sbuf_puts(&fb, " Missing or thin:");
         for (int i = 0; i < m->n_missing && i < 2; i++) {
             const char *kp =
                 json_string_value(json_array_get(q->key_points, (size_t)m->point_missing[i]));
@@ -902,40 +910,154 @@ json_t *heuristic_resume_analysis(const char *resume, const json_t *role_skills)
     return a;
 }
 
+/* "sql_transactions" -> "sql transactions"; the category when a turn has no topic. */
+static void topic_words(const json_t *t, char *out, size_t cap)
+{
+    const char *topic = json_string_value(json_object_get(t, "topic"));
+    if (!topic || !*topic) topic = json_string_value(json_object_get(t, "category"));
+    snprintf(out, cap, "%s", topic ? topic : "general");
+    for (char *p = out; *p; p++)
+        if (*p == '_' || *p == '-') *p = ' ';
+}
+
+/* The first key point the answer left out, or NULL (borrowed from the turn). */
+static const char *first_missed_point(const json_t *t)
+{
+    const json_t *kp = json_object_get(t, "key_points");
+    if (json_array_size(kp) == 0) return NULL;
+    struct heuristic_question q = {.text = json_string_value(json_object_get(t, "question")),
+                                   .key_points = kp};
+    analysis_init();
+    static _Thread_local struct token tok[HEUR_MAX_TOKENS];
+    struct text a;
+    tokenize(json_string_value(json_object_get(t, "answer")), tok, HEUR_MAX_TOKENS, &a);
+    classify(&a);
+    struct measures m;
+    measure(&q, &a, NULL, "", &m);
+    return m.n_missing ? json_string_value(json_array_get(kp, (size_t)m.point_missing[0])) : NULL;
+}
+
+#define SUMMARY_MAX_TURNS 64
+
 json_t *heuristic_summary(const json_t *scored)
 {
-    json_t *strengths = json_array(), *improvements = json_array();
+    size_t n = json_array_size(scored);
+    if (n > SUMMARY_MAX_TURNS) n = SUMMARY_MAX_TURNS;
+    /* turns ordered by score, lowest first, ties in interview order */
+    size_t order[SUMMARY_MAX_TURNS];
     double sum = 0;
-    size_t n = json_array_size(scored), i;
-    json_t *t;
-    json_array_foreach(scored, i, t)
-    {
-        int score = (int)json_integer_value(json_object_get(t, "score"));
-        const char *category = json_string_value(json_object_get(t, "category"));
-        const char *q = json_string_value(json_object_get(t, "question"));
-        sum += score;
-        char line[400];
-        int qlen = q ? (int)util_utf8_prefix(q, 200) : 0;
-        if (score >= 4 && json_array_size(strengths) < 4) {
-            snprintf(line, sizeof line, "Strong %s answer to: \"%.*s\"", category ? category : "",
-                     qlen, q ? q : "");
-            json_array_append_new(strengths, json_string(line));
-        } else if (score <= 2 && json_array_size(improvements) < 4) {
-            snprintf(line, sizeof line, "Give a fuller, more specific %s answer to: \"%.*s\"",
-                     category ? category : "", qlen, q ? q : "");
-            json_array_append_new(improvements, json_string(line));
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        sum += (double)json_integer_value(json_object_get(json_array_get(scored, i), "score"));
+    }
+    for (size_t i = 1; i < n; i++) {
+        size_t k = order[i], j = i;
+        json_int_t sk = json_integer_value(json_object_get(json_array_get(scored, k), "score"));
+        while (j > 0 && json_integer_value(
+                            json_object_get(json_array_get(scored, order[j - 1]), "score")) > sk) {
+            order[j] = order[j - 1];
+            j--;
         }
+        order[j] = k;
+    }
+    json_t *strengths = json_array(), *improvements = json_array();
+    char line[600], topic[80];
+    /* to improve: the lowest-scored answers, up to four, each with what it missed */
+    for (size_t r = 0; r < n && json_array_size(improvements) < 4; r++) {
+        const json_t *t = json_array_get(scored, order[r]);
+        int score = (int)json_integer_value(json_object_get(t, "score"));
+        if (score > 3) break;
+        int pos = (int)json_integer_value(json_object_get(t, "position"));
+        topic_words(t, topic, sizeof topic);
+        const char *missed = first_missed_point(t);
+        int len = missed ? (int)util_utf8_prefix(missed, 300) : 0;
+        if (missed)
+            snprintf(line, sizeof line, "Question %d (%s, %d/5): cover this point: %.*s.",
+                     pos ? pos : (int)order[r] + 1, topic, score, len, missed);
+        else
+            snprintf(line, sizeof line,
+                     "Question %d (%s, %d/5): answer what was asked, with a concrete example.",
+                     pos ? pos : (int)order[r] + 1, topic, score);
+        json_array_append_new(improvements, json_string(line));
+    }
+    /* strengths: the highest-scored answers of 4 or 5, up to four */
+    for (size_t r = n; r-- > 0 && json_array_size(strengths) < 4;) {
+        const json_t *t = json_array_get(scored, order[r]);
+        int score = (int)json_integer_value(json_object_get(t, "score"));
+        if (score < 4) break;
+        int pos = (int)json_integer_value(json_object_get(t, "position"));
+        topic_words(t, topic, sizeof topic);
+        snprintf(line, sizeof line,
+                 "Question %d (%s, %d/5): a clear answer that covered the key points.",
+                 pos ? pos : (int)order[r] + 1, topic, score);
+        json_array_append_new(strengths, json_string(line));
     }
     if (json_array_size(improvements) == 0)
         json_array_append_new(improvements,
                               json_string("Add concrete numbers and outcomes to your answers."));
     if (json_array_size(strengths) == 0)
         json_array_append_new(strengths, json_string("You completed the interview."));
-    char summary[300];
-    snprintf(summary, sizeof summary,
-             "Heuristic summary (no AI model): %zu answers, mean score %.1f of 5. Scores reflect "
-             "length, coverage of expected topics and concreteness, not a reading of meaning.",
-             n, n ? sum / (double)n : 0.0);
-    return json_pack("{s:s,s:o,s:o}", "summary", summary, "strengths", strengths, "improvements",
-                     improvements);
+    struct sbuf sb = {0};
+    sbuf_printf(&sb, "Heuristic summary (no AI model): %zu answers, mean score %.1f of 5.", n,
+                n ? sum / (double)n : 0.0);
+    char *weak = heuristic_weakest_topics(scored);
+    if (weak) sbuf_printf(&sb, " %s", weak);
+    free(weak);
+    sbuf_puts(&sb,
+              " Scores reflect how much of each question's key points an answer covered, not a "
+              "reading of meaning.");
+    json_t *r = json_pack("{s:s,s:o,s:o}", "summary", sb.data, "strengths", strengths,
+                          "improvements", improvements);
+    sbuf_free(&sb);
+    return r;
+}
+
+char *heuristic_weakest_topics(const json_t *scored)
+{
+    struct {
+        char name[80];
+        double sum;
+        int n;
+    } topics[SUMMARY_MAX_TURNS];
+    int nt = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(scored, i, t)
+    {
+        if (i >= SUMMARY_MAX_TURNS) break;
+        char name[80];
+        topic_words(t, name, sizeof name);
+        int k = 0;
+        while (k < nt && strcmp(topics[k].name, name) != 0)
+            k++;
+        if (k == nt) {
+            snprintf(topics[nt].name, sizeof topics[nt].name, "%s", name);
+            topics[nt].sum = 0;
+            topics[nt].n = 0;
+            nt++;
+        }
+        topics[k].sum += (double)json_integer_value(json_object_get(t, "score"));
+        topics[k].n++;
+    }
+    /* the two topics with the lowest mean below 3.5, lowest first */
+    int first = -1, second = -1;
+    for (int k = 0; k < nt; k++) {
+        double m = topics[k].sum / topics[k].n;
+        if (m >= 3.5) continue;
+        if (first < 0 || m < topics[first].sum / topics[first].n) {
+            second = first;
+            first = k;
+        } else if (second < 0 || m < topics[second].sum / topics[second].n) {
+            second = k;
+        }
+    }
+    if (first < 0) return NULL;
+    struct sbuf b = {0};
+    sbuf_printf(&b, "Weakest topic%s: %s (%.1f/5)", second >= 0 ? "s" : "", topics[first].name,
+                topics[first].sum / topics[first].n);
+    if (second >= 0)
+        sbuf_printf(&b, " and %s (%.1f/5)", topics[second].name,
+                    topics[second].sum / topics[second].n);
+    sbuf_puts(&b, ".");
+    return sbuf_take(&b);
 }

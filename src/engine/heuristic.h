@@ -52,7 +52,13 @@ const char *heuristic_kind_name(enum heuristic_kind k);
 json_t *heuristic_resume_analysis(const char *resume, const json_t *role_skills);
 
 /* {"summary","strengths","improvements"} from scored turns: an array of
- * {"question","category","score","feedback"}. */
+ * {"question","category","score","feedback"} with, where known, "position" (1-based),
+ * "topic", "answer" and "key_points". "improvements" names the lowest-scored answers
+ * (score <= 3) by position and topic with a key point each missed; the summary names
+ * the weakest topics. */
 json_t *heuristic_summary(const json_t *scored);
+/* "Weakest topics: a (1.5/5) and b (2.0/5)." for topics whose mean is below 3.5, or
+ * NULL; malloc'd. */
+char *heuristic_weakest_topics(const json_t *scored);
 
 #endif

@@ -80,7 +80,8 @@ static const char *system_prompts[TASK__COUNT] = {
         "Given the questions, answers and the scores already given, write a short, fair, "
         "specific summary. Do not change the scores. Return only a JSON object: "
         "{\"summary\":\"three to five sentences\",\"strengths\":[2-4 strings],"
-        "\"improvements\":[2-4 concrete strings]}.",
+        "\"improvements\":[2-4 concrete strings, the lowest-scored questions first, each "
+        "naming its question number and what a strong answer would add]}.",
 };
 
 void task_escape(struct sbuf *b, const char *s)

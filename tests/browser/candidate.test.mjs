@@ -170,7 +170,9 @@ async function newPage(viewport = { width: 1280, height: 860 }) {
 
 async function shot(page, name, fullPage = true) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage, timeout: STEP_MS });
+  // A report with every answer, key point and outline is a tall page: on a loaded machine
+  // a full-page capture takes longer than one step.
+  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage, timeout: 4 * STEP_MS });
 }
 
 async function openAndRegister(page, { name, email, kind, resume = RESUME }) {
@@ -383,6 +385,52 @@ describe('candidate page', { timeout: 280_000 }, () => {
         assert.equal(await card.getAttribute('data-scorer'), body.scores[i].scorer);
       }
       await shot(page, '04-report.png');
+
+      // Issue 13: each card shows the candidate's own answer, the feedback, what a strong
+      // answer covers (the question's key points) and an outline; feedback never repeats
+      // the question, names no raw criterion and no internal question id.
+      const internalId = /\b(tech|beh|intro|resume|wrap|gen)\.[a-z0-9_.]*\d{3}\b/i;
+      for (let i = 0; i < body.scores.length; i++) {
+        const sc = body.scores[i];
+        const card = cards.nth(i);
+        assert.equal(typeof sc.answer, 'string', 'each score carries the answer');
+        assert.ok(sc.reference && Array.isArray(sc.reference.key_points) && sc.reference.key_points.length >= 3,
+          `each score carries its reference key points: ${JSON.stringify(sc.reference)}`);
+        assert.equal(typeof sc.reference.outline, 'string');
+        assert.equal(await card.locator('[data-field=answer]').textContent(), sc.answer, 'the card shows the answer as given');
+        assert.equal((await card.locator('.answer-question').textContent()).trim(), sc.question.trim());
+        assert.equal(await card.locator('.key-points li').count(), sc.reference.key_points.length, 'the card lists every key point');
+        if (sc.reference.outline) assert.equal((await card.locator('.outline').textContent()).trim(), sc.reference.outline.trim());
+        assert.ok(!sc.feedback.includes(sc.question), `feedback repeats the question: ${sc.feedback}`);
+        assert.ok(!/\b[a-z]+_[a-z]+_[a-z_]+\b/.test(sc.feedback), `feedback shows a raw criterion name: ${sc.feedback}`);
+        assert.ok(!internalId.test(sc.feedback), `feedback names an internal id: ${sc.feedback}`);
+      }
+      assert.ok(!internalId.test(body.summary + body.improvements.join(' ') + body.strengths.join(' ')),
+        'summary and lists name no internal id');
+      // "To improve" starts with a lowest-scored answer, named by its position.
+      const lowest = Math.min(...body.scores.map((x) => x.score));
+      if (lowest <= 3) {
+        const m = /^Question (\d+)\b/.exec(body.improvements[0] || '');
+        assert.ok(m, `improvements[0] names a question: ${body.improvements[0]}`);
+        assert.equal(body.scores[Number(m[1]) - 1].score, lowest, 'the first improvement is a lowest-scored answer');
+      }
+
+      // The report downloads as Markdown with the questions, answers and references.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=download-report]')]);
+      const mdPath = path.join(ARTIFACTS, 'report.md');
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await download.saveAs(mdPath);
+      const md = fs.readFileSync(mdPath, 'utf8');
+      assert.ok(md.startsWith('# '), 'the Markdown starts with a heading');
+      assert.ok(md.includes(body.scores[0].question.trim()), 'the Markdown has the first question');
+      assert.ok(md.includes('What a strong answer covers'), 'the Markdown has the key points');
+      assert.ok(md.includes('> ' + body.scores[0].answer.split('\n')[0]), 'the Markdown quotes the answer');
+
+      // It prints cleanly: the buttons and the other views are hidden on paper.
+      await page.emulateMedia({ media: 'print' });
+      assert.equal(await page.locator('.report-tools').isVisible(), false, 'the report buttons do not print');
+      await shot(page, '04b-report-print.png');
+      await page.emulateMedia({ media: 'screen' });
 
       // History on the same page: this interview, finished, with its score.
       const me = await api('GET', '/api/candidates/me', { token: s.token });
