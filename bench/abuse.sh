@@ -18,3 +18,7 @@ export MOCKLLM_BIN=${MOCKLLM_BIN:-$ROOT/$BUILD/mockllm}
 
 echo "== http ($INTERVIEWD_BIN)"
 node "$ROOT/bench/abuse_http.mjs"
+
+echo
+echo "== injection: labelled set tests/data/injection/ (tests/unit/test_injection.c)"
+INTERVIEWD_SOURCE_DIR=$ROOT "$ROOT/$BUILD/test_injection" 2>/dev/null | grep '^injection:'

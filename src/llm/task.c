@@ -4,6 +4,7 @@
  * <candidate_...> blocks of the user message. */
 #include "llm/task.h"
 
+#include "core/textnorm.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -84,9 +85,12 @@ static const char *system_prompts[TASK__COUNT] = {
         "naming its question number and what a strong answer would add]}.",
 };
 
-void task_escape(struct sbuf *b, const char *s)
+void task_escape(struct sbuf *b, const char *text)
 {
-    for (; s && *s; s++) {
+    /* a model reads the normalised text (core/textnorm.h): no zero-width or bidi tricks,
+     * no look-alike letters; people are shown the original */
+    char *clean = textnorm_clean(text ? text : "");
+    for (const char *s = clean; *s; s++) {
         switch (*s) {
         case '&': sbuf_puts(b, "&amp;"); break;
         case '<': sbuf_puts(b, "&lt;"); break;
@@ -95,6 +99,7 @@ void task_escape(struct sbuf *b, const char *s)
         default: sbuf_append(b, s, 1);
         }
     }
+    free(clean);
 }
 
 static json_t *messages(enum task_kind k, const char *extra_system, struct sbuf *user)

@@ -69,7 +69,8 @@ json_t *task_summary(const char *role, const struct task_qa *qa, size_t n);
 /* Validates content for task k. Returns a new object or NULL with a reason in why. */
 json_t *task_parse(enum task_kind k, const char *content, char *why, size_t whylen);
 
-/* Appends s with &, <, > (and " in attributes) escaped. */
+/* Appends the model view of s (core/textnorm.h: invisible characters removed,
+ * look-alike letters folded) with &, <, > and " escaped. */
 struct sbuf;
 void task_escape(struct sbuf *b, const char *s);
 

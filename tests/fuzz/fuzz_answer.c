@@ -1,5 +1,6 @@
 /* Fuzz target: a candidate's answer (untrusted) through the pre-check, the injection
  * detector, text normalisation and the heuristic scorer. */
+#include "core/textnorm.h"
 #include "core/util.h"
 #include "engine/heuristic.h"
 #include "engine/precheck.h"
@@ -20,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)util_normalized_hash(text);
     char *norm = util_normalize_text(text);
     free(norm);
+    free(textnorm_clean(text));
     (void)util_utf8_valid(text, size);
     struct heuristic_eval he;
     json_t *kw = json_pack("[s,s]", "latency", "cache");
