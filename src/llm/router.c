@@ -390,6 +390,46 @@ static int pick(struct router *r, const struct rcall *c)
     return best;
 }
 
+/* Issue 14: when no deployment can take c now, the earliest wall time one could, or
+ * QUOTA_NEVER. A breaker open until after the caller's deadline (a provider that is
+ * down), a spent day or a call too large count as "not before"; what only a settling
+ * call frees (a concurrency slot, a probe in flight, the fleet's shared windows) counts
+ * as "now", since it may free at any moment. The caller compares the result with its
+ * deadline: a call that cannot be placed in time fails at once instead of waiting out
+ * its deadline, so a turn falls back to the bank question within milliseconds. */
+static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_t now)
+{
+    int64_t best = QUOTA_NEVER;
+    for (int i = 0; i < r->n && best > now; i++) {
+        struct deployment *d = &r->deps[i];
+        if (!dep_usable(d)) continue;
+        if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
+        const char *why = NULL;
+        int64_t at;
+        if (d->breaker.state == BREAKER_HALF_OPEN || (d->probing && d->quota.in_flight > 0)) {
+            at = now; /* a probe is out: its answer may reopen the way */
+        } else if (!quota_can_take(&d->quota, now, est_at(d, c), &why) && why &&
+                   strcmp(why, "concurrency") == 0) {
+            at = now;
+        } else {
+            at = quota_next_available_ms(&d->quota, now, est_at(d, c));
+            if (at == QUOTA_NEVER) continue;
+            int64_t reopen = breaker_retry_at_ms(&d->breaker);
+            if (reopen > at) at = reopen;
+            if (r->share && at <= now) at = now;
+        }
+        if (at < best) best = at;
+    }
+    return best;
+}
+
+/* 1 if no deployment can take c before its deadline (see earliest_capacity). */
+static int hopeless(struct router *r, const struct rcall *c)
+{
+    int64_t now = now_wall(), at = earliest_capacity(r, c, now);
+    return at == QUOTA_NEVER || at - now >= c->deadline - clock_mono_ms();
+}
+
 static void on_result(struct llm_result *res, void *data);
 
 static void send_to(struct router *r, struct rcall *c, int i)
@@ -459,6 +499,11 @@ static void dispatch_queue(struct router *r)
             if (i >= 0) {
                 queue_remove(r, c);
                 send_to(r, c, i);
+            } else if (hopeless(r, c)) {
+                queue_remove(r, c);
+                log_info("llm_no_capacity", "task=%s reason=\"none before the deadline\"", c->task);
+                call_fail(c, LLM_ERR_NO_CAPACITY,
+                          "no provider can take this call before its deadline (down, or out of quota)");
             }
         }
         c = next;
@@ -641,7 +686,7 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
         send_to(r, c, i);
         return;
     }
-    if (r->queue_len >= ROUTER_MAX_QUEUE || !router_online(r)) {
+    if (r->queue_len >= ROUTER_MAX_QUEUE || !router_online(r) || hopeless(r, c)) {
         /* deliver on the loop, never inside submit */
         queue_insert(r, c);
         c->deadline = clock_mono_ms(); /* fails at the next wake */
@@ -683,6 +728,15 @@ int router_pick(struct router *r, long est_tokens)
     struct rcall probe = {0};
     probe.est_prompt = est_tokens; /* the caller's whole estimate, margin applied to all */
     return pick(r, &probe);
+}
+
+int router_can_take_within(struct router *r, long est_tokens, int64_t within_ms)
+{
+    struct rcall probe = {.r = r, .est_prompt = est_tokens, .dep = -1};
+    int64_t now = now_wall();
+    if (pick(r, &probe) >= 0) return 1;
+    int64_t at = earliest_capacity(r, &probe, now);
+    return at != QUOTA_NEVER && at - now < within_ms;
 }
 
 int router_online(const struct router *r)

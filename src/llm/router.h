@@ -56,6 +56,11 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
 /* The deployment a call of est_tokens would go to now (index), or -1: the choice alone,
  * nothing reserved. For benchmarks and status pages. */
 int router_pick(struct router *r, long est_tokens);
+/* Issue 14: 1 if a call of about est_tokens could be sent within within_ms: a
+ * deployment has room now, or will (quota window, cool-down, breaker) in time. 0 when
+ * the provider is down or out of quota past that: a caller with a candidate waiting
+ * answers from the bank at once instead of waiting within_ms for nothing. */
+int router_can_take_within(struct router *r, long est_tokens, int64_t within_ms);
 /* 1 if any deployment is enabled (not disabled, not dead). */
 int router_online(const struct router *r);
 /* Provider calls the fleet can still make today, for calls of about tokens_per_call

@@ -28,6 +28,7 @@ struct fx {
     int done_ok, done_nocap, done_other;
     int order[64]; /* priorities in completion order */
     int n_order;
+    int64_t last_done_mono; /* clock_mono_ms() of the last completion */
 };
 
 static struct fx F;
@@ -54,6 +55,26 @@ static void add_dep_tpm(int i, long tpm, long margin_pct)
                                         .token_margin_pct = margin_pct};
     struct sim_provider_params pp = {.latency_mean_ms = 10, .latency_sd_ms = 1,
                                      .seed = (uint64_t)i + 1, .tpm = tpm, .known = 1,
+                                     .style = "none"};
+    router_add(F.r, &F.cfg[i], sim_provider_new(F.names[i], "m", &pp, &F.st[i]));
+}
+
+/* A deployment whose every call is answered 503: a provider that is down. */
+static void add_dep_failing(int i)
+{
+    snprintf(F.names[i], sizeof F.names[i], "d%d", i);
+    F.cfg[i] = (struct provider_config){.name = F.names[i],
+                                        .base_url = "sim",
+                                        .api_key_env = "",
+                                        .model = "m",
+                                        .headers = "none",
+                                        .day_reset = "utc",
+                                        .timeout_ms = 30000};
+    struct sim_provider_params pp = {.latency_mean_ms = 5,
+                                     .latency_sd_ms = 1,
+                                     .fail_rate = 1.0,
+                                     .seed = (uint64_t)i + 1,
+                                     .known = 1,
                                      .style = "none"};
     router_add(F.r, &F.cfg[i], sim_provider_new(F.names[i], "m", &pp, &F.st[i]));
 }
@@ -92,6 +113,7 @@ static void on_done(struct llm_result *res, void *data)
     else if (res->status == LLM_ERR_NO_CAPACITY) F.done_nocap++;
     else F.done_other++;
     if (F.n_order < 64) F.order[F.n_order++] = t ? t->prio : -1;
+    F.last_done_mono = clock_mono_ms();
     free(t);
 }
 
@@ -126,7 +148,7 @@ static void test_router_never_exceeds_rpd(void **state)
     assert_int_equal(F.st[0].requests, 5);
     assert_int_equal(F.st[0].refused_429, 0);
     assert_int_equal(F.done_ok, 5);
-    assert_int_equal(F.done_nocap, 7); /* waited for quota until their deadline */
+    assert_int_equal(F.done_nocap, 7); /* the day is spent: no capacity before the deadline */
 }
 
 static void test_router_never_exceeds_rpm_and_waits_for_the_next_minute(void **state)
@@ -178,6 +200,53 @@ static void test_router_no_deployment_fails_with_no_capacity_on_the_loop(void **
     assert_int_equal(F.done_nocap, 1);
 }
 
+/* Issue 14: a provider that is down (every call 503) is cooled down by the quota module
+ * and then opened by its breaker; a candidate-facing call with an 8 s deadline then
+ * fails within 50 ms instead of waiting out the 8 s, so the turn uses the bank question
+ * at once. */
+static void test_router_provider_down_fails_a_turn_at_once(void **state)
+{
+    (void)state;
+    add_dep_failing(0);
+    for (int i = 0; i < 3; i++)
+        submit(ROUTER_BACKGROUND, 60000); /* up to 3 attempts each */
+    run_for(120000);
+    assert_int_equal(F.done_other + F.done_nocap, 3);
+    assert_int_equal(F.done_ok, 0);
+    for (int turn = 0; turn < 5; turn++) {
+        int64_t t0 = clock_mono_ms();
+        int before = F.done_other + F.done_nocap;
+        submit(ROUTER_INTERACTIVE, 8000);
+        run_for(8000);
+        assert_int_equal(F.done_other + F.done_nocap, before + 1);
+        assert_true(F.last_done_mono - t0 <= 50);
+    }
+    assert_false(router_can_take_within(F.r, 1000, 8000));
+}
+
+static void test_router_can_take_within_sees_the_next_minute(void **state)
+{
+    (void)state;
+    add_dep(0, 1, 0, 10);
+    assert_true(router_can_take_within(F.r, 1000, 1000));
+    submit(ROUTER_BACKGROUND, 90000);
+    run_for(100);
+    assert_false(router_can_take_within(F.r, 1000, 1000)); /* the minute's one call is spent */
+    assert_true(router_can_take_within(F.r, 1000, 61000));
+}
+
+/* The other side: a call that capacity will reach before its deadline still waits. */
+static void test_router_waits_when_quota_returns_before_the_deadline(void **state)
+{
+    (void)state;
+    add_dep(0, 1, 0, 10);
+    submit(ROUTER_BACKGROUND, 90000);
+    submit(ROUTER_BACKGROUND, 90000); /* the next minute is before its deadline */
+    run_for(120000);
+    assert_int_equal(F.done_ok, 2);
+    assert_int_equal(F.done_nocap, 0);
+}
+
 static void test_router_calls_left_today_counts_daily_limits(void **state)
 {
     (void)state;
@@ -218,6 +287,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_router_calls_left_today_counts_daily_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_reserves_the_deployment_token_margin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_without_margin_reserves_the_estimate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_provider_down_fails_a_turn_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_waits_when_quota_returns_before_the_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_can_take_within_sees_the_next_minute, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
