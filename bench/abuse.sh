@@ -22,3 +22,8 @@ node "$ROOT/bench/abuse_http.mjs"
 echo
 echo "== injection: labelled set tests/data/injection/ (tests/unit/test_injection.c)"
 INTERVIEWD_SOURCE_DIR=$ROOT "$ROOT/$BUILD/test_injection" 2>/dev/null | grep '^injection:'
+
+echo
+echo "== sign-up flood: 1,000 sign-ups from one address (tests/integration/signup_limits.test.mjs)"
+INTERVIEWD_SOURCE_DIR=$ROOT node --test --test-name-pattern='flood' "$ROOT/tests/integration/signup_limits.test.mjs" 2>&1 |
+  grep -o 'signup flood:.*'

@@ -275,10 +275,12 @@ async function runConfig(name) {
     const config = {
       server: { admin_token_env: 'INTERVIEWD_ADMIN_TOKEN', log_level: 'info' },
       store: { backend: 'sqlite', path: path.join(dir, 'bench.db') },
+      // every simulated candidate signs up from 127.0.0.1: no per-address limit here
+      limits: { signup_per_address_per_hour: 0, signup_per_subnet_per_hour: 0 },
     };
     const perWorker = Math.ceil(opts.interviews / opts.concurrency);
     if (perWorker > DEFAULT_PER_DAY_LIMIT) {
-      config.limits = { max_interviews_per_day: perWorker };
+      config.limits.max_interviews_per_day = perWorker;
       result.note = `[limits] max_interviews_per_day raised to ${perWorker} (each candidate takes up to ${perWorker} interviews)`;
     }
     const env = { INTERVIEWD_ADMIN_TOKEN: ADMIN_TOKEN };

@@ -3,6 +3,8 @@
 #include "api/api.h"
 
 #include "api/gateway.h"
+#include "api/throttle.h"
+#include "http/reqinfo.h"
 #include "core/log.h"
 #include "llm/router.h"
 #include "optimize/history.h"
@@ -22,7 +24,30 @@ struct api {
     char *admin_token; /* from the environment; NULL disables admin access */
     struct gateway *gateway; /* /v1, the OpenAI-compatible API */
     struct history *history; /* dashboard charts; NULL until api_start_history */
+    struct throttle *throttle; /* sign-ups and resume changes per address and subnet */
+    char **invite_codes;       /* from the environment; none: sign-up is open */
+    size_t n_invite_codes;
 };
+
+/* Issue 14: the invite codes of [server] invite_codes_env, comma-separated. */
+static void load_invite_codes(struct api *a, const struct config *cfg)
+{
+    const char *v = cfg->invite_codes_env && *cfg->invite_codes_env ? getenv(cfg->invite_codes_env) : NULL;
+    for (const char *p = v; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char *code = util_trim(xstrndup(p, n));
+        if (*code) {
+            a->invite_codes = xrealloc(a->invite_codes, (a->n_invite_codes + 1) * sizeof *a->invite_codes);
+            a->invite_codes[a->n_invite_codes++] = code;
+        } else {
+            free(code);
+        }
+        p = end ? end + 1 : p + n;
+    }
+    if (a->n_invite_codes)
+        log_info("invite_required", "codes=%zu env=%s", a->n_invite_codes, cfg->invite_codes_env);
+}
 
 struct api *api_new(const struct config *cfg, struct engine *engine, struct cache *cache)
 {
@@ -34,6 +59,8 @@ struct api *api_new(const struct config *cfg, struct engine *engine, struct cach
     else log_info("admin_disabled", "reason=\"environment variable %s is not set\"",
                   cfg->admin_token_env);
     a->gateway = gateway_new(cfg, engine_router(engine), engine_stats_mut(engine), cache);
+    a->throttle = throttle_new();
+    load_invite_codes(a, cfg);
     return a;
 }
 
@@ -70,6 +97,12 @@ void api_free(struct api *a)
     if (!a) return;
     gateway_free(a->gateway);
     history_free(a->history);
+    throttle_free(a->throttle);
+    for (size_t i = 0; i < a->n_invite_codes; i++) {
+        memset(a->invite_codes[i], 0, strlen(a->invite_codes[i]));
+        free(a->invite_codes[i]);
+    }
+    free(a->invite_codes);
     if (a->admin_token) {
         memset(a->admin_token, 0, strlen(a->admin_token));
         free(a->admin_token);
@@ -169,6 +202,51 @@ static int method(struct http_req *r, const char *m)
     return 0;
 }
 
+/* Issue 14: sign-ups and resume changes per client address and subnet. Replies 429 with
+ * Retry-After and returns -1 when over the limit. */
+static int admit(struct api *a, struct http_req *r, enum throttle_action action)
+{
+    const struct config *c = a->cfg;
+    struct throttle_limits lim = action == THROTTLE_SIGNUP
+                                     ? (struct throttle_limits){c->signup_per_address_per_hour,
+                                                                c->signup_per_subnet_per_hour}
+                                     : (struct throttle_limits){c->resume_update_per_address_per_hour,
+                                                                c->resume_update_per_subnet_per_hour};
+    char addr[64];
+    http_peer_address(r, addr, sizeof addr);
+    const char *which = "address";
+    long retry = throttle_take(a->throttle, action, addr, &lim, clock_now_ms(), &which);
+    if (retry == 0) return 0;
+    const char *what = action == THROTTLE_SIGNUP ? "sign-ups" : "resume changes";
+    log_info("rate_limited", "action=%s by=%s retry_after_s=%ld", what, which, retry);
+    char secs[24], msg[200];
+    snprintf(msg, sizeof msg, "Too many %s from your %s; retry in %ld seconds.", what,
+             strcmp(which, "subnet") == 0 ? "network" : "address", retry);
+    http_add_header(r, "Retry-After", util_itoa(retry, secs));
+    http_reply_error(r, 429, "rate_limited", msg);
+    return -1;
+}
+
+/* Issue 14: with invite codes configured, a sign-up must carry one of them. Replies 403
+ * and returns -1 otherwise. */
+static int check_invite(struct api *a, struct http_req *r, const json_t *body)
+{
+    if (a->n_invite_codes == 0) return 0;
+    const char *given = json_string_value(json_object_get(body, "invite_code"));
+    if (!given || !*given) {
+        http_reply_error(r, 403, "invite_required",
+                         "Sign-up needs an invite code: send it as \"invite_code\".");
+        return -1;
+    }
+    int good = 0;
+    for (size_t i = 0; i < a->n_invite_codes; i++) good |= util_ct_equal(a->invite_codes[i], given);
+    if (good) return 0;
+    log_info("invite_refused", "reason=\"unknown code\"");
+    http_reply_error(r, 403, "invalid_invite_code",
+                     "That invite code is not valid; check it with whoever sent it to you.");
+    return -1;
+}
+
 static void on_answer(struct engine_reply *er, void *data)
 {
     struct http_req *r = data;
@@ -204,9 +282,13 @@ static void route_api(struct api *a, struct http_req *r)
         return;
     }
     if (is(r, 2, "api", "candidates")) {
-        if (!method(r, "POST")) return;
+        if (!method(r, "POST") || admit(a, r, THROTTLE_SIGNUP) != 0) return;
         json_t *body = http_body_json(r);
         if (!body) return;
+        if (check_invite(a, r, body) != 0) {
+            json_decref(body);
+            return;
+        }
         engine_register(a->engine, body, &er);
         json_decref(body);
         reply_engine(r, &er, 201);
@@ -217,7 +299,8 @@ static void route_api(struct api *a, struct http_req *r)
             http_reply_error(r, 405, "method_not_allowed", "Use PUT with {\"resume_text\": ...}.");
             return;
         }
-        if (authenticate(a, r, cand, &admin, 0) != 0) return;
+        if (authenticate(a, r, cand, &admin, 0) != 0 || admit(a, r, THROTTLE_RESUME_UPDATE) != 0)
+            return;
         json_t *body = http_body_json(r);
         if (!body) return;
         engine_update_resume(a->engine, cand, body, &er);

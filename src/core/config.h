@@ -17,6 +17,8 @@ struct config {
     /* [server] */
     char *listen;          /* HOST:PORT, default 127.0.0.1:8080 */
     char *admin_token_env; /* env var holding the admin bearer token */
+    char *invite_codes_env; /* env var holding invite codes (comma-separated); when it is set
+                             * and not empty, sign-up needs one of them */
     char *data_dir;        /* question bank, rubrics, roles (default: source tree data/) */
     char *web_dir;         /* candidate page and dashboard files (default: source tree web/) */
     char *log_level;       /* debug | info | warn | error */
@@ -58,6 +60,14 @@ struct config {
     long body_timeout_ms;        /* the body must arrive within (after the headers), 60000 */
     long max_header_bytes;       /* request line + headers, 16 KiB */
     long max_uri_bytes;          /* request target, 8 KiB */
+    /* issue 14: what anyone can do without an account, per client address and per subnet
+     * (/24 IPv4, /64 IPv6), token buckets refilled over the hour; 0 = unlimited */
+    long signup_per_address_per_hour;        /* POST /api/candidates, 5 */
+    long signup_per_subnet_per_hour;         /* 20 */
+    long resume_update_per_address_per_hour; /* PUT /api/candidates/me/resume, 10 */
+    long resume_update_per_subnet_per_hour;  /* 40 */
+    long interview_reserve_percent; /* share of the day's provider quota kept for interviews
+                                     * already running; new ones start offline past it, 20 */
 
     /* [interview] */
     long questions;          /* questions per interview, 12 */

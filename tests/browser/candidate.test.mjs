@@ -86,7 +86,9 @@ function startServer() {
   fs.mkdirSync(tmpRoot, { recursive: true });
   tmpDir = fs.mkdtempSync(path.join(tmpRoot, 'browser-'));
   const config = path.join(tmpDir, 'interviewd.ini');
-  fs.writeFileSync(config, `[server]\nlog_level = info\n[store]\npath = ${path.join(tmpDir, 't.db')}\n`);
+  // every sign-up comes from 127.0.0.1: no per-address limit in this test
+  fs.writeFileSync(config, `[server]\nlog_level = info\n[store]\npath = ${path.join(tmpDir, 't.db')}\n` +
+    `[limits]\nsignup_per_address_per_hour = 0\nsignup_per_subnet_per_hour = 0\n`);
 
   const proc = spawn(BIN, ['serve', '--config', config, '--listen', '127.0.0.1:0'], {
     cwd: tmpDir,

@@ -290,7 +290,17 @@ export function iniText(config) {
 export async function startServer({ config = {}, env = {}, dir, name = 'interviewd' } = {}) {
   dir ??= makeTmpDir('srv');
   const dbPath = path.join(dir, 't.db');
-  const merged = { store: { backend: 'sqlite', path: dbPath } };
+  // Every test signs up from 127.0.0.1: the per-address limits are off unless a test
+  // sets them (signup_limits.test.mjs).
+  const merged = {
+    store: { backend: 'sqlite', path: dbPath },
+    limits: {
+      signup_per_address_per_hour: 0,
+      signup_per_subnet_per_hour: 0,
+      resume_update_per_address_per_hour: 0,
+      resume_update_per_subnet_per_hour: 0,
+    },
+  };
   for (const [section, keys] of Object.entries(config))
     merged[section] = { ...(merged[section] || {}), ...keys };
   const configPath = path.join(dir, 'interviewd.ini');
