@@ -72,7 +72,6 @@ static const struct key_def keys[] = {
     L("limits", "signup_per_subnet_per_hour", signup_per_subnet_per_hour, "20", 0, 1000000),
     L("limits", "resume_update_per_address_per_hour", resume_update_per_address_per_hour, "10", 0, 1000000),
     L("limits", "resume_update_per_subnet_per_hour", resume_update_per_subnet_per_hour, "40", 0, 1000000),
-    L("limits", "interview_reserve_percent", interview_reserve_percent, "20", 0, 90),
     L("interview", "questions", questions, "12", 4, 40),
     L("interview", "llm_timeout_ms", llm_timeout_ms, "30000", 100, 600000),
     L("interview", "turn_deadline_ms", turn_deadline_ms, "8000", 50, 600000),

@@ -66,8 +66,6 @@ struct config {
     long signup_per_subnet_per_hour;         /* 20 */
     long resume_update_per_address_per_hour; /* PUT /api/candidates/me/resume, 10 */
     long resume_update_per_subnet_per_hour;  /* 40 */
-    long interview_reserve_percent; /* share of the day's provider quota kept for interviews
-                                     * already running; new ones start offline past it, 20 */
 
     /* [interview] */
     long questions;          /* questions per interview, 12 */
