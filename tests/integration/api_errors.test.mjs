@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test as nodeTest } from 'node:test';
-import { api, expectStatus, FIRST_INDEX, goodAnswer, pickRole, registerCandidate, runInterviewFull, startServer } from './lib.mjs';
+import { api, checkHandles, expectStatus, FIRST_INDEX, goodAnswer, pickRole, registerCandidate, runInterviewFull, startServer } from './lib.mjs';
 
 const MAX_RESUME_BYTES = 65536;
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,9 +33,12 @@ before(async () => {
   bobIv = await runInterviewFull(srv.url, bob.token, 'behavioral', goodAnswer);
 });
 
+// After all that hostile input the server must still stop cleanly: exit 0 on SIGTERM
+// within the grace time, no sanitizer report (ASan build) anywhere in its output.
 after(async () => {
   if (!srv) return;
-  await srv.stop();
+  const problems = await checkHandles([srv]);
+  assert.deepEqual(problems, [], `the server of api_errors did not end cleanly:\n${problems.join('\n')}`);
   if (!dumped && !process.env.INTERVIEWD_KEEP_TMP) fs.rmSync(srv.dir, { recursive: true, force: true });
 });
 

@@ -35,8 +35,8 @@ const MAX_TURNS = 100; // runInterview gives up after this many questions
 export const FIRST_INDEX = 1;
 
 // ---------------------------------------------------------------------------------
-// Process bookkeeping: everything spawned here is killed by killAll(), which runs as a
-// root `after` hook of the importing test file and, as a last resort, on process exit.
+// Process bookkeeping: every process spawned here is tracked until it exits, and every
+// interviewd, mockllm or CLI run gets a handle that the hygiene check below reads.
 
 const live = new Set(); // ChildProcess objects not yet exited
 
@@ -57,13 +57,19 @@ export function killAllNow() {
   }
 }
 
+// Stops every process this file started that is still running (SIGTERM, then SIGKILL)
+// and checks all of them (see exitProblems); throws listing every unclean one. Runs as a
+// root `after` hook of the importing test file, so a server a test leaves running, or
+// one started in a `before` hook, is checked as strictly as one inside logged().
 export async function killAll() {
-  const procs = [...live];
+  const problems = await checkHandles(handles);
+  const rest = [...live];
   killAllNow();
-  await Promise.all(procs.map((p) => waitExit(p, STOP_TIMEOUT_MS).catch(() => {})));
+  await Promise.all(rest.map((p) => waitExit(p, STOP_TIMEOUT_MS).catch(() => {})));
+  if (problems.length) throw new Error(`unclean process exit:\n${problems.join('\n')}`);
 }
 
-// Under the test runner (`node --test`, or a *.test.mjs run directly), kill everything
+// Under the test runner (`node --test`, or a *.test.mjs run directly), check everything
 // when the file's tests end; any other importer only gets the exit handler.
 if (process.env.NODE_TEST_CONTEXT || /\.test\.mjs$/.test(process.argv[1] || '')) {
   const { after } = await import('node:test');
@@ -111,7 +117,6 @@ export async function stopProc(proc, signal = 'SIGTERM') {
 // Temp dirs: one per test (or per server), under INTERVIEWD_TEST_TMP.
 
 const tmpDirs = [];
-const servers = []; // every interviewd and mockllm started by this file, for logged()
 
 export function makeTmpDir(prefix = 'it') {
   fs.mkdirSync(TEST_TMP, { recursive: true });
@@ -122,39 +127,108 @@ export function makeTmpDir(prefix = 'it') {
 
 // Wraps a test body: on failure prints the tail of every server log started during the
 // test (so CTest's --output-on-failure shows why) and keeps its temp dirs; on success
-// removes them unless INTERVIEWD_KEEP_TMP is set.
+// stops every process the test started and fails it unless all of them exited cleanly
+// (exitProblems), then removes the temp dirs unless INTERVIEWD_KEEP_TMP is set.
 export function logged(fn) {
   return async (t) => {
-    const firstServer = servers.length;
+    const firstHandle = handles.length;
     const firstDir = tmpDirs.length;
     try {
       await fn(t);
     } catch (err) {
-      for (const s of servers.slice(firstServer)) {
+      for (const s of handles.slice(firstHandle)) {
+        if (s.mode === 'cli') continue;
         const tail = s.logs().slice(-6000);
         console.error(`--- ${s.name} (${s.dir}) log tail ---\n${tail}\n--- end ---`);
       }
       for (const d of tmpDirs.slice(firstDir)) console.error(`kept temp dir ${d}`);
       throw err;
     }
-    // Every process this test started must stop cleanly on SIGTERM (exit 0) and, in the
-    // ASan+UBSan build, without a sanitizer report: leaks and UB fail the test.
-    const started = servers.slice(firstServer);
-    const results = await Promise.all(started.map((s) => s.stop().catch((e) => ({ error: e }))));
-    const problems = [];
-    started.forEach((s, i) => {
-      const r = results[i] || {};
-      const log = s.logs();
-      const m = log.match(/ERROR: (AddressSanitizer|LeakSanitizer)[^\n]*|runtime error:[^\n]*/);
-      if (m) problems.push(`${s.name}: ${m[0]}\n${log.slice(log.indexOf(m[0]), log.indexOf(m[0]) + 3000)}`);
-      else if (r.error) problems.push(`${s.name}: ${r.error.message}`);
-      else if (r.signal === null && r.code !== 0 && r.code !== undefined)
-        problems.push(`${s.name}: exited with status ${r.code} after SIGTERM`);
-    });
-    if (problems.length) throw new Error(`unclean shutdown:\n${problems.join('\n')}`);
+    const problems = await checkHandles(handles.slice(firstHandle));
+    if (problems.length) {
+      for (const d of tmpDirs.slice(firstDir)) console.error(`kept temp dir ${d}`);
+      throw new Error(`unclean process exit:\n${problems.join('\n')}`);
+    }
     if (!process.env.INTERVIEWD_KEEP_TMP)
       for (const d of tmpDirs.slice(firstDir)) fs.rmSync(d, { recursive: true, force: true });
   };
+}
+
+// ---------------------------------------------------------------------------------
+// Process hygiene. A handle is {name, dir, proc, mode, logs(), stop()}; mode says what a
+// clean end is:
+//   'server'  interviewd or mockllm: exits by itself with status 0 within
+//             STOP_TIMEOUT_MS of SIGTERM (a hang that needs SIGKILL, death by a signal
+//             or any other status is unclean);
+//   'cli'     a command run to completion: its status is the test's business, but death
+//             by a signal is unclean;
+//   'killed'  a server the test SIGKILLed on purpose (kill9): no status to check.
+// In every mode a sanitizer report anywhere in its output is unclean: the ASan+UBSan
+// build runs these same tests, and UBSan reports without stopping the process.
+
+const handles = []; // every handle made by this file, in start order
+
+// The first line of an AddressSanitizer, LeakSanitizer, ThreadSanitizer or UBSan report.
+export const SANITIZER_REPORT =
+  /(?:==\d+==)?ERROR: (?:Address|Leak|Thread|Memory)Sanitizer[^\n]*|SUMMARY: \w*Sanitizer[^\n]*|\S*:\d+:\d+: runtime error: [^\n]*/;
+
+// What is unclean about handle h that ended with r ({code, signal, sigkilled, error}
+// as stopProc resolves it); [] when nothing is. Exported for hygiene.test.mjs.
+export function exitProblems(h, r = {}) {
+  const out = [];
+  const log = h.logs();
+  const m = SANITIZER_REPORT.exec(log);
+  if (m) out.push(`${h.name}: sanitizer report: ${m[0]}\n${log.slice(m.index, m.index + 3000)}`);
+  if (r.error) out.push(`${h.name}: ${r.error.message || r.error}`);
+  else if (h.mode === 'server') {
+    if (r.sigkilled) out.push(`${h.name}: still running ${STOP_TIMEOUT_MS} ms after SIGTERM (a hang?), SIGKILLed`);
+    else if (r.signal) out.push(`${h.name}: killed by ${r.signal}${r.already ? ' before the test stopped it' : ''}`);
+    else if (r.code !== 0) out.push(`${h.name}: exited with status ${r.code}${r.already ? ' before the test stopped it' : ' after SIGTERM'}`);
+  } else if (h.mode === 'cli' && r.signal && !r.timedOut) out.push(`${h.name}: killed by ${r.signal}`);
+  if (out.length && h.mode !== 'cli') out.push(`${h.name}: last output:\n${log.slice(-2000)}`);
+  return out;
+}
+
+// Ends (stop()) and checks each handle not checked before; resolves the problems.
+export async function checkHandles(list) {
+  const todo = list.filter((h) => !h.checked);
+  for (const h of todo) h.checked = true;
+  const results = await Promise.all(todo.map((h) => h.stop().catch((error) => ({ error }))));
+  return todo.flatMap((h, i) => exitProblems(h, results[i]));
+}
+
+// A handle for proc (its output collected in out) started by this file.
+function addHandle(proc, out, { name, dir, mode = 'server' }) {
+  let stopped = null; // the first stop's promise: stopping twice answers the same
+  const h = {
+    name,
+    dir,
+    proc,
+    mode,
+    checked: false,
+    logs: () => out.stdout + out.stderr,
+    stdout: () => out.stdout,
+    stderr: () => out.stderr,
+    stop: () => (stopped ??= stopProc(proc, 'SIGTERM')),
+    kill9: () => {
+      h.mode = 'killed';
+      return (stopped ??= stopProc(proc, 'SIGKILL'));
+    },
+  };
+  handles.push(h);
+  return h;
+}
+
+// Spawns any command as a checked process (hygiene.test.mjs starts misbehaving ones).
+// Returns its handle; `exited` resolves {code, signal} when it ends.
+export function spawnChecked(cmd, args, { name = cmd, mode = 'server', env, cwd } = {}) {
+  const proc = track(spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const out = { stdout: '', stderr: '' };
+  proc.stdout.on('data', (d) => (out.stdout += d));
+  proc.stderr.on('data', (d) => (out.stderr += d));
+  const h = addHandle(proc, out, { name, mode });
+  h.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  return h;
 }
 
 // ---------------------------------------------------------------------------------
@@ -241,8 +315,7 @@ export async function startMock(args = [], { dir } = {}) {
     ['--listen', '127.0.0.1:0', ...args],
     { env: childEnv(), cwd: dir, logFile: path.join(dir, 'mockllm.log'), name: 'mockllm' },
   );
-  const mock = { name: 'mockllm', dir, proc, logs: () => out.stdout + out.stderr, stop: () => stopProc(proc) };
-  servers.push(mock);
+  const mock = addHandle(proc, out, { name: 'mockllm', dir });
   const port = await ready;
   const url = `http://127.0.0.1:${port}`;
   return Object.assign(mock, {
@@ -312,39 +385,30 @@ export async function startServer({ config = {}, env = {}, dir, name = 'intervie
     ['serve', '--config', configPath, '--listen', '127.0.0.1:0'],
     { env: childEnv(env), cwd: dir, logFile, name },
   );
-  const srv = {
-    name,
-    dir,
-    dbPath,
-    configPath,
-    proc,
-    logs: () => out.stdout + out.stderr,
-    stdout: () => out.stdout,
-    stderr: () => out.stderr,
-    stop: () => stopProc(proc, 'SIGTERM'),
-    kill9: () => stopProc(proc, 'SIGKILL'),
-  };
-  servers.push(srv);
+  const srv = Object.assign(addHandle(proc, out, { name, dir }), { dbPath, configPath });
   srv.port = await ready;
   srv.url = `http://127.0.0.1:${srv.port}`;
   return srv;
 }
 
-// Runs the binary to completion (for `version`, bad configs...). Resolves
-// {code, signal, stdout, stderr}; kills it and rejects after timeoutMs.
+// Runs the binary to completion (for `version`, bad configs, simulate...). Resolves
+// {code, signal, stdout, stderr}; kills it and rejects after timeoutMs. The hygiene
+// check fails the test if it dies by a signal or prints a sanitizer report.
 export function runCli(args, { env = {}, cwd, timeoutMs = 10000 } = {}) {
   cwd ??= makeTmpDir('cli');
-  return new Promise((resolve, reject) => {
-    const proc = track(spawn(INTERVIEWD_BIN, args, { env: childEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
+  const proc = track(spawn(INTERVIEWD_BIN, args, { env: childEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const out = { stdout: '', stderr: '' };
+  proc.stdout.on('data', (d) => (out.stdout += d));
+  proc.stderr.on('data', (d) => (out.stderr += d));
+  const h = addHandle(proc, out, { name: `interviewd ${args.join(' ')}`.slice(0, 120), dir: cwd, mode: 'cli' });
+  let timedOut = false;
+  const closed = new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
+      timedOut = true;
       proc.kill('SIGKILL');
       reject(
         new Error(
-          `interviewd ${args.join(' ')} still running after ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+          `interviewd ${args.join(' ')} still running after ${timeoutMs} ms\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`,
         ),
       );
     }, timeoutMs);
@@ -354,9 +418,11 @@ export function runCli(args, { env = {}, cwd, timeoutMs = 10000 } = {}) {
     });
     proc.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout: out.stdout, stderr: out.stderr });
     });
   });
+  h.stop = () => closed.catch(() => ({ code: proc.exitCode, signal: proc.signalCode, timedOut }));
+  return closed;
 }
 
 // ---------------------------------------------------------------------------------
@@ -364,6 +430,42 @@ export function runCli(args, { env = {}, cwd, timeoutMs = 10000 } = {}) {
 
 // Every response body text seen by api(), so tests can scan them for secrets.
 export const responseBodies = [];
+
+// Every response seen by api() or recordingFetch, headers and body, for the secret scans:
+// {url, status, headers: 'name: value' lines, body: text, done: a promise that resolves
+// once body holds the whole text (a streamed body is read as the test reads it)}.
+export const responses = [];
+
+function record(url, res) {
+  const headers = [...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
+  const entry = { url: String(url), status: res.status, headers, body: '' };
+  responses.push(entry);
+  return entry;
+}
+
+// fetch() that records every response (status, headers, whole body) in `responses`;
+// give it to a client library (the OpenAI SDK's `fetch` option) so its traffic is
+// scanned like api()'s. The body is read from a clone: the caller reads its own copy.
+export async function recordingFetch(input, init) {
+  const res = await fetch(input, init);
+  const entry = record(input?.url ?? input, res);
+  entry.done = (async () => {
+    if (!res.body) return;
+    const reader = res.clone().body.getReader();
+    const dec = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        entry.body += dec.decode(value, { stream: true });
+      }
+      entry.body += dec.decode();
+    } catch {
+      /* the caller gave up on it (abort, timeout): what arrived is scanned */
+    }
+  })();
+  return res;
+}
 
 // One request. body: undefined (none), a string or Buffer (sent as is), or a value
 // (sent as JSON). Resolves {status, json, text, headers}; json is null when the body is
@@ -380,6 +482,9 @@ export async function api(url, method, p, body, token, { headers = {}, timeoutMs
   const res = await fetch(url + p, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   responseBodies.push(text);
+  const entry = record(url + p, res);
+  entry.body = text;
+  entry.done = Promise.resolve(text);
   let json = null;
   try {
     json = JSON.parse(text);
