@@ -3,9 +3,7 @@
  *
  * Most tests use the real bank, data/ under $INTERVIEWD_SOURCE_DIR (the source tree
  * when the variable is unset), loaded once for the group. The interview simulation
- * spells out its plan (categories and counts per interview) in the test. Tests that
- * expose a known bug are marked BUG and skipped unless INTERVIEWD_RUN_KNOWN_BUGS is set
- * in the environment. */
+ * spells out its plan (categories and counts per interview) in the test. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,12 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Skips a test that documents an open bug; set INTERVIEWD_RUN_KNOWN_BUGS=1 to see it fail. */
-#define KNOWN_BUG()                                                                            \
-    do {                                                                                       \
-        if (!getenv("INTERVIEWD_RUN_KNOWN_BUGS")) skip();                                      \
-    } while (0)
 
 static struct bank *bank;
 static char data_dir[1024];
@@ -240,10 +232,9 @@ static void test_bank_pick_falls_back_to_other_difficulties(void **state)
     bank_seen_free(&seen);
 }
 
-/* BUG: bank.h says the picker must avoid "ids and normalised texts already asked of the
- * candidate", but pick_pass() only checks ids (bank_seen_has_id), never
- * bank_seen_has_text. A question asked under another id (e.g. one a model wrote) with
- * the same text as a template does not stop bank_pick from returning that template. */
+/* The picker avoids "ids and normalised texts already asked of the candidate" (bank.h):
+ * a question asked under another id (e.g. one a model wrote) with the same text as a
+ * template keeps bank_pick from returning that template. */
 static void test_bank_pick_skips_template_whose_text_was_already_asked(void **state)
 {
     (void)state;

@@ -1,9 +1,7 @@
 /* test_config: defaults, INI loading and validation of core/config.h.
  *
  * Each test gets its own mkdtemp() directory under /tmp and writes the INI text it
- * needs there, in the test, so line numbers in expected messages can be counted by eye.
- * Tests that expose a known bug are marked BUG and skipped unless
- * INTERVIEWD_RUN_KNOWN_BUGS is set in the environment. */
+ * needs there, in the test, so line numbers in expected messages can be counted by eye. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,12 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Skips a test that documents an open bug; set INTERVIEWD_RUN_KNOWN_BUGS=1 to see it fail. */
-#define KNOWN_BUG()                                                                            \
-    do {                                                                                       \
-        if (!getenv("INTERVIEWD_RUN_KNOWN_BUGS")) skip();                                      \
-    } while (0)
 
 struct fx {
     char dir[64];       /* the test's own temp directory */
@@ -225,10 +217,9 @@ static void test_config_missing_file_is_an_error_naming_it(void **state)
     assert_non_null(strstr(err, missing));
 }
 
-/* BUG: inih keeps parsing after a handler error and reports the *first* error's line,
- * but on_entry() overwrites st->why on every error, so with two bad lines the message
- * pairs line 2 with line 3's key: "...:2: [server] second_bad: unknown key" instead of
- * naming first_bad. */
+/* With two bad lines the message names the first one with its own line and key (inih
+ * keeps parsing after a handler error, so a later error must not overwrite the first:
+ * "...:2: [server] first_bad", not line 2 paired with second_bad). */
 static void test_config_two_errors_report_the_first_with_its_own_line(void **state)
 {
     struct fx *f = *state;

@@ -3,8 +3,7 @@
  * Scoring tests run against the real rubric, data/rubrics.json under
  * $INTERVIEWD_SOURCE_DIR (the source tree when the variable is unset), loaded once for
  * the group. Answers are written out in the tests so the words that earn or lose points
- * are visible. Tests that expose a known bug are marked BUG and skipped unless
- * INTERVIEWD_RUN_KNOWN_BUGS is set in the environment. */
+ * are visible. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,12 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Skips a test that documents an open bug; set INTERVIEWD_RUN_KNOWN_BUGS=1 to see it fail. */
-#define KNOWN_BUG()                                                                            \
-    do {                                                                                       \
-        if (!getenv("INTERVIEWD_RUN_KNOWN_BUGS")) skip();                                      \
-    } while (0)
 
 static struct rubrics *rubrics;
 
@@ -160,11 +153,9 @@ static void test_heuristic_without_keywords_still_scores(void **state)
     assert_in_range(s, 1, 5);
 }
 
-/* BUG: has_phrase() requires a non-alphanumeric byte before every signal, even signals
- * that start with a symbol, so the rubric's "%" signal never matches a percentage
- * written the usual way ("40%"), only "40 %". For the behavioral rubric,
- * "We cut the page load time by 40% over the quarter last spring." scores 1 while
- * the same sentence with "40 %" scores 2. Expected: equal scores. */
+/* A signal that starts with a symbol matches right after a digit: the rubric's "%" counts
+ * in "40%" as in "40 %", so for the behavioral rubric "We cut the page load time by 40%
+ * over the quarter last spring." scores the same both ways. */
 static void test_heuristic_percent_sign_after_a_number_counts_as_signal(void **state)
 {
     (void)state;
@@ -284,10 +275,9 @@ static void test_heuristic_resume_has_a_summary_sentence(void **state)
     json_decref(a);
 }
 
-/* BUG: find_projects() cuts a project phrase at 90 bytes without regard to UTF-8, and
- * json_string() rejects the resulting invalid string, so the project is silently
- * dropped: for "Built a " + 87 x + "\u00e9 ..." the "projects" array is empty instead
- * of holding the (shortened) phrase. */
+/* A project phrase longer than 90 bytes is shortened on a UTF-8 character boundary and
+ * kept: for "Built a " + 87 x + "\u00e9 ..." the "projects" array holds the shortened
+ * phrase (a cut inside the character would make json_string() reject it). */
 static void test_heuristic_resume_long_non_ascii_project_is_kept(void **state)
 {
     (void)state;

@@ -963,6 +963,46 @@ static void test_strerror_and_result_helpers(void **state)
     llm_result_clear(NULL);
 }
 
+/* The SSE reader alone (openai_stream_replay, the fuzz target's way in): the same
+ * stream cut into packets of every size from 1 to 40 bytes reads the same. */
+static void test_sse_reader_reads_the_same_at_every_packet_size(void **state)
+{
+    (void)state;
+    const char *s = ": keep-alive\r\n\r\n"
+                    "event: message\r\n"
+                    "data: {\"choices\":[{\"delta\":{\"content\":\"w\xC3\xB6\"}}]}\r\n\r\n"
+                    "data: {\"choices\":[{\"delta\":\n"
+                    "data: {\"content\":\"rld\"}}]}\n\n"
+                    "id: 7\n"
+                    "data: [DONE]\n\n";
+    for (size_t piece = 1; piece <= 40; piece++) {
+        char *content = NULL;
+        assert_int_equal(openai_stream_replay(s, strlen(s), piece, &content), LLM_OK);
+        assert_string_equal(content, "w\xC3\xB6rld");
+        free(content);
+    }
+}
+
+/* An error event ends a stream as an error (a rate limit when its code is 429), even
+ * after content; a stream without content is a bad response. */
+static void test_sse_reader_error_event_and_empty_stream(void **state)
+{
+    (void)state;
+    const char *limited = "data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n"
+                          "data: {\"error\":{\"message\":\"Rate limit reached\",\"code\":429}}\n\n";
+    char *content = (char *)"unchanged";
+    assert_int_equal(openai_stream_replay(limited, strlen(limited), 5, &content),
+                     LLM_ERR_RATE_LIMITED);
+    assert_null(content);
+    const char *failed = "data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n"
+                         "data: {\"error\":{\"message\":\"overloaded\"}}\n\n";
+    assert_int_equal(openai_stream_replay(failed, strlen(failed), 64, NULL), LLM_ERR_BAD_RESPONSE);
+    const char *empty =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"  \"}}]}\n\ndata: [DONE]\n\n";
+    assert_int_equal(openai_stream_replay(empty, strlen(empty), 3, NULL), LLM_ERR_BAD_RESPONSE);
+    assert_int_equal(openai_stream_replay("data: not json", 14, 1, NULL), LLM_ERR_BAD_RESPONSE);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* the fake server may write to a client that left */
@@ -1015,6 +1055,11 @@ int main(void)
     int rc = cmocka_run_group_tests_name("http_client=libcurl", tests, NULL, NULL);
     CLIENT = "libevent";
     rc += cmocka_run_group_tests_name("http_client=libevent", tests, NULL, NULL);
+    const struct CMUnitTest sse[] = {
+        cmocka_unit_test(test_sse_reader_reads_the_same_at_every_packet_size),
+        cmocka_unit_test(test_sse_reader_error_event_and_empty_stream),
+    };
+    rc += cmocka_run_group_tests_name("sse reader", sse, NULL, NULL);
     curl_global_cleanup();
     return rc;
 }

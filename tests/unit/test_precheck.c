@@ -1,8 +1,6 @@
 /* test_precheck: the deterministic answer checks of engine/precheck.h.
  *
- * Each test feeds one answer, written out in full, and checks one verdict. Tests that
- * expose a known bug are marked BUG and skipped unless INTERVIEWD_RUN_KNOWN_BUGS is set
- * in the environment. */
+ * Each test feeds one answer, written out in full, and checks one verdict. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,12 +14,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Skips a test that documents an open bug; set INTERVIEWD_RUN_KNOWN_BUGS=1 to see it fail. */
-#define KNOWN_BUG()                                                                            \
-    do {                                                                                       \
-        if (!getenv("INTERVIEWD_RUN_KNOWN_BUGS")) skip();                                      \
-    } while (0)
 
 /* 30 words, a plain on-topic answer. */
 static const char *normal_answer =
@@ -105,19 +97,17 @@ static void test_precheck_long_answer_opening_with_i_dont_know_is_ok(void **stat
     assert_int_equal(precheck_answer(a), PRECHECK_OK);
 }
 
-/* BUG: is_dont_know() compares against plain ASCII apostrophes only, so the typographic
- * apostrophe (U+2019) that phone keyboards and macOS insert is not recognised:
- * "I don\u2019t know." gets PRECHECK_OK instead of PRECHECK_DONT_KNOW. */
+/* The typographic apostrophe (U+2019) that phone keyboards and macOS insert counts like
+ * the ASCII one: "I don\u2019t know." is PRECHECK_DONT_KNOW. */
 static void test_precheck_i_dont_know_with_typographic_apostrophe_is_dont_know(void **state)
 {
     (void)state;
     assert_int_equal(precheck_answer("I don\xE2\x80\x99t know."), PRECHECK_DONT_KNOW);
 }
 
-/* BUG: is_dont_know() matches "skip", "pass", "next", "nothing", "na" as a *prefix*
- * followed by up to four words, so short real answers that start with those words
- * are scored 1 without a model: "Skip lists are O(log n)." gets PRECHECK_DONT_KNOW
- * (likewise "Nothing, it is idempotent." and "Pass by reference avoids copies."). */
+/* "skip", "pass", "next", "nothing", "na" are non-answers only on their own: a short
+ * real answer that starts with one ("Skip lists are O(log n).", "Nothing, it is
+ * idempotent.", "Pass by reference avoids copies.") is PRECHECK_OK, not scored 1. */
 static void test_precheck_short_answer_starting_with_skip_is_ok(void **state)
 {
     (void)state;
@@ -205,10 +195,8 @@ static void test_precheck_complexity_with_words_is_ok(void **state)
     assert_int_equal(precheck_answer("O(n log n) in the worst case"), PRECHECK_OK);
 }
 
-/* BUG: is_gibberish() treats any answer whose non-space bytes are mostly non-letters as
- * "mostly symbols", so the terse but correct answer "O(1)" (to "what is the lookup
- * cost of a hash map?") gets PRECHECK_GIBBERISH and a fixed score of 1 instead of
- * PRECHECK_OK; "O(1) amortised" passes. */
+/* A terse but correct answer made mostly of symbols, "O(1)" (to "what is the lookup cost
+ * of a hash map?"), is PRECHECK_OK, not "mostly symbols" gibberish scored 1. */
 static void test_precheck_terse_complexity_answer_is_ok(void **state)
 {
     (void)state;
@@ -312,10 +300,9 @@ static void test_precheck_injection_null_is_not_flagged(void **state)
     assert_false(precheck_injection(NULL));
 }
 
-/* BUG: injection_phrases contains the bare phrase "system prompt", so an ML engineer
- * describing ordinary work ("I versioned the system prompt in git ...") is flagged as
- * an injection attempt: precheck_injection returns 1, expected 0. ("you are now" and
- * "\"score\":" have the same problem.) */
+/* An ML engineer describing ordinary work ("I versioned the system prompt in git ...")
+ * is not an injection attempt: the bare phrase "system prompt" (like "you are now" and
+ * "\"score\":") does not flag an answer on its own. */
 static void test_precheck_injection_not_flagged_for_answer_about_system_prompts(void **state)
 {
     (void)state;
