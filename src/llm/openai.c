@@ -937,6 +937,38 @@ static int body_feed(struct call *c, const char *p, size_t n)
     return 0;
 }
 
+static void replay_chunk(const char *provider, const char *text, size_t len, void *data)
+{
+    (void)provider;
+    (void)text;
+    *(size_t *)data += len;
+}
+
+enum llm_status openai_stream_replay(const char *p, size_t n, size_t piece, char **content)
+{
+    static struct openai replay = {.name = "replay"};
+    struct call *c = xcalloc(1, sizeof *c);
+    c->o = &replay;
+    c->code = 200;
+    c->result.http_status = 200;
+    c->sse = 1;
+    size_t delivered = 0;
+    c->on_chunk = replay_chunk;
+    c->chunk_data = &delivered;
+    if (piece == 0) piece = 1;
+    for (size_t off = 0; off < n; off += piece)
+        stream_feed(c, p + off, n - off < piece ? n - off : piece);
+    classify_stream(c);
+    enum llm_status status = c->result.status;
+    assert(status != LLM_OK || delivered == strlen(c->result.content));
+    if (content) {
+        *content = c->result.content;
+        c->result.content = NULL;
+    }
+    call_free(c);
+    return status;
+}
+
 /* One response header, from either client: kept with its name lowercased and the
  * value trimmed, at most OPENAI_MAX_HEADERS of them. */
 static void header_add(struct call *c, const char *name, size_t nlen, const char *v, size_t vlen)

@@ -125,6 +125,11 @@ struct provider {
  * sentence in err on failure. */
 struct provider *provider_openai_new(struct event_base *base, const struct provider_config *cfg,
                                      const char *api_key, char *err, size_t errlen);
+/* The OpenAI client's SSE stream reader alone, for its fuzz target and tests: feeds the
+ * n bytes of a 2xx text/event-stream body `piece` bytes at a time (as packets arrive),
+ * ends the stream and classifies it as a streamed call would be. Returns the status;
+ * *content (when content is not NULL) gets the streamed content to free, or NULL. */
+enum llm_status openai_stream_replay(const char *p, size_t n, size_t piece, char **content);
 /* The offline provider (llm/offline.c). It answers each task with `answer(task,
  * task_input, data)`, which returns the task's JSON (new reference) or NULL; the engine
  * supplies its heuristic scorer here, so this layer never calls up into the engine.
