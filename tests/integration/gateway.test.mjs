@@ -3,16 +3,18 @@
 // mockllm: the model list, a completion, a streamed completion, the exact cache, single
 // flight, and every error path of the issue, with no key in any log line. The last tests
 // put small scripted upstreams (node:http) behind interviewd for what mockllm does not
-// do: SSE comments and awkward packet splits, and a stream that dies half-way.
+// do: SSE comments and awkward packet splits, and a stream that dies half-way. Every
+// response of the file, the SDK's included (its fetch records them), is scanned for keys.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import {
   api,
   logged,
   mockProvider,
-  responseBodies,
+  recordingFetch,
+  responses,
   sleep,
   startMock,
   startServer,
@@ -47,9 +49,10 @@ async function startGateway({ mockArgs = [], provider = {}, config = {}, keys = 
   return { mock, srv };
 }
 
-// An SDK client for srv; retries off so every status reaches the test.
+// An SDK client for srv; retries off so every status reaches the test. Its responses
+// (headers and whole bodies, streams included) are recorded for the key scans.
 function client(srv, apiKey = GW_KEY) {
-  return new OpenAI({ baseURL: `${srv.url}/v1`, apiKey, maxRetries: 0, timeout: 20000 });
+  return new OpenAI({ baseURL: `${srv.url}/v1`, apiKey, maxRetries: 0, timeout: 20000, fetch: recordingFetch });
 }
 
 const completions = async (mock) => (await mock.stats()).completions;
@@ -57,6 +60,19 @@ const completions = async (mock) => (await mock.stats()).completions;
 function noSecretsIn(text, where) {
   for (const s of SECRETS) assert.ok(!text.includes(s), `a key appears in ${where}`);
 }
+
+// The recorded responses (api() and the SDK), once their bodies are read to the end (or
+// 10 s, for one nobody finishes), as text lines 'URL STATUS', headers, body.
+async function recordedTexts() {
+  const all = [...responses];
+  await Promise.race([Promise.all(all.map((r) => r.done)), sleep(10000)]);
+  return all.map((r) => ({ where: `the response to ${r.url} (HTTP ${r.status})`, text: `${r.headers}\n\n${r.body}` }));
+}
+
+// After every test of the file: no key in any response header or body.
+after(async () => {
+  for (const r of await recordedTexts()) noSecretsIn(r.text, r.where);
+});
 
 test(
   'GET /v1/models lists the aliases and the model of the deployment',
@@ -362,7 +378,15 @@ test(
     await mock.stop();
     noSecretsIn(srv.logs(), 'the interviewd log');
     noSecretsIn(mock.logs(), 'the mockllm log');
-    for (const b of responseBodies) noSecretsIn(b, 'a response body');
+    const texts = await recordedTexts();
+    for (const r of texts) noSecretsIn(r.text, r.where);
+    // the scan reads what the SDK received: streamed events, and the gateway's headers
+    const sdk = texts.filter((r) => r.where.includes('/v1/chat/completions'));
+    assert.ok(sdk.some((r) => r.text.includes('"chat.completion.chunk"') && r.text.includes('data: [DONE]')), 'no streamed SDK body was scanned');
+    assert.ok(sdk.some((r) => r.text.includes('"chat.completion"')), 'no plain SDK body was scanned');
+    const ok = sdk.filter((r) => r.where.endsWith('(HTTP 200)'));
+    assert.ok(ok.length >= 2 && ok.every((r) => /^x-interviewd-provider: mock$/m.test(r.text)), 'SDK response headers were not scanned');
+    assert.ok(texts.some((r) => r.where.includes('/v1/models (HTTP 200)')), 'the SDK model list was not scanned');
   }),
 );
 
