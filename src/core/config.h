@@ -7,11 +7,27 @@
 #ifndef CORE_CONFIG_H
 #define CORE_CONFIG_H
 
-#include "llm/provider.h"
-
 #include <stddef.h>
 
 #define CONFIG_MAX_PROVIDERS 64
+
+/* Settings of one [provider.NAME] section. Strings are owned by the config. It lives
+ * here, not in llm/provider.h, so the ground floor (core) depends on nothing above it;
+ * the provider layer reads it. */
+struct provider_config {
+    const char *name;        /* the part after "provider." */
+    const char *base_url;    /* e.g. https://api.groq.com/openai/v1 (no trailing /) */
+    const char *api_key_env; /* name of the environment variable with the key */
+    const char *model;
+    const char *headers;     /* rate-limit header style: openai|groq|cerebras|openrouter|mistral|none */
+    const char *day_reset;   /* utc | pacific */
+    long rpm, rpd, tpm, tpd; /* limits; 0 = unknown/unlimited */
+    long concurrency;        /* parallel calls allowed; 0 = unlimited */
+    long timeout_ms;         /* per call */
+    long token_margin_pct;   /* the router reserves this much more than its chars/4 estimate
+                              * of a prompt: the provider's tokenizer is not ours; 25 */
+    const char *http_client; /* auto | libcurl | libevent (auto: libevent for http://) */
+};
 
 struct config {
     /* [server] */

@@ -64,7 +64,7 @@ struct engine {
 
 static int store_shared(const struct engine *e)
 {
-    return strcmp(e->store->ops->name, "postgres") == 0;
+    return store_has(e->store, STORE_CAP_SHARED);
 }
 
 /* JSON in the store's key/value table: the value under key parsed (new reference), or
@@ -1389,7 +1389,7 @@ static int start_batch_ex(struct engine *e, const struct store_interview *iv,
  * SQLite store belongs to one process: there, the in-process job list is enough. */
 static int claim_work(struct engine *e, const char *key)
 {
-    if (e->claim_bypass || strcmp(e->store->ops->name, "postgres") != 0) return 1;
+    if (e->claim_bypass || !store_shared(e)) return 1;
     char k[160];
     snprintf(k, sizeof k, "claim:%s", key);
     int64_t stale = e->cfg->eval_deadline_ms + 2 * e->cfg->llm_timeout_ms;
@@ -2311,7 +2311,7 @@ void engine_report(struct engine *e, const char *candidate_id, const char *inter
      * starting it twice would call the model twice, and with several instances the work
      * is not coordinated (single-flight across instances is not built). */
     int64_t overdue = e->cfg->eval_deadline_ms + 2 * e->cfg->llm_timeout_ms;
-    int shared = strcmp(e->store->ops->name, "postgres") == 0;
+    int shared = store_shared(e);
     if (strcmp(iv.state, "finished") == 0 && (!shared || clock_now_ms() - iv.finished_ms > overdue))
         maybe_report(e, iv.id);
     store_turn_list_free(&turns);

@@ -43,6 +43,7 @@ struct engine_reply {
 void engine_reply_clear(struct engine_reply *r);
 
 struct engine;
+struct event_base;
 
 struct engine *engine_new(struct event_base *base, const struct config *cfg, struct store *store,
                           char *err, size_t errlen);

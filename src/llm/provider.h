@@ -11,6 +11,8 @@
 #ifndef LLM_PROVIDER_H
 #define LLM_PROVIDER_H
 
+#include "core/config.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,21 +98,7 @@ struct provider_ops {
     void (*destroy)(struct provider *p);
 };
 
-/* Settings of one [provider.NAME] section. Strings are owned by the config. */
-struct provider_config {
-    const char *name;        /* the part after "provider." */
-    const char *base_url;    /* e.g. https://api.groq.com/openai/v1 (no trailing /) */
-    const char *api_key_env; /* name of the environment variable with the key */
-    const char *model;
-    const char *headers;     /* rate-limit header style: openai|groq|cerebras|openrouter|mistral|none */
-    const char *day_reset;   /* utc | pacific */
-    long rpm, rpd, tpm, tpd; /* limits; 0 = unknown/unlimited */
-    long concurrency;        /* parallel calls allowed; 0 = unlimited */
-    long timeout_ms;         /* per call */
-    long token_margin_pct;   /* the router reserves this much more than its chars/4 estimate
-                              * of a prompt: the provider's tokenizer is not ours; 25 */
-    const char *http_client; /* auto | libcurl | libevent (auto: libevent for http://) */
-};
+/* struct provider_config (one [provider.NAME] section) is in core/config.h. */
 
 struct provider {
     const struct provider_ops *ops;

@@ -11,6 +11,7 @@
 #include "llm/quota.h"
 #include "llm/quota_share.h" /* issue 8 */
 #include "llm/ratelimit.h"
+#include "store/store.h"
 
 #include <math.h>
 #include <stdio.h>

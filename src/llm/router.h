@@ -22,7 +22,6 @@
 
 #include "core/config.h"
 #include "llm/provider.h"
-#include "store/store.h"
 
 #include <jansson.h>
 
@@ -35,6 +34,7 @@ enum router_priority {
 };
 
 struct router;
+struct store; /* store/store.h: the quota ledger */
 
 /* An empty router on the loop; store may be NULL (no ledger). */
 struct router *router_new(struct event_base *base, struct store *store);

@@ -1391,6 +1391,7 @@ static void pg_close(struct store *s)
 
 static const struct store_ops pg_ops = {
     .name = "postgres",
+    .caps = STORE_CAP_SHARED,
     .close = pg_close,
     .begin = pg_begin,
     .commit = pg_commit,

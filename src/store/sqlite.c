@@ -917,6 +917,7 @@ static void sq_close(struct store *s)
 
 static const struct store_ops sq_ops = {
     .name = "sqlite",
+    .caps = 0, /* one process owns the file */
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,

@@ -98,8 +98,16 @@ struct store_call {
 
 struct store;
 
+/* What a backend can do beyond the common contract (bits of store_ops.caps), so a
+ * caller asks for a capability, never for a backend by name (SQLite's VFS carries
+ * iVersion for the same reason). */
+#define STORE_CAP_SHARED 0x1u /* several processes use this store at once: kv_claim is
+                               * seen by all of them and other processes' writes appear
+                               * between calls */
+
 struct store_ops {
-    const char *name; /* "sqlite", "postgres" */
+    const char *name; /* "sqlite", "postgres": for logs and status pages only */
+    unsigned caps;    /* STORE_CAP_* bits */
     void (*close)(struct store *s);
     enum store_err (*begin)(struct store *s);
     enum store_err (*commit)(struct store *s);
@@ -175,6 +183,12 @@ struct store {
  * returns NULL and writes a sentence into err. */
 struct store *store_sqlite_open(const char *path, char *err, size_t errlen);
 struct store *store_postgres_open(const char *conninfo, char *err, size_t errlen);
+
+/* 1 if s has every capability bit in cap. */
+static inline int store_has(const struct store *s, unsigned cap)
+{
+    return (s->ops->caps & cap) == cap;
+}
 
 /* Convenience wrappers so callers write store_candidate_get(s, ...). */
 #define store_call(s, fn, ...) ((s)->ops->fn((s), __VA_ARGS__))
