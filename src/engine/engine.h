@@ -11,7 +11,8 @@
  *
  * Callers (the API) pass an authenticated candidate id; the engine answers
  * ENGINE_NOT_FOUND for an interview that is not that candidate's, exactly as for an
- * unknown id. */
+ * unknown id. The engine reaches models only through engine/call.h (reuse, quota, the
+ * router); engine/internal.h maps its files. */
 #ifndef ENGINE_ENGINE_H
 #define ENGINE_ENGINE_H
 

@@ -1,0 +1,319 @@
+/* candidate: registration, sign-in, resume updates and the resume analysis.
+ *
+ * The one idea: a candidate is usable at once. Registration stores a heuristic analysis
+ * and answers; the model's analysis (one call, cached under the candidate's own scope)
+ * replaces it when it arrives, and a re-upload that is a near-duplicate of the same
+ * candidate's resume keeps the analysis it has. No one's analysis serves anyone else. */
+#include "engine/candidate.h"
+
+#include "core/check.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/heuristic.h"
+#include "engine/internal.h"
+#include "engine/sweep.h"
+#include "llm/router.h"
+#include "optimize/simhash.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CANDIDATE_ID_BYTES 16 /* 128-bit ids */
+#define TOKEN_SECRET_BYTES 32 /* 256-bit bearer secrets */
+#define ROLE_MAX_BYTES 64     /* a role id from data/roles.json */
+
+enum store_err cand_load(struct engine *e, const char *id, struct cand_ctx *cc)
+{
+    CHECK(e != NULL && id != NULL && cc != NULL);
+    memset(cc, 0, sizeof *cc);
+    enum store_err se = store_call(e->store, candidate_get, id, &cc->c);
+    if (se != STORE_OK) return se;
+    json_error_t je;
+    cc->analysis = cc->c.analysis_json ? json_loads(cc->c.analysis_json, 0, &je) : NULL;
+    if (!cc->analysis) cc->analysis = json_object();
+    cc->role = bank_role_find(e->bank, cc->c.role);
+    return STORE_OK;
+}
+
+void cand_free(struct cand_ctx *cc)
+{
+    store_candidate_free(&cc->c);
+    json_decref(cc->analysis);
+    cc->analysis = NULL;
+}
+
+static int valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@')) return 0;
+    const char *dot = strrchr(at, '.');
+    if (!dot || dot == at + 1 || dot[1] == 0) return 0;
+    for (const char *p = s; *p; p++)
+        if (isspace((unsigned char)*p) || *p == '<' || *p == '>') return 0;
+    return 1;
+}
+
+/* A required string field: returns it or NULL after filling the reply. */
+static const char *need_string(const json_t *body, const char *key, long max, int allow_empty,
+                               struct engine_reply *out)
+{
+    json_t *v = json_object_get(body, key);
+    if (!json_is_string(v)) {
+        engine_fail(out, ENGINE_MISSING, "The field \"%s\" is required and must be a string.", key);
+        return NULL;
+    }
+    const char *s = json_string_value(v);
+    if ((long)json_string_length(v) > max) {
+        engine_fail(out, ENGINE_INVALID, "The field \"%s\" is longer than the limit of %ld bytes.",
+                    key, max);
+        return NULL;
+    }
+    if (!allow_empty) {
+        const char *p = s;
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        if (!*p) {
+            engine_fail(out, ENGINE_INVALID, "The field \"%s\" must not be empty.", key);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+/* ---- the analysis ---- */
+
+static void analysis_done(struct call *c, json_t *parsed, int from_model, void *data)
+{
+    char *candidate_id = data;
+    struct engine *e = call_owner(c);
+    if (call_source(c) != CALL_CANCELLED) {
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, call_stats_outcome(c), 1);
+        if (parsed) {
+            char *text = json_dumps(parsed, JSON_COMPACT);
+            enum store_err se = store_call(e->store, candidate_set_analysis, candidate_id, text,
+                                           from_model ? "model" : "heuristic");
+            if (se != STORE_OK) {
+                log_warn("analysis_store_failed", "candidate=%s error=\"%s\"", candidate_id,
+                         store_strerror(se));
+                /* asked again later: the answer is in the cache by then */
+                if (from_model) sweep_resume_add(e, candidate_id);
+            }
+            free(text);
+        }
+    }
+    free(candidate_id);
+}
+
+void cand_start_analysis(struct engine *e, const struct store_candidate *c)
+{
+    CHECK(e != NULL && c != NULL && c->id != NULL);
+    if (!router_online(e->router) || (!e->auto_mode && e->fixed_mode == BUDGET_OFFLINE)) {
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_FALLBACK, 1);
+        return;
+    }
+    char work[CALL_WORK_MAX];
+    snprintf(work, sizeof work, "resume:%s", c->id);
+    struct call_spec spec = {
+        .task = TASK_RESUME_ANALYSIS,
+        .work = work,
+        .messages = task_resume_analysis(c->role, c->resume_text),
+        .scope = c->id, /* one candidate's analysis is never another's */
+    };
+    char *id = xstrdup(c->id);
+    if (call_start(&e->calls, &spec, analysis_done, id) != CALL_STARTED) free(id);
+}
+
+/* ---- the HTTP entries ---- */
+
+void engine_register(struct engine *e, const json_t *body, struct engine_reply *out)
+{
+    const struct config *cfg = e->cfg;
+    const char *name, *email, *role, *resume;
+    if (!(name = need_string(body, "name", cfg->max_name_bytes, 0, out)) ||
+        !(email = need_string(body, "email", cfg->max_email_bytes, 0, out)) ||
+        !(role = need_string(body, "role", ROLE_MAX_BYTES, 0, out)) ||
+        !(resume = need_string(body, "resume_text", cfg->max_resume_bytes, 0, out)))
+        return;
+    if (!valid_email(email)) {
+        engine_fail(out, ENGINE_INVALID,
+                    "The email address does not look valid (expected name@domain).");
+        return;
+    }
+    const struct bank_role *br = bank_role_find(e->bank, role);
+    if (!br) {
+        engine_fail(out, ENGINE_INVALID, "Unknown role; GET /api/roles lists the roles on offer.");
+        return;
+    }
+    char *norm = util_normalize_text(resume);
+    char resume_hash[33], token_hash[65];
+    util_xxh128_hex(norm, strlen(norm), resume_hash);
+    free(norm);
+    char *id = util_random_id(CANDIDATE_ID_BYTES);
+    char *secret = util_random_id(TOKEN_SECRET_BYTES);
+    util_sha256_hex(secret, strlen(secret), token_hash);
+    json_t *analysis = heuristic_resume_analysis(resume, br->skills);
+    char *analysis_text = json_dumps(analysis, JSON_COMPACT);
+    json_decref(analysis);
+    struct store_candidate c = {
+        .id = id,
+        .name = (char *)name,
+        .email = (char *)email,
+        .role = (char *)role,
+        .resume_text = (char *)resume,
+        .resume_hash = resume_hash,
+        .token_hash = token_hash,
+        .analysis_json = analysis_text,
+        .analysis_source = "heuristic",
+        .created_ms = clock_now_ms(),
+    };
+    enum store_err se = store_call(e->store, candidate_insert, &c);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+    } else {
+        char token[200];
+        snprintf(token, sizeof token, "%s.%s", id, secret);
+        engine_ok(out, json_pack("{s:s,s:s}", "candidate_id", id, "token", token));
+        log_info("candidate_registered", "candidate=%s role=%s resume_bytes=%zu", id, role,
+                 strlen(resume));
+        cand_start_analysis(e, &c);
+    }
+    memset(secret, 0, strlen(secret));
+    free(secret);
+    free(id);
+    free(analysis_text);
+}
+
+void engine_update_resume(struct engine *e, const char *candidate_id, const json_t *body,
+                          struct engine_reply *out)
+{
+    const char *resume = need_string(body, "resume_text", e->cfg->max_resume_bytes, 0, out);
+    if (!resume) return;
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
+    if (se != STORE_OK) {
+        if (se == STORE_NOT_FOUND)
+            engine_fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
+        else
+            engine_store_failed(out, se);
+        return;
+    }
+    char *norm = util_normalize_text(resume);
+    char hash[33];
+    util_xxh128_hex(norm, strlen(norm), hash);
+    free(norm);
+    struct minhash a, b;
+    minhash_text(c.resume_text ? c.resume_text : "", &a);
+    minhash_text(resume, &b);
+    double similarity =
+        strcmp(hash, c.resume_hash ? c.resume_hash : "") == 0 ? 1.0 : minhash_jaccard(&a, &b);
+    const char *outcome;
+    char *analysis_text = NULL;
+    const char *source;
+    if (similarity >= MINHASH_RESUME_MIN_JACCARD && c.analysis_json) {
+        /* the same person's lightly edited resume: their own analysis still holds */
+        outcome = similarity >= 1.0 ? "unchanged" : "reused";
+        analysis_text = xstrdup(c.analysis_json);
+        source = c.analysis_source ? c.analysis_source : "heuristic";
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS,
+                    similarity >= 1.0 ? STATS_CACHE : STATS_NEAR_DUP, 1);
+    } else {
+        outcome = "new";
+        const struct bank_role *br = bank_role_find(e->bank, c.role);
+        json_t *analysis = heuristic_resume_analysis(resume, br ? br->skills : NULL);
+        analysis_text = json_dumps(analysis, JSON_COMPACT);
+        json_decref(analysis);
+        source = "heuristic";
+    }
+    se = store_call(e->store, candidate_set_resume, candidate_id, resume, hash, analysis_text,
+                    source);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+    } else {
+        engine_ok(out, json_pack("{s:s,s:f}", "analysis", outcome, "similarity", similarity));
+        log_info("resume_updated", "candidate=%s analysis=%s similarity=%.2f", candidate_id,
+                 outcome, similarity);
+        if (strcmp(outcome, "new") == 0) {
+            free(c.resume_text);
+            c.resume_text = xstrdup(resume);
+            cand_start_analysis(e, &c);
+        }
+    }
+    free(analysis_text);
+    store_candidate_free(&c);
+}
+
+enum engine_err engine_authenticate(struct engine *e, const char *token, char id_out[33])
+{
+    const char *dot = token ? strchr(token, '.') : NULL;
+    if (!dot || dot - token != 2 * CANDIDATE_ID_BYTES) return ENGINE_UNAUTHORIZED;
+    char id[33];
+    memcpy(id, token, 32);
+    id[32] = 0;
+    for (int i = 0; i < 32; i++)
+        if (!isxdigit((unsigned char)id[i])) return ENGINE_UNAUTHORIZED;
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, id, &c);
+    if (se == STORE_NOT_FOUND) return ENGINE_UNAUTHORIZED;
+    if (se != STORE_OK) return ENGINE_UNAVAILABLE;
+    char hash[65];
+    util_sha256_hex(dot + 1, strlen(dot + 1), hash);
+    int good = util_ct_equal(c.token_hash, hash);
+    store_candidate_free(&c);
+    if (!good) return ENGINE_UNAUTHORIZED;
+    memcpy(id_out, id, 33);
+    return ENGINE_OK;
+}
+
+/* ---- interviews ---- */
+
+void engine_candidate_me(struct engine *e, const char *candidate_id, struct engine_reply *out)
+{
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
+    if (se != STORE_OK) {
+        if (se == STORE_NOT_FOUND)
+            engine_fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
+        else
+            engine_store_failed(out, se);
+        return;
+    }
+    struct store_interview_list l = {0};
+    se = store_call(e->store, interview_list_by_candidate, candidate_id, &l);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+        store_candidate_free(&c);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < l.len; i++) {
+        const struct store_interview *iv = &l.items[i];
+        json_t *score = json_null();
+        if (iv->report_json) {
+            json_error_t je;
+            json_t *rep = json_loads(iv->report_json, 0, &je);
+            json_t *s = json_object_get(rep, "overall_score");
+            if (s) {
+                json_decref(score);
+                score = json_incref(s);
+            }
+            json_decref(rep);
+        }
+        char ts[32];
+        clock_format_iso(iv->created_ms, ts, sizeof ts);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:o}", "interview_id",
+                                             iv->id, "kind", iv->kind, "mode", iv->mode, "state",
+                                             iv->state, "created_at", ts, "answered",
+                                             iv->next_index, "overall_score", score));
+    }
+    const struct bank_role *role = bank_role_find(e->bank, c.role);
+    engine_ok(out,
+              json_pack("{s:s,s:s,s:s,s:s,s:b,s:o}", "candidate_id", c.id, "name", c.name, "role",
+                        c.role, "role_title", role ? role->title : c.role, "analysis_ready",
+                        c.analysis_source && strcmp(c.analysis_source, "model") == 0, "interviews",
+                        arr));
+    store_interview_list_free(&l);
+    store_candidate_free(&c);
+}

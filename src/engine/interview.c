@@ -1,0 +1,487 @@
+/* interview: the interview state machine: start, answer, state (see engine.h).
+ *
+ * The one idea: an answer is saved before anything else happens. engine_answer()
+ * commits the answer and the interview's move forward in one transaction, then scoring
+ * starts in the background (scoring.c) and the next question is asked; where the mode
+ * lets a model write the next question, the candidate waits for it at most
+ * turn_deadline_ms, then gets a bank question. Modes may step down mid-interview when
+ * the day's quota can no longer carry them, never up. */
+#include "engine/engine.h"
+
+#include "core/check.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/candidate.h"
+#include "engine/internal.h"
+#include "engine/precheck.h"
+#include "engine/question.h"
+#include "engine/scoring.h"
+#include "llm/router.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INTERVIEW_ID_BYTES 16 /* 128-bit ids */
+#define DAY_MS 86400000
+
+static int day_start_count(const struct store_interview_list *l, int64_t now, int *active)
+{
+    int64_t day0 = now - now % DAY_MS;
+    int today = 0;
+    *active = 0;
+    for (size_t i = 0; i < l->len; i++) {
+        if (l->items[i].created_ms >= day0) today++;
+        if (engine_state_of(&l->items[i]) == INTERVIEW_ACTIVE &&
+            now - l->items[i].created_ms < DAY_MS)
+            (*active)++;
+    }
+    return today;
+}
+
+void engine_start(struct engine *e, const char *candidate_id, const json_t *body,
+                  struct engine_reply *out)
+{
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    if (!kind) {
+        engine_fail(out, ENGINE_MISSING,
+                    "The field \"kind\" is required: technical, behavioral or "
+                    "mixed.");
+        return;
+    }
+    if (strcmp(kind, "technical") && strcmp(kind, "behavioral") && strcmp(kind, "mixed")) {
+        engine_fail(out, ENGINE_INVALID, "\"kind\" must be technical, behavioral or mixed.");
+        return;
+    }
+    struct cand_ctx cc;
+    enum store_err se = cand_load(e, candidate_id, &cc);
+    if (se != STORE_OK) {
+        if (se == STORE_NOT_FOUND)
+            engine_fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
+        else
+            engine_store_failed(out, se);
+        return;
+    }
+    struct store_interview_list mine = {0};
+    se = store_call(e->store, interview_list_by_candidate, candidate_id, &mine);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+        cand_free(&cc);
+        return;
+    }
+    int64_t now = clock_now_ms();
+    int active;
+    int today = day_start_count(&mine, now, &active);
+    int earlier_interviews = (int)mine.len;
+    store_interview_list_free(&mine);
+    if (active >= e->cfg->max_active_interviews) {
+        engine_fail(
+            out, ENGINE_LIMIT,
+            "You already have %d interviews in progress; finish one before starting another.",
+            active);
+        cand_free(&cc);
+        return;
+    }
+    if (today >= e->cfg->max_interviews_per_day) {
+        engine_fail(out, ENGINE_LIMIT,
+                    "You have started %d interviews today, the daily limit; please "
+                    "come back tomorrow (UTC).",
+                    today);
+        cand_free(&cc);
+        return;
+    }
+
+    const char *phases[QUESTION_MAX_PLAN];
+    int n = question_plan_build(kind, (int)e->cfg->questions, phases);
+    json_t *plan = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(plan, json_string(phases[i]));
+    char *plan_text = json_dumps(plan, JSON_COMPACT);
+    json_decref(plan);
+
+    enum budget_mode mode_e = engine_mode_now(e);
+    const char *mode = budget_mode_name(mode_e);
+    struct sbuf greet = {0};
+    sbuf_printf(&greet,
+                "Hello %s, welcome to your %s mock interview for the %s role. I will ask you "
+                "%d questions, starting with an introduction, then your experience, %s, and a "
+                "closing question. Answer as you would in a real interview; specific examples "
+                "and numbers help.",
+                cc.c.name, kind, cc.role ? cc.role->title : cc.c.role, n,
+                strcmp(kind, "behavioral") == 0  ? "situations you have handled"
+                : strcmp(kind, "technical") == 0 ? "technical questions"
+                                                 : "technical and behavioral questions");
+    if (mode_e == BUDGET_OFFLINE)
+        sbuf_puts(&greet, " Note: no AI model is configured, so your answers will be scored by "
+                          "a heuristic rubric.");
+    char *id = util_random_id(INTERVIEW_ID_BYTES);
+    struct store_interview iv = {
+        .id = id,
+        .candidate_id = (char *)candidate_id,
+        .kind = (char *)kind,
+        .mode = (char *)mode,
+        .state = "active",
+        .total_questions = n,
+        .next_index = 0,
+        .greeting = greet.data,
+        .plan_json = plan_text,
+        .created_ms = now,
+    };
+    struct store_turn first = {0};
+    struct store_turn_list none = {0};
+    se = store_begin(e->store);
+    if (se == STORE_OK) se = store_call(e->store, interview_insert, &iv);
+    if (se == STORE_OK) se = question_ask(e, &iv, &cc, &none, 0, NULL, &first);
+    if (se == STORE_OK)
+        se = store_commit(e->store);
+    else
+        store_rollback(e->store);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+    } else {
+        engine_ok(out, json_pack("{s:s,s:s,s:s,s:o}", "interview_id", id, "mode", mode, "greeting",
+                                 greet.data, "question", question_json(&first, n)));
+        log_info("interview_started", "interview=%s candidate=%s kind=%s mode=%s", id, candidate_id,
+                 kind, mode);
+        e->started_today++;
+        e->counts.started++;
+        e->counts.started_by_mode[mode_e]++;
+        engine_count_in_progress(e, mode_e, +1);
+        /* The naive design analyses the resume for every interview; we reuse the one
+         * analysis made at registration (the first interview's is that call). */
+        if (earlier_interviews > 0) stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_CACHE, 1);
+    }
+    store_turn_free(&first);
+    sbuf_free(&greet);
+    free(plan_text);
+    free(id);
+    cand_free(&cc);
+}
+
+static void reply_next(struct engine *e, const struct store_interview *iv,
+                       const struct store_turn *next, engine_reply_fn done, void *data)
+{
+    (void)e;
+    struct engine_reply r = {0};
+    if (next)
+        engine_ok(&r, json_pack("{s:o,s:b,s:i}", "next_question",
+                                question_json(next, iv->total_questions), "done", 0, "answered",
+                                next->idx));
+    else
+        engine_ok(&r, json_pack("{s:n,s:b,s:i}", "next_question", "done", 1, "answered",
+                                iv->total_questions));
+    done(&r, data);
+    engine_reply_clear(&r);
+}
+
+/* With the interview, candidate and turns already loaded (as the answer
+ * handler has them): asks turn iv->next_index unless it exists, then replies. The same
+ * with the interview, candidate and turns already loaded (as the answer
+ * handler has them): asks turn iv->next_index unless it exists, then replies. */
+static void continue_loaded(struct engine *e, const struct store_interview *iv, struct cand_ctx *cc,
+                            const struct store_turn_list *turns, const char *follow_up,
+                            engine_reply_fn done, void *data)
+{
+    if ((size_t)iv->next_index < turns->len) { /* already asked (a retried request) */
+        reply_next(e, iv, &turns->items[iv->next_index], done, data);
+        return;
+    }
+    struct store_turn next = {0};
+    enum store_err se = question_ask(e, iv, cc, turns, iv->next_index, follow_up, &next);
+    if (se == STORE_CONFLICT) {
+        /* another instance asked this turn first (both saw it missing): reply with theirs */
+        struct store_turn_list now = {0};
+        se = store_call(e->store, turn_list, iv->id, &now);
+        if (se == STORE_OK && (size_t)iv->next_index < now.len) {
+            reply_next(e, iv, &now.items[iv->next_index], done, data);
+            store_turn_list_free(&now);
+            return;
+        }
+        store_turn_list_free(&now);
+        if (se == STORE_OK) se = STORE_IO;
+    }
+    if (se != STORE_OK) {
+        struct engine_reply r = {0};
+        engine_store_failed(&r, se);
+        done(&r, data);
+    } else {
+        reply_next(e, iv, &next, done, data);
+    }
+    store_turn_free(&next);
+}
+
+static void interview_continue(struct engine *e, const char *interview_id, const char *follow_up,
+                               engine_reply_fn done, void *data)
+{
+    struct engine_reply r = {0};
+    struct store_interview iv = {0};
+    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) {
+        engine_store_failed(&r, STORE_IO);
+        done(&r, data);
+        return;
+    }
+    struct cand_ctx cc;
+    struct store_turn_list turns = {0};
+    enum store_err se = cand_load(e, iv.candidate_id, &cc);
+    if (se == STORE_OK) se = store_call(e->store, turn_list, iv.id, &turns);
+    if (se == STORE_OK) {
+        continue_loaded(e, &iv, &cc, &turns, follow_up, done, data);
+    } else {
+        engine_store_failed(&r, se);
+        done(&r, data);
+    }
+    store_turn_list_free(&turns);
+    cand_free(&cc);
+    store_interview_free(&iv);
+}
+
+/* ---- answering ---- */
+
+/* The interview, its turns and the turn awaiting an answer, checked against the
+ * request. Returns that turn, or NULL with r filled. */
+static struct store_turn *answer_load(struct engine *e, const char *candidate_id,
+                                      const char *interview_id, const char *qid,
+                                      struct store_interview *iv, struct store_turn_list *turns,
+                                      struct cand_ctx *cc, struct engine_reply *r)
+{
+    if (engine_load_owned(e, candidate_id, interview_id, iv, r) != ENGINE_OK) return NULL;
+    enum store_err se = store_call(e->store, turn_list, iv->id, turns);
+    if (se != STORE_OK) {
+        engine_store_failed(r, se);
+        return NULL;
+    }
+    if (engine_state_of(iv) == INTERVIEW_FINISHED) {
+        engine_fail(r, ENGINE_FINISHED,
+                    "This interview is finished; its report is at /api/interviews/%s/report.",
+                    iv->id);
+        return NULL;
+    }
+    CHECK(iv->next_index >= 0 && iv->next_index < iv->total_questions);
+    if ((size_t)iv->next_index >= turns->len) {
+        /* The question was never written down (crash between answer and ask): ask it. */
+        se = cand_load(e, iv->candidate_id, cc);
+        if (se == STORE_OK) se = question_ask(e, iv, cc, turns, iv->next_index, NULL, NULL);
+        /* another instance was asking it at the same moment: theirs stands */
+        if (se == STORE_CONFLICT) se = STORE_OK;
+        store_turn_list_free(turns);
+        if (se == STORE_OK) se = store_call(e->store, turn_list, iv->id, turns);
+        if (se == STORE_OK && (size_t)iv->next_index >= turns->len) se = STORE_IO;
+        if (se != STORE_OK) {
+            engine_store_failed(r, se);
+            return NULL;
+        }
+    }
+    struct store_turn *cur = &turns->items[iv->next_index];
+    if (strcmp(cur->question_id, qid) != 0) {
+        engine_fail(r, ENGINE_WRONG_QUESTION,
+                    "question_id does not match the question awaiting an answer (%s); GET the "
+                    "interview to see it.",
+                    cur->question_id);
+        return NULL;
+    }
+    return cur;
+}
+
+/* The answer, its precheck score (a non-answer is scored 1 at once) and the interview's
+ * move forward, in one transaction. Returns 0, or -1 with r filled. */
+static int answer_save(struct engine *e, struct store_interview *iv, struct store_turn *cur,
+                       const char *answer, enum precheck_verdict pv, struct engine_reply *r)
+{
+    int64_t now = clock_now_ms();
+    enum store_err se = store_begin(e->store);
+    if (se == STORE_OK) se = store_call(e->store, turn_answer, iv->id, cur->idx, answer, now);
+    if (se == STORE_OK && pv != PRECHECK_OK) {
+        json_t *flags = json_array();
+        json_array_append_new(flags, json_string(precheck_flag(pv)));
+        if (precheck_injection(answer))
+            json_array_append_new(flags, json_string("injection_attempt"));
+        char *ft = json_dumps(flags, JSON_COMPACT);
+        json_decref(flags);
+        struct store_turn upd = *cur;
+        upd.score = 1;
+        upd.feedback = (char *)precheck_feedback(pv);
+        upd.scorer = "precheck";
+        upd.flags = ft;
+        upd.eval_status = "done";
+        se = store_call(e->store, turn_set_eval, &upd);
+        free(ft);
+    }
+    iv->next_index = cur->idx + 1;
+    if (iv->next_index >= iv->total_questions) {
+        free(iv->state);
+        iv->state = xstrdup(engine_state_name(INTERVIEW_FINISHED));
+        iv->finished_ms = now;
+    }
+    if (se == STORE_OK) se = store_call(e->store, interview_update, iv);
+    if (se == STORE_OK)
+        se = store_commit(e->store);
+    else
+        store_rollback(e->store);
+    if (se == STORE_CONFLICT) {
+        engine_fail(r, ENGINE_WRONG_QUESTION, "That question was already answered.");
+        return -1;
+    }
+    if (se != STORE_OK) {
+        engine_store_failed(r, se);
+        return -1;
+    }
+    log_info("answer_saved", "interview=%s idx=%d words=%d precheck=%s", iv->id, cur->idx,
+             util_word_count(answer), precheck_flag(pv) ? precheck_flag(pv) : "ok");
+    if (pv != PRECHECK_OK) stats_count(&e->stats, STATS_EVALUATE, STATS_PRECHECK, 1);
+    free(cur->answer);
+    cur->answer = xstrdup(answer);
+    free(cur->eval_status);
+    cur->eval_status = xstrdup(pv == PRECHECK_OK ? "pending" : "done");
+    return 0;
+}
+
+/* Steps down mid-interview when the day's quota can no longer carry this mode (auto
+ * only; never up). Returns the mode the interview runs in now. */
+static enum budget_mode answer_step_down(struct engine *e, struct store_interview *iv)
+{
+    enum budget_mode cur = engine_mode_of(iv);
+    if (!e->auto_mode) return cur;
+    enum budget_mode now = engine_mode_now(e);
+    if (cur <= now) return cur;
+    log_info("mode_stepped_down", "interview=%s from=%s to=%s", iv->id, iv->mode,
+             budget_mode_name(now));
+    engine_count_in_progress(e, cur, -1);
+    engine_count_in_progress(e, now, +1);
+    free(iv->mode);
+    iv->mode = xstrdup(budget_mode_name(now));
+    if (store_call(e->store, interview_update, iv) != STORE_OK)
+        log_warn("mode_store_failed", "interview=%s", iv->id);
+    return now;
+}
+
+/* After the answer is saved: starts its scoring as the mode says and asks the next
+ * question (the model may write it; the candidate then waits for the call). */
+static void answer_next(struct engine *e, struct store_interview *iv,
+                        const struct store_turn_list *turns, const struct store_turn *cur,
+                        struct cand_ctx *cc, enum precheck_verdict pv, engine_reply_fn done,
+                        void *data)
+{
+    const char *role = cc->c.role ? cc->c.role : "unknown";
+    enum budget_mode mode = answer_step_down(e, iv);
+    int per_turn = mode == BUDGET_FULL || mode == BUDGET_OFFLINE;
+    if (iv->next_index >= iv->total_questions) {
+        /* after any step-down, so the count leaves the mode it is in */
+        e->counts.finished++;
+        engine_count_in_progress(e, mode, -1);
+        if (pv == PRECHECK_OK && per_turn)
+            scoring_start_evaluation(e, iv, turns, cur, role, NULL, 0, NULL);
+        reply_next(e, iv, NULL, done, data);
+        scoring_maybe_report(e, iv->id);
+        return;
+    }
+    char next_phase[QUESTION_PHASE_MAX];
+    question_plan_phase(iv, iv->next_index, next_phase);
+    int adaptive = router_online(e->router) && question_phase_adaptive(next_phase);
+    int next_diff = question_next_difficulty(e, turns, iv->next_index, next_phase, cc->analysis);
+    struct scoring_wait wait = {interview_continue, done, data};
+    if (per_turn && pv == PRECHECK_OK) {
+        /* One call per answered turn: it scores the answer and, where the next phase
+         * adapts to the candidate, writes the next question (the candidate waits for it
+         * up to turn_deadline_ms). */
+        if (adaptive && mode == BUDGET_FULL) {
+            scoring_start_evaluation(e, iv, turns, cur, role, next_phase, next_diff, &wait);
+            return;
+        }
+        scoring_start_evaluation(e, iv, turns, cur, role, NULL, 0, NULL);
+    } else if (mode == BUDGET_BALANCED && iv->next_index == iv->total_questions / 2) {
+        /* Balanced: the first half is scored in one call, which also writes the one
+         * model follow-up of the interview when the next phase adapts. */
+        if (scoring_start_batch(e, iv, turns, role, 0, adaptive ? next_phase : NULL, next_diff,
+                                adaptive ? &wait : NULL) &&
+            adaptive)
+            return;
+    }
+    continue_loaded(e, iv, cc, turns, NULL, done, data);
+}
+
+void engine_answer(struct engine *e, const char *candidate_id, const char *interview_id,
+                   const json_t *body, engine_reply_fn done, void *data)
+{
+    CHECK(e != NULL && interview_id != NULL && done != NULL);
+    struct engine_reply r = {0};
+    const char *qid = json_string_value(json_object_get(body, "question_id"));
+    json_t *answer_v = json_object_get(body, "answer");
+    if (!qid || !json_is_string(answer_v)) {
+        engine_fail(&r, ENGINE_MISSING,
+                    "The fields \"question_id\" and \"answer\" are required and must be strings.");
+        done(&r, data);
+        return;
+    }
+    if ((long)json_string_length(answer_v) > e->cfg->max_answer_bytes) {
+        engine_fail(&r, ENGINE_INVALID,
+                    "The answer is longer than the limit of %ld bytes; please shorten it.",
+                    e->cfg->max_answer_bytes);
+        done(&r, data);
+        return;
+    }
+    const char *answer = json_string_value(answer_v);
+    struct store_interview iv = {0};
+    struct store_turn_list turns = {0};
+    struct cand_ctx cc = {0};
+    struct store_turn *cur = answer_load(e, candidate_id, interview_id, qid, &iv, &turns, &cc, &r);
+    enum precheck_verdict pv = cur ? precheck_answer(answer) : PRECHECK_OK;
+    if (!cur || answer_save(e, &iv, cur, answer, pv, &r) != 0) {
+        done(&r, data);
+    } else {
+        if (cc.c.id == NULL) cand_load(e, iv.candidate_id, &cc);
+        answer_next(e, &iv, &turns, cur, &cc, pv, done, data);
+    }
+    engine_reply_clear(&r);
+    store_turn_list_free(&turns);
+    cand_free(&cc);
+    store_interview_free(&iv);
+}
+
+/* ---- reading ---- */
+
+void engine_interview_state(struct engine *e, const char *candidate_id, const char *interview_id,
+                            struct engine_reply *out)
+{
+    struct store_interview iv = {0};
+    if (engine_load_owned(e, candidate_id, interview_id, &iv, out) != ENGINE_OK) return;
+    struct store_turn_list turns = {0};
+    enum store_err se = store_call(e->store, turn_list, iv.id, &turns);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+        store_interview_free(&iv);
+        return;
+    }
+    int active = engine_state_of(&iv) == INTERVIEW_ACTIVE;
+    if (active && (size_t)iv.next_index >= turns.len) {
+        struct cand_ctx cc;
+        if (cand_load(e, iv.candidate_id, &cc) == STORE_OK) {
+            question_ask(e, &iv, &cc, &turns, iv.next_index, NULL, NULL);
+            cand_free(&cc);
+        }
+        store_turn_list_free(&turns);
+        store_call(e->store, turn_list, iv.id, &turns);
+    }
+    json_t *transcript = json_array();
+    int answered = 0;
+    json_t *current = json_null();
+    for (size_t i = 0; i < turns.len; i++) {
+        const struct store_turn *t = &turns.items[i];
+        if (t->answer) answered++;
+        json_array_append_new(transcript,
+                              json_pack("{s:s,s:s,s:s,s:i,s:s?}", "question_id", t->question_id,
+                                        "text", t->question_text, "category", t->category, "index",
+                                        t->idx + 1, "answer", t->answer));
+        if (active && t->idx == iv.next_index) {
+            json_decref(current);
+            current = question_json(t, iv.total_questions);
+        }
+    }
+    engine_ok(out, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s,s:o,s:o,s:b}", "interview_id", iv.id,
+                             "kind", iv.kind, "mode", iv.mode, "state", iv.state, "total_questions",
+                             iv.total_questions, "answered", answered, "greeting",
+                             iv.greeting ? iv.greeting : "", "current_question", current,
+                             "transcript", transcript, "report_ready", iv.report_json != NULL));
+    store_turn_list_free(&turns);
+    store_interview_free(&iv);
+}

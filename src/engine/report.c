@@ -1,0 +1,226 @@
+/* report: the report JSON of an interview, written and read (see report.h).
+ *
+ * The one idea: a report is a pure function of the stored turns and a summary. It is
+ * written once when the last answer is scored and rebuilt the same way when a model
+ * re-scores answers later, so what a candidate reads always matches the turns; its
+ * note says, in sentences, which answers a model did not score and why. */
+#include "engine/report.h"
+
+#include "core/check.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "engine/heuristic.h"
+#include "engine/internal.h"
+#include "engine/question.h"
+#include "engine/scoring.h"
+#include "engine/sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *report_build(struct engine *e, const struct store_interview *iv,
+                            const struct store_turn_list *turns, const json_t *summary,
+                            int summary_from_model)
+{
+    json_t *scores = json_array(), *all_flags = json_array();
+    int n_model = 0, n_heur = 0, n_pre = 0, n_unavailable = 0, n_rescored = 0;
+    double sum = 0;
+    int scored = 0;
+    for (size_t i = 0; i < turns->len; i++) {
+        const struct store_turn *t = &turns->items[i];
+        if (!t->answer || t->score <= 0) continue;
+        json_error_t je;
+        json_t *flags = t->flags ? json_loads(t->flags, 0, &je) : NULL;
+        if (!json_is_array(flags)) {
+            json_decref(flags);
+            flags = json_array();
+        }
+        size_t k;
+        json_t *f;
+        json_array_foreach(flags, k, f)
+        {
+            if (strcmp(json_string_value(f), "model_unavailable") == 0) n_unavailable++;
+            if (strcmp(json_string_value(f), "rescored_later") == 0) n_rescored++;
+            if (strcmp(json_string_value(f), "injection_attempt") == 0)
+                json_array_append_new(all_flags,
+                                      json_pack("{s:s,s:s}", "question_id", t->question_id, "flag",
+                                                "injection_attempt"));
+        }
+        const char *scorer = t->scorer ? t->scorer : "heuristic";
+        if (strcmp(scorer, "model") == 0)
+            n_model++;
+        else if (strcmp(scorer, "precheck") == 0)
+            n_pre++;
+        else
+            n_heur++;
+        sum += t->score;
+        scored++;
+        /* CONTRACT.md: the question, the candidate's own answer and the reference (what a
+         * strong answer covers) travel with each score */
+        const struct bank_question *bq = bank_question_find(e->bank, t->question_id);
+        json_array_append_new(scores,
+                              json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s?}", "question_id",
+                                        t->question_id, "question", t->question_text, "answer",
+                                        t->answer, "category", t->category, "score", t->score,
+                                        "feedback", t->feedback ? t->feedback : "", "scorer",
+                                        scorer, "flags", flags, "reference",
+                                        bank_reference_plain(bq), "topic", bq ? bq->topic : NULL));
+    }
+    int overall = scored ? (int)lround(100.0 * (sum / scored - 1) / 4) : 0;
+    int offline = engine_mode_of(iv) == BUDGET_OFFLINE;
+    struct sbuf note = {0};
+    if (offline)
+        sbuf_puts(&note, "No AI model was configured for this interview: every answer was scored "
+                         "by the heuristic, which measures how much of each question's key points "
+                         "an answer covers; it does not understand meaning as a model does. ");
+    else if (n_heur)
+        sbuf_printf(&note,
+                    "%d answer%s scored by the heuristic rubric because no model could "
+                    "score %s in time. ",
+                    n_heur, n_heur == 1 ? " was" : "s were", n_heur == 1 ? "it" : "them");
+    if (n_rescored)
+        sbuf_printf(&note, "%d answer%s scored by a model later, when quota was free again. ",
+                    n_rescored, n_rescored == 1 ? " was" : "s were");
+    if (n_heur && !offline)
+        sbuf_puts(&note, "Answers scored by the heuristic are queued and re-scored by a model "
+                         "when quota is free; this report then updates. ");
+    if (n_pre)
+        sbuf_printf(&note,
+                    "%d answer%s empty, \"I don't know\" or unreadable and scored 1 "
+                    "without a model. ",
+                    n_pre, n_pre == 1 ? " was" : "s were");
+    if (json_array_size(all_flags))
+        sbuf_puts(&note, "Some answers tried to instruct the scorer; they are flagged and were "
+                         "scored on their content. ");
+    if (!summary_from_model && !offline)
+        sbuf_puts(&note, "The summary was written by the heuristic. ");
+    (void)n_unavailable;
+    /* the summary names the weakest topics, whoever wrote it (the heuristic's does already) */
+    struct sbuf summary_text = {0};
+    const char *written = json_string_value(json_object_get(summary, "summary"));
+    sbuf_puts(&summary_text, written ? written : "");
+    if (summary_from_model) {
+        json_t *scored_turns = report_scored_list(e, turns);
+        char *weak = heuristic_weakest_topics(scored_turns);
+        if (weak) sbuf_printf(&summary_text, "%s%s", summary_text.len ? " " : "", weak);
+        free(weak);
+        json_decref(scored_turns);
+    }
+    json_t *r = json_pack(
+        "{s:s,s:s,s:s,s:s,s:b,s:i,s:o,s:s,s:O,s:O,s:{s:i,s:i,s:i},s:o,s:s,s:s}", "status", "ready",
+        "interview_id", iv->id, "kind", iv->kind, "mode", iv->mode, "offline", offline,
+        "overall_score", overall, "scores", scores, "summary",
+        summary_text.data ? summary_text.data : "", "strengths",
+        json_object_get(summary, "strengths") ? json_object_get(summary, "strengths")
+                                              : json_array(),
+        "improvements",
+        json_object_get(summary, "improvements") ? json_object_get(summary, "improvements")
+                                                 : json_array(),
+        "scorers", "model", n_model, "heuristic", n_heur, "precheck", n_pre, "flags", all_flags,
+        "summary_by", summary_from_model ? "model" : "heuristic", "note",
+        note.data ? note.data : "");
+    sbuf_free(&note);
+    sbuf_free(&summary_text);
+    return r;
+}
+
+json_t *report_scored_list(struct engine *e, const struct store_turn_list *turns)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < turns->len; i++) {
+        const struct store_turn *t = &turns->items[i];
+        if (!t->answer) continue;
+        const struct bank_question *q = bank_question_find(e->bank, t->question_id);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:i,s:s?,s:s,s:O*}", "question",
+                                             t->question_text, "category", t->category, "score",
+                                             t->score, "feedback", t->feedback ? t->feedback : "",
+                                             "position", t->idx + 1, "topic", q ? q->topic : NULL,
+                                             "answer", t->answer, "key_points",
+                                             question_key_points(e, t)));
+    }
+    return arr;
+}
+
+/* Builds and stores the report from the turns and a summary (NULL: heuristic). */
+void report_write(struct engine *e, const char *interview_id, json_t *summary,
+                  int summary_from_model)
+{
+    CHECK(e != NULL && interview_id != NULL);
+    struct store_interview iv = {0};
+    if (store_call(e->store, interview_get, interview_id, &iv) != STORE_OK) {
+        sweep_retry_add(e, interview_id);
+        return;
+    }
+    struct store_turn_list turns = {0};
+    if (store_call(e->store, turn_list, interview_id, &turns) != STORE_OK) {
+        sweep_retry_add(e, interview_id);
+        store_interview_free(&iv);
+        return;
+    }
+    json_t *owned = NULL;
+    if (!summary) {
+        json_t *scored = report_scored_list(e, &turns);
+        owned = summary = heuristic_summary(scored);
+        json_decref(scored);
+        summary_from_model = 0;
+    }
+    json_t *report = report_build(e, &iv, &turns, summary, summary_from_model);
+    char *text = json_dumps(report, JSON_COMPACT);
+    free(iv.report_json);
+    iv.report_json = text;
+    enum store_err se = store_call(e->store, interview_update, &iv);
+    if (se != STORE_OK) {
+        log_error("report_store_failed", "interview=%s error=\"%s\"", iv.id, store_strerror(se));
+        sweep_retry_add(e, iv.id);
+    } else {
+        e->counts.reports++;
+        log_info("report_ready", "interview=%s mode=%s overall_score=%d", iv.id, iv.mode,
+                 (int)json_integer_value(json_object_get(report, "overall_score")));
+    }
+    json_decref(report);
+    json_decref(owned);
+    store_turn_list_free(&turns);
+    store_interview_free(&iv);
+}
+
+void engine_report(struct engine *e, const char *candidate_id, const char *interview_id,
+                   struct engine_reply *out)
+{
+    struct store_interview iv = {0};
+    CHECK(e != NULL && interview_id != NULL && out != NULL);
+    if (engine_load_owned(e, candidate_id, interview_id, &iv, out) != ENGINE_OK) return;
+    if (iv.report_json) {
+        json_error_t je;
+        json_t *rep = json_loads(iv.report_json, 0, &je);
+        if (rep) {
+            engine_ok(out, rep);
+            store_interview_free(&iv);
+            return;
+        }
+    }
+    struct store_turn_list turns = {0};
+    int answered = 0, evaluated = 0;
+    if (store_call(e->store, turn_list, iv.id, &turns) == STORE_OK) {
+        for (size_t i = 0; i < turns.len; i++) {
+            if (turns.items[i].answer) answered++;
+            if (strcmp(turns.items[i].eval_status, "done") == 0) evaluated++;
+        }
+    }
+    engine_ok(out, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "status", "pending", "interview_id",
+                             iv.id, "state", iv.state, "answered", answered, "evaluated", evaluated,
+                             "total", iv.total_questions));
+    /* A finished interview whose report is overdue (its evaluations and summary should
+     * long be done): whoever owned that work is gone (a crash, another instance that
+     * stopped), so start it here. Sooner than that, the process doing it is still at it:
+     * on a shared store its claims would refuse the work anyway (call.c), so asking
+     * only costs store round trips. */
+    int64_t overdue = e->cfg->eval_deadline_ms + 2 * e->cfg->llm_timeout_ms;
+    int finished = engine_state_of(&iv) == INTERVIEW_FINISHED;
+    if (finished && (!engine_store_shared(e) || clock_now_ms() - iv.finished_ms > overdue))
+        scoring_maybe_report(e, iv.id);
+    store_turn_list_free(&turns);
+    store_interview_free(&iv);
+}
