@@ -29,6 +29,7 @@
  * replace. */
 #include "api/gateway.h"
 
+#include "core/check.h"
 #include "core/clock.h"
 #include "core/fastjson.h"
 #include "core/jsonw.h"
@@ -254,6 +255,7 @@ static void req_free(struct gw_req *q)
 /* Records the request and frees it (the http_req was answered). */
 static void req_done(struct gw_req *q, int status)
 {
+    CHECK(q != NULL && q->g != NULL && q->cache_state < GW_CACHE__COUNT);
     int64_t overhead = (now_us() - q->t0_us) - q->upstream_us;
     record(q->g, status, q->cache_state, overhead);
     log_debug("gateway_reply", "status=%d cache=%s stream=%d overhead_us=%lld", status,
@@ -576,6 +578,7 @@ static void on_chunk(const char *provider, const char *delta, size_t len, void *
 static void on_upstream_done(struct llm_result *res, void *data)
 {
     struct gw_req *q = data;
+    CHECK(res != NULL && q != NULL && q->submit_us > 0);
     struct gateway *g = q->g;
     q->upstream_us += now_us() - q->submit_us;
     q->submit_us = 0;
@@ -1201,6 +1204,7 @@ int gateway_guard(const char *authorization, char **body, void *data)
 
 void gateway_handle(struct gateway *g, struct http_req *r)
 {
+    CHECK(g != NULL && r != NULL && r->method != NULL && r->n_segments >= 1);
     int64_t t0 = now_us();
     int key_index = authenticate(g, r);
     if (key_index < 0) return;
@@ -1243,6 +1247,7 @@ void gateway_handle(struct gateway *g, struct http_req *r)
 struct gateway *gateway_new(const struct config *cfg, struct router *router, struct stats *stats,
                             struct cache *cache)
 {
+    CHECK(cfg != NULL && router != NULL && stats != NULL);
     struct gateway *g = xcalloc(1, sizeof *g);
     g->cfg = cfg;
     g->router = router;

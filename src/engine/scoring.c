@@ -194,7 +194,6 @@ static void store_turn_eval(struct engine *e, const struct store_turn *t, json_t
     upd.scorer = from_model ? "model" : "heuristic";
     upd.flags = flags_text;
     upd.eval_status = "done";
-    CHECK(upd.score >= 1 && upd.score <= 5);
     enum store_err se = store_call(e->store, turn_set_eval, &upd);
     if (se != STORE_OK) {
         log_error("eval_store_failed", "interview=%s idx=%d error=\"%s\"", t->interview_id, t->idx,

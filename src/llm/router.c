@@ -3,6 +3,7 @@
  * logical call, alive from router_submit until its done() has run. */
 #include "llm/router.h"
 
+#include "core/check.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/timer.h"
@@ -226,6 +227,7 @@ static struct deployment *dep_slot(struct router *r, const struct provider_confi
 
 int router_add(struct router *r, const struct provider_config *cfg, struct provider *p)
 {
+    CHECK(r != NULL && cfg != NULL && cfg->name != NULL && p != NULL);
     struct deployment *d = dep_slot(r, cfg);
     if (!d) {
         provider_destroy(p);
@@ -310,6 +312,7 @@ static void call_free(struct rcall *c)
 /* Delivers res (or the last failure) and frees the call. */
 static void call_finish(struct rcall *c, struct llm_result *res)
 {
+    CHECK(c->done != NULL && res != NULL);
     c->done(res, c->data);
     call_free(c);
 }
@@ -659,6 +662,8 @@ static long estimate_prompt_tokens(const struct llm_request *req)
 void router_submit(struct router *r, const struct llm_request *req, enum router_priority prio,
                    int64_t deadline_mono_ms, llm_done_fn done, void *data)
 {
+    CHECK(r != NULL && req != NULL && req->messages != NULL && done != NULL);
+    CHECK(prio == ROUTER_INTERACTIVE || prio == ROUTER_BACKGROUND);
     struct rcall *c = xcalloc(1, sizeof *c);
     c->r = r;
     snprintf(c->task, sizeof c->task, "%s", req->task ? req->task : "chat");
