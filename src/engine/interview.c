@@ -40,9 +40,43 @@ static int day_start_count(const struct store_interview_list *l, int64_t now, in
     return today;
 }
 
+/* The candidate's per-candidate limits: unfinished interviews and starts per UTC day.
+ * Returns 0 (with *earlier = interviews they started before), or -1 with out filled. */
+static int start_within_limits(struct engine *e, const char *candidate_id, int *earlier,
+                               struct engine_reply *out)
+{
+    struct store_interview_list mine = {0};
+    enum store_err se = store_call(e->store, interview_list_by_candidate, candidate_id, &mine);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+        return -1;
+    }
+    int active;
+    int today = day_start_count(&mine, clock_now_ms(), &active);
+    *earlier = (int)mine.len;
+    store_interview_list_free(&mine);
+    CHECK(active >= 0 && today >= 0);
+    if (active >= e->cfg->max_active_interviews) {
+        engine_fail(
+            out, ENGINE_LIMIT,
+            "You already have %d interviews in progress; finish one before starting another.",
+            active);
+        return -1;
+    }
+    if (today >= e->cfg->max_interviews_per_day) {
+        engine_fail(out, ENGINE_LIMIT,
+                    "You have started %d interviews today, the daily limit; please come back "
+                    "tomorrow (UTC).",
+                    today);
+        return -1;
+    }
+    return 0;
+}
+
 void engine_start(struct engine *e, const char *candidate_id, const json_t *body,
                   struct engine_reply *out)
 {
+    CHECK(e != NULL && candidate_id != NULL && out != NULL);
     const char *kind = json_string_value(json_object_get(body, "kind"));
     if (!kind) {
         engine_fail(out, ENGINE_MISSING,
@@ -63,34 +97,12 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
             engine_store_failed(out, se);
         return;
     }
-    struct store_interview_list mine = {0};
-    se = store_call(e->store, interview_list_by_candidate, candidate_id, &mine);
-    if (se != STORE_OK) {
-        engine_store_failed(out, se);
+    int earlier_interviews = 0;
+    if (start_within_limits(e, candidate_id, &earlier_interviews, out) != 0) {
         cand_free(&cc);
         return;
     }
     int64_t now = clock_now_ms();
-    int active;
-    int today = day_start_count(&mine, now, &active);
-    int earlier_interviews = (int)mine.len;
-    store_interview_list_free(&mine);
-    if (active >= e->cfg->max_active_interviews) {
-        engine_fail(
-            out, ENGINE_LIMIT,
-            "You already have %d interviews in progress; finish one before starting another.",
-            active);
-        cand_free(&cc);
-        return;
-    }
-    if (today >= e->cfg->max_interviews_per_day) {
-        engine_fail(out, ENGINE_LIMIT,
-                    "You have started %d interviews today, the daily limit; please "
-                    "come back tomorrow (UTC).",
-                    today);
-        cand_free(&cc);
-        return;
-    }
 
     const char *phases[QUESTION_MAX_PLAN];
     int n = question_plan_build(kind, (int)e->cfg->questions, phases);
