@@ -25,12 +25,13 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: interviewd serve [--config FILE] [--listen HOST:PORT]\n"
-          "       interviewd simulate [--scenario FILE] [--candidates N]\n"
-          "                           [--interviews-per-candidate K] [--days D] [--seed S] [--json]\n"
-          "       interviewd plan [--scenario FILE] [--target N] [--json]\n"
-          "       interviewd version\n",
-          f);
+    fputs(
+        "usage: interviewd serve [--config FILE] [--listen HOST:PORT]\n"
+        "       interviewd simulate [--scenario FILE] [--candidates N]\n"
+        "                           [--interviews-per-candidate K] [--days D] [--seed S] [--json]\n"
+        "       interviewd plan [--scenario FILE] [--target N] [--json]\n"
+        "       interviewd version\n",
+        f);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -59,8 +60,10 @@ static int cmd_serve(int argc, char **argv)
 {
     const char *config_path = NULL, *listen = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
-        else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) listen = argv[++i];
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+            listen = argv[++i];
         else {
             fprintf(stderr, "interviewd serve: unknown or incomplete option '%s'\n", argv[i]);
             usage(stderr);
@@ -89,8 +92,10 @@ static int cmd_serve(int argc, char **argv)
     log_set_level((enum log_level)log_level_parse(cfg.log_level));
     int postgres = strcmp(cfg.store_backend, "postgres") == 0;
     if (postgres && !cfg.store_url[0]) {
-        fprintf(stderr, "interviewd: %s: [store] url: backend = postgres needs a url, e.g. "
-                        "postgresql://user@127.0.0.1/interviewd\n", config_path ? config_path : "(defaults)");
+        fprintf(stderr,
+                "interviewd: %s: [store] url: backend = postgres needs a url, e.g. "
+                "postgresql://user@127.0.0.1/interviewd\n",
+                config_path ? config_path : "(defaults)");
         config_free(&cfg);
         return 2;
     }
@@ -118,7 +123,8 @@ static int cmd_serve(int argc, char **argv)
     /* [cache] redis or tiered: /v1's response cache is shared by every instance */
     if (strcmp(cfg.cache_backend, "memory") != 0) {
         const char *url = cfg.cache_redis_url[0] ? cfg.cache_redis_url : cfg.redis_url;
-        cache = cache_open(cfg.cache_backend, url, (size_t)cfg.cache_max_bytes, base, err, sizeof err);
+        cache =
+            cache_open(cfg.cache_backend, url, (size_t)cfg.cache_max_bytes, base, err, sizeof err);
         if (!cache) {
             fprintf(stderr, "interviewd: %s\n", err);
             rc = 2;
@@ -138,7 +144,8 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     if (cfg.redis_url[0]) { /* issue 8: every instance on this Redis spends each limit once */
-        share = quota_share_new(base, cfg.redis_url, (int)cfg.redis_expected_instances, err, sizeof err);
+        share = quota_share_new(base, cfg.redis_url, (int)cfg.redis_expected_instances, err,
+                                sizeof err);
         if (!share) {
             fprintf(stderr, "interviewd: %s\n", err);
             rc = 2;
@@ -211,7 +218,8 @@ static int cmd_sim(int plan, int argc, char **argv)
             return 2;
         }
         i++;
-        if (strcmp(a, "--scenario") == 0) scenario = v;
+        if (strcmp(a, "--scenario") == 0)
+            scenario = v;
         else if (!plan && strcmp(a, "--candidates") == 0) {
             if (parse_long_arg(a, v, 1, 10000000, &candidates)) return 2;
         } else if (!plan && strcmp(a, "--interviews-per-candidate") == 0) {

@@ -21,9 +21,9 @@
 struct api {
     const struct config *cfg;
     struct engine *engine;
-    char *admin_token; /* from the environment; NULL disables admin access */
-    struct gateway *gateway; /* /v1, the OpenAI-compatible API */
-    struct history *history; /* dashboard charts; NULL until api_start_history */
+    char *admin_token;         /* from the environment; NULL disables admin access */
+    struct gateway *gateway;   /* /v1, the OpenAI-compatible API */
+    struct history *history;   /* dashboard charts; NULL until api_start_history */
     struct throttle *throttle; /* sign-ups and resume changes per address and subnet */
     char **invite_codes;       /* from the environment; none: sign-up is open */
     size_t n_invite_codes;
@@ -32,13 +32,15 @@ struct api {
 /* Issue 14: the invite codes of [server] invite_codes_env, comma-separated. */
 static void load_invite_codes(struct api *a, const struct config *cfg)
 {
-    const char *v = cfg->invite_codes_env && *cfg->invite_codes_env ? getenv(cfg->invite_codes_env) : NULL;
+    const char *v =
+        cfg->invite_codes_env && *cfg->invite_codes_env ? getenv(cfg->invite_codes_env) : NULL;
     for (const char *p = v; p && *p;) {
         const char *end = strchr(p, ',');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         char *code = util_trim(xstrndup(p, n));
         if (*code) {
-            a->invite_codes = xrealloc(a->invite_codes, (a->n_invite_codes + 1) * sizeof *a->invite_codes);
+            a->invite_codes =
+                xrealloc(a->invite_codes, (a->n_invite_codes + 1) * sizeof *a->invite_codes);
             a->invite_codes[a->n_invite_codes++] = code;
         } else {
             free(code);
@@ -55,9 +57,11 @@ struct api *api_new(const struct config *cfg, struct engine *engine, struct cach
     a->cfg = cfg;
     a->engine = engine;
     const char *t = getenv(cfg->admin_token_env);
-    if (t && *t) a->admin_token = xstrdup(t);
-    else log_info("admin_disabled", "reason=\"environment variable %s is not set\"",
-                  cfg->admin_token_env);
+    if (t && *t)
+        a->admin_token = xstrdup(t);
+    else
+        log_info("admin_disabled", "reason=\"environment variable %s is not set\"",
+                 cfg->admin_token_env);
     a->gateway = gateway_new(cfg, engine_router(engine), engine_stats_mut(engine), cache);
     a->throttle = throttle_new();
     load_invite_codes(a, cfg);
@@ -113,16 +117,34 @@ void api_free(struct api *a)
 static int status_for(enum engine_err e, const char **code)
 {
     switch (e) {
-    case ENGINE_OK: *code = "ok"; return 200;
-    case ENGINE_NOT_FOUND: *code = "not_found"; return 404;
-    case ENGINE_MISSING: *code = "missing_field"; return 400;
-    case ENGINE_INVALID: *code = "invalid_value"; return 422;
-    case ENGINE_WRONG_QUESTION: *code = "wrong_question"; return 409;
-    case ENGINE_FINISHED: *code = "interview_finished"; return 409;
-    case ENGINE_LIMIT: *code = "too_many_interviews"; return 429;
-    case ENGINE_UNAUTHORIZED: *code = "unauthorized"; return 401;
+    case ENGINE_OK:
+        *code = "ok";
+        return 200;
+    case ENGINE_NOT_FOUND:
+        *code = "not_found";
+        return 404;
+    case ENGINE_MISSING:
+        *code = "missing_field";
+        return 400;
+    case ENGINE_INVALID:
+        *code = "invalid_value";
+        return 422;
+    case ENGINE_WRONG_QUESTION:
+        *code = "wrong_question";
+        return 409;
+    case ENGINE_FINISHED:
+        *code = "interview_finished";
+        return 409;
+    case ENGINE_LIMIT:
+        *code = "too_many_interviews";
+        return 429;
+    case ENGINE_UNAUTHORIZED:
+        *code = "unauthorized";
+        return 401;
     case ENGINE_UNAVAILABLE:
-    default: *code = "unavailable"; return 503;
+    default:
+        *code = "unavailable";
+        return 503;
     }
 }
 
@@ -139,8 +161,7 @@ static void reply_engine(struct http_req *r, struct engine_reply *er, int ok_sta
 }
 
 /* Who is asking: a candidate (id filled), the admin (*admin = 1), or nobody (replied 401). */
-static int authenticate(struct api *a, struct http_req *r, char id[33], int *admin,
-                        int allow_admin)
+static int authenticate(struct api *a, struct http_req *r, char id[33], int *admin, int allow_admin)
 {
     *admin = 0;
     const char *tok = http_bearer(r);
@@ -157,7 +178,8 @@ static int authenticate(struct api *a, struct http_req *r, char id[33], int *adm
     enum engine_err e = engine_authenticate(a->engine, tok, id);
     if (e == ENGINE_OK) return 0;
     if (e == ENGINE_UNAVAILABLE) {
-        http_reply_error(r, 503, "unavailable", "The service cannot check tokens right now; retry.");
+        http_reply_error(r, 503, "unavailable",
+                         "The service cannot check tokens right now; retry.");
         return -1;
     }
     http_reply_error(r, 401, "unauthorized", "The token is not valid.");
@@ -169,12 +191,14 @@ static int require_admin(struct api *a, struct http_req *r)
 {
     const char *tok = http_bearer(r);
     if (!a->admin_token) {
-        http_reply_error(r, 401, "unauthorized", "Admin access is disabled: set the environment "
-                                                 "variable named by [server] admin_token_env.");
+        http_reply_error(r, 401, "unauthorized",
+                         "Admin access is disabled: set the environment "
+                         "variable named by [server] admin_token_env.");
         return -1;
     }
     if (!tok || !util_ct_equal(a->admin_token, tok)) {
-        http_reply_error(r, 401, "unauthorized", "This route needs the admin token as \"Bearer <token>\".");
+        http_reply_error(r, 401, "unauthorized",
+                         "This route needs the admin token as \"Bearer <token>\".");
         return -1;
     }
     return 0;
@@ -207,11 +231,11 @@ static int method(struct http_req *r, const char *m)
 static int admit(struct api *a, struct http_req *r, enum throttle_action action)
 {
     const struct config *c = a->cfg;
-    struct throttle_limits lim = action == THROTTLE_SIGNUP
-                                     ? (struct throttle_limits){c->signup_per_address_per_hour,
-                                                                c->signup_per_subnet_per_hour}
-                                     : (struct throttle_limits){c->resume_update_per_address_per_hour,
-                                                                c->resume_update_per_subnet_per_hour};
+    struct throttle_limits lim =
+        action == THROTTLE_SIGNUP ? (struct throttle_limits){c->signup_per_address_per_hour,
+                                                             c->signup_per_subnet_per_hour}
+                                  : (struct throttle_limits){c->resume_update_per_address_per_hour,
+                                                             c->resume_update_per_subnet_per_hour};
     char addr[64];
     http_peer_address(r, addr, sizeof addr);
     const char *which = "address";
@@ -239,7 +263,8 @@ static int check_invite(struct api *a, struct http_req *r, const json_t *body)
         return -1;
     }
     int good = 0;
-    for (size_t i = 0; i < a->n_invite_codes; i++) good |= util_ct_equal(a->invite_codes[i], given);
+    for (size_t i = 0; i < a->n_invite_codes; i++)
+        good |= util_ct_equal(a->invite_codes[i], given);
     if (good) return 0;
     log_info("invite_refused", "reason=\"unknown code\"");
     http_reply_error(r, 403, "invalid_invite_code",
@@ -375,7 +400,8 @@ static void route_static(struct api *a, struct http_req *r)
     }
     /* /static/a/b.js -> web_dir/a/b.js */
     const char *rest = r->path + strlen("/static/");
-    while (*rest == '/') rest++;
+    while (*rest == '/')
+        rest++;
     http_reply_file(r, a->cfg->web_dir, rest);
 }
 
@@ -415,7 +441,8 @@ static void route(struct api *a, struct http_req *r)
         gateway_prometheus(a->gateway, &out);
         if (!a->history) api_start_history(a, NULL);
         history_prometheus(a->history, &out);
-        http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "");
+        http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+                        out.data ? out.data : "");
         sbuf_free(&out);
         return;
     }

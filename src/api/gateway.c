@@ -702,14 +702,21 @@ static void on_cache_get(const char *value, size_t len, void *data)
 static const char *json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
@@ -731,20 +738,22 @@ static const char *check_messages(struct gw_req *q, json_t *messages, const char
         if (!json_is_object(m)) {
             *code = "invalid_type";
             snprintf(q->err_buf, sizeof q->err_buf,
-                     "Invalid type for 'messages[%zu]': expected an object, but got %s instead.",
-                     i, json_kind(m));
+                     "Invalid type for 'messages[%zu]': expected an object, but got %s instead.", i,
+                     json_kind(m));
             return q->err_buf;
         }
         json_t *role = json_object_get(m, "role");
         snprintf(q->param_buf, sizeof q->param_buf, "messages[%zu].role", i);
         if (!role) {
             *code = "missing_required_parameter";
-            snprintf(q->err_buf, sizeof q->err_buf, "Missing required parameter: 'messages[%zu].role'.", i);
+            snprintf(q->err_buf, sizeof q->err_buf,
+                     "Missing required parameter: 'messages[%zu].role'.", i);
             return q->err_buf;
         }
         const char *rs = json_string_value(role);
         size_t k = 0;
-        while (rs && k < ARRAY_LEN(roles) && strcmp(rs, roles[k]) != 0) k++;
+        while (rs && k < ARRAY_LEN(roles) && strcmp(rs, roles[k]) != 0)
+            k++;
         if (!rs || k == ARRAY_LEN(roles)) {
             *code = "invalid_value";
             snprintf(q->err_buf, sizeof q->err_buf,
@@ -1007,7 +1016,7 @@ static void chat(struct gateway *g, struct http_req *r, int key_index, int64_t t
     q->key_index = key_index;
     q->t0_us = t0;
     q->created = clock_now_s();
-    {   /* "chatcmpl-" prefix hex(counter), without snprintf: this runs per request */
+    { /* "chatcmpl-" prefix hex(counter), without snprintf: this runs per request */
         char hex[17];
         unsigned long long n = ++g->next_id;
         int i = 16;
@@ -1186,7 +1195,8 @@ int gateway_guard(const char *authorization, char **body, void *data)
     const char *tok = NULL;
     if (strncasecmp(authorization, "Bearer ", 7) == 0) {
         tok = authorization + 7;
-        while (*tok == ' ') tok++;
+        while (*tok == ' ')
+            tok++;
         if (!*tok) tok = NULL;
     }
     const char *code;

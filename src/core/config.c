@@ -31,10 +31,14 @@ struct key_def {
     long min, max;       /* for KEY_LONG */
 };
 
-#define S(sec, key, field, d, allowed)                                                         \
-    {sec, key, KEY_STRING, offsetof(struct config, field), d, allowed, 0, 0}
-#define L(sec, key, field, d, lo, hi)                                                          \
-    {sec, key, KEY_LONG, offsetof(struct config, field), d, NULL, lo, hi}
+#define S(sec, key, field, d, allowed)                                                             \
+    {                                                                                              \
+        sec, key, KEY_STRING, offsetof(struct config, field), d, allowed, 0, 0                     \
+    }
+#define L(sec, key, field, d, lo, hi)                                                              \
+    {                                                                                              \
+        sec, key, KEY_LONG, offsetof(struct config, field), d, NULL, lo, hi                        \
+    }
 
 static const struct key_def keys[] = {
     S("server", "listen", listen, "127.0.0.1:8080", NULL),
@@ -70,8 +74,10 @@ static const struct key_def keys[] = {
     L("limits", "max_uri_bytes", max_uri_bytes, "8192", 256, 1L << 20),
     L("limits", "signup_per_address_per_hour", signup_per_address_per_hour, "5", 0, 1000000),
     L("limits", "signup_per_subnet_per_hour", signup_per_subnet_per_hour, "20", 0, 1000000),
-    L("limits", "resume_update_per_address_per_hour", resume_update_per_address_per_hour, "10", 0, 1000000),
-    L("limits", "resume_update_per_subnet_per_hour", resume_update_per_subnet_per_hour, "40", 0, 1000000),
+    L("limits", "resume_update_per_address_per_hour", resume_update_per_address_per_hour, "10", 0,
+      1000000),
+    L("limits", "resume_update_per_subnet_per_hour", resume_update_per_subnet_per_hour, "40", 0,
+      1000000),
     L("interview", "questions", questions, "12", 4, 40),
     L("interview", "llm_timeout_ms", llm_timeout_ms, "30000", 100, 600000),
     L("interview", "turn_deadline_ms", turn_deadline_ms, "8000", 50, 600000),
@@ -85,8 +91,14 @@ struct provider_key {
     const char *allowed;
 };
 
-#define PS(key, field, allowed) {key, KEY_STRING, offsetof(struct provider_config, field), allowed}
-#define PL(key, field) {key, KEY_LONG, offsetof(struct provider_config, field), NULL}
+#define PS(key, field, allowed)                                                                    \
+    {                                                                                              \
+        key, KEY_STRING, offsetof(struct provider_config, field), allowed                          \
+    }
+#define PL(key, field)                                                                             \
+    {                                                                                              \
+        key, KEY_LONG, offsetof(struct provider_config, field), NULL                               \
+    }
 
 static const struct provider_key provider_keys[] = {
     PS("base_url", base_url, NULL),
@@ -196,7 +208,7 @@ struct parse_state {
     int why_line;    /* its line */
     struct seen seen[CONFIG_MAX_SEEN];
     int n_seen;
-    int section_line; /* of the last [section] header read */
+    int section_line;                        /* of the last [section] header read */
     int provider_line[CONFIG_MAX_PROVIDERS]; /* where each [provider.*] section starts */
 };
 
@@ -239,7 +251,8 @@ static char *read_line(char *str, int num, void *stream)
     size_t n = strlen(str);
     st->at_line_end = n > 0 && str[n - 1] == '\n';
     const char *p = str;
-    while (*p == ' ' || *p == '\t') p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
     if (*p == '[') {
         const char *end = strchr(p, ']');
         if (end) {
@@ -252,8 +265,10 @@ static char *read_line(char *str, int num, void *stream)
             st->section_line = st->line;
             int first = seen_before(st, name, NULL, st->line);
             if (first)
-                set_error(st, st->line, "[%s]: the section appears twice (first on line %d); "
-                                        "merge them", name, first);
+                set_error(st, st->line,
+                          "[%s]: the section appears twice (first on line %d); "
+                          "merge them",
+                          name, first);
         }
     }
     return str;
@@ -290,8 +305,8 @@ static int valid_base_url(const char *v)
     return 1;
 }
 
-static int set_provider_key(struct config *cfg, struct provider_config *p, const char *name, const char *v,
-                            char *why, size_t whylen)
+static int set_provider_key(struct config *cfg, struct provider_config *p, const char *name,
+                            const char *v, char *why, size_t whylen)
 {
     for (size_t i = 0; i < ARRAY_LEN(provider_keys); i++) {
         const struct provider_key *k = &provider_keys[i];
@@ -304,8 +319,9 @@ static int set_provider_key(struct config *cfg, struct provider_config *p, const
             }
             if (strcmp(name, "base_url") == 0 && !valid_base_url(v)) {
                 /* not echoed: a URL may carry credentials */
-                snprintf(why, whylen, "must be an http:// or https:// URL with a host, "
-                                      "e.g. https://api.groq.com/openai/v1");
+                snprintf(why, whylen,
+                         "must be an http:// or https:// URL with a host, "
+                         "e.g. https://api.groq.com/openai/v1");
                 return -1;
             }
             *(const char **)(base + k->offset) = config_dup(cfg, v);
@@ -347,8 +363,8 @@ static int on_entry_checked(void *user, const char *section, const char *name, c
     if (strncmp(section, "provider.", 9) == 0) {
         const char *pname = section + 9;
         if (!*pname) {
-            snprintf(st->why, sizeof st->why, "[%s] %s: a provider section needs a name",
-                     section, name);
+            snprintf(st->why, sizeof st->why, "[%s] %s: a provider section needs a name", section,
+                     name);
             return 0;
         }
         int n_before = st->cfg->n_providers;
@@ -379,8 +395,8 @@ static int on_entry_checked(void *user, const char *section, const char *name, c
         }
         return 1;
     }
-    snprintf(st->why, sizeof st->why, known_section ? "[%s] %s: unknown key" : "[%s] %s: unknown section",
-             section, name);
+    snprintf(st->why, sizeof st->why,
+             known_section ? "[%s] %s: unknown key" : "[%s] %s: unknown section", section, name);
     return 0;
 }
 
@@ -406,8 +422,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
         if (st->why[0])
             snprintf(err, errlen, "%s:%d: %s", path, st->why_line ? st->why_line : line, st->why);
         else
-            snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
-                     path, line);
+            snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path,
+                     line);
         goto out;
     }
     for (int i = 0; i < cfg->n_providers; i++) {
@@ -459,7 +475,8 @@ void config_free(struct config *cfg)
         }
     }
     free(cfg->path);
-    for (size_t i = 0; i < cfg->n_owned; i++) free(cfg->owned[i]);
+    for (size_t i = 0; i < cfg->n_owned; i++)
+        free(cfg->owned[i]);
     free(cfg->owned);
     memset(cfg, 0, sizeof *cfg);
 }

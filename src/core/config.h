@@ -19,7 +19,7 @@ struct provider_config {
     const char *base_url;    /* e.g. https://api.groq.com/openai/v1 (no trailing /) */
     const char *api_key_env; /* name of the environment variable with the key */
     const char *model;
-    const char *headers;     /* rate-limit header style: openai|groq|cerebras|openrouter|mistral|none */
+    const char *headers; /* rate-limit header style: openai|groq|cerebras|openrouter|mistral|none */
     const char *day_reset;   /* utc | pacific */
     long rpm, rpd, tpm, tpd; /* limits; 0 = unknown/unlimited */
     long concurrency;        /* parallel calls allowed; 0 = unlimited */
@@ -31,13 +31,13 @@ struct provider_config {
 
 struct config {
     /* [server] */
-    char *listen;          /* HOST:PORT, default 127.0.0.1:8080 */
-    char *admin_token_env; /* env var holding the admin bearer token */
-    char *invite_codes_env; /* env var holding invite codes (comma-separated); when it is set
-                             * and not empty, sign-up needs one of them */
-    char *data_dir;        /* question bank, rubrics, roles (default: source tree data/) */
-    char *web_dir;         /* candidate page and dashboard files (default: source tree web/) */
-    char *log_level;       /* debug | info | warn | error */
+    char *listen;            /* HOST:PORT, default 127.0.0.1:8080 */
+    char *admin_token_env;   /* env var holding the admin bearer token */
+    char *invite_codes_env;  /* env var holding invite codes (comma-separated); when it is set
+                              * and not empty, sign-up needs one of them */
+    char *data_dir;          /* question bank, rubrics, roles (default: source tree data/) */
+    char *web_dir;           /* candidate page and dashboard files (default: source tree web/) */
+    char *log_level;         /* debug | info | warn | error */
     long request_timeout_ms; /* an HTTP connection idle longer is closed */
 
     /* [store] */
@@ -63,19 +63,19 @@ struct config {
     char *gateway_keys_env;
 
     /* [limits] (untrusted sizes; defaults documented in README) */
-    long max_body_bytes;        /* whole request body, 1 MiB */
-    long max_resume_bytes;      /* resume_text, 64 KiB */
-    long max_answer_bytes;      /* one answer, 8 KiB */
-    long max_name_bytes;        /* name, 200 */
-    long max_email_bytes;       /* email, 254 */
-    long max_active_interviews; /* unfinished interviews per candidate, 3 */
-    long max_interviews_per_day; /* interviews a candidate may start per UTC day, 20 */
-    long max_connections;        /* open HTTP connections, 0 = descriptor limit - 64 */
+    long max_body_bytes;              /* whole request body, 1 MiB */
+    long max_resume_bytes;            /* resume_text, 64 KiB */
+    long max_answer_bytes;            /* one answer, 8 KiB */
+    long max_name_bytes;              /* name, 200 */
+    long max_email_bytes;             /* email, 254 */
+    long max_active_interviews;       /* unfinished interviews per candidate, 3 */
+    long max_interviews_per_day;      /* interviews a candidate may start per UTC day, 20 */
+    long max_connections;             /* open HTTP connections, 0 = descriptor limit - 64 */
     long max_connections_per_address; /* from one client address, 1024; 0 = no cap */
-    long header_timeout_ms;      /* request line + headers must arrive within, 10000 */
-    long body_timeout_ms;        /* the body must arrive within (after the headers), 60000 */
-    long max_header_bytes;       /* request line + headers, 16 KiB */
-    long max_uri_bytes;          /* request target, 8 KiB */
+    long header_timeout_ms;           /* request line + headers must arrive within, 10000 */
+    long body_timeout_ms;             /* the body must arrive within (after the headers), 60000 */
+    long max_header_bytes;            /* request line + headers, 16 KiB */
+    long max_uri_bytes;               /* request target, 8 KiB */
     /* issue 14: what anyone can do without an account, per client address and per subnet
      * (/24 IPv4, /64 IPv6), token buckets refilled over the hour; 0 = unlimited */
     long signup_per_address_per_hour;        /* POST /api/candidates, 5 */
@@ -84,10 +84,10 @@ struct config {
     long resume_update_per_subnet_per_hour;  /* 40 */
 
     /* [interview] */
-    long questions;          /* questions per interview, 12 */
-    long llm_timeout_ms;     /* one provider call, 30000 */
-    long turn_deadline_ms;   /* longest a candidate waits for a model-written question, 8000 */
-    long eval_deadline_ms;   /* longest a background evaluation waits for quota, 600000 */
+    long questions;        /* questions per interview, 12 */
+    long llm_timeout_ms;   /* one provider call, 30000 */
+    long turn_deadline_ms; /* longest a candidate waits for a model-written question, 8000 */
+    long eval_deadline_ms; /* longest a background evaluation waits for quota, 600000 */
 
     /* [provider.NAME] sections, in file order */
     struct provider_config providers[CONFIG_MAX_PROVIDERS];

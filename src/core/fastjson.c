@@ -50,10 +50,14 @@ static int hex4(struct fj *f, unsigned *v)
     unsigned x = 0;
     for (int i = 0; i < 4; i++) {
         int c = f->p[i], d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return -1;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
         x = x * 16 + (unsigned)d;
     }
     f->p += 4;
@@ -164,14 +168,30 @@ static int string(struct fj *f, struct sink *k)
         f->p += 2;
         char ch;
         switch (e) {
-        case '"': ch = '"'; break;
-        case '\\': ch = '\\'; break;
-        case '/': ch = '/'; break;
-        case 'b': ch = '\b'; break;
-        case 'f': ch = '\f'; break;
-        case 'n': ch = '\n'; break;
-        case 'r': ch = '\r'; break;
-        case 't': ch = '\t'; break;
+        case '"':
+            ch = '"';
+            break;
+        case '\\':
+            ch = '\\';
+            break;
+        case '/':
+            ch = '/';
+            break;
+        case 'b':
+            ch = '\b';
+            break;
+        case 'f':
+            ch = '\f';
+            break;
+        case 'n':
+            ch = '\n';
+            break;
+        case 'r':
+            ch = '\r';
+            break;
+        case 't':
+            ch = '\t';
+            break;
         case 'u': {
             unsigned v;
             if (hex4(f, &v) != 0) return -1;
@@ -280,9 +300,12 @@ static int key_of_interest(struct fj *f, enum where w, const char *name, size_t 
         const char *name;
         unsigned bit;
     } keys[] = {
-        {W_TOP, "choices", SEEN_CHOICES},       {W_TOP, "usage", SEEN_USAGE},
-        {W_CHOICE0, "message", SEEN_MESSAGE},   {W_CHOICE0, "finish_reason", SEEN_FINISH},
-        {W_MESSAGE, "content", SEEN_CONTENT},   {W_USAGE, "prompt_tokens", SEEN_PROMPT},
+        {W_TOP, "choices", SEEN_CHOICES},
+        {W_TOP, "usage", SEEN_USAGE},
+        {W_CHOICE0, "message", SEEN_MESSAGE},
+        {W_CHOICE0, "finish_reason", SEEN_FINISH},
+        {W_MESSAGE, "content", SEEN_CONTENT},
+        {W_USAGE, "prompt_tokens", SEEN_PROMPT},
         {W_USAGE, "completion_tokens", SEEN_COMPLETION},
     };
     *bit = 0;
@@ -319,9 +342,12 @@ static int object(struct fj *f, enum where w)
         f->p++;
         ws(f);
         enum where next = W_OTHER;
-        if (bit == SEEN_CHOICES) next = W_CHOICES;
-        else if (bit == SEEN_USAGE) next = W_USAGE;
-        else if (bit == SEEN_MESSAGE) next = W_MESSAGE;
+        if (bit == SEEN_CHOICES)
+            next = W_CHOICES;
+        else if (bit == SEEN_USAGE)
+            next = W_USAGE;
+        else if (bit == SEEN_MESSAGE)
+            next = W_MESSAGE;
 
         if (bit == SEEN_CONTENT || bit == SEEN_FINISH) {
             if (f->p < f->end && *f->p == '"') {
@@ -344,7 +370,8 @@ static int object(struct fj *f, enum where w)
                 int is_int;
                 long long v;
                 if (number(f, &is_int, &v) != 0) return -1;
-                if (is_int) *(bit == SEEN_PROMPT ? &f->out->prompt_tokens : &f->out->completion_tokens) = v;
+                if (is_int)
+                    *(bit == SEEN_PROMPT ? &f->out->prompt_tokens : &f->out->completion_tokens) = v;
             } else if (value(f, W_OTHER) != 0) {
                 return -1;
             }
@@ -539,8 +566,8 @@ int fastjson_completion(const char *text, size_t len, struct fast_completion *ou
 {
     if (!text || !out) return -1;
     memset(out, 0, sizeof *out);
-    struct fj f = {.p = (const unsigned char *)text, .end = (const unsigned char *)text + len,
-                   .out = out};
+    struct fj f = {
+        .p = (const unsigned char *)text, .end = (const unsigned char *)text + len, .out = out};
     ws(&f);
     int rc = (f.p < f.end && *f.p == '{') ? value(&f, W_TOP) : -1;
     if (rc == 0) {

@@ -21,9 +21,9 @@
 #include <stddef.h>
 
 struct fast_completion {
-    char *content;             /* choices[0].message.content, UTF-8 (caller frees) */
-    char finish_reason[32];    /* choices[0].finish_reason if a string, truncated; else "" */
-    long long prompt_tokens;   /* usage.prompt_tokens if an integer, else 0 */
+    char *content;           /* choices[0].message.content, UTF-8 (caller frees) */
+    char finish_reason[32];  /* choices[0].finish_reason if a string, truncated; else "" */
+    long long prompt_tokens; /* usage.prompt_tokens if an integer, else 0 */
     long long completion_tokens;
 };
 

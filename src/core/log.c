@@ -67,8 +67,11 @@ void log_emit(enum log_level level, const char *event, const char *fmt, ...)
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
     va_end(ap);
     if (m < 0) m = 0;
-    size_t len = (size_t)n + ((size_t)m < sizeof line - (size_t)n - 1 ? (size_t)m : sizeof line - (size_t)n - 2);
-    while (len > 0 && line[len - 1] == ' ') len--; /* an empty fmt leaves a trailing space */
+    size_t len =
+        (size_t)n +
+        ((size_t)m < sizeof line - (size_t)n - 1 ? (size_t)m : sizeof line - (size_t)n - 2);
+    while (len > 0 && line[len - 1] == ' ')
+        len--; /* an empty fmt leaves a trailing space */
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) line[i] = ' ';
     line[len++] = '\n';

@@ -109,8 +109,10 @@ void timer_start(struct timer *t, int64_t delay_ms)
 
 void timer_stop(struct timer *t)
 {
-    if (t->ev) evtimer_del(t->ev);
-    else heap_remove(t);
+    if (t->ev)
+        evtimer_del(t->ev);
+    else
+        heap_remove(t);
 }
 
 int timer_pending(const struct timer *t)
@@ -122,8 +124,10 @@ int timer_pending(const struct timer *t)
 void timer_free(struct timer *t)
 {
     if (!t) return;
-    if (t->ev) event_free(t->ev);
-    else heap_remove(t);
+    if (t->ev)
+        event_free(t->ev);
+    else
+        heap_remove(t);
     free(t);
 }
 

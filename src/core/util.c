@@ -57,11 +57,11 @@ void sbuf_grow(struct sbuf *b, size_t extra)
     if (b->len + extra + 1 <= b->cap) return;
     /* 256 to start: most buffers are a JSON body or a line, and each realloc costs */
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) cap *= 2;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
 }
-
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
@@ -122,7 +122,7 @@ void sbuf_free(struct sbuf *b)
     b->len = b->cap = 0;
 }
 
-static int seeded;       /* 1 once util_random_use_seed ran (simulator only) */
+static int seeded; /* 1 once util_random_use_seed ran (simulator only) */
 static uint64_t seed_state;
 
 void util_random_use_seed(uint64_t seed)
@@ -226,16 +226,19 @@ int util_ct_equal(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     unsigned char diff = (unsigned char)(la != lb);
-    for (size_t i = 0; i < la; i++) diff |= (unsigned char)(a[i] ^ (i < lb ? b[i] : 0));
+    for (size_t i = 0; i < la; i++)
+        diff |= (unsigned char)(a[i] ^ (i < lb ? b[i] : 0));
     return diff == 0;
 }
 
 char *util_trim(char *s)
 {
     char *start = s;
-    while (*start && isspace((unsigned char)*start)) start++;
+    while (*start && isspace((unsigned char)*start))
+        start++;
     size_t n = strlen(start);
-    while (n > 0 && isspace((unsigned char)start[n - 1])) n--;
+    while (n > 0 && isspace((unsigned char)start[n - 1]))
+        n--;
     memmove(s, start, n);
     s[n] = 0;
     return s;
@@ -354,7 +357,8 @@ char *util_read_file(const char *path, size_t *len)
     struct sbuf b = {0};
     char chunk[8192];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) sbuf_append(&b, chunk, n);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sbuf_append(&b, chunk, n);
     int err = ferror(f);
     fclose(f);
     if (err) {
@@ -370,7 +374,8 @@ size_t util_utf8_prefix(const char *s, size_t max)
     size_t n = strlen(s);
     if (n <= max) return n;
     n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--; /* s[n] starts the cut char */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--; /* s[n] starts the cut char */
     return n;
 }
 

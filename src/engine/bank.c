@@ -29,7 +29,8 @@ static int load_roles(struct bank *b, const char *dir, char *err, size_t errlen)
     b->roles = xcalloc(json_array_size(roles), sizeof *b->roles);
     size_t i;
     json_t *r;
-    json_array_foreach(roles, i, r) {
+    json_array_foreach(roles, i, r)
+    {
         const char *id = json_string_value(json_object_get(r, "id"));
         const char *title = json_string_value(json_object_get(r, "title"));
         if (!id || !title) {
@@ -64,11 +65,12 @@ static int load_category(struct bank *b, const char *dir, const char *category, 
         json_decref(root);
         return -1;
     }
-    b->questions = xrealloc(b->questions,
-                            (size_t)(b->n_questions + (int)json_array_size(qs)) * sizeof *b->questions);
+    b->questions = xrealloc(b->questions, (size_t)(b->n_questions + (int)json_array_size(qs)) *
+                                              sizeof *b->questions);
     size_t i;
     json_t *q;
-    json_array_foreach(qs, i, q) {
+    json_array_foreach(qs, i, q)
+    {
         const char *id = json_string_value(json_object_get(q, "id"));
         const char *text = json_string_value(json_object_get(q, "text"));
         json_int_t diff = json_integer_value(json_object_get(q, "difficulty"));
@@ -96,11 +98,14 @@ static int load_category(struct bank *b, const char *dir, const char *category, 
         bq->roles = xcalloc(json_array_size(roles) + 1, sizeof *bq->roles);
         size_t j;
         json_t *r;
-        json_array_foreach(roles, j, r) {
+        json_array_foreach(roles, j, r)
+        {
             const char *rid = json_string_value(r);
             if (!rid) continue;
-            if (strcmp(rid, "*") == 0) bq->any_role = 1;
-            else bq->roles[bq->n_roles++] = xstrdup(rid);
+            if (strcmp(rid, "*") == 0)
+                bq->any_role = 1;
+            else
+                bq->roles[bq->n_roles++] = xstrdup(rid);
         }
     }
     json_decref(root);
@@ -136,7 +141,8 @@ void bank_free(struct bank *b)
         json_decref(q->keywords);
         json_decref(q->reference);
         free(q->topic);
-        for (int j = 0; j < q->n_roles; j++) free(q->roles[j]);
+        for (int j = 0; j < q->n_roles; j++)
+            free(q->roles[j]);
         free(q->roles);
     }
     free(b->questions);
@@ -148,7 +154,8 @@ const struct bank_question *bank_question_find(const struct bank *b, const char 
     if (!b || !id) return NULL;
     uint64_t h = util_xxh64(id, strlen(id));
     for (int i = 0; i < b->n_questions; i++)
-        if (b->questions[i].id_hash == h && strcmp(b->questions[i].id, id) == 0) return &b->questions[i];
+        if (b->questions[i].id_hash == h && strcmp(b->questions[i].id, id) == 0)
+            return &b->questions[i];
     return NULL;
 }
 
@@ -165,8 +172,10 @@ static char *plain_slots(const char *text)
             continue;
         }
         int n = (int)(end - p - 1);
-        if (n == 10 && strncmp(p + 1, "role_title", 10) == 0) sbuf_puts(&b, "the role");
-        else sbuf_printf(&b, "the %.*s", n, p + 1);
+        if (n == 10 && strncmp(p + 1, "role_title", 10) == 0)
+            sbuf_puts(&b, "the role");
+        else
+            sbuf_printf(&b, "the %.*s", n, p + 1);
         p = end;
     }
     return sbuf_take(&b);
@@ -179,7 +188,8 @@ json_t *bank_reference_plain(const struct bank_question *q)
     json_t *points = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(kp, i, v) {
+    json_array_foreach(kp, i, v)
+    {
         if (!json_is_string(v)) continue;
         char *t = plain_slots(json_string_value(v));
         json_array_append_new(points, json_string(t));
@@ -281,8 +291,8 @@ int bank_unheard_count(const struct bank *b, const char *role, const char *categ
     return n;
 }
 
-int bank_add(struct bank *b, const char *id, const char *role, const char *category,
-             int difficulty, const char *text, const json_t *keywords)
+int bank_add(struct bank *b, const char *id, const char *role, const char *category, int difficulty,
+             const char *text, const json_t *keywords)
 {
     struct minhash a, m;
     minhash_question(text, &a);
@@ -302,8 +312,10 @@ int bank_add(struct bank *b, const char *id, const char *role, const char *categ
     bq->difficulty = difficulty < 1 ? 1 : difficulty > 3 ? 3 : difficulty;
     bq->keywords = json_is_array(keywords) ? json_deep_copy(keywords) : json_array();
     bq->roles = xcalloc(2, sizeof *bq->roles);
-    if (strcmp(role, "*") == 0) bq->any_role = 1;
-    else bq->roles[bq->n_roles++] = xstrdup(role);
+    if (strcmp(role, "*") == 0)
+        bq->any_role = 1;
+    else
+        bq->roles[bq->n_roles++] = xstrdup(role);
     bq->id_hash = util_xxh64(id, strlen(id));
     bq->text_hash = util_normalized_hash(text);
     return 0;
@@ -396,13 +408,16 @@ char *bank_fill(const char *text, const json_t *analysis, const struct bank_role
             if (end) {
                 size_t n = (size_t)(end - p - 1);
                 const char *v = NULL;
-                if (n == 5 && strncmp(p + 1, "skill", 5) == 0) v = skill;
-                else if (n == 6 && strncmp(p + 1, "skill2", 6) == 0) v = skill2;
+                if (n == 5 && strncmp(p + 1, "skill", 5) == 0)
+                    v = skill;
+                else if (n == 6 && strncmp(p + 1, "skill2", 6) == 0)
+                    v = skill2;
                 else if (n == 7 && strncmp(p + 1, "project", 7) == 0)
                     v = array_pick(projects, turn, "a recent project of yours");
                 else if (n == 7 && strncmp(p + 1, "company", 7) == 0)
                     v = array_pick(companies, 0, "your most recent team");
-                else if (n == 5 && strncmp(p + 1, "years", 5) == 0) v = years_buf;
+                else if (n == 5 && strncmp(p + 1, "years", 5) == 0)
+                    v = years_buf;
                 else if (n == 10 && strncmp(p + 1, "role_title", 10) == 0)
                     v = role ? role->title : "engineer";
                 if (v) {

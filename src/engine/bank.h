@@ -14,23 +14,23 @@
 #include <stdint.h>
 
 struct bank_role {
-    char *id;     /* "backend_engineer" */
-    char *title;  /* "Backend engineer" */
+    char *id;       /* "backend_engineer" */
+    char *title;    /* "Backend engineer" */
     json_t *skills; /* array of strings: typical skills, used when the resume names none */
 };
 
 struct bank_question {
-    char *id;       /* "tech.backend_engineer.021" */
-    char *category; /* introduction | resume | technical | behavioral | wrap_up */
-    char *text;     /* template text with placeholders */
-    json_t *keywords; /* array of strings */
-    json_t *reference; /* {"key_points":[strings],"outline":string} or NULL */
-    char *topic;    /* "sql_transactions": what the report groups scores by; NULL if unset */
-    int difficulty; /* 1..3 */
+    char *id;           /* "tech.backend_engineer.021" */
+    char *category;     /* introduction | resume | technical | behavioral | wrap_up */
+    char *text;         /* template text with placeholders */
+    json_t *keywords;   /* array of strings */
+    json_t *reference;  /* {"key_points":[strings],"outline":string} or NULL */
+    char *topic;        /* "sql_transactions": what the report groups scores by; NULL if unset */
+    int difficulty;     /* 1..3 */
     uint64_t id_hash;   /* XXH3-64 of id */
     uint64_t text_hash; /* util_normalized_hash of text (meaningful when it has no placeholder) */
-    int any_role;   /* roles ["*"] */
-    char **roles;   /* role ids when !any_role */
+    int any_role;       /* roles ["*"] */
+    char **roles;       /* role ids when !any_role */
     int n_roles;
 };
 
@@ -41,7 +41,8 @@ struct bank {
     int n_questions;
 };
 
-/* Loads roles.json and questions/<category>.json from dir. NULL with a sentence in err on failure. */
+/* Loads roles.json and questions/<category>.json from dir. NULL with a sentence in err on failure.
+ */
 struct bank *bank_load(const char *dir, char *err, size_t errlen);
 void bank_free(struct bank *b);
 const struct bank_role *bank_role_find(const struct bank *b, const char *id);
@@ -80,8 +81,8 @@ int bank_unheard_count(const struct bank *b, const char *role, const char *categ
 /* Adds a template at run time (a generated question): id, role ("*" for any), category,
  * difficulty, text and keywords (array, borrowed). Returns 0, or -1 if the id exists
  * or the text is a near-duplicate of a template of that category already in the bank. */
-int bank_add(struct bank *b, const char *id, const char *role, const char *category,
-             int difficulty, const char *text, const json_t *keywords);
+int bank_add(struct bank *b, const char *id, const char *role, const char *category, int difficulty,
+             const char *text, const json_t *keywords);
 
 /* Fills placeholders from the analysis ({skills,projects,companies,years_experience})
  * and the role. `turn` rotates which skill/project is used. Returns malloc'd text. */

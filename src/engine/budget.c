@@ -54,7 +54,8 @@ static double arrivals_done(double elapsed)
     return 0.90 + 0.10 * (h - 20) / 4.0;
 }
 
-double budget_interviews_left(double expected_per_day, long started_today, double day_fraction_elapsed)
+double budget_interviews_left(double expected_per_day, long started_today,
+                              double day_fraction_elapsed)
 {
     if (day_fraction_elapsed < 0) day_fraction_elapsed = 0;
     if (day_fraction_elapsed > 1) day_fraction_elapsed = 1;

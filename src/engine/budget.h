@@ -23,6 +23,7 @@ enum budget_mode budget_choose(double calls_left, double interviews_left, double
 
 /* Interviews still expected today: expected_per_day scaled by the share of the day's
  * arrivals still to come (business-hours profile), never less than 1. */
-double budget_interviews_left(double expected_per_day, long started_today, double day_fraction_elapsed);
+double budget_interviews_left(double expected_per_day, long started_today,
+                              double day_fraction_elapsed);
 
 #endif

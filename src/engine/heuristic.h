@@ -36,10 +36,10 @@ struct heuristic_question {
 };
 
 struct heuristic_eval {
-    int score;                /* 1..5 */
+    int score; /* 1..5 */
     enum heuristic_kind kind;
-    double coverage;          /* 0..1: mean coverage of the key points (else keywords) */
-    char *feedback;           /* malloc'd sentence(s); the caller frees it */
+    double coverage; /* 0..1: mean coverage of the key points (else keywords) */
+    char *feedback;  /* malloc'd sentence(s); the caller frees it */
 };
 
 void heuristic_evaluate(const struct rubric_category *rubric, const struct heuristic_question *q,

@@ -8,10 +8,10 @@
 #define ENGINE_PRECHECK_H
 
 enum precheck_verdict {
-    PRECHECK_OK = 0,     /* a real answer: score it normally */
-    PRECHECK_EMPTY,      /* nothing but whitespace */
-    PRECHECK_DONT_KNOW,  /* a short non-answer: "I don't know, I haven't done that", "pass" */
-    PRECHECK_GIBBERISH,  /* not language: keyboard mash, symbols, one word repeated */
+    PRECHECK_OK = 0,    /* a real answer: score it normally */
+    PRECHECK_EMPTY,     /* nothing but whitespace */
+    PRECHECK_DONT_KNOW, /* a short non-answer: "I don't know, I haven't done that", "pass" */
+    PRECHECK_GIBBERISH, /* not language: keyboard mash, symbols, one word repeated */
 };
 
 enum precheck_verdict precheck_answer(const char *answer);

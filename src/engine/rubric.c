@@ -20,7 +20,8 @@ static int load_category(struct rubric_category *c, const char *name, json_t *ob
     struct sbuf text = {0};
     size_t i;
     json_t *k;
-    json_array_foreach(crit, i, k) {
+    json_array_foreach(crit, i, k)
+    {
         struct rubric_criterion *rc = &c->criteria[c->n_criteria++];
         const char *cname = json_string_value(json_object_get(k, "name"));
         json_t *anchors = json_object_get(k, "anchors");
@@ -71,7 +72,8 @@ struct rubrics *rubrics_load(const char *path, char *err, size_t errlen)
     r->categories = xcalloc(json_object_size(cats), sizeof *r->categories);
     const char *name;
     json_t *obj;
-    json_object_foreach(cats, name, obj) {
+    json_object_foreach(cats, name, obj)
+    {
         if (load_category(&r->categories[r->n_categories], name, obj, err, errlen) != 0) {
             r->n_categories++;
             goto fail;
@@ -95,7 +97,8 @@ void rubrics_free(struct rubrics *r)
             struct rubric_criterion *k = &c->criteria[j];
             free(k->name);
             free(k->description);
-            for (int a = 0; a < 6; a++) free(k->anchor[a]);
+            for (int a = 0; a < 6; a++)
+                free(k->anchor[a]);
             json_decref(k->signals);
         }
         free(c->criteria);

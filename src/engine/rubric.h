@@ -11,10 +11,10 @@
 
 struct rubric_criterion {
     char *name;
-    double weight;       /* weights of one category sum to 1 */
+    double weight; /* weights of one category sum to 1 */
     char *description;
-    char *anchor[6];     /* anchor[1], anchor[3], anchor[5]; others NULL */
-    json_t *signals;     /* array of lowercase words/phrases that evidence it */
+    char *anchor[6]; /* anchor[1], anchor[3], anchor[5]; others NULL */
+    json_t *signals; /* array of lowercase words/phrases that evidence it */
 };
 
 struct rubric_category {

@@ -13,7 +13,7 @@
 
 struct offline_call {
     struct offline_state *owner;
-    struct timer *timer;       /* zero-delay timer delivering the answer */
+    struct timer *timer; /* zero-delay timer delivering the answer */
     struct llm_result result;
     llm_done_fn done;
     void *data;
@@ -30,8 +30,10 @@ struct offline_state {
 
 static void unlink_call(struct offline_state *st, struct offline_call *c)
 {
-    if (c->prev) c->prev->next = c->next;
-    else st->calls = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        st->calls = c->next;
     if (c->next) c->next->prev = c->prev;
 }
 

@@ -75,9 +75,9 @@
 #define OPENAI_ERROR_MAX 300               /* bytes of result.error */
 #define OPENAI_REDACTED "[redacted]"
 #define OPENAI_USER_AGENT "interviewd/" INTERVIEWD_VERSION
-#define OPENAI_IDLE_HANDLES 64             /* finished easy handles kept for reuse */
-#define OPENAI_EV_CONNS 64                 /* libevent client: connections per provider */
-#define OPENAI_EV_IDLE_S 600               /* libevent client: connection inactivity limit */
+#define OPENAI_IDLE_HANDLES 64 /* finished easy handles kept for reuse */
+#define OPENAI_EV_CONNS 64     /* libevent client: connections per provider */
+#define OPENAI_EV_IDLE_S 600   /* libevent client: connection inactivity limit */
 
 struct openai;
 
@@ -101,8 +101,8 @@ struct call {
     struct openai *o;
     struct call *prev, *next; /* in o->calls until done runs */
     enum call_state state;
-    int code;              /* HTTP status of the answer so far (0: none yet) */
-    CURL *easy;            /* libcurl: NULL once the transfer is over */
+    int code;   /* HTTP status of the answer so far (0: none yet) */
+    CURL *easy; /* libcurl: NULL once the transfer is over */
     /* libevent client */
     struct evhttp_request *evreq; /* in flight, or NULL */
     struct evconn *conn;          /* the connection it is on, or NULL */
@@ -112,7 +112,7 @@ struct call {
     int ev_err;                   /* enum evhttp_request_error + 1, once reported */
     int ev_quiet;                 /* 1: libevent's callbacks for this call are ignored */
     int ev_sends;                 /* requests sent (one resend on a stale keep-alive) */
-    struct event *deliver; /* zero-delay event that runs done */
+    struct event *deliver;        /* zero-delay event that runs done */
     llm_done_fn done;
     void *data;
     char *task;              /* copy of req->task, for the log line */
@@ -126,22 +126,22 @@ struct call {
     char errbuf[CURL_ERROR_SIZE]; /* curl's detail for transport errors */
     struct llm_result result;
     /* streaming (on_chunk set) */
-    llm_chunk_fn on_chunk;   /* NULL for a plain call */
+    llm_chunk_fn on_chunk; /* NULL for a plain call */
     void *chunk_data;
-    int sse;                 /* -1 until the first body bytes, then 1 if an event stream */
-    struct sbuf line;        /* the incomplete line received so far */
-    struct sbuf event;       /* data of the event being read ("data:" lines joined) */
-    struct sbuf content;     /* every content delta so far */
-    char *stream_error;      /* an error event's message, or NULL */
-    int stream_error_429;    /* that error said "rate limited" */
-    int stream_done;         /* "data: [DONE]" seen */
+    int sse;              /* -1 until the first body bytes, then 1 if an event stream */
+    struct sbuf line;     /* the incomplete line received so far */
+    struct sbuf event;    /* data of the event being read ("data:" lines joined) */
+    struct sbuf content;  /* every content delta so far */
+    char *stream_error;   /* an error event's message, or NULL */
+    int stream_error_429; /* that error said "rate limited" */
+    int stream_done;      /* "data: [DONE]" seen */
 };
 
 /* One keep-alive connection of the libevent client; busy while a call is on it. */
 struct evconn {
     struct evhttp_connection *ec; /* NULL until first used */
     struct call *busy;
-    long served;                  /* answers read on it since it (re)connected */
+    long served; /* answers read on it since it (re)connected */
 };
 
 /* One socket curl asked us to watch (attached to it with curl_multi_assign). The event
@@ -156,33 +156,33 @@ struct sock {
 /* The provider. pub comes first; pub.impl points back here. */
 struct openai {
     struct provider pub;
-    struct event_base *base;    /* borrowed: the process's loop */
-    CURLM *multi;               /* this provider's transfers and connection cache */
-    struct event *timer;        /* curl's single timeout */
-    struct curl_slist *headers; /* shared by every easy handle; holds the key */
-    char *url;                  /* {base_url}/chat/completions */
-    char *name;                 /* deployment name (copied) */
-    char *model;                /* model id (copied) */
-    char *key;                  /* API key copy for scrubbing; NULL when keyless */
-    long timeout_ms;            /* default per call */
-    int tls;                    /* 1 for https:// */
-    struct call *calls;         /* running and delivering calls */
-    struct sock *socks;         /* sockets with an event */
+    struct event_base *base;         /* borrowed: the process's loop */
+    CURLM *multi;                    /* this provider's transfers and connection cache */
+    struct event *timer;             /* curl's single timeout */
+    struct curl_slist *headers;      /* shared by every easy handle; holds the key */
+    char *url;                       /* {base_url}/chat/completions */
+    char *name;                      /* deployment name (copied) */
+    char *model;                     /* model id (copied) */
+    char *key;                       /* API key copy for scrubbing; NULL when keyless */
+    long timeout_ms;                 /* default per call */
+    int tls;                         /* 1 for https:// */
+    struct call *calls;              /* running and delivering calls */
+    struct sock *socks;              /* sockets with an event */
     CURL *idle[OPENAI_IDLE_HANDLES]; /* finished easy handles, options already set */
     int n_idle;
     /* libevent's HTTP client (native = 1): plain http:// only */
     int native;
-    struct evdns_base *dns;     /* NULL for a numeric host */
-    char *host;                 /* to connect to, without [] */
+    struct evdns_base *dns; /* NULL for a numeric host */
+    char *host;             /* to connect to, without [] */
     int port;
-    char *host_header;          /* Host: as the URL wrote it */
-    char *path;                 /* request target, e.g. /v1/chat/completions */
-    char *auth;                 /* "Bearer <key>", or NULL (secret: wiped on destroy) */
-    struct evconn *conns;       /* OPENAI_EV_CONNS slots */
+    char *host_header;    /* Host: as the URL wrote it */
+    char *path;           /* request target, e.g. /v1/chat/completions */
+    char *auth;           /* "Bearer <key>", or NULL (secret: wiped on destroy) */
+    struct evconn *conns; /* OPENAI_EV_CONNS slots */
     int n_conns;
     struct call *wait, *wait_tail; /* calls waiting for a free connection, FIFO */
-    struct event *kick;         /* runs ev_dispatch on the loop */
-    int dying;                  /* destroy has started: submit refuses */
+    struct event *kick;            /* runs ev_dispatch on the loop */
+    int dying;                     /* destroy has started: submit refuses */
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -495,7 +495,7 @@ static void classify_stream(struct call *c)
 {
     struct llm_result *r = &c->result;
     if (c->line.len) stream_feed(c, "\n", 1); /* a last line without its newline */
-    stream_flush_event(c);                      /* a last event without its blank line */
+    stream_flush_event(c);                    /* a last event without its blank line */
     if (c->stream_error) {
         r->status = c->stream_error_429 ? LLM_ERR_RATE_LIMITED : LLM_ERR_BAD_RESPONSE;
         set_error(c, "HTTP %d: stream error: %s", r->http_status, c->stream_error);
@@ -507,8 +507,8 @@ static void classify_stream(struct call *c)
         r->content = sbuf_take(&c->content);
     } else {
         r->status = LLM_ERR_BAD_RESPONSE;
-        set_error(c, "HTTP %d: bad response: the stream ended without content%s",
-                  r->http_status, c->stream_done ? "" : " (no [DONE])");
+        set_error(c, "HTTP %d: bad response: the stream ended without content%s", r->http_status,
+                  c->stream_done ? "" : " (no [DONE])");
     }
     r->retry_after_ms = retry_after(c, NULL, NULL);
 }
@@ -857,7 +857,8 @@ static void stream_flush_event(struct call *c)
         sbuf_free(&own);
     }
     json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
-    const char *delta = json_string_value(json_object_get(json_object_get(choice, "delta"), "content"));
+    const char *delta =
+        json_string_value(json_object_get(json_object_get(choice, "delta"), "content"));
     size_t len = delta ? strlen(delta) : 0;
     if (len && !c->too_big) {
         if (c->content.len + len > (size_t)OPENAI_MAX_BODY) {
@@ -887,8 +888,10 @@ static void stream_feed(struct call *c, const char *p, size_t n)
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl) {
-            if (c->line.len + (size_t)(end - p) > (size_t)OPENAI_MAX_BODY) c->too_big = 1;
-            else sbuf_append(&c->line, p, (size_t)(end - p));
+            if (c->line.len + (size_t)(end - p) > (size_t)OPENAI_MAX_BODY)
+                c->too_big = 1;
+            else
+                sbuf_append(&c->line, p, (size_t)(end - p));
             return;
         }
         const char *s = p;
@@ -1081,8 +1084,10 @@ static void ev_settle(struct call *c, enum xfer x, const char *detail)
 {
     if (c->conn) {
         c->conn->busy = NULL;
-        if (x == XFER_OK) c->conn->served++;
-        else c->conn->served = 0; /* libevent reset it: the next call reconnects */
+        if (x == XFER_OK)
+            c->conn->served++;
+        else
+            c->conn->served = 0; /* libevent reset it: the next call reconnects */
     }
     c->conn = NULL;
     c->evreq = NULL;
@@ -1141,13 +1146,20 @@ static void ev_error_cb(enum evhttp_request_error err, void *arg)
 static const char *ev_strerror(int err)
 {
     switch (err - 1) {
-    case EVREQ_HTTP_TIMEOUT: return "the connection was idle too long";
-    case EVREQ_HTTP_EOF: return "the server closed the connection before a complete answer";
-    case EVREQ_HTTP_INVALID_HEADER: return "the answer's status line or headers were malformed";
-    case EVREQ_HTTP_BUFFER_ERROR: return "could not connect, or the connection failed";
-    case EVREQ_HTTP_REQUEST_CANCEL: return "the request was cancelled";
-    case EVREQ_HTTP_DATA_TOO_LONG: return "the answer was too large";
-    default: return "the request failed";
+    case EVREQ_HTTP_TIMEOUT:
+        return "the connection was idle too long";
+    case EVREQ_HTTP_EOF:
+        return "the server closed the connection before a complete answer";
+    case EVREQ_HTTP_INVALID_HEADER:
+        return "the answer's status line or headers were malformed";
+    case EVREQ_HTTP_BUFFER_ERROR:
+        return "could not connect, or the connection failed";
+    case EVREQ_HTTP_REQUEST_CANCEL:
+        return "the request was cancelled";
+    case EVREQ_HTTP_DATA_TOO_LONG:
+        return "the answer was too large";
+    default:
+        return "the request failed";
     }
 }
 
@@ -1334,8 +1346,10 @@ static int ev_client_new(struct openai *o, const char *api_key, char *err, size_
     int port = evhttp_uri_get_port(u);
     o->port = port > 0 ? port : 80;
     struct sbuf b = {0};
-    if (port > 0) sbuf_printf(&b, "%s:%d", host, port);
-    else sbuf_puts(&b, host);
+    if (port > 0)
+        sbuf_printf(&b, "%s:%d", host, port);
+    else
+        sbuf_puts(&b, host);
     o->host_header = sbuf_take(&b);
     const char *path = evhttp_uri_get_path(u), *query = evhttp_uri_get_query(u);
     sbuf_puts(&b, path && *path ? path : "/");
@@ -1402,7 +1416,8 @@ static int openai_submit(struct provider *p, const struct llm_request *req, llm_
             call_free(c);
             return -1;
         }
-        struct timeval tv = {.tv_sec = c->timeout_ms / 1000, .tv_usec = (c->timeout_ms % 1000) * 1000};
+        struct timeval tv = {.tv_sec = c->timeout_ms / 1000,
+                             .tv_usec = (c->timeout_ms % 1000) * 1000};
         evtimer_add(c->deadline, &tv);
         c->state = CALL_RUNNING;
         c->next = o->calls;

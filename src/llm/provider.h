@@ -34,7 +34,7 @@ const char *llm_strerror(enum llm_status s);
 
 /* One response header, kept for the router's rate-limit parsing. */
 struct llm_header {
-    char *name;  /* lowercased */
+    char *name; /* lowercased */
     char *value;
 };
 
@@ -45,33 +45,33 @@ struct llm_header {
 typedef void (*llm_chunk_fn)(const char *provider, const char *delta, size_t len, void *data);
 
 struct llm_request {
-    const char *task;       /* task name for logs and stats, e.g. "evaluate" */
-    json_t *messages;       /* borrowed: [{"role":"system","content":...},...] */
-    json_t *task_input;     /* borrowed, may be NULL: structured input for offline use */
-    int max_tokens;         /* completion budget */
-    double temperature;     /* 0 for scoring */
-    int json_mode;          /* 1: ask for response_format {"type":"json_object"} */
-    int timeout_ms;         /* whole call, connect included */
-    const char *model;      /* router: only deployments whose model id is this; NULL: any */
-    json_t *extra;          /* borrowed, may be NULL: more top-level body fields (tools, stop,
-                               top_p...); never replaces model, messages or stream */
-    llm_chunk_fn on_chunk;  /* non-NULL: ask for a stream ("stream": true) and pass every
-                               content delta here; done still runs once, with it all */
-    void *chunk_data;       /* for on_chunk */
+    const char *task;      /* task name for logs and stats, e.g. "evaluate" */
+    json_t *messages;      /* borrowed: [{"role":"system","content":...},...] */
+    json_t *task_input;    /* borrowed, may be NULL: structured input for offline use */
+    int max_tokens;        /* completion budget */
+    double temperature;    /* 0 for scoring */
+    int json_mode;         /* 1: ask for response_format {"type":"json_object"} */
+    int timeout_ms;        /* whole call, connect included */
+    const char *model;     /* router: only deployments whose model id is this; NULL: any */
+    json_t *extra;         /* borrowed, may be NULL: more top-level body fields (tools, stop,
+                              top_p...); never replaces model, messages or stream */
+    llm_chunk_fn on_chunk; /* non-NULL: ask for a stream ("stream": true) and pass every
+                              content delta here; done still runs once, with it all */
+    void *chunk_data;      /* for on_chunk */
 };
 
 struct llm_result {
     enum llm_status status;
-    int http_status;        /* 0 when no HTTP response arrived */
-    char *content;          /* assistant text (owned), NULL on failure */
-    int prompt_tokens;      /* from usage, 0 if unknown */
+    int http_status;   /* 0 when no HTTP response arrived */
+    char *content;     /* assistant text (owned), NULL on failure */
+    int prompt_tokens; /* from usage, 0 if unknown */
     int completion_tokens;
     int64_t latency_ms;
-    int64_t retry_after_ms; /* from Retry-After / retry-after-ms / body hints, -1 if none */
-    char *error;            /* a sentence for logs, never containing the key (owned) */
+    int64_t retry_after_ms;     /* from Retry-After / retry-after-ms / body hints, -1 if none */
+    char *error;                /* a sentence for logs, never containing the key (owned) */
     struct llm_header *headers; /* response headers (owned) */
     int n_headers;
-    const char *provider;   /* deployment name (borrowed from the provider) */
+    const char *provider; /* deployment name (borrowed from the provider) */
     const char *model;
     char finish_reason[16]; /* choices[0].finish_reason ("stop", "length"...), "" if none */
     int chunks;             /* on_chunk calls made: a call that made any must not be retried
@@ -92,8 +92,7 @@ struct provider_ops {
     const char *kind; /* "openai", "offline", "sim" */
     /* Starts a call. Returns 0, or -1 if it could not even be queued (then done is
      * not called). */
-    int (*submit)(struct provider *p, const struct llm_request *req, llm_done_fn done,
-                  void *data);
+    int (*submit)(struct provider *p, const struct llm_request *req, llm_done_fn done, void *data);
     /* Cancels in-flight calls (their done runs with LLM_ERR_CANCELLED) and frees p. */
     void (*destroy)(struct provider *p);
 };

@@ -171,21 +171,21 @@ struct sdep {
 };
 
 struct quota_share {
-    struct event_base *base;     /* the loop hiredis and our timers run on */
-    struct redis_url url;        /* where Redis is (resolved at creation) */
-    int n_inst;                  /* expected_instances, >= 1 */
-    char inst[17];               /* this instance's id in the keys: 16 random hex digits */
-    uint64_t seq;                /* makes minute members unique */
-    struct redis_conn *conn;     /* the connection for the script */
-    char sha[41];                /* the script's SHA1, from SCRIPT LOAD */
-    int ever_connected;          /* READY at least once */
-    int outage;                  /* the fallback share is in force */
-    int errors_logged;           /* script errors logged since the last READY */
-    int64_t created_mono;        /* for the start-up grace */
-    struct timer *tick;          /* every TICK_MS: refresh, reply timeouts, grace */
-    struct redis_conn *sub;      /* the SUBSCRIBE connection (fleet usage news) */
-    struct sreq *inflight;       /* commands hiredis still owes a reply */
-    struct sdep **deps;          /* every deployment seen, in order of first use */
+    struct event_base *base; /* the loop hiredis and our timers run on */
+    struct redis_url url;    /* where Redis is (resolved at creation) */
+    int n_inst;              /* expected_instances, >= 1 */
+    char inst[17];           /* this instance's id in the keys: 16 random hex digits */
+    uint64_t seq;            /* makes minute members unique */
+    struct redis_conn *conn; /* the connection for the script */
+    char sha[41];            /* the script's SHA1, from SCRIPT LOAD */
+    int ever_connected;      /* READY at least once */
+    int outage;              /* the fallback share is in force */
+    int errors_logged;       /* script errors logged since the last READY */
+    int64_t created_mono;    /* for the start-up grace */
+    struct timer *tick;      /* every TICK_MS: refresh, reply timeouts, grace */
+    struct redis_conn *sub;  /* the SUBSCRIBE connection (fleet usage news) */
+    struct sreq *inflight;   /* commands hiredis still owes a reply */
+    struct sdep **deps;      /* every deployment seen, in order of first use */
     int n_deps, cap_deps;
     void (*wake)(void *data); /* told when a refused call may fit now */
     void *wake_data;
@@ -828,7 +828,7 @@ int quota_share_can_take(struct quota_share *qs, const char *deployment,
     struct sdep *d = dep_get(qs, deployment, lim, now_ms);
     int64_t mono = clock_mono_ms();
     if (!caps_allow(qs, d, now_ms, mono, est_tokens)) return 0;
-    if (qs->outage) return 1;    /* the fallback share said yes */
+    if (qs->outage) return 1;          /* the fallback share said yes */
     if (!redis_conn_ready(qs->conn)) { /* start-up, within the grace: wait for Redis */
         d->waiting = 1;
         return 0;

@@ -171,9 +171,11 @@ static void parse_suffixed(const struct llm_result *r, struct ratelimit_obs *o)
 {
     /* The twelve names spelled out: this runs on every answer, and formatting them
      * per call was a measurable share of the gateway's CPU. */
-#define W(what, window, lim, rem, rst)                                                            \
-    {"x-ratelimit-limit-" what "-" window, "x-ratelimit-remaining-" what "-" window,              \
-     "x-ratelimit-reset-" what "-" window, lim, rem, rst}
+#define W(what, window, lim, rem, rst)                                                             \
+    {                                                                                              \
+        "x-ratelimit-limit-" what "-" window, "x-ratelimit-remaining-" what "-" window,            \
+            "x-ratelimit-reset-" what "-" window, lim, rem, rst                                    \
+    }
     struct {
         const char *limit_name, *remaining_name, *reset_name;
         long *limit, *remaining;

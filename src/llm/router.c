@@ -27,11 +27,11 @@ struct deployment {
     char why[512];             /* why disabled or dead */
     struct quota quota;
     struct breaker breaker;
-    double latency_ewma_ms;    /* of successful calls; 0 until the first */
-    int probing;               /* after a 429: one call at a time until one succeeds */
-    long ledger_requests;      /* today's use already written to the ledger */
+    double latency_ewma_ms; /* of successful calls; 0 until the first */
+    int probing;            /* after a 429: one call at a time until one succeeds */
+    long ledger_requests;   /* today's use already written to the ledger */
     long ledger_tokens;
-    int64_t day_start_ms;      /* the day the ledger rows below belong to */
+    int64_t day_start_ms;                     /* the day the ledger rows below belong to */
     uint64_t calls, ok, failed, rate_limited; /* since start */
 };
 
@@ -48,19 +48,19 @@ struct rcall {
     long est_completion; /* max_tokens, or 512 */
     long est_taken;      /* what send_to reserved at dep (its margin included) */
     enum router_priority prio;
-    int64_t deadline;   /* clock_mono_ms */
+    int64_t deadline; /* clock_mono_ms */
     int attempts;
-    uint64_t *tried;    /* bitset of deployments already tried, (n+63)/64 words */
+    uint64_t *tried; /* bitset of deployments already tried, (n+63)/64 words */
     int tried_words;
-    int dep;            /* deployment in use, -1 while queued */
-    int64_t taken_ms;   /* when its quota was reserved (exact settling) */
+    int dep;          /* deployment in use, -1 while queued */
+    int64_t taken_ms; /* when its quota was reserved (exact settling) */
     llm_done_fn done;
     void *data;
-    struct llm_result last; /* the last failure, delivered if no retry is possible */
+    struct llm_result last;    /* the last failure, delivered if no retry is possible */
     struct rcall *next, *prev; /* wait queue */
-    char *model;            /* only deployments serving this model id; NULL: any (own copy) */
-    json_t *extra;          /* more body fields, own reference or NULL */
-    llm_chunk_fn on_chunk;  /* streaming, passed to the provider unchanged */
+    char *model;               /* only deployments serving this model id; NULL: any (own copy) */
+    json_t *extra;             /* more body fields, own reference or NULL */
+    llm_chunk_fn on_chunk;     /* streaming, passed to the provider unchanged */
     void *chunk_data;
 };
 
@@ -71,7 +71,7 @@ struct router {
     int n, cap;
     struct rcall *queue; /* sorted by (prio, deadline) */
     int queue_len;
-    struct timer *wake;  /* retries the queue when capacity may have returned */
+    struct timer *wake;         /* retries the queue when capacity may have returned */
     struct timer *ledger_timer; /* writes today's use to the store, once a second at most */
     int closing;
     router_observe_fn observe; /* told of every response (dashboards); may be NULL */
@@ -125,8 +125,8 @@ static void ledger_restore(struct router *r, struct deployment *d)
         quota_load_day(&d->quota, d->day_start_ms, req, tok);
         d->ledger_requests = req;
         d->ledger_tokens = tok;
-        log_info("quota_restored", "provider=%s day=%s requests=%ld tokens=%ld", d->cfg->name,
-                 key, req, tok);
+        log_info("quota_restored", "provider=%s day=%s requests=%ld tokens=%ld", d->cfg->name, key,
+                 req, tok);
     }
 }
 
@@ -162,7 +162,8 @@ static void ledger_add(struct router *r, struct deployment *d, long requests, lo
     day_key(d, day, key);
     enum store_err se = store_call(r->store, quota_ledger_add, d->cfg->name, key, requests, tokens);
     if (se != STORE_OK)
-        log_warn("quota_ledger_failed", "provider=%s error=\"%s\"", d->cfg->name, store_strerror(se));
+        log_warn("quota_ledger_failed", "provider=%s error=\"%s\"", d->cfg->name,
+                 store_strerror(se));
 }
 
 /* The ledger is written at most once a second, all deployments in one transaction: a
@@ -278,7 +279,8 @@ void router_add_from_config(struct router *r, const struct config *cfg)
 static void queue_insert(struct router *r, struct rcall *c)
 {
     struct rcall **pp = &r->queue, *prev = NULL;
-    while (*pp && ((*pp)->prio < c->prio || ((*pp)->prio == c->prio && (*pp)->deadline <= c->deadline))) {
+    while (*pp &&
+           ((*pp)->prio < c->prio || ((*pp)->prio == c->prio && (*pp)->deadline <= c->deadline))) {
         prev = *pp;
         pp = &(*pp)->next;
     }
@@ -291,8 +293,10 @@ static void queue_insert(struct router *r, struct rcall *c)
 
 static void queue_remove(struct router *r, struct rcall *c)
 {
-    if (c->prev) c->prev->next = c->next;
-    else r->queue = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        r->queue = c->next;
     if (c->next) c->next->prev = c->prev;
     c->next = c->prev = NULL;
     r->queue_len--;
@@ -383,9 +387,11 @@ static int pick(struct router *r, const struct rcall *c)
         const char *why;
         if (!quota_can_take(&d->quota, now, est_at(d, c), &why)) continue;
         /* issue 8: the fleet's windows must allow it too */
-        if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, est_at(d, c)))
+        if (r->share &&
+            !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, est_at(d, c)))
             continue;
-        double score = quota_day_fraction_left(&d->quota, now) / (1.0 + d->latency_ewma_ms / 2000.0);
+        double score =
+            quota_day_fraction_left(&d->quota, now) / (1.0 + d->latency_ewma_ms / 2000.0);
         if (score > best_score) {
             best_score = score;
             best = i;
@@ -445,7 +451,8 @@ static void send_to(struct router *r, struct rcall *c, int i)
     tried_set(c, i);
     c->est_taken = est_at(d, c);
     quota_take(&d->quota, now, c->est_taken);
-    if (r->share) quota_share_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_taken); /* issue 8 */
+    if (r->share)
+        quota_share_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_taken); /* issue 8 */
     c->taken_ms = now;
     breaker_on_start(&d->breaker, now);
     d->calls++;
@@ -472,8 +479,10 @@ static void send_to(struct router *r, struct rcall *c, int i)
         log_warn("provider_submit_failed", "provider=%s task=%s", d->cfg->name, c->task);
         /* try another now, or wait */
         int j = pick(r, c);
-        if (j >= 0) send_to(r, c, j);
-        else queue_insert(r, c);
+        if (j >= 0)
+            send_to(r, c, j);
+        else
+            queue_insert(r, c);
     }
 }
 
@@ -506,8 +515,9 @@ static void dispatch_queue(struct router *r)
             } else if (hopeless(r, c)) {
                 queue_remove(r, c);
                 log_info("llm_no_capacity", "task=%s reason=\"none before the deadline\"", c->task);
-                call_fail(c, LLM_ERR_NO_CAPACITY,
-                          "no provider can take this call before its deadline (down, or out of quota)");
+                call_fail(
+                    c, LLM_ERR_NO_CAPACITY,
+                    "no provider can take this call before its deadline (down, or out of quota)");
             }
         }
         c = next;
@@ -540,8 +550,7 @@ static void schedule_wake(struct router *r)
         const char *why = NULL;
         /* a slot freed by a finishing call wakes the queue itself (on_result) */
         long est = est_at(d, r->queue);
-        if (!quota_can_take(&d->quota, now, est, &why) && why &&
-            strcmp(why, "concurrency") == 0)
+        if (!quota_can_take(&d->quota, now, est, &why) && why && strcmp(why, "concurrency") == 0)
             continue;
         /* issue 8: waiting on the fleet's share: its wake callback (or the 1 s bound) retries */
         if (r->share && !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, est))
@@ -595,17 +604,19 @@ static void on_result(struct llm_result *res, void *data)
     if (happened) ledger_mark(r);
 
     int verdict = breaker_verdict(res->status, res->http_status);
-    if (verdict >= 0) breaker_record(&d->breaker, now, verdict);
-    else if (res->status == LLM_ERR_CANCELLED) breaker_record(&d->breaker, now, -1);
+    if (verdict >= 0)
+        breaker_record(&d->breaker, now, verdict);
+    else if (res->status == LLM_ERR_CANCELLED)
+        breaker_record(&d->breaker, now, -1);
     if (r->observe && res->status != LLM_ERR_CANCELLED)
         r->observe(d->cfg->name, res->status, res->latency_ms, r->observe_data);
     if (res->status == LLM_OK) d->probing = 0;
     if (res->status == LLM_ERR_RATE_LIMITED) d->probing = 1;
     if (res->status == LLM_OK) {
         d->ok++;
-        d->latency_ewma_ms = d->latency_ewma_ms == 0
-                                 ? (double)res->latency_ms
-                                 : (1 - LATENCY_ALPHA) * d->latency_ewma_ms + LATENCY_ALPHA * (double)res->latency_ms;
+        d->latency_ewma_ms = d->latency_ewma_ms == 0 ? (double)res->latency_ms
+                                                     : (1 - LATENCY_ALPHA) * d->latency_ewma_ms +
+                                                           LATENCY_ALPHA * (double)res->latency_ms;
     } else if (res->status == LLM_ERR_CANCELLED || r->closing) {
         call_finish(c, res);
         return;
@@ -623,8 +634,7 @@ static void on_result(struct llm_result *res, void *data)
     }
     /* a stream that has started is the caller's already: never retried elsewhere */
     if (res->status != LLM_OK && retryable(res) && res->chunks == 0 &&
-        c->attempts < ROUTER_MAX_ATTEMPTS &&
-        clock_mono_ms() < c->deadline && !r->closing) {
+        c->attempts < ROUTER_MAX_ATTEMPTS && clock_mono_ms() < c->deadline && !r->closing) {
         /* keep this failure to report if no retry can be placed */
         llm_result_clear(&c->last);
         c->last = *res;
@@ -634,7 +644,8 @@ static void on_result(struct llm_result *res, void *data)
         c->last.n_headers = 0;
         c->dep = -1;
         int i = pick(r, c);
-        if (i >= 0) send_to(r, c, i);
+        if (i >= 0)
+            send_to(r, c, i);
         else {
             queue_insert(r, c);
             schedule_wake(r);
@@ -652,7 +663,8 @@ static long estimate_prompt_tokens(const struct llm_request *req)
 {
     size_t chars = 0, i;
     json_t *m;
-    json_array_foreach(req->messages, i, m) {
+    json_array_foreach(req->messages, i, m)
+    {
         const char *content = json_string_value(json_object_get(m, "content"));
         if (content) chars += strlen(content);
     }
@@ -721,7 +733,8 @@ void router_free(struct router *r)
     }
     /* what settled since the last write; deployments are gone but their counts stay */
     if (r->ledger_timer && timer_pending(r->ledger_timer)) {
-        for (int i = 0; i < r->n && r->store; i++) ledger_sync(r, &r->deps[i]);
+        for (int i = 0; i < r->n && r->store; i++)
+            ledger_sync(r, &r->deps[i]);
     }
     free(r->deps);
     timer_free(r->wake);
@@ -866,21 +879,21 @@ json_t *router_status_json(const struct router *r)
             why = d->why[0] ? d->why : "";
         }
         json_array_append_new(
-            arr,
-            json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},"
-                      "s:{s:I,s:I},s:f,s:s,s:f,s:I,s:I,s:I,s:I}",
-                      "name", c->name, "model", c->model, "headers", c->headers, "state",
-                      dep_state(d, now), "reason", why, "limits", "rpm", (json_int_t)c->rpm, "rpd",
-                      (json_int_t)c->rpd, "tpm", (json_int_t)c->tpm, "tpd", (json_int_t)c->tpd,
-                      "concurrency", (json_int_t)c->concurrency, "used_today", "requests",
-                      (json_int_t)used_day_requests(&d->quota, dep_tz(c), now), "tokens",
-                      (json_int_t)used_day_tokens(&d->quota, dep_tz(c), now), "in_flight",
-                      (json_int_t)d->quota.in_flight, "remaining", "requests",
-                      (json_int_t)quota_remaining_day_requests(&d->quota, now), "tokens",
-                      (json_int_t)quota_remaining_day_tokens(&d->quota, now), "day_fraction_left",
-                      quota_day_fraction_left(&d->quota, now), "resets_at", reset, "latency_ms",
-                      d->latency_ewma_ms, "calls", (json_int_t)d->calls, "ok", (json_int_t)d->ok,
-                      "failed", (json_int_t)d->failed, "rate_limited", (json_int_t)d->rate_limited));
+            arr, json_pack(
+                     "{s:s,s:s,s:s,s:s,s:s,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},"
+                     "s:{s:I,s:I},s:f,s:s,s:f,s:I,s:I,s:I,s:I}",
+                     "name", c->name, "model", c->model, "headers", c->headers, "state",
+                     dep_state(d, now), "reason", why, "limits", "rpm", (json_int_t)c->rpm, "rpd",
+                     (json_int_t)c->rpd, "tpm", (json_int_t)c->tpm, "tpd", (json_int_t)c->tpd,
+                     "concurrency", (json_int_t)c->concurrency, "used_today", "requests",
+                     (json_int_t)used_day_requests(&d->quota, dep_tz(c), now), "tokens",
+                     (json_int_t)used_day_tokens(&d->quota, dep_tz(c), now), "in_flight",
+                     (json_int_t)d->quota.in_flight, "remaining", "requests",
+                     (json_int_t)quota_remaining_day_requests(&d->quota, now), "tokens",
+                     (json_int_t)quota_remaining_day_tokens(&d->quota, now), "day_fraction_left",
+                     quota_day_fraction_left(&d->quota, now), "resets_at", reset, "latency_ms",
+                     d->latency_ewma_ms, "calls", (json_int_t)d->calls, "ok", (json_int_t)d->ok,
+                     "failed", (json_int_t)d->failed, "rate_limited", (json_int_t)d->rate_limited));
     }
     return json_pack("{s:o,s:b,s:i}", "providers", arr, "online", router_online(r), "queued",
                      r->queue_len);
@@ -889,27 +902,34 @@ json_t *router_status_json(const struct router *r)
 void router_prometheus(const struct router *r, struct sbuf *out)
 {
     int64_t now = now_wall();
-    sbuf_puts(out, "# HELP interviewd_provider_requests_today Requests sent to a deployment today (its own day).\n"
+    sbuf_puts(out, "# HELP interviewd_provider_requests_today Requests sent to a deployment today "
+                   "(its own day).\n"
                    "# TYPE interviewd_provider_requests_today gauge\n");
     for (int i = 0; i < r->n; i++)
-        sbuf_printf(out, "interviewd_provider_requests_today{provider=\"%s\"} %ld\n", r->deps[i].cfg->name,
+        sbuf_printf(out, "interviewd_provider_requests_today{provider=\"%s\"} %ld\n",
+                    r->deps[i].cfg->name,
                     used_day_requests(&r->deps[i].quota, dep_tz(r->deps[i].cfg), now));
     sbuf_puts(out, "# HELP interviewd_provider_tokens_today Tokens used on a deployment today.\n"
                    "# TYPE interviewd_provider_tokens_today gauge\n");
     for (int i = 0; i < r->n; i++)
-        sbuf_printf(out, "interviewd_provider_tokens_today{provider=\"%s\"} %ld\n", r->deps[i].cfg->name,
+        sbuf_printf(out, "interviewd_provider_tokens_today{provider=\"%s\"} %ld\n",
+                    r->deps[i].cfg->name,
                     used_day_tokens(&r->deps[i].quota, dep_tz(r->deps[i].cfg), now));
-    sbuf_puts(out, "# HELP interviewd_provider_latency_seconds Moving average latency of successful calls.\n"
-                   "# TYPE interviewd_provider_latency_seconds gauge\n");
+    sbuf_puts(
+        out,
+        "# HELP interviewd_provider_latency_seconds Moving average latency of successful calls.\n"
+        "# TYPE interviewd_provider_latency_seconds gauge\n");
     for (int i = 0; i < r->n; i++)
-        sbuf_printf(out, "interviewd_provider_latency_seconds{provider=\"%s\"} %.4f\n", r->deps[i].cfg->name,
-                    r->deps[i].latency_ewma_ms / 1000.0);
+        sbuf_printf(out, "interviewd_provider_latency_seconds{provider=\"%s\"} %.4f\n",
+                    r->deps[i].cfg->name, r->deps[i].latency_ewma_ms / 1000.0);
     sbuf_puts(out, "# HELP interviewd_provider_up 1 if the deployment can take calls now.\n"
                    "# TYPE interviewd_provider_up gauge\n");
     for (int i = 0; i < r->n; i++)
         sbuf_printf(out, "interviewd_provider_up{provider=\"%s\"} %d\n", r->deps[i].cfg->name,
                     strcmp(dep_state(&r->deps[i], now), "ok") == 0);
-    sbuf_printf(out, "# HELP interviewd_router_queue_length Calls waiting for capacity.\n"
-                     "# TYPE interviewd_router_queue_length gauge\n"
-                     "interviewd_router_queue_length %d\n", r->queue_len);
+    sbuf_printf(out,
+                "# HELP interviewd_router_queue_length Calls waiting for capacity.\n"
+                "# TYPE interviewd_router_queue_length gauge\n"
+                "interviewd_router_queue_length %d\n",
+                r->queue_len);
 }

@@ -32,10 +32,10 @@ struct task_qa {
     const char *id;
     const char *category;
     const char *question;
-    const char *answer;   /* candidate text: escaped and fenced */
+    const char *answer;     /* candidate text: escaped and fenced */
     const json_t *keywords; /* array of strings or NULL */
     int difficulty;
-    int score;            /* for summary; 0 if none */
+    int score; /* for summary; 0 if none */
 };
 
 /* Asks an evaluate/evaluate_batch call to also write the next question, so one call
@@ -49,15 +49,14 @@ struct task_next {
 
 /* Each returns [{"role":"system",...},{"role":"user",...}] (new reference). */
 json_t *task_resume_analysis(const char *role, const char *resume);
-json_t *task_question_gen(const char *role, const char *category, const char *skill,
-                          int difficulty, int count);
+json_t *task_question_gen(const char *role, const char *category, const char *skill, int difficulty,
+                          int count);
 json_t *task_follow_up(const char *role, const struct task_qa *qa);
 /* rubric_text: the category's criteria as rendered by the rubric module. */
 json_t *task_evaluate(const char *role, const char *rubric_version, const char *rubric_text,
                       const struct task_qa *qa);
-json_t *task_evaluate_batch(const char *role, const char *rubric_version,
-                            const char *rubric_text, const struct task_qa *qa, size_t n,
-                            int with_summary);
+json_t *task_evaluate_batch(const char *role, const char *rubric_version, const char *rubric_text,
+                            const struct task_qa *qa, size_t n, int with_summary);
 /* The same with a next-question request (next may be NULL). */
 json_t *task_evaluate_next(const char *role, const char *rubric_version, const char *rubric_text,
                            const struct task_qa *qa, const struct task_next *next);

@@ -29,40 +29,39 @@ struct series {
 };
 
 struct latency {
-    char name[64];      /* deployment */
-    double *samples;    /* milliseconds, this interval; HISTORY_MAX_SAMPLES of room */
-    int n;              /* samples held */
-    uint64_t seen;      /* samples offered this interval (>= n once the reservoir is full) */
+    char name[64];   /* deployment */
+    double *samples; /* milliseconds, this interval; HISTORY_MAX_SAMPLES of room */
+    int n;           /* samples held */
+    uint64_t seen;   /* samples offered this interval (>= n once the reservoir is full) */
     uint64_t buckets[N_BUCKETS + 1]; /* cumulative since start, last is +Inf */
-    double sum_s;       /* of every sample since start, seconds */
-    uint64_t count;     /* samples since start */
+    double sum_s;                    /* of every sample since start, seconds */
+    uint64_t count;                  /* samples since start */
 };
 
 struct history {
-    struct timer *timer;      /* every interval_ms; NULL without a loop */
+    struct timer *timer; /* every interval_ms; NULL without a loop */
     int64_t interval_ms;
-    int capacity;             /* rows in the ring */
-    history_input_fn read;    /* the caller's numbers */
+    int capacity;          /* rows in the ring */
+    history_input_fn read; /* the caller's numbers */
     void *data;
     struct series series[HISTORY_MAX_SERIES];
     int n_series;
-    int series_full_logged;   /* "too many series" said once */
-    double *values;           /* capacity rows of HISTORY_MAX_SERIES */
-    int *width;               /* series that existed when each row was written */
-    int64_t *t_ms;            /* when each row was taken */
-    int head;                 /* next row to write */
-    int count;                /* rows stored, <= capacity */
-    double live[HISTORY_MAX_SERIES]; /* scratch row for live views */
+    int series_full_logged;              /* "too many series" said once */
+    double *values;                      /* capacity rows of HISTORY_MAX_SERIES */
+    int *width;                          /* series that existed when each row was written */
+    int64_t *t_ms;                       /* when each row was taken */
+    int head;                            /* next row to write */
+    int count;                           /* rows stored, <= capacity */
+    double live[HISTORY_MAX_SERIES];     /* scratch row for live views */
     double scratch[HISTORY_MAX_SAMPLES]; /* samples being sorted */
     struct latency lat[HISTORY_MAX_PROVIDERS];
     int n_lat;
-    uint64_t rng;             /* xorshift state for the reservoir */
+    uint64_t rng; /* xorshift state for the reservoir */
 };
 
 /* ---- series ---- */
 
-static int series_index(struct history *h, const char *group, const char *name,
-                        const char *field)
+static int series_index(struct history *h, const char *group, const char *name, const char *field)
 {
     for (int i = 0; i < h->n_series; i++) {
         const struct series *s = &h->series[i];
@@ -112,8 +111,7 @@ static struct latency *latency_for(struct history *h, const char *name)
     return l;
 }
 
-void history_observe(const char *deployment, enum llm_status status, int64_t latency_ms,
-                     void *data)
+void history_observe(const char *deployment, enum llm_status status, int64_t latency_ms, void *data)
 {
     struct history *h = data;
     if (status != LLM_OK || !deployment || latency_ms < 0) return;
@@ -130,8 +128,10 @@ void history_observe(const char *deployment, enum llm_status status, int64_t lat
     }
     double s = ms / 1000.0;
     int b = 0;
-    while (b < N_BUCKETS && s > latency_buckets_s[b]) b++;
-    for (int k = b; k <= N_BUCKETS; k++) l->buckets[k]++;
+    while (b < N_BUCKETS && s > latency_buckets_s[b])
+        b++;
+    for (int k = b; k <= N_BUCKETS; k++)
+        l->buckets[k]++;
     l->sum_s += s;
     l->count++;
 }
@@ -167,10 +167,12 @@ static void fill_stats(struct history *h, double *row, const struct stats *st)
     json_t *doc = stats_json(st);
     const char *key;
     json_t *v;
-    json_object_foreach(doc, key, v) {
+    json_object_foreach(doc, key, v)
+    {
         if (json_is_number(v)) set(h, row, "stats", "", key, number(v));
     }
-    json_object_foreach(json_object_get(doc, "by_saving"), key, v) {
+    json_object_foreach(json_object_get(doc, "by_saving"), key, v)
+    {
         if (json_is_number(v)) set(h, row, "savings", "", key, number(v));
     }
     json_decref(doc);
@@ -180,16 +182,22 @@ static void fill_providers(struct history *h, double *row, const struct router *
 {
     static const char *const fields[][2] = {
         /* {object or "", key} in router_status_json -> series field */
-        {"used_today", "requests"}, {"used_today", "tokens"}, {"used_today", "in_flight"},
-        {"", "latency_ms"},         {"", "calls"},           {"", "failed"},
+        {"used_today", "requests"},
+        {"used_today", "tokens"},
+        {"used_today", "in_flight"},
+        {"", "latency_ms"},
+        {"", "calls"},
+        {"", "failed"},
         {"", "rate_limited"},
     };
-    static const char *const names[] = {"requests_today", "tokens_today", "in_flight",
-                                        "latency_ewma_ms", "calls", "failed", "rate_limited"};
+    static const char *const names[] = {"requests_today",  "tokens_today", "in_flight",
+                                        "latency_ewma_ms", "calls",        "failed",
+                                        "rate_limited"};
     json_t *doc = router_status_json(r);
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(doc, "providers"), i, p) {
+    json_array_foreach(json_object_get(doc, "providers"), i, p)
+    {
         const char *name = json_string_value(json_object_get(p, "name"));
         if (!name) continue;
         for (size_t k = 0; k < ARRAY_LEN(names); k++) {
@@ -216,7 +224,8 @@ static void fill_latency(struct history *h, double *row)
 /* Fills row (HISTORY_MAX_SERIES wide) with the numbers of now; returns the input read. */
 static void fill_row(struct history *h, double *row, struct history_input *in)
 {
-    for (int i = 0; i < HISTORY_MAX_SERIES; i++) row[i] = NAN;
+    for (int i = 0; i < HISTORY_MAX_SERIES; i++)
+        row[i] = NAN;
     memset(in, 0, sizeof *in);
     if (h->read) h->read(in, h->data);
     if (in->stats) fill_stats(h, row, in->stats);
@@ -238,7 +247,8 @@ void history_record(struct history *h, int64_t now_ms)
     int r = h->head;
     struct history_input in;
     fill_row(h, h->live, &in);
-    memcpy(&h->values[(size_t)r * HISTORY_MAX_SERIES], h->live, (size_t)h->n_series * sizeof(double));
+    memcpy(&h->values[(size_t)r * HISTORY_MAX_SERIES], h->live,
+           (size_t)h->n_series * sizeof(double));
     h->width[r] = h->n_series;
     h->t_ms[r] = now_ms;
     h->head = (h->head + 1) % h->capacity;
@@ -282,7 +292,8 @@ void history_free(struct history *h)
 {
     if (!h) return;
     if (h->timer) timer_free(h->timer);
-    for (int i = 0; i < h->n_lat; i++) free(h->lat[i].samples);
+    for (int i = 0; i < h->n_lat; i++)
+        free(h->lat[i].samples);
     free(h->values);
     free(h->width);
     free(h->t_ms);
@@ -330,7 +341,8 @@ json_t *history_json(struct history *h, int64_t now_ms)
         json_t *arr = json_array();
         for (int k = 0; k < h->count; k++) {
             int r = (first + k) % h->capacity;
-            double v = s < h->width[r] ? h->values[(size_t)r * HISTORY_MAX_SERIES + (size_t)s] : NAN;
+            double v =
+                s < h->width[r] ? h->values[(size_t)r * HISTORY_MAX_SERIES + (size_t)s] : NAN;
             json_array_append_new(arr, value_json(v));
         }
         json_array_append_new(arr, value_json(h->live[s]));
@@ -345,10 +357,14 @@ json_t *history_json(struct history *h, int64_t now_ms)
 static void label_value(struct sbuf *out, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '\\') sbuf_puts(out, "\\\\");
-        else if (*s == '"') sbuf_puts(out, "\\\"");
-        else if (*s == '\n') sbuf_puts(out, "\\n");
-        else sbuf_append(out, s, 1);
+        if (*s == '\\')
+            sbuf_puts(out, "\\\\");
+        else if (*s == '"')
+            sbuf_puts(out, "\\\"");
+        else if (*s == '\n')
+            sbuf_puts(out, "\\n");
+        else
+            sbuf_append(out, s, 1);
     }
 }
 
@@ -359,7 +375,8 @@ void history_prometheus(struct history *h, struct sbuf *out)
     if (h->read) h->read(&in, h->data);
     int n_modes = in.n_modes < HISTORY_MAX_MODES ? in.n_modes : HISTORY_MAX_MODES;
 
-    sbuf_puts(out, "# HELP interviewd_interviews_started_total Interviews started since the process started, by mode.\n"
+    sbuf_puts(out, "# HELP interviewd_interviews_started_total Interviews started since the "
+                   "process started, by mode.\n"
                    "# TYPE interviewd_interviews_started_total counter\n");
     for (int m = 0; m < n_modes; m++) {
         if (!in.modes[m].name) continue;
@@ -367,7 +384,8 @@ void history_prometheus(struct history *h, struct sbuf *out)
         label_value(out, in.modes[m].name);
         sbuf_printf(out, "\"} %ld\n", in.modes[m].started);
     }
-    sbuf_puts(out, "# HELP interviewd_interviews_in_progress Interviews started by this process and not yet answered to the end, by mode.\n"
+    sbuf_puts(out, "# HELP interviewd_interviews_in_progress Interviews started by this process "
+                   "and not yet answered to the end, by mode.\n"
                    "# TYPE interviewd_interviews_in_progress gauge\n");
     for (int m = 0; m < n_modes; m++) {
         if (!in.modes[m].name) continue;
@@ -375,24 +393,31 @@ void history_prometheus(struct history *h, struct sbuf *out)
         label_value(out, in.modes[m].name);
         sbuf_printf(out, "\"} %ld\n", in.modes[m].in_progress);
     }
-    sbuf_printf(out, "# HELP interviewd_interviews_finished_total Interviews answered to the last question since the process started.\n"
-                     "# TYPE interviewd_interviews_finished_total counter\n"
-                     "interviewd_interviews_finished_total %ld\n"
-                     "# HELP interviewd_interview_reports_total Interview reports written since the process started.\n"
-                     "# TYPE interviewd_interview_reports_total counter\n"
-                     "interviewd_interview_reports_total %ld\n",
+    sbuf_printf(out,
+                "# HELP interviewd_interviews_finished_total Interviews answered to the last "
+                "question since the process started.\n"
+                "# TYPE interviewd_interviews_finished_total counter\n"
+                "interviewd_interviews_finished_total %ld\n"
+                "# HELP interviewd_interview_reports_total Interview reports written since the "
+                "process started.\n"
+                "# TYPE interviewd_interview_reports_total counter\n"
+                "interviewd_interview_reports_total %ld\n",
                 in.interviews_finished, in.reports_ready);
 
-    sbuf_puts(out, "# HELP interviewd_provider_call_duration_seconds Latency of successful provider calls.\n"
-                   "# TYPE interviewd_provider_call_duration_seconds histogram\n");
+    sbuf_puts(
+        out,
+        "# HELP interviewd_provider_call_duration_seconds Latency of successful provider calls.\n"
+        "# TYPE interviewd_provider_call_duration_seconds histogram\n");
     for (int i = 0; i < h->n_lat; i++) {
         const struct latency *l = &h->lat[i];
         for (int b = 0; b <= N_BUCKETS; b++) {
             sbuf_puts(out, "interviewd_provider_call_duration_seconds_bucket{provider=\"");
             label_value(out, l->name);
-            if (b < N_BUCKETS) sbuf_printf(out, "\",le=\"%g\"} %llu\n", latency_buckets_s[b],
-                                           (unsigned long long)l->buckets[b]);
-            else sbuf_printf(out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)l->buckets[b]);
+            if (b < N_BUCKETS)
+                sbuf_printf(out, "\",le=\"%g\"} %llu\n", latency_buckets_s[b],
+                            (unsigned long long)l->buckets[b]);
+            else
+                sbuf_printf(out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)l->buckets[b]);
         }
         sbuf_puts(out, "interviewd_provider_call_duration_seconds_sum{provider=\"");
         label_value(out, l->name);

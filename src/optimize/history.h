@@ -40,9 +40,9 @@ struct sbuf;
 
 /* Interviews in one mode. */
 struct history_mode {
-    const char *name;  /* "full", "balanced", ... (copied) */
-    long started;      /* since the process started */
-    long in_progress;  /* started and not yet answered to the end */
+    const char *name; /* "full", "balanced", ... (copied) */
+    long started;     /* since the process started */
+    long in_progress; /* started and not yet answered to the end */
 };
 
 /* What the caller reports at each snapshot. */
@@ -55,7 +55,7 @@ struct history_input {
     long interviews_in_progress;
     struct history_mode modes[HISTORY_MAX_MODES];
     int n_modes;
-    const char *mode_now;        /* the mode a new interview would get now, or NULL */
+    const char *mode_now; /* the mode a new interview would get now, or NULL */
 };
 
 /* Fills in (zeroed by the caller) with the current numbers. */

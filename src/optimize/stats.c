@@ -8,8 +8,8 @@
 static const char *task_names[STATS_TASK__COUNT] = {"resume_analysis", "question", "evaluate",
                                                     "summary", "gateway"};
 static const char *outcome_names[STATS_OUTCOME__COUNT] = {
-    "api_call", "cache", "pool", "precheck", "merged", "batched", "coalesced", "near_duplicate",
-    "fallback"};
+    "api_call", "cache",     "pool",           "precheck", "merged",
+    "batched",  "coalesced", "near_duplicate", "fallback"};
 
 void stats_init(struct stats *s, double price_per_mtok)
 {
@@ -41,7 +41,8 @@ const char *stats_outcome_name(enum stats_outcome o)
 static uint64_t outcome_total(const struct stats *s, enum stats_outcome o)
 {
     uint64_t n = 0;
-    for (int t = 0; t < STATS_TASK__COUNT; t++) n += s->counts[t][o];
+    for (int t = 0; t < STATS_TASK__COUNT; t++)
+        n += s->counts[t][o];
     return n;
 }
 
@@ -68,8 +69,10 @@ int stats_add_counters(struct stats *sum, const json_t *counters)
         for (int o = 0; o < STATS_OUTCOME__COUNT; o++)
             sum->counts[t][o] += (uint64_t)json_integer_value(
                 json_array_get(c, (size_t)(t * STATS_OUTCOME__COUNT + o)));
-    sum->provider_calls += (uint64_t)json_integer_value(json_object_get(counters, "provider_calls"));
-    sum->provider_tokens += (uint64_t)json_integer_value(json_object_get(counters, "provider_tokens"));
+    sum->provider_calls +=
+        (uint64_t)json_integer_value(json_object_get(counters, "provider_calls"));
+    sum->provider_tokens +=
+        (uint64_t)json_integer_value(json_object_get(counters, "provider_tokens"));
     return 0;
 }
 
@@ -77,7 +80,8 @@ json_t *stats_json(const struct stats *s)
 {
     uint64_t total = 0;
     for (int t = 0; t < STATS_TASK__COUNT; t++)
-        for (int o = 0; o < STATS_OUTCOME__COUNT; o++) total += s->counts[t][o];
+        for (int o = 0; o < STATS_OUTCOME__COUNT; o++)
+            total += s->counts[t][o];
     uint64_t cache = outcome_total(s, STATS_CACHE);
     uint64_t pool = outcome_total(s, STATS_POOL);
     uint64_t dedup = outcome_total(s, STATS_COALESCED) + outcome_total(s, STATS_NEAR_DUP);
@@ -85,7 +89,8 @@ json_t *stats_json(const struct stats *s)
      * needed three attempts costs three. */
     uint64_t api = s->provider_calls;
     uint64_t saved = total > api ? total - api : 0;
-    double tokens_per_call = s->provider_calls ? (double)s->provider_tokens / (double)s->provider_calls : 0;
+    double tokens_per_call =
+        s->provider_calls ? (double)s->provider_tokens / (double)s->provider_calls : 0;
     double cost_saved = (double)saved * tokens_per_call * s->price_per_mtok / 1e6;
 
     json_t *by_task = json_object();
@@ -102,7 +107,8 @@ json_t *stats_json(const struct stats *s)
     json_t *by_saving = json_object();
     for (int k = 0; k < STATS_OUTCOME__COUNT; k++) {
         if (k == STATS_API_CALL) continue;
-        json_object_set_new(by_saving, outcome_names[k], json_integer((json_int_t)outcome_total(s, k)));
+        json_object_set_new(by_saving, outcome_names[k],
+                            json_integer((json_int_t)outcome_total(s, k)));
     }
     return json_pack("{s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:I,s:f,s:I,s:f,s:o,s:o}",
                      "total_requests", (json_int_t)total, "cache_hits", (json_int_t)cache,
@@ -117,17 +123,20 @@ json_t *stats_json(const struct stats *s)
 
 void stats_prometheus(const struct stats *s, struct sbuf *out)
 {
-    sbuf_puts(out, "# HELP interviewd_llm_requests_total Logical LLM requests by task and how they were served.\n"
+    sbuf_puts(out, "# HELP interviewd_llm_requests_total Logical LLM requests by task and how they "
+                   "were served.\n"
                    "# TYPE interviewd_llm_requests_total counter\n");
     for (int t = 0; t < STATS_TASK__COUNT; t++)
         for (int k = 0; k < STATS_OUTCOME__COUNT; k++)
             sbuf_printf(out, "interviewd_llm_requests_total{task=\"%s\",outcome=\"%s\"} %llu\n",
                         task_names[t], outcome_names[k], (unsigned long long)s->counts[t][k]);
-    sbuf_printf(out, "# HELP interviewd_provider_calls_total Requests sent to LLM providers, retries included.\n"
-                     "# TYPE interviewd_provider_calls_total counter\n"
-                     "interviewd_provider_calls_total %llu\n"
-                     "# HELP interviewd_provider_tokens_total Tokens providers reported (prompt + completion).\n"
-                     "# TYPE interviewd_provider_tokens_total counter\n"
-                     "interviewd_provider_tokens_total %llu\n",
-                (unsigned long long)s->provider_calls, (unsigned long long)s->provider_tokens);
+    sbuf_printf(
+        out,
+        "# HELP interviewd_provider_calls_total Requests sent to LLM providers, retries included.\n"
+        "# TYPE interviewd_provider_calls_total counter\n"
+        "interviewd_provider_calls_total %llu\n"
+        "# HELP interviewd_provider_tokens_total Tokens providers reported (prompt + completion).\n"
+        "# TYPE interviewd_provider_tokens_total counter\n"
+        "interviewd_provider_tokens_total %llu\n",
+        (unsigned long long)s->provider_calls, (unsigned long long)s->provider_tokens);
 }

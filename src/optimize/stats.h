@@ -15,10 +15,10 @@
 
 enum stats_task {
     STATS_RESUME_ANALYSIS,
-    STATS_QUESTION,  /* a question to ask: generated, follow-up or from the bank */
+    STATS_QUESTION, /* a question to ask: generated, follow-up or from the bank */
     STATS_EVALUATE,
     STATS_SUMMARY,
-    STATS_GATEWAY,   /* /v1 chat completions */
+    STATS_GATEWAY, /* /v1 chat completions */
     STATS_TASK__COUNT
 };
 

@@ -28,21 +28,26 @@
 static double tokens_per_call(enum budget_mode m)
 {
     switch (m) {
-    case BUDGET_FULL: return 1262;
-    case BUDGET_BALANCED: return 3436;
-    case BUDGET_ECONOMY: return 5781;
-    default: return 0;
+    case BUDGET_FULL:
+        return 1262;
+    case BUDGET_BALANCED:
+        return 3436;
+    case BUDGET_ECONOMY:
+        return 5781;
+    default:
+        return 0;
     }
 }
 
 /* Share of the day's interviews in its busiest hour for the workload's arrival profile. */
 static double peak_share(const struct workload *w)
 {
-    static const double hw[24] = {0, 0, 0, 0, 0, 0, 0, 0, 0.2, 1.0, 1.6, 1.4, 0.8,
-                                  0.9, 1.5, 1.3, 1.0, 0.7, 0.3, 0, 0, 0, 0, 0};
+    static const double hw[24] = {0,   0,   0,   0,   0,   0,   0,   0, 0.2, 1.0, 1.6, 1.4,
+                                  0.8, 0.9, 1.5, 1.3, 1.0, 0.7, 0.3, 0, 0,   0,   0,   0};
     if (!w->business_hours) return 1.0 / 18.0; /* uniform over the first 18 h */
     double total = 0, by_hour[24] = {0};
-    for (int h = 0; h < 24; h++) total += hw[h];
+    for (int h = 0; h < 24; h++)
+        total += hw[h];
     for (int z = 0; z < w->n_zones; z++)
         for (int h = 0; h < 24; h++) {
             int utc = ((h - w->zone_offset_h[z]) % 24 + 24) % 24;
@@ -90,8 +95,8 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
                                        p->tpm ? (double)p->tpm * 1440.0 / tpc : INFINITY));
             if (!isinf(day_cap)) spread += day_cap;
             json_t *d = json_pack("{s:s,s:s,s:f}", "name", p->name, "binding",
-                                  isinf(cap) ? "none (no limits known)" : lim[b].name, "calls_per_day",
-                                  isinf(cap) ? -1.0 : floor(cap));
+                                  isinf(cap) ? "none (no limits known)" : lim[b].name,
+                                  "calls_per_day", isinf(cap) ? -1.0 : floor(cap));
             json_array_append_new(deps, d);
             if (isinf(cap)) {
                 fleet = INFINITY;
@@ -105,11 +110,11 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
         }
         double cost = budget_mode_cost(m);
         double max_iv = isinf(fleet) ? -1 : floor(fleet / cost);
-        json_t *mj = json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost,
-                               "tokens_per_call", tpc, "fleet_calls_per_day",
-                               isinf(fleet) ? -1.0 : floor(fleet), "max_interviews_per_day", max_iv,
-                               "max_interviews_per_day_spread",
-                               isinf(fleet) ? -1.0 : floor(spread / cost), "deployments", deps);
+        json_t *mj =
+            json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost, "tokens_per_call",
+                      tpc, "fleet_calls_per_day", isinf(fleet) ? -1.0 : floor(fleet),
+                      "max_interviews_per_day", max_iv, "max_interviews_per_day_spread",
+                      isinf(fleet) ? -1.0 : floor(spread / cost), "deployments", deps);
         if (target > 0 && !isinf(fleet) && max_iv < target) {
             double missing_calls = target * cost - fleet;
             double more = best_cap > 0 ? ceil(missing_calls / best_cap) : -1;
@@ -120,15 +125,16 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
                          "(another key or provider with the same limits)",
                          missing_calls, more, best_name);
             else
-                snprintf(advice, sizeof advice, "%.0f more calls per day are needed", missing_calls);
+                snprintf(advice, sizeof advice, "%.0f more calls per day are needed",
+                         missing_calls);
             json_object_set_new(mj, "to_reach_target", json_string(advice));
         }
         json_object_set_new(modes, budget_mode_name(m), mj);
         json_object_set_new(max_j, budget_mode_name(m), json_real(max_iv));
         if (k == 0) json_array_extend(per_dep, deps);
     }
-    json_t *out = json_pack("{s:f,s:f,s:o,s:o}", "peak_hour_share", peak, "target", target,
-                            "modes", modes, "max_interviews_per_day", max_j);
+    json_t *out = json_pack("{s:f,s:f,s:o,s:o}", "peak_hour_share", peak, "target", target, "modes",
+                            modes, "max_interviews_per_day", max_j);
     json_decref(per_dep);
     return out;
 }
@@ -139,20 +145,26 @@ void sim_print_plan(const json_t *p, FILE *f)
             100 * json_number_value(json_object_get(p, "peak_hour_share")));
     const char *name;
     json_t *m;
-    json_object_foreach(json_object_get(p, "modes"), name, m) {
+    json_object_foreach(json_object_get(p, "modes"), name, m)
+    {
         fprintf(f, "\n%s mode: %.1f calls/interview, ~%.0f tokens/call\n", name,
                 json_number_value(json_object_get(m, "calls_per_interview")),
                 json_number_value(json_object_get(m, "tokens_per_call")));
         double mx = json_number_value(json_object_get(m, "max_interviews_per_day"));
-        if (mx < 0) fprintf(f, "  max interviews/day: unlimited (some deployment has no known limits)\n");
-        else fprintf(f, "  max interviews/day: %.0f if calls follow arrivals (fleet: %.0f calls/day); "
-                        "%.0f if evaluations may wait for quiet hours\n", mx,
-                     json_number_value(json_object_get(m, "fleet_calls_per_day")),
-                     json_number_value(json_object_get(m, "max_interviews_per_day_spread")));
+        if (mx < 0)
+            fprintf(f, "  max interviews/day: unlimited (some deployment has no known limits)\n");
+        else
+            fprintf(f,
+                    "  max interviews/day: %.0f if calls follow arrivals (fleet: %.0f calls/day); "
+                    "%.0f if evaluations may wait for quiet hours\n",
+                    mx, json_number_value(json_object_get(m, "fleet_calls_per_day")),
+                    json_number_value(json_object_get(m, "max_interviews_per_day_spread")));
         size_t i;
         json_t *d;
-        json_array_foreach(json_object_get(m, "deployments"), i, d) {
-            fprintf(f, "    %-24s %8.0f calls/day, bound by %s\n", json_string_value(json_object_get(d, "name")),
+        json_array_foreach(json_object_get(m, "deployments"), i, d)
+        {
+            fprintf(f, "    %-24s %8.0f calls/day, bound by %s\n",
+                    json_string_value(json_object_get(d, "name")),
                     json_number_value(json_object_get(d, "calls_per_day")),
                     json_string_value(json_object_get(d, "binding")));
         }

@@ -64,7 +64,8 @@ static int parse_zones(struct workload *w, const char *v)
         char *colon = strchr(tok, ':');
         if (!colon || w->n_zones == SCENARIO_MAX_ZONES) return -1;
         *colon = 0;
-        while (*tok == ' ') tok++;
+        while (*tok == ' ')
+            tok++;
         double share = strtod(colon + 1, NULL);
         if (share <= 0) return -1;
         snprintf(w->zone_name[w->n_zones], sizeof w->zone_name[0], "%s", tok);
@@ -74,7 +75,8 @@ static int parse_zones(struct workload *w, const char *v)
         w->n_zones++;
     }
     if (w->n_zones == 0 || total <= 0) return -1;
-    for (int i = 0; i < w->n_zones; i++) w->zone_share[i] /= total;
+    for (int i = 0; i < w->n_zones; i++)
+        w->zone_share[i] /= total;
     return 0;
 }
 
@@ -101,11 +103,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     int workload = strcmp(section, "workload") == 0, sim = strcmp(section, "sim") == 0;
     if (!workload && !sim) return 1;
     double d;
-#define NUM(key, lo, hi, field)                                                                \
-    if (strcmp(name, key) == 0) {                                                              \
-        if (num(value, lo, hi, &d) != 0) goto bad;                                             \
-        field = d;                                                                             \
-        return 1;                                                                              \
+#define NUM(key, lo, hi, field)                                                                    \
+    if (strcmp(name, key) == 0) {                                                                  \
+        if (num(value, lo, hi, &d) != 0) goto bad;                                                 \
+        field = d;                                                                                 \
+        return 1;                                                                                  \
     }
     if (workload) {
         NUM("candidates", 1, 1e7, w->candidates)
@@ -121,9 +123,12 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         NUM("break_minutes_mean", 0, 600, w->break_minutes_mean)
         NUM("seed", 0, 1e15, w->seed)
         if (strcmp(name, "arrival") == 0) {
-            if (strcmp(value, "business_hours") == 0) w->business_hours = 1;
-            else if (strcmp(value, "uniform") == 0) w->business_hours = 0;
-            else goto bad;
+            if (strcmp(value, "business_hours") == 0)
+                w->business_hours = 1;
+            else if (strcmp(value, "uniform") == 0)
+                w->business_hours = 0;
+            else
+                goto bad;
             return 1;
         }
         if (strcmp(name, "timezones") == 0) {

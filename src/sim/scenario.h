@@ -21,22 +21,22 @@ struct workload {
     char zone_name[SCENARIO_MAX_ZONES][16];
     double zone_share[SCENARIO_MAX_ZONES];
     int zone_offset_h[SCENARIO_MAX_ZONES]; /* americas -5, europe +1, asia +8, else 0 */
-    double answer_tokens_mean;     /* 120 */
-    double answer_tokens_sd;       /* 60 */
-    double resume_tokens_mean;     /* 700 */
-    double resume_reupload_share;  /* 0.1 (read, reported; re-uploads are not simulated) */
-    double empty_answer_share;     /* 0.04 */
-    double dont_know_share;        /* 0.03 */
-    double think_seconds_mean;     /* turn_think_seconds_mean = 60 */
-    double break_minutes_mean;     /* between a candidate's interviews, 10 */
-    uint64_t seed;                 /* 1 */
+    double answer_tokens_mean;             /* 120 */
+    double answer_tokens_sd;               /* 60 */
+    double resume_tokens_mean;             /* 700 */
+    double resume_reupload_share;          /* 0.1 (read, reported; re-uploads are not simulated) */
+    double empty_answer_share;             /* 0.04 */
+    double dont_know_share;                /* 0.03 */
+    double think_seconds_mean;             /* turn_think_seconds_mean = 60 */
+    double break_minutes_mean;             /* between a candidate's interviews, 10 */
+    uint64_t seed;                         /* 1 */
     /* [sim] */
-    double latency_ms_mean;        /* provider latency, log-normal: 900 */
-    double latency_ms_sd;          /* 500 */
-    double fail_rate;              /* share of provider calls that fail with 503: 0.01 */
-    double bad_output_rate;        /* share of provider answers that are not clean task JSON
-                                    * (prose, a missing field, wrapped, fenced, truncated):
-                                    * 0.05 */
+    double latency_ms_mean; /* provider latency, log-normal: 900 */
+    double latency_ms_sd;   /* 500 */
+    double fail_rate;       /* share of provider calls that fail with 503: 0.01 */
+    double bad_output_rate; /* share of provider answers that are not clean task JSON
+                             * (prose, a missing field, wrapped, fenced, truncated):
+                             * 0.05 */
 };
 
 void workload_defaults(struct workload *w);

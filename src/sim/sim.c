@@ -39,12 +39,12 @@ struct ev {
 struct cand {
     char id[33];
     int zone;
-    int done_today;         /* interviews finished today */
-    int day;                /* the day of its current session */
+    int done_today; /* interviews finished today */
+    int day;        /* the day of its current session */
     char interview[33];
     char question[64];
-    int64_t answered_at;    /* virtual ms when the pending answer was sent */
-    int waiting;            /* an answer is out, the reply has not come */
+    int64_t answered_at; /* virtual ms when the pending answer was sent */
+    int waiting;         /* an answer is out, the reply has not come */
 };
 
 struct sim {
@@ -136,14 +136,17 @@ static struct ev pop(struct sim *s)
 /* ---- synthetic people ---- */
 
 static const char *vocabulary[] = {
-    "we", "designed", "the", "service", "to", "handle", "requests", "with", "a", "cache",
-    "and", "measured", "latency", "before", "after", "changing", "database", "indexes", "team",
-    "decided", "rollout", "tests", "monitoring", "because", "users", "reported", "errors",
-    "improved", "throughput", "by", "percent", "queue", "retries", "timeouts", "deployed",
-    "reviewed", "code", "tradeoff", "between", "consistency", "availability", "learned",
-    "would", "next", "time", "simpler", "approach", "customer", "impact", "incident",
-    "postmortem", "api", "schema", "migration", "backward", "compatible", "load", "python",
-    "postgresql", "redis", "kubernetes", "metrics", "alerts", "on", "call", "project",
+    "we",         "designed",   "the",        "service",     "to",           "handle",
+    "requests",   "with",       "a",          "cache",       "and",          "measured",
+    "latency",    "before",     "after",      "changing",    "database",     "indexes",
+    "team",       "decided",    "rollout",    "tests",       "monitoring",   "because",
+    "users",      "reported",   "errors",     "improved",    "throughput",   "by",
+    "percent",    "queue",      "retries",    "timeouts",    "deployed",     "reviewed",
+    "code",       "tradeoff",   "between",    "consistency", "availability", "learned",
+    "would",      "next",       "time",       "simpler",     "approach",     "customer",
+    "impact",     "incident",   "postmortem", "api",         "schema",       "migration",
+    "backward",   "compatible", "load",       "python",      "postgresql",   "redis",
+    "kubernetes", "metrics",    "alerts",     "on",          "call",         "project",
 };
 
 static char *answer_text(struct sim *s)
@@ -166,8 +169,9 @@ static char *answer_text(struct sim *s)
 
 static char *resume_text(struct sim *s, int i)
 {
-    static const char *skills[] = {"python", "go", "java", "sql", "postgresql", "redis",
-                                   "kubernetes", "docker", "aws", "react", "kafka", "terraform"};
+    static const char *skills[] = {"python",     "go",    "java",       "sql",
+                                   "postgresql", "redis", "kubernetes", "docker",
+                                   "aws",        "react", "kafka",      "terraform"};
     static const char *companies[] = {"Acme Corp", "Initech", "Globex", "Umbrella", "Hooli"};
     struct sbuf b = {0};
     int years = 1 + (int)(rnd(s) % 15);
@@ -176,7 +180,8 @@ static char *resume_text(struct sim *s, int i)
     int words = (int)(s->w->resume_tokens_mean / 1.3);
     sbuf_printf(&b, "Built a %s based billing service. Designed a %s data pipeline. Skills: ",
                 skills[rnd(s) % ARRAY_LEN(skills)], skills[rnd(s) % ARRAY_LEN(skills)]);
-    for (int k = 0; k < 5; k++) sbuf_printf(&b, "%s%s", k ? ", " : "", skills[rnd(s) % ARRAY_LEN(skills)]);
+    for (int k = 0; k < 5; k++)
+        sbuf_printf(&b, "%s%s", k ? ", " : "", skills[rnd(s) % ARRAY_LEN(skills)]);
     sbuf_puts(&b, ". ");
     for (int k = 0; k < words; k++) {
         sbuf_puts(&b, vocabulary[rnd(s) % ARRAY_LEN(vocabulary)]);
@@ -187,14 +192,15 @@ static char *resume_text(struct sim *s, int i)
 
 /* Local hour weights of a business day (09:00-18:00), peaks mid-morning and
  * mid-afternoon. */
-static const double hour_weight[24] = {0, 0, 0, 0, 0, 0, 0, 0, 0.2, 1.0, 1.6, 1.4, 0.8,
-                                       0.9, 1.5, 1.3, 1.0, 0.7, 0.3, 0, 0, 0, 0, 0};
+static const double hour_weight[24] = {0,   0,   0,   0,   0,   0,   0,   0, 0.2, 1.0, 1.6, 1.4,
+                                       0.8, 0.9, 1.5, 1.3, 1.0, 0.7, 0.3, 0, 0,   0,   0,   0};
 
 static int64_t arrival_offset(struct sim *s, int zone)
 {
     if (!s->w->business_hours) return (int64_t)(rnd01(s) * (double)DAY_MS * 0.75);
     double total = 0;
-    for (int h = 0; h < 24; h++) total += hour_weight[h];
+    for (int h = 0; h < 24; h++)
+        total += hour_weight[h];
     double u = rnd01(s) * total;
     int h = 0;
     for (; h < 24; h++) {
@@ -204,8 +210,10 @@ static int64_t arrival_offset(struct sim *s, int zone)
     if (h == 24) h = 12;
     double local = (h + rnd01(s)) * 3600000.0;
     double utc = local - s->w->zone_offset_h[zone] * 3600000.0;
-    while (utc < 0) utc += (double)DAY_MS;
-    while (utc >= (double)DAY_MS) utc -= (double)DAY_MS;
+    while (utc < 0)
+        utc += (double)DAY_MS;
+    while (utc >= (double)DAY_MS)
+        utc -= (double)DAY_MS;
     return (int64_t)utc;
 }
 
@@ -306,7 +314,8 @@ static void on_answer(struct engine_reply *r, void *data)
     }
     json_t *next = json_object_get(r->body, "next_question");
     if (json_is_object(next)) {
-        snprintf(c->question, sizeof c->question, "%s", json_string_value(json_object_get(next, "id")));
+        snprintf(c->question, sizeof c->question, "%s",
+                 json_string_value(json_object_get(next, "id")));
         push(s, clock_now_ms() + (int64_t)(1000 * rnd_exp(s, s->w->think_seconds_mean)) + 2000,
              EV_ANSWER, ci);
         return;
@@ -330,8 +339,10 @@ static void progress_bar(int64_t now, int64_t start, int64_t end, long started, 
     if (f > 1) f = 1;
     int width = 40, n = (int)(f * width);
     fprintf(stderr, "\r[");
-    for (int i = 0; i < width; i++) fputc(i < n ? '#' : '.', stderr);
-    fprintf(stderr, "] %3d%% of the day, %ld/%ld interviews started", (int)(f * 100), started, total);
+    for (int i = 0; i < width; i++)
+        fputc(i < n ? '#' : '.', stderr);
+    fprintf(stderr, "] %3d%% of the day, %ld/%ld interviews started", (int)(f * 100), started,
+            total);
     fflush(stderr);
 }
 
@@ -339,7 +350,8 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
                 char *err, size_t errlen)
 {
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0); /* wall_seconds: real time, outside the clock module on purpose */
+    clock_gettime(CLOCK_MONOTONIC,
+                  &t0); /* wall_seconds: real time, outside the clock module on purpose */
     clock_use_virtual(SIM_EPOCH_MS);
     timer_use_virtual(1);
     util_random_use_seed(w->seed); /* candidate ids and tokens: the same seed, the same day */
@@ -371,7 +383,10 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             .fail_rate = w->fail_rate,
             .bad_output_rate = w->bad_output_rate,
             .seed = w->seed * 1000 + (uint64_t)i + 1,
-            .rpm = pc->rpm, .rpd = pc->rpd, .tpm = pc->tpm, .tpd = pc->tpd,
+            .rpm = pc->rpm,
+            .rpd = pc->rpd,
+            .tpm = pc->tpm,
+            .tpd = pc->tpd,
             .concurrency = pc->concurrency,
             .known = 1,
             .pacific = pc->day_reset && strcmp(pc->day_reset, "pacific") == 0,
@@ -448,9 +463,11 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     for (long i = 0; i < s.n_interviews; i++) {
         struct engine_reply r = {0};
         engine_report(s.engine, NULL, s.interviews[i], &r);
-        if (r.err == ENGINE_OK && strcmp(json_string_value(json_object_get(r.body, "status")), "ready") == 0) {
+        if (r.err == ENGINE_OK &&
+            strcmp(json_string_value(json_object_get(r.body, "status")), "ready") == 0) {
             completed++;
-            json_int_t heur = json_integer_value(json_object_get(json_object_get(r.body, "scorers"), "heuristic"));
+            json_int_t heur = json_integer_value(
+                json_object_get(json_object_get(r.body, "scorers"), "heuristic"));
             const char *mode = json_string_value(json_object_get(r.body, "mode"));
             if (heur == 0 && strcmp(mode, "offline") != 0) llm_evaluated++;
             json_int_t k = json_integer_value(json_object_get(mode_mix, mode));
@@ -467,15 +484,19 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
         violations += pstats[i].violations;
         r429 += pstats[i].refused_429;
         bad_outputs += pstats[i].bad_outputs;
-        for (int k = 0; k < SIM_LIMIT__COUNT; k++) r429_by[k] += pstats[i].refused_by[k];
-        for (int k = 0; k < 8; k++) by_task[k] += pstats[i].by_task[k];
-        json_object_set_new(by_provider, cfg->providers[i].name, json_integer((json_int_t)pstats[i].requests));
+        for (int k = 0; k < SIM_LIMIT__COUNT; k++)
+            r429_by[k] += pstats[i].refused_by[k];
+        for (int k = 0; k < 8; k++)
+            by_task[k] += pstats[i].by_task[k];
+        json_object_set_new(by_provider, cfg->providers[i].name,
+                            json_integer((json_int_t)pstats[i].requests));
     }
     static const char *task_names[8] = {"resume_analysis", "question_gen", "follow_up", "evaluate",
-                                        "evaluate_batch", "summary", "unused", "other"};
+                                        "evaluate_batch",  "summary",      "unused",    "other"};
     json_t *by_task_j = json_object();
     for (int k = 0; k < 8; k++)
-        if (by_task[k]) json_object_set_new(by_task_j, task_names[k], json_integer((json_int_t)by_task[k]));
+        if (by_task[k])
+            json_object_set_new(by_task_j, task_names[k], json_integer((json_int_t)by_task[k]));
     qsort(s.turn_lat, (size_t)s.n_lat, sizeof *s.turn_lat, cmp_double);
     double p95 = s.n_lat ? s.turn_lat[(size_t)((double)(s.n_lat - 1) * 0.95)] : 0;
     json_t *stats = stats_json(engine_stats(s.engine));
@@ -490,22 +511,24 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     json_t *out = json_pack(
         "{s:I,s:I,s:I,s:f,s:I,s:f,s:o,s:o,s:I,s:I,s:I,s:O,s:O,s:O,s:o,s:f,s:O,s:f,s:I,s:i}",
-        "interviews_requested", (json_int_t)s.requested, "interviews_completed", (json_int_t)completed,
-        "interviews_llm_evaluated", (json_int_t)llm_evaluated, "completion_rate",
-        s.requested ? (double)completed / (double)s.requested : 0.0, "llm_calls", (json_int_t)calls,
-        "llm_calls_per_interview", calls_per_interview, "calls_by_task", by_task_j,
-        "calls_by_provider", by_provider, "tokens_used", (json_int_t)tokens, "quota_violations",
-        (json_int_t)violations, "provider_429s", (json_int_t)r429, "cache_hit_rate",
-        json_object_get(stats, "cache_hit_rate"), "pool_hit_rate", json_object_get(stats, "pool_hit_rate"),
-        "optimization_rate", json_object_get(stats, "optimization_rate"), "mode_mix", mode_mix,
-        "p95_turn_latency_ms", p95, "max_sustainable_interviews_per_day", max_sus ? max_sus : json_null(),
-        "wall_seconds", wall, "interviews_refused", (json_int_t)s.refused, "days", opt->days);
+        "interviews_requested", (json_int_t)s.requested, "interviews_completed",
+        (json_int_t)completed, "interviews_llm_evaluated", (json_int_t)llm_evaluated,
+        "completion_rate", s.requested ? (double)completed / (double)s.requested : 0.0, "llm_calls",
+        (json_int_t)calls, "llm_calls_per_interview", calls_per_interview, "calls_by_task",
+        by_task_j, "calls_by_provider", by_provider, "tokens_used", (json_int_t)tokens,
+        "quota_violations", (json_int_t)violations, "provider_429s", (json_int_t)r429,
+        "cache_hit_rate", json_object_get(stats, "cache_hit_rate"), "pool_hit_rate",
+        json_object_get(stats, "pool_hit_rate"), "optimization_rate",
+        json_object_get(stats, "optimization_rate"), "mode_mix", mode_mix, "p95_turn_latency_ms",
+        p95, "max_sustainable_interviews_per_day", max_sus ? max_sus : json_null(), "wall_seconds",
+        wall, "interviews_refused", (json_int_t)s.refused, "days", opt->days);
     /* provider 429s by the limit that refused them: token limits are counted by the
      * provider's tokenizer, not the router's estimate, so these are measured, not zero by
      * construction (the router's token_margin_pct keeps them rare) */
     json_t *by_cause = json_object();
     for (int k = 0; k < SIM_LIMIT__COUNT; k++)
-        json_object_set_new(by_cause, sim_limit_name((enum sim_limit)k), json_integer((json_int_t)r429_by[k]));
+        json_object_set_new(by_cause, sim_limit_name((enum sim_limit)k),
+                            json_integer((json_int_t)r429_by[k]));
     json_object_set_new(out, "provider_429s_by_cause", by_cause);
     json_object_set_new(out, "provider_bad_outputs", json_integer((json_int_t)bad_outputs));
     json_decref(plan);
@@ -528,17 +551,22 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
 
 void sim_print_result(const json_t *r, FILE *f)
 {
-    fprintf(f, "interviews requested      %lld\n", (long long)json_integer_value(json_object_get(r, "interviews_requested")));
+    fprintf(f, "interviews requested      %lld\n",
+            (long long)json_integer_value(json_object_get(r, "interviews_requested")));
     fprintf(f, "interviews completed      %lld (%.1f%%)\n",
             (long long)json_integer_value(json_object_get(r, "interviews_completed")),
             100 * json_number_value(json_object_get(r, "completion_rate")));
-    fprintf(f, "  evaluated by a model    %lld\n", (long long)json_integer_value(json_object_get(r, "interviews_llm_evaluated")));
+    fprintf(f, "  evaluated by a model    %lld\n",
+            (long long)json_integer_value(json_object_get(r, "interviews_llm_evaluated")));
     fprintf(f, "provider calls            %lld (%.2f per interview)\n",
             (long long)json_integer_value(json_object_get(r, "llm_calls")),
             json_number_value(json_object_get(r, "llm_calls_per_interview")));
-    fprintf(f, "tokens                    %lld\n", (long long)json_integer_value(json_object_get(r, "tokens_used")));
-    fprintf(f, "quota violations          %lld\n", (long long)json_integer_value(json_object_get(r, "quota_violations")));
-    fprintf(f, "provider 429s             %lld\n", (long long)json_integer_value(json_object_get(r, "provider_429s")));
+    fprintf(f, "tokens                    %lld\n",
+            (long long)json_integer_value(json_object_get(r, "tokens_used")));
+    fprintf(f, "quota violations          %lld\n",
+            (long long)json_integer_value(json_object_get(r, "quota_violations")));
+    fprintf(f, "provider 429s             %lld\n",
+            (long long)json_integer_value(json_object_get(r, "provider_429s")));
     json_t *cause = json_object_get(r, "provider_429s_by_cause");
     if (cause) {
         char *c = json_dumps(cause, JSON_COMPACT);
@@ -548,14 +576,20 @@ void sim_print_result(const json_t *r, FILE *f)
     if (json_object_get(r, "provider_bad_outputs"))
         fprintf(f, "provider bad outputs      %lld\n",
                 (long long)json_integer_value(json_object_get(r, "provider_bad_outputs")));
-    fprintf(f, "optimization rate         %.3f\n", json_number_value(json_object_get(r, "optimization_rate")));
-    fprintf(f, "p95 turn latency          %.0f ms\n", json_number_value(json_object_get(r, "p95_turn_latency_ms")));
+    fprintf(f, "optimization rate         %.3f\n",
+            json_number_value(json_object_get(r, "optimization_rate")));
+    fprintf(f, "p95 turn latency          %.0f ms\n",
+            json_number_value(json_object_get(r, "p95_turn_latency_ms")));
     char *mix = json_dumps(json_object_get(r, "mode_mix"), JSON_COMPACT);
     char *prov = json_dumps(json_object_get(r, "calls_by_provider"), JSON_COMPACT);
     char *task = json_dumps(json_object_get(r, "calls_by_task"), JSON_COMPACT);
-    fprintf(f, "modes                     %s\ncalls by provider         %s\ncalls by task             %s\n", mix, prov, task);
+    fprintf(f,
+            "modes                     %s\ncalls by provider         %s\ncalls by task             "
+            "%s\n",
+            mix, prov, task);
     free(mix);
     free(prov);
     free(task);
-    fprintf(f, "wall time                 %.1f s\n", json_number_value(json_object_get(r, "wall_seconds")));
+    fprintf(f, "wall time                 %.1f s\n",
+            json_number_value(json_object_get(r, "wall_seconds")));
 }

@@ -16,8 +16,8 @@
 #include <jansson.h>
 
 struct sim_options {
-    int days;       /* simulated days, 1.. */
-    int progress;   /* draw a progress bar on stderr */
+    int days;     /* simulated days, 1.. */
+    int progress; /* draw a progress bar on stderr */
 };
 
 /* Runs the scenario; returns the result object or NULL with a sentence in err. The

@@ -33,30 +33,30 @@ enum sim_limit {
 const char *sim_limit_name(enum sim_limit l);
 
 struct sim_provider_stats {
-    uint64_t requests;      /* calls received (accepted or refused) */
-    uint64_t ok;            /* answered 200 */
-    uint64_t refused_429;   /* over a limit */
+    uint64_t requests;                     /* calls received (accepted or refused) */
+    uint64_t ok;                           /* answered 200 */
+    uint64_t refused_429;                  /* over a limit */
     uint64_t refused_by[SIM_LIMIT__COUNT]; /* the same by the limit that refused */
-    uint64_t bad_outputs;   /* 200s whose content was spoilt (bad_output_rate) */
-    uint64_t violations;    /* 429s for a limit the router was told about (config) */
-    uint64_t failed;        /* injected 503s */
-    uint64_t tokens;        /* prompt + completion tokens of answered calls */
-    uint64_t by_task[8];    /* by enum task_kind, 7 = unknown */
+    uint64_t bad_outputs;                  /* 200s whose content was spoilt (bad_output_rate) */
+    uint64_t violations;                   /* 429s for a limit the router was told about (config) */
+    uint64_t failed;                       /* injected 503s */
+    uint64_t tokens;                       /* prompt + completion tokens of answered calls */
+    uint64_t by_task[8];                   /* by enum task_kind, 7 = unknown */
 };
 
 struct sim_provider_params {
-    double latency_mean_ms;  /* mean of the log-normal latency */
-    double latency_sd_ms;    /* its standard deviation */
-    double fail_rate;        /* share of calls answered 503 */
-    double bad_output_rate;  /* share of 200s whose content is not clean task JSON */
-    int chars4_tokens;       /* count tokens as the router estimates them (chars / 4), for
-                              * tests that need exact figures; 0: its own tokenizer */
+    double latency_mean_ms; /* mean of the log-normal latency */
+    double latency_sd_ms;   /* its standard deviation */
+    double fail_rate;       /* share of calls answered 503 */
+    double bad_output_rate; /* share of 200s whose content is not clean task JSON */
+    int chars4_tokens;      /* count tokens as the router estimates them (chars / 4), for
+                             * tests that need exact figures; 0: its own tokenizer */
     uint64_t seed;
     /* true limits; 0 = none. `known` says the router was configured with them. */
     long rpm, rpd, tpm, tpd, concurrency;
     int known;
-    int pacific;             /* day resets at midnight America/Los_Angeles */
-    const char *style;       /* header style: openai | groq | cerebras | none ... */
+    int pacific;       /* day resets at midnight America/Los_Angeles */
+    const char *style; /* header style: openai | groq | cerebras | none ... */
 };
 
 struct provider *sim_provider_new(const char *name, const char *model,

@@ -1081,9 +1081,9 @@ static enum store_err pg_candidate_set_analysis(struct store *s, const char *id,
     return e;
 }
 
-static enum store_err pg_candidate_set_resume(struct store *s, const char *id, const char *resume_text,
-                                              const char *resume_hash, const char *analysis_json,
-                                              const char *source)
+static enum store_err pg_candidate_set_resume(struct store *s, const char *id,
+                                              const char *resume_text, const char *resume_hash,
+                                              const char *analysis_json, const char *source)
 {
     struct pg_bind b = {.n = 0};
     bind_text(&b, resume_text);
@@ -1337,7 +1337,8 @@ static enum store_err pg_ledger_get(struct store *s, const char *deployment, con
     return e;
 }
 
-static enum store_err pg_kv_claim(struct store *s, const char *key, int64_t now_ms, int64_t stale_ms)
+static enum store_err pg_kv_claim(struct store *s, const char *key, int64_t now_ms,
+                                  int64_t stale_ms)
 {
     struct pg_bind b = {.n = 0};
     char v[32], old[32];

@@ -227,12 +227,14 @@ static const struct {
     [ST_KV_CLAIM] = {"kv_claim", "INSERT INTO kv (key, value) VALUES (?, ?) "
                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
                                  "WHERE CAST(kv.value AS INTEGER) < ?"},
-    [ST_LEDGER_ADD] = {"quota_ledger_add",
-                       "INSERT INTO quota_ledger (deployment, day, requests, tokens) "
-                       "VALUES (?, ?, ?, ?) ON CONFLICT (deployment, day) DO UPDATE SET "
-                       "requests = requests + excluded.requests, tokens = tokens + excluded.tokens"},
-    [ST_LEDGER_GET] = {"quota_ledger_get",
-                       "SELECT requests, tokens FROM quota_ledger WHERE deployment = ? AND day = ?"},
+    [ST_LEDGER_ADD] =
+        {"quota_ledger_add",
+         "INSERT INTO quota_ledger (deployment, day, requests, tokens) "
+         "VALUES (?, ?, ?, ?) ON CONFLICT (deployment, day) DO UPDATE SET "
+         "requests = requests + excluded.requests, tokens = tokens + excluded.tokens"},
+    [ST_LEDGER_GET] =
+        {"quota_ledger_get",
+         "SELECT requests, tokens FROM quota_ledger WHERE deployment = ? AND day = ?"},
 };
 
 /* Backend state behind struct store.impl. */
@@ -583,9 +585,9 @@ static enum store_err sq_candidate_set_analysis(struct store *s, const char *id,
     return e;
 }
 
-static enum store_err sq_candidate_set_resume(struct store *s, const char *id, const char *resume_text,
-                                              const char *resume_hash, const char *analysis_json,
-                                              const char *source)
+static enum store_err sq_candidate_set_resume(struct store *s, const char *id,
+                                              const char *resume_text, const char *resume_hash,
+                                              const char *analysis_json, const char *source)
 {
     struct sq *q = sq_of(s);
     struct sq_bind b = stmt_bind(q, ST_CANDIDATE_SET_RESUME);
@@ -836,7 +838,8 @@ static enum store_err sq_kv_put(struct store *s, const char *key, const char *va
     return stmt_exec(q, ST_KV_PUT, &b, NULL);
 }
 
-static enum store_err sq_kv_claim(struct store *s, const char *key, int64_t now_ms, int64_t stale_ms)
+static enum store_err sq_kv_claim(struct store *s, const char *key, int64_t now_ms,
+                                  int64_t stale_ms)
 {
     struct sq *q = sq_of(s);
     char v[32];

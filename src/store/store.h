@@ -27,20 +27,20 @@ enum store_err {
 const char *store_strerror(enum store_err e);
 
 struct store_candidate {
-    char *id;            /* 32 hex digits, random */
+    char *id; /* 32 hex digits, random */
     char *name;
     char *email;
-    char *role;          /* a role id from data/roles.json, e.g. "backend_engineer" */
-    char *resume_text;   /* as uploaded; never logged or returned to anyone else */
-    char *resume_hash;   /* XXH3-128 hex of the normalised resume */
-    char *token_hash;    /* SHA-256 hex of the candidate's bearer secret */
-    char *analysis_json; /* resume_analysis result (JSON text) or NULL until known */
+    char *role;            /* a role id from data/roles.json, e.g. "backend_engineer" */
+    char *resume_text;     /* as uploaded; never logged or returned to anyone else */
+    char *resume_hash;     /* XXH3-128 hex of the normalised resume */
+    char *token_hash;      /* SHA-256 hex of the candidate's bearer secret */
+    char *analysis_json;   /* resume_analysis result (JSON text) or NULL until known */
     char *analysis_source; /* "model" | "heuristic" | NULL */
     int64_t created_ms;
 };
 
 struct store_interview {
-    char *id;            /* 32 hex digits, random */
+    char *id; /* 32 hex digits, random */
     char *candidate_id;
     char *kind;          /* technical | behavioral | mixed */
     char *mode;          /* full | balanced | economy | offline */
@@ -48,8 +48,8 @@ struct store_interview {
     int total_questions; /* planned number of questions (12 by default) */
     int next_index;      /* index of the turn awaiting an answer, == total when done */
     char *greeting;
-    char *plan_json;     /* the engine's plan: phases per index (JSON text) */
-    char *report_json;   /* NULL until the report is ready */
+    char *plan_json;   /* the engine's plan: phases per index (JSON text) */
+    char *report_json; /* NULL until the report is ready */
     int64_t created_ms;
     int64_t finished_ms; /* 0 while active */
 };
@@ -68,9 +68,9 @@ struct store_turn {
     int64_t answered_ms; /* 0 until answered */
     int score;           /* 1..5, 0 while not scored */
     char *feedback;
-    char *scorer;        /* model | heuristic | precheck, NULL while not scored */
-    char *flags;         /* JSON array text, e.g. ["injection_attempt","empty"], or NULL */
-    char *eval_status;   /* none (not answered) | pending | done */
+    char *scorer;      /* model | heuristic | precheck, NULL while not scored */
+    char *flags;       /* JSON array text, e.g. ["injection_attempt","empty"], or NULL */
+    char *eval_status; /* none (not answered) | pending | done */
 };
 
 struct store_turn_list {
@@ -89,7 +89,7 @@ struct store_call {
     const char *task;     /* resume_analysis | question_gen | follow_up | evaluate | ... */
     const char *provider; /* deployment name */
     const char *model;
-    const char *outcome;  /* ok | http_error | timeout | rate_limited | invalid_output | ... */
+    const char *outcome; /* ok | http_error | timeout | rate_limited | invalid_output | ... */
     int http_status;
     int64_t latency_ms;
     int prompt_tokens;
@@ -101,9 +101,10 @@ struct store;
 /* What a backend can do beyond the common contract (bits of store_ops.caps), so a
  * caller asks for a capability, never for a backend by name (SQLite's VFS carries
  * iVersion for the same reason). */
-#define STORE_CAP_SHARED 0x1u /* several processes use this store at once: kv_claim is
-                               * seen by all of them and other processes' writes appear
-                               * between calls */
+#define STORE_CAP_SHARED                                                                           \
+    0x1u /* several processes use this store at once: kv_claim is                                  \
+          * seen by all of them and other processes' writes appear                                 \
+          * between calls */
 
 struct store_ops {
     const char *name; /* "sqlite", "postgres": for logs and status pages only */

@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct heuristic_eval he;
     json_t *kw = json_pack("[s,s]", "latency", "cache");
     json_t *kp = json_pack("[s,s]", "A cache cuts read latency", "Entries expire after a TTL");
-    struct heuristic_question q = {.text = "How would you add a cache?", .key_points = kp, .keywords = kw};
+    struct heuristic_question q = {
+        .text = "How would you add a cache?", .key_points = kp, .keywords = kw};
     heuristic_evaluate(NULL, &q, text, &he);
     json_decref(kp);
     free(he.feedback);

@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         const char *fin = json_string_value(json_object_get(choice, "finish_reason"));
         size_t cut = sizeof fc.finish_reason - 1;
-        if (fin ? strncmp(fin, fc.finish_reason, cut) != 0 || strlen(fc.finish_reason) != (strlen(fin) < cut ? strlen(fin) : cut)
+        if (fin ? strncmp(fin, fc.finish_reason, cut) != 0 ||
+                      strlen(fc.finish_reason) != (strlen(fin) < cut ? strlen(fin) : cut)
                 : fc.finish_reason[0] != 0)
             abort();
         json_t *usage = json_object_get(root, "usage");

@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r.headers[r.n_headers].value = xstrdup(colon + 1);
         r.n_headers++;
     }
-    static const char *styles[] = {"openai", "groq", "cerebras", "openrouter", "mistral",
-                                   "gemini", "cloudflare", "none"};
+    static const char *styles[] = {"openai",  "groq",   "cerebras",   "openrouter",
+                                   "mistral", "gemini", "cloudflare", "none"};
     for (size_t i = 0; i < sizeof styles / sizeof *styles; i++) {
         struct ratelimit_obs o;
         ratelimit_parse(styles[i], &r, 1796083200000LL, &o);

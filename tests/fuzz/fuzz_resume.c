@@ -15,8 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = 0;
     json_t *a = heuristic_resume_analysis(text, NULL);
-    char *q = bank_fill("In {project} at {company}, how did {skill} and {skill2} help over {years} years?",
-                        a, NULL, (int)(size % 7));
+    char *q = bank_fill(
+        "In {project} at {company}, how did {skill} and {skill2} help over {years} years?", a, NULL,
+        (int)(size % 7));
     free(q);
     json_decref(a);
     free(text);

@@ -75,8 +75,7 @@ static void test_bank_load_gives_every_question_a_category_and_difficulty(void *
         assert_in_range(q->difficulty, 1, 3);
         assert_true(strcmp(q->category, "introduction") == 0 ||
                     strcmp(q->category, "resume") == 0 || strcmp(q->category, "technical") == 0 ||
-                    strcmp(q->category, "behavioral") == 0 ||
-                    strcmp(q->category, "wrap_up") == 0);
+                    strcmp(q->category, "behavioral") == 0 || strcmp(q->category, "wrap_up") == 0);
         assert_true(q->any_role || q->n_roles > 0);
     }
 }
@@ -143,7 +142,8 @@ static void test_bank_pick_ten_interviews_of_twelve_never_repeat_a_question(void
     }
     assert_int_equal(seen.len, 120);
     for (size_t i = 0; i < seen.len; i++)
-        for (size_t j = i + 1; j < seen.len; j++) assert_string_not_equal(seen.ids[i], seen.ids[j]);
+        for (size_t j = i + 1; j < seen.len; j++)
+            assert_string_not_equal(seen.ids[i], seen.ids[j]);
     bank_seen_free(&seen);
 }
 
@@ -224,7 +224,8 @@ static void test_bank_pick_falls_back_to_other_difficulties(void **state)
     /* once every difficulty-1 question is seen, difficulty 1 still gets a question */
     struct bank_seen seen = {0};
     for (int i = 0; i < bank->n_questions; i++)
-        if (strcmp(bank->questions[i].category, "resume") == 0 && bank->questions[i].difficulty == 1)
+        if (strcmp(bank->questions[i].category, "resume") == 0 &&
+            bank->questions[i].difficulty == 1)
             bank_seen_add(&seen, bank->questions[i].id, bank->questions[i].text);
     const struct bank_question *q = bank_pick(bank, "backend_engineer", "resume", 1, &seen, "c");
     assert_non_null(q);
@@ -249,7 +250,8 @@ static void test_bank_pick_skips_template_whose_text_was_already_asked(void **st
     assert_non_null(first);
     assert_null(strchr(first->text, '{'));
     bank_seen_add(&seen, "gen.backend_engineer.0001", first->text);
-    const struct bank_question *next = bank_pick(bank, "backend_engineer", "technical", 1, &seen, salt);
+    const struct bank_question *next =
+        bank_pick(bank, "backend_engineer", "technical", 1, &seen, salt);
     bank_seen_free(&seen);
     assert_ptr_not_equal(next, first);
 }

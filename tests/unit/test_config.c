@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 struct fx {
-    char dir[64];       /* the test's own temp directory */
-    char path[128];     /* interviewd.ini inside it, once written */
-    struct config cfg;  /* defaults, then whatever the test loads */
-    char err[512];      /* config_load's message */
+    char dir[64];      /* the test's own temp directory */
+    char path[128];    /* interviewd.ini inside it, once written */
+    struct config cfg; /* defaults, then whatever the test loads */
+    char err[512];     /* config_load's message */
 };
 
 static int setup(void **state)
@@ -386,7 +386,8 @@ static void test_config_section_given_twice_is_an_error(void **state)
 static void test_config_provider_without_model_names_its_section_line(void **state)
 {
     struct fx *f = *state;
-    int rc = load(f, "[budget]\nmode = auto\n[provider.groq]\nbase_url = https://api.groq.com/openai/v1\n");
+    int rc = load(
+        f, "[budget]\nmode = auto\n[provider.groq]\nbase_url = https://api.groq.com/openai/v1\n");
     assert_int_equal(rc, -1);
     assert_non_null(strstr(f->err, at_line(f, 3)));
     assert_non_null(strstr(f->err, "[provider.groq] model"));

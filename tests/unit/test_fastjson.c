@@ -23,12 +23,13 @@ static void test_reads_a_plain_answer(void **state)
 {
     (void)state;
     struct fast_completion fc;
-    assert_int_equal(fast("{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
-                          "\"message\":{\"role\":\"assistant\",\"content\":\"hello\",\"refusal\":null},"
-                          "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":11,"
-                          "\"completion_tokens\":15,\"total_tokens\":26},\"system_fingerprint\":null}",
-                          &fc),
-                     0);
+    assert_int_equal(
+        fast("{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+             "\"message\":{\"role\":\"assistant\",\"content\":\"hello\",\"refusal\":null},"
+             "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":11,"
+             "\"completion_tokens\":15,\"total_tokens\":26},\"system_fingerprint\":null}",
+             &fc),
+        0);
     assert_string_equal(fc.content, "hello");
     assert_string_equal(fc.finish_reason, "stop");
     assert_int_equal(fc.prompt_tokens, 11);
@@ -40,11 +41,12 @@ static void test_decodes_escapes_and_utf8(void **state)
 {
     (void)state;
     struct fast_completion fc;
-    assert_int_equal(fast("{\"choices\":[{\"message\":{\"content\":\"caf\\u00e9 \\ud83d\\ude00 "
-                          "\\\"q\\\" \\\\ \\/ \\n\\t\xe2\x82\xac\"}}],\"usage\":{\"prompt_tokens\":1.5,"
-                          "\"completion_tokens\":-2}}",
-                          &fc),
-                     0);
+    assert_int_equal(
+        fast("{\"choices\":[{\"message\":{\"content\":\"caf\\u00e9 \\ud83d\\ude00 "
+             "\\\"q\\\" \\\\ \\/ \\n\\t\xe2\x82\xac\"}}],\"usage\":{\"prompt_tokens\":1.5,"
+             "\"completion_tokens\":-2}}",
+             &fc),
+        0);
     assert_string_equal(fc.content, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" \\ / \n\t\xe2\x82\xac");
     assert_string_equal(fc.finish_reason, "");
     assert_int_equal(fc.prompt_tokens, 0); /* a real is not an integer: as jansson says */
@@ -56,10 +58,11 @@ static void test_only_the_first_choice_counts(void **state)
 {
     (void)state;
     struct fast_completion fc;
-    assert_int_equal(fast(" {\"choices\":[{\"message\":{\"content\":\"one\"},\"finish_reason\":\"length\"},"
-                          "{\"message\":{\"content\":\"two\"},\"finish_reason\":\"stop\"}]} \n",
-                          &fc),
-                     0);
+    assert_int_equal(
+        fast(" {\"choices\":[{\"message\":{\"content\":\"one\"},\"finish_reason\":\"length\"},"
+             "{\"message\":{\"content\":\"two\"},\"finish_reason\":\"stop\"}]} \n",
+             &fc),
+        0);
     assert_string_equal(fc.content, "one");
     assert_string_equal(fc.finish_reason, "length");
     free(fc.content);

@@ -43,16 +43,17 @@ static int free_rubrics(void **state)
 }
 
 /* Scores answer against the category's rubric; keywords is a JSON array text or NULL. */
-static int score_of(const char *category, const char *keywords, const char *answer,
-                    char **feedback)
+static int score_of(const char *category, const char *keywords, const char *answer, char **feedback)
 {
     json_t *kw = keywords ? json_loads(keywords, 0, NULL) : NULL;
     struct heuristic_question q = {.keywords = kw};
     struct heuristic_eval ev = {0};
     heuristic_evaluate(rubrics_get(rubrics, category), &q, answer, &ev);
     json_decref(kw);
-    if (feedback) *feedback = ev.feedback;
-    else free(ev.feedback);
+    if (feedback)
+        *feedback = ev.feedback;
+    else
+        free(ev.feedback);
     return ev.score;
 }
 
@@ -111,8 +112,7 @@ static void test_heuristic_five_word_answer_scores_at_most_2(void **state)
 {
     (void)state;
     /* every word is a keyword or a signal, yet five words cannot be a strong answer */
-    int s = score_of("technical", cache_keywords, "Cache invalidation, ttl, 99% tradeoff",
-                     NULL);
+    int s = score_of("technical", cache_keywords, "Cache invalidation, ttl, 99% tradeoff", NULL);
     assert_true(s <= 2);
 }
 
@@ -121,7 +121,8 @@ static void test_heuristic_length_alone_never_earns_more_than_3(void **state)
     (void)state;
     /* 120 words with no keyword, signal phrase or number */
     char answer[2048] = "";
-    for (int i = 0; i < 20; i++) strcat(answer, "Well, that is an interesting thing. ");
+    for (int i = 0; i < 20; i++)
+        strcat(answer, "Well, that is an interesting thing. ");
     int s = score_of("technical", cache_keywords, answer, NULL);
     assert_true(s <= 3);
 }
@@ -205,8 +206,8 @@ static void test_heuristic_resume_role_skills_widen_the_vocabulary(void **state)
 {
     (void)state;
     json_t *role_skills = json_pack("[s,s]", "accessibility", "web performance");
-    json_t *a = heuristic_resume_analysis("Led web performance and accessibility audits.",
-                                          role_skills);
+    json_t *a =
+        heuristic_resume_analysis("Led web performance and accessibility audits.", role_skills);
     assert_string_equal(item(a, "skills", 0), "web performance");
     assert_string_equal(item(a, "skills", 1), "accessibility");
     json_decref(a);
@@ -373,7 +374,8 @@ static void test_heuristic_summary_names_weakest_topics_not_question_texts(void 
     assert_non_null(strstr(text, "Weakest topic: sql transactions (1.5/5)."));
     assert_null(strstr(text, "ACID"));
     const char *strength = json_string_value(json_array_get(json_object_get(s, "strengths"), 0));
-    assert_string_equal(strength, "Question 2 (indexes, 5/5): a clear answer that covered the key points.");
+    assert_string_equal(strength,
+                        "Question 2 (indexes, 5/5): a clear answer that covered the key points.");
     assert_null(strstr(strength, "B-tree"));
     json_decref(s);
     json_decref(turns);
@@ -382,12 +384,12 @@ static void test_heuristic_summary_names_weakest_topics_not_question_texts(void 
 static void test_heuristic_summary_improvement_names_a_missed_key_point(void **state)
 {
     (void)state;
-    json_t *turns = json_pack("[{s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:[s,s]}]", "question",
-                              "What does ACID mean?", "category", "technical", "score", 2,
-                              "feedback", "", "position", 4, "topic", "sql_transactions", "answer",
-                              "Atomicity means all statements commit or none do.", "key_points",
-                              "Atomicity: all statements of a transaction commit or none do",
-                              "Durability: committed data survives a crash");
+    json_t *turns =
+        json_pack("[{s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:[s,s]}]", "question", "What does ACID mean?",
+                  "category", "technical", "score", 2, "feedback", "", "position", 4, "topic",
+                  "sql_transactions", "answer", "Atomicity means all statements commit or none do.",
+                  "key_points", "Atomicity: all statements of a transaction commit or none do",
+                  "Durability: committed data survives a crash");
     json_t *s = heuristic_summary(turns);
     assert_string_equal(json_string_value(json_array_get(json_object_get(s, "improvements"), 0)),
                         "Question 4 (sql transactions, 2/5): cover this point: Durability: "
@@ -417,8 +419,10 @@ static int acid_score(const char *answer, struct heuristic_eval *keep)
     heuristic_evaluate(rubrics_get(rubrics, "technical"), &q, answer, &ev);
     json_decref(kp);
     json_decref(kw);
-    if (keep) *keep = ev;
-    else free(ev.feedback);
+    if (keep)
+        *keep = ev;
+    else
+        free(ev.feedback);
     return ev.score;
 }
 
@@ -472,19 +476,21 @@ static void test_heuristic_question_restated_scores_1(void **state)
 static void test_heuristic_filler_costs_a_point_against_the_same_content(void **state)
 {
     (void)state;
-    int plain = acid_score("Atomicity means the transaction either fully commits or is rolled back. "
-                           "Consistency means the constraints still hold afterwards. Isolation "
-                           "means concurrent transactions don't see each other's partial changes. "
-                           "Durability means committed data survives a crash because of the "
-                           "write-ahead log.",
-                           NULL);
-    int padded = acid_score("So, basically, honestly, atomicity means the transaction either fully "
-                            "commits or is rolled back, you know. Basically consistency means the "
-                            "constraints still hold afterwards, honestly. Isolation, you know, means "
-                            "concurrent transactions don't see each other's partial changes, "
-                            "basically. And durability, honestly, means committed data survives a "
-                            "crash because of the write-ahead log, you know, basically.",
-                            NULL);
+    int plain =
+        acid_score("Atomicity means the transaction either fully commits or is rolled back. "
+                   "Consistency means the constraints still hold afterwards. Isolation "
+                   "means concurrent transactions don't see each other's partial changes. "
+                   "Durability means committed data survives a crash because of the "
+                   "write-ahead log.",
+                   NULL);
+    int padded =
+        acid_score("So, basically, honestly, atomicity means the transaction either fully "
+                   "commits or is rolled back, you know. Basically consistency means the "
+                   "constraints still hold afterwards, honestly. Isolation, you know, means "
+                   "concurrent transactions don't see each other's partial changes, "
+                   "basically. And durability, honestly, means committed data survives a "
+                   "crash because of the write-ahead log, you know, basically.",
+                   NULL);
     assert_true(plain >= 4);
     assert_int_equal(padded, plain - 1);
 }

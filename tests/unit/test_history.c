@@ -56,7 +56,8 @@ static void test_quantile_is_nearest_rank(void **state)
 {
     (void)state;
     double s[100];
-    for (int i = 0; i < 100; i++) s[i] = 100 - i; /* 100..1, unsorted */
+    for (int i = 0; i < 100; i++)
+        s[i] = 100 - i; /* 100..1, unsorted */
     assert_true(history_quantile(s, 100, 0.50) == 50);
     assert_true(history_quantile(s, 100, 0.95) == 95);
     assert_true(history_quantile(s, 100, 1.0) == 100);
@@ -140,10 +141,11 @@ static void test_latency_percentiles_cover_one_interval_each(void **state)
     struct fake f = {0};
     stats_init(&f.stats, 0.2);
     struct history *h = history_new(NULL, 60000, 10, read_fake, &f);
-    for (int i = 1; i <= 100; i++) history_observe("groq", LLM_OK, i, h);
+    for (int i = 1; i <= 100; i++)
+        history_observe("groq", LLM_OK, i, h);
     history_observe("groq", LLM_ERR_TIMEOUT, 30000, h); /* failures are not latency samples */
     history_observe("groq", LLM_ERR_RATE_LIMITED, 5, h);
-    history_record(h, 60000);              /* closes the interval with 100 samples */
+    history_record(h, 60000);                /* closes the interval with 100 samples */
     history_observe("groq", LLM_OK, 400, h); /* the live interval: one sample */
     json_t *doc = history_json(h, 90000);
     json_t *p50 = series(doc, "providers", "groq", "latency_p50_ms");
@@ -173,7 +175,8 @@ static void test_reservoir_bounds_memory_but_counts_every_sample(void **state)
     (void)state;
     struct history *h = history_new(NULL, 60000, 10, NULL, NULL);
     int n = 20 * HISTORY_MAX_SAMPLES;
-    for (int i = 1; i <= n; i++) history_observe("a", LLM_OK, i, h);
+    for (int i = 1; i <= n; i++)
+        history_observe("a", LLM_OK, i, h);
     history_record(h, 60000);
     json_t *doc = history_json(h, 61000);
     assert_true(at(series(doc, "providers", "a", "latency_samples"), 1) == n);
@@ -195,7 +198,8 @@ static void test_prometheus_histogram_is_cumulative_with_sum_and_count(void **st
     history_observe("g\"x", LLM_OK, 3000, h);
     struct sbuf out = {0};
     history_prometheus(h, &out);
-    assert_non_null(strstr(out.data, "# TYPE interviewd_provider_call_duration_seconds histogram\n"));
+    assert_non_null(
+        strstr(out.data, "# TYPE interviewd_provider_call_duration_seconds histogram\n"));
     assert_non_null(strstr(out.data, "_bucket{provider=\"g\\\"x\",le=\"0.05\"} 1\n"));
     assert_non_null(strstr(out.data, "_bucket{provider=\"g\\\"x\",le=\"0.5\"} 2\n"));
     assert_non_null(strstr(out.data, "_bucket{provider=\"g\\\"x\",le=\"2.5\"} 2\n"));

@@ -28,12 +28,13 @@ static void same_as_jansson(const char *text, int precision)
 static void test_request_bodies_match_json_dumps(void **state)
 {
     (void)state;
-    same_as_jansson("{\"model\":\"llama-3.1-8b-instant\",\"messages\":[{\"role\":\"system\",\"content\":"
-                    "\"You are terse.\"},{\"role\":\"user\",\"content\":\"caf\xc3\xa9 \\\"q\\\" \\\\ \\n\\t "
-                    "\\u0001 \xf0\x9f\x98\x80 </script>\"}],\"max_tokens\":32,\"temperature\":0.7,"
-                    "\"response_format\":{\"type\":\"json_object\"},\"stream\":true,\"stream_options\":"
-                    "{\"include_usage\":true},\"seed\":-9223372036854775807,\"stop\":null,\"logprobs\":false}",
-                    9);
+    same_as_jansson(
+        "{\"model\":\"llama-3.1-8b-instant\",\"messages\":[{\"role\":\"system\",\"content\":"
+        "\"You are terse.\"},{\"role\":\"user\",\"content\":\"caf\xc3\xa9 \\\"q\\\" \\\\ \\n\\t "
+        "\\u0001 \xf0\x9f\x98\x80 </script>\"}],\"max_tokens\":32,\"temperature\":0.7,"
+        "\"response_format\":{\"type\":\"json_object\"},\"stream\":true,\"stream_options\":"
+        "{\"include_usage\":true},\"seed\":-9223372036854775807,\"stop\":null,\"logprobs\":false}",
+        9);
     same_as_jansson("[0.1,1e300,-2.5e-7,1.0,0,[],{},\"\"]", 17);
     same_as_jansson("{\"t\":0.0,\"u\":3.0,\"v\":100000000000000000000.0}", 9);
 }
@@ -56,9 +57,9 @@ static void test_reals_read_back_as_reals(void **state)
 static void test_reals_print_as_jansson_prints_them(void **state)
 {
     (void)state;
-    static const double values[] = {0,    1,     -1,   0.5,  0.7,    123456789, 1234567890,
-                                    1e15, 1e16,  -0.0, 1e300, 2.5e-7, 1.0 / 3,   999999999,
-                                    1e9,  -1e14, 100,  2,    1e-320, 4503599627370496.0};
+    static const double values[] = {0,    1,     -1,   0.5,   0.7,    123456789,         1234567890,
+                                    1e15, 1e16,  -0.0, 1e300, 2.5e-7, 1.0 / 3,           999999999,
+                                    1e9,  -1e14, 100,  2,     1e-320, 4503599627370496.0};
     static const int precisions[] = {9, 17, 3};
     for (size_t p = 0; p < sizeof precisions / sizeof precisions[0]; p++) {
         for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
@@ -67,7 +68,8 @@ static void test_reals_print_as_jansson_prints_them(void **state)
             struct sbuf got = {0};
             sbuf_json(&got, v, precisions[p]);
             if (strcmp(got.data, want) != 0)
-                fail_msg("%.17g at precision %d: %s, jansson %s", values[i], precisions[p], got.data, want);
+                fail_msg("%.17g at precision %d: %s, jansson %s", values[i], precisions[p],
+                         got.data, want);
             free(want);
             sbuf_free(&got);
             json_decref(v);

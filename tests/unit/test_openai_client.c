@@ -721,7 +721,8 @@ static void test_connection_refused_is_network(void **state)
     (void)state;
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", closed_port());
-    struct provider_config cfg = {.name = "nowhere", .base_url = url, .model = "m", .http_client = CLIENT};
+    struct provider_config cfg = {
+        .name = "nowhere", .base_url = url, .model = "m", .http_client = CLIENT};
     char err[128];
     P = provider_openai_new(S.base, &cfg, TEST_KEY, err, sizeof err);
     assert_non_null(P);
@@ -784,7 +785,8 @@ static void test_host_name_is_resolved(void **state)
     (void)state;
     char url[64];
     snprintf(url, sizeof url, "http://localhost:%d/v1", S.port);
-    struct provider_config cfg = {.name = "groq-test", .base_url = url, .model = "m", .http_client = CLIENT};
+    struct provider_config cfg = {
+        .name = "groq-test", .base_url = url, .model = "m", .http_client = CLIENT};
     char err[128];
     P = provider_openai_new(S.base, &cfg, TEST_KEY, err, sizeof err);
     assert_non_null(P);
@@ -922,17 +924,21 @@ static void chunk_cb(const char *provider, const char *delta, size_t len, void *
 static void test_streamed_answer_arrives_in_chunks(void **state)
 {
     (void)state;
-    S.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}}]}\n\n"
-             ": keep-alive\n\n"
-             "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}],"
-             "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n"
-             "data: [DONE]\n\n";
+    S.body =
+        "data: "
+        "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}}]}\n\n"
+        ": keep-alive\n\n"
+        "data: "
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}],"
+        "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n"
+        "data: [DONE]\n\n";
     S.headers[0][0] = "Content-Type";
     S.headers[0][1] = "text/event-stream";
     streamed[0] = 0;
     P = make_provider(TEST_KEY, 5000);
     json_t *m = messages("Stream it.");
-    struct llm_request req = {.task = "gateway", .messages = m, .temperature = -1, .on_chunk = chunk_cb};
+    struct llm_request req = {
+        .task = "gateway", .messages = m, .temperature = -1, .on_chunk = chunk_cb};
     in_submit = 1;
     assert_int_equal(provider_submit(P, &req, done_cb, (void *)(intptr_t)1), 0);
     in_submit = 0;

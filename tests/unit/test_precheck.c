@@ -119,21 +119,38 @@ static void test_precheck_short_answer_starting_with_skip_is_ok(void **state)
 static void test_precheck_dont_know_havent_really_done_that_is_dont_know(void **state)
 {
     (void)state;
-    assert_int_equal(precheck_answer("I don't know, I haven't really done that."), PRECHECK_DONT_KNOW);
+    assert_int_equal(precheck_answer("I don't know, I haven't really done that."),
+                     PRECHECK_DONT_KNOW);
 }
 
 static void test_precheck_usual_non_answer_phrasings_are_dont_know(void **state)
 {
     (void)state;
     const char *phrasings[] = {
-        "not sure", "Not sure... skip?", "PASS", "Pass, next question please.", "No clue, sorry, pass.",
-        "no idea tbh", "I haven't done that.", "Sorry, no idea. I haven't done that.",
-        "Hmm, I don't really know this one.", "Sorry \xE2\x80\x94 I'm not sure.",
-        "I'm not sure, I haven't worked with encryption.", "Skip.", "Idk.", "Dunno, pass.",
-        "I can't think of one, sorry.", "Nothing comes to mind.", "Pass on this one.",
-        "No idea, you'd have to ask them.", "Don't know, nothing in particular.",
-        "I haven't really used it much, not sure what to say.", "I HAVE NO IDEA.",
-        "honestly... no idea!!", "Not sure yet.", "I'd rather not say.",
+        "not sure",
+        "Not sure... skip?",
+        "PASS",
+        "Pass, next question please.",
+        "No clue, sorry, pass.",
+        "no idea tbh",
+        "I haven't done that.",
+        "Sorry, no idea. I haven't done that.",
+        "Hmm, I don't really know this one.",
+        "Sorry \xE2\x80\x94 I'm not sure.",
+        "I'm not sure, I haven't worked with encryption.",
+        "Skip.",
+        "Idk.",
+        "Dunno, pass.",
+        "I can't think of one, sorry.",
+        "Nothing comes to mind.",
+        "Pass on this one.",
+        "No idea, you'd have to ask them.",
+        "Don't know, nothing in particular.",
+        "I haven't really used it much, not sure what to say.",
+        "I HAVE NO IDEA.",
+        "honestly... no idea!!",
+        "Not sure yet.",
+        "I'd rather not say.",
     };
     for (size_t i = 0; i < sizeof phrasings / sizeof *phrasings; i++) {
         if (precheck_answer(phrasings[i]) != PRECHECK_DONT_KNOW)
@@ -146,13 +163,15 @@ static void test_precheck_excuse_alone_is_not_a_non_answer(void **state)
 {
     (void)state;
     /* no "I don't know" in it: the heuristic judges it */
-    assert_int_equal(precheck_answer("I haven't used Kafka, but RabbitMQ acks each message."), PRECHECK_OK);
+    assert_int_equal(precheck_answer("I haven't used Kafka, but RabbitMQ acks each message."),
+                     PRECHECK_OK);
 }
 
 static void test_precheck_not_sure_followed_by_an_answer_is_ok(void **state)
 {
     (void)state;
-    assert_int_equal(precheck_answer("Not sure, but I think the hash picks a bucket."), PRECHECK_OK);
+    assert_int_equal(precheck_answer("Not sure, but I think the hash picks a bucket."),
+                     PRECHECK_OK);
 }
 
 static void test_precheck_short_answer_starting_with_pass_is_ok(void **state)
@@ -185,8 +204,7 @@ static void test_precheck_symbols_only_are_gibberish(void **state)
 static void test_precheck_one_word_repeated_seven_times_is_gibberish(void **state)
 {
     (void)state;
-    assert_int_equal(precheck_answer("test test test test test test test"),
-                     PRECHECK_GIBBERISH);
+    assert_int_equal(precheck_answer("test test test test test test test"), PRECHECK_GIBBERISH);
 }
 
 static void test_precheck_complexity_with_words_is_ok(void **state)
@@ -214,15 +232,19 @@ static void test_precheck_normal_thirty_word_answer_is_ok(void **state)
 static void test_precheck_german_answer_is_ok(void **state)
 {
     (void)state;
-    const char *a = "Ich w\xC3\xBC" "rde zuerst die langsamen Abfragen messen und dann einen "
-                    "Index f\xC3\xBC" "r die h\xC3\xA4" "ufigsten Filter anlegen.";
+    const char *a = "Ich w\xC3\xBC"
+                    "rde zuerst die langsamen Abfragen messen und dann einen "
+                    "Index f\xC3\xBC"
+                    "r die h\xC3\xA4"
+                    "ufigsten Filter anlegen.";
     assert_int_equal(precheck_answer(a), PRECHECK_OK);
 }
 
 static void test_precheck_french_answer_is_ok(void **state)
 {
     (void)state;
-    const char *a = "J'ai d\xC3\xA9" "coup\xC3\xA9 le service en deux parties pour r\xC3\xA9"
+    const char *a = "J'ai d\xC3\xA9"
+                    "coup\xC3\xA9 le service en deux parties pour r\xC3\xA9"
                     "duire la latence de moiti\xC3\xA9.";
     assert_int_equal(precheck_answer(a), PRECHECK_OK);
 }

@@ -36,11 +36,21 @@ static struct fx F;
 static void add_dep(int i, long rpm, long rpd, long latency_ms)
 {
     snprintf(F.names[i], sizeof F.names[i], "d%d", i);
-    F.cfg[i] = (struct provider_config){.name = F.names[i], .base_url = "sim", .api_key_env = "",
-                                        .model = "m", .headers = "none", .day_reset = "utc",
-                                        .rpm = rpm, .rpd = rpd, .timeout_ms = 30000};
-    struct sim_provider_params pp = {.latency_mean_ms = (double)latency_ms, .latency_sd_ms = 1,
-                                     .seed = (uint64_t)i + 1, .rpm = rpm, .rpd = rpd, .known = 1,
+    F.cfg[i] = (struct provider_config){.name = F.names[i],
+                                        .base_url = "sim",
+                                        .api_key_env = "",
+                                        .model = "m",
+                                        .headers = "none",
+                                        .day_reset = "utc",
+                                        .rpm = rpm,
+                                        .rpd = rpd,
+                                        .timeout_ms = 30000};
+    struct sim_provider_params pp = {.latency_mean_ms = (double)latency_ms,
+                                     .latency_sd_ms = 1,
+                                     .seed = (uint64_t)i + 1,
+                                     .rpm = rpm,
+                                     .rpd = rpd,
+                                     .known = 1,
                                      .style = "none"};
     router_add(F.r, &F.cfg[i], sim_provider_new(F.names[i], "m", &pp, &F.st[i]));
 }
@@ -49,12 +59,20 @@ static void add_dep(int i, long rpm, long rpd, long latency_ms)
 static void add_dep_tpm(int i, long tpm, long margin_pct)
 {
     snprintf(F.names[i], sizeof F.names[i], "d%d", i);
-    F.cfg[i] = (struct provider_config){.name = F.names[i], .base_url = "sim", .api_key_env = "",
-                                        .model = "m", .headers = "none", .day_reset = "utc",
-                                        .tpm = tpm, .timeout_ms = 30000,
+    F.cfg[i] = (struct provider_config){.name = F.names[i],
+                                        .base_url = "sim",
+                                        .api_key_env = "",
+                                        .model = "m",
+                                        .headers = "none",
+                                        .day_reset = "utc",
+                                        .tpm = tpm,
+                                        .timeout_ms = 30000,
                                         .token_margin_pct = margin_pct};
-    struct sim_provider_params pp = {.latency_mean_ms = 10, .latency_sd_ms = 1,
-                                     .seed = (uint64_t)i + 1, .tpm = tpm, .known = 1,
+    struct sim_provider_params pp = {.latency_mean_ms = 10,
+                                     .latency_sd_ms = 1,
+                                     .seed = (uint64_t)i + 1,
+                                     .tpm = tpm,
+                                     .known = 1,
                                      .style = "none"};
     router_add(F.r, &F.cfg[i], sim_provider_new(F.names[i], "m", &pp, &F.st[i]));
 }
@@ -109,9 +127,12 @@ struct tag {
 static void on_done(struct llm_result *res, void *data)
 {
     struct tag *t = data;
-    if (res->status == LLM_OK) F.done_ok++;
-    else if (res->status == LLM_ERR_NO_CAPACITY) F.done_nocap++;
-    else F.done_other++;
+    if (res->status == LLM_OK)
+        F.done_ok++;
+    else if (res->status == LLM_ERR_NO_CAPACITY)
+        F.done_nocap++;
+    else
+        F.done_other++;
     if (F.n_order < 64) F.order[F.n_order++] = t ? t->prio : -1;
     F.last_done_mono = clock_mono_ms();
     free(t);
@@ -119,8 +140,8 @@ static void on_done(struct llm_result *res, void *data)
 
 static void submit(enum router_priority prio, int64_t deadline_in_ms)
 {
-    struct llm_request req = {.task = "summary", .messages = F.msgs, .max_tokens = 100,
-                              .timeout_ms = 30000};
+    struct llm_request req = {
+        .task = "summary", .messages = F.msgs, .max_tokens = 100, .timeout_ms = 30000};
     struct tag *t = xmalloc(sizeof *t);
     t->prio = (int)prio;
     router_submit(F.r, &req, prio, clock_mono_ms() + deadline_in_ms, on_done, t);
@@ -143,7 +164,8 @@ static void test_router_never_exceeds_rpd(void **state)
 {
     (void)state;
     add_dep(0, 0, 5, 100);
-    for (int i = 0; i < 12; i++) submit(ROUTER_BACKGROUND, 60000);
+    for (int i = 0; i < 12; i++)
+        submit(ROUTER_BACKGROUND, 60000);
     run_for(120000);
     assert_int_equal(F.st[0].requests, 5);
     assert_int_equal(F.st[0].refused_429, 0);
@@ -155,7 +177,8 @@ static void test_router_never_exceeds_rpm_and_waits_for_the_next_minute(void **s
 {
     (void)state;
     add_dep(0, 3, 0, 50);
-    for (int i = 0; i < 6; i++) submit(ROUTER_BACKGROUND, 300000);
+    for (int i = 0; i < 6; i++)
+        submit(ROUTER_BACKGROUND, 300000);
     run_for(30000);
     assert_int_equal(F.st[0].requests, 3); /* the first minute's three */
     run_for(120000);
@@ -180,7 +203,7 @@ static void test_router_spreads_by_share_of_day_left(void **state)
 static void test_router_candidate_facing_calls_go_first(void **state)
 {
     (void)state;
-    add_dep(0, 1, 0, 10); /* one call a minute */
+    add_dep(0, 1, 0, 10);              /* one call a minute */
     submit(ROUTER_BACKGROUND, 600000); /* takes the first minute */
     submit(ROUTER_BACKGROUND, 600000);
     submit(ROUTER_BACKGROUND, 600000);
@@ -280,16 +303,25 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_router_never_exceeds_rpd, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_never_exceeds_rpm_and_waits_for_the_next_minute, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_never_exceeds_rpm_and_waits_for_the_next_minute,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_spreads_by_share_of_day_left, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_candidate_facing_calls_go_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_no_deployment_fails_with_no_capacity_on_the_loop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_calls_left_today_counts_daily_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_reserves_the_deployment_token_margin, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_without_margin_reserves_the_estimate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_provider_down_fails_a_turn_at_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_waits_when_quota_returns_before_the_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_router_can_take_within_sees_the_next_minute, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_candidate_facing_calls_go_first, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_router_no_deployment_fails_with_no_capacity_on_the_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_calls_left_today_counts_daily_limits, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_router_reserves_the_deployment_token_margin, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_router_without_margin_reserves_the_estimate, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_router_provider_down_fails_a_turn_at_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_router_waits_when_quota_returns_before_the_deadline,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_router_can_take_within_sees_the_next_minute, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,15 +57,21 @@ static json_t *build(enum task_kind k, const char *answer)
 {
     struct task_qa qa[2] = {qa_with("q1", answer), qa_with("q2", "A second answer.")};
     switch (k) {
-    case TASK_RESUME_ANALYSIS: return task_resume_analysis("backend_engineer", answer);
-    case TASK_QUESTION_GEN: return task_question_gen("backend_engineer", "technical", "go", 2, 3);
-    case TASK_FOLLOW_UP: return task_follow_up("backend_engineer", &qa[0]);
+    case TASK_RESUME_ANALYSIS:
+        return task_resume_analysis("backend_engineer", answer);
+    case TASK_QUESTION_GEN:
+        return task_question_gen("backend_engineer", "technical", "go", 2, 3);
+    case TASK_FOLLOW_UP:
+        return task_follow_up("backend_engineer", &qa[0]);
     case TASK_EVALUATE:
         return task_evaluate("backend_engineer", "rubric-test.1", "- correctness\n", &qa[0]);
     case TASK_EVALUATE_BATCH:
-        return task_evaluate_batch("backend_engineer", "rubric-test.1", "- correctness\n", qa, 2, 1);
-    case TASK_SUMMARY: return task_summary("backend_engineer", qa, 2);
-    default: return NULL;
+        return task_evaluate_batch("backend_engineer", "rubric-test.1", "- correctness\n", qa, 2,
+                                   1);
+    case TASK_SUMMARY:
+        return task_summary("backend_engineer", qa, 2);
+    default:
+        return NULL;
     }
 }
 
@@ -82,7 +88,8 @@ static const char *role_of(const json_t *msgs, size_t i)
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) n++;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
     return n;
 }
 
@@ -91,7 +98,8 @@ static int count(const char *hay, const char *needle)
 static void test_task_name_and_from_name_round_trip(void **state)
 {
     (void)state;
-    for (int k = 0; k < TASK__COUNT; k++) assert_int_equal(task_from_name(task_name(k)), k);
+    for (int k = 0; k < TASK__COUNT; k++)
+        assert_int_equal(task_from_name(task_name(k)), k);
     assert_string_equal(task_name(TASK_EVALUATE_BATCH), "evaluate_batch");
 }
 
@@ -366,9 +374,9 @@ static void test_task_parse_accepts_json_after_a_sentence(void **state)
 {
     (void)state;
     char why[256];
-    json_t *r = parse(TASK_EVALUATE,
-                      "Here is my evaluation of the answer: {\"score\":3,\"feedback\":\"OK.\"}",
-                      why);
+    json_t *r =
+        parse(TASK_EVALUATE,
+              "Here is my evaluation of the answer: {\"score\":3,\"feedback\":\"OK.\"}", why);
     assert_non_null(r);
     assert_int_equal(score_in(r), 3);
     json_decref(r);
@@ -404,21 +412,22 @@ static void test_task_parse_accepts_fenced_json_with_a_remark_after_the_fence(vo
 {
     (void)state;
     char why[256];
-    json_t *r = parse(TASK_EVALUATE,
-                      "```json\n{\"score\":5,\"feedback\":\"Complete.\"}\n```\nI hope this {helps}.",
-                      why);
+    json_t *r =
+        parse(TASK_EVALUATE,
+              "```json\n{\"score\":5,\"feedback\":\"Complete.\"}\n```\nI hope this {helps}.", why);
     assert_non_null(r);
     assert_int_equal(score_in(r), 5);
     json_decref(r);
 }
 
-static void test_task_parse_truncated_evaluate_is_rejected_though_criteria_are_complete(void **state)
+static void
+test_task_parse_truncated_evaluate_is_rejected_though_criteria_are_complete(void **state)
 {
     (void)state;
     char why[256];
-    assert_null(parse(TASK_EVALUATE,
-                      "{\"score\":4,\"feedback\":\"Good.\",\"criteria\":{\"depth\":4,\"clarity\":4}",
-                      why));
+    assert_null(
+        parse(TASK_EVALUATE,
+              "{\"score\":4,\"feedback\":\"Good.\",\"criteria\":{\"depth\":4,\"clarity\":4}", why));
     assert_non_null(strstr(why, "not a JSON object"));
 }
 
@@ -426,10 +435,11 @@ static void test_task_parse_truncated_batch_is_rejected_though_an_entry_is_compl
 {
     (void)state;
     char why[256];
-    assert_null(parse(TASK_EVALUATE_BATCH,
-                      "{\"evaluations\":[{\"question_id\":\"q1\",\"score\":4,\"feedback\":\"Good.\"},"
-                      "{\"question_id\":\"q2\",\"sco",
-                      why));
+    assert_null(
+        parse(TASK_EVALUATE_BATCH,
+              "{\"evaluations\":[{\"question_id\":\"q1\",\"score\":4,\"feedback\":\"Good.\"},"
+              "{\"question_id\":\"q2\",\"sco",
+              why));
     assert_true(strlen(why) > 0);
 }
 
@@ -528,9 +538,11 @@ static void test_task_parse_evaluate_batch_with_two_entries(void **state)
     assert_non_null(r);
     json_t *evs = json_object_get(r, "evaluations");
     assert_int_equal(json_array_size(evs), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 0), "question_id")), "q1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 0), "question_id")),
+                        "q1");
     assert_int_equal(score_in(json_array_get(evs, 0)), 4);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 1), "question_id")), "q2");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 1), "question_id")),
+                        "q2");
     assert_int_equal(score_in(json_array_get(evs, 1)), 5);
     json_decref(r);
 }
@@ -556,8 +568,8 @@ static void test_task_parse_evaluate_batch_keeps_a_valid_summary(void **state)
                       "\"improvements\":[\"y\"]}}",
                       why);
     assert_non_null(r);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "summary"), "summary")),
-                        "Solid.");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r, "summary"), "summary")), "Solid.");
     json_decref(r);
 }
 
@@ -715,7 +727,8 @@ static void test_task_parse_summary_keeps_strengths_and_improvements(void **stat
 /* A strength longer than its limit (400 bytes) is shortened on a UTF-8 character
  * boundary, not dropped: 399 'a' + "\u00e9" (401 bytes) stays one, shorter, strength
  * (a cut inside the character would make json_stringn() fail and lose the item). */
-static void test_task_parse_summary_shortens_long_non_ascii_strength_instead_of_dropping(void **state)
+static void
+test_task_parse_summary_shortens_long_non_ascii_strength_instead_of_dropping(void **state)
 {
     (void)state;
     char reply[1024];
@@ -763,7 +776,8 @@ int main(void)
         cmocka_unit_test(test_task_parse_accepts_json_wrapped_in_prose_with_braces_after_it),
         cmocka_unit_test(test_task_parse_skips_a_brace_in_the_leading_sentence),
         cmocka_unit_test(test_task_parse_accepts_fenced_json_with_a_remark_after_the_fence),
-        cmocka_unit_test(test_task_parse_truncated_evaluate_is_rejected_though_criteria_are_complete),
+        cmocka_unit_test(
+            test_task_parse_truncated_evaluate_is_rejected_though_criteria_are_complete),
         cmocka_unit_test(test_task_parse_truncated_batch_is_rejected_though_an_entry_is_complete),
         cmocka_unit_test(test_task_parse_evaluate_without_score_is_rejected_with_reason),
         cmocka_unit_test(test_task_parse_batch_entry_without_score_is_rejected),
@@ -790,7 +804,8 @@ int main(void)
         cmocka_unit_test(test_task_parse_follow_up_returns_the_question),
         cmocka_unit_test(test_task_parse_summary_requires_summary),
         cmocka_unit_test(test_task_parse_summary_keeps_strengths_and_improvements),
-        cmocka_unit_test(test_task_parse_summary_shortens_long_non_ascii_strength_instead_of_dropping),
+        cmocka_unit_test(
+            test_task_parse_summary_shortens_long_non_ascii_strength_instead_of_dropping),
     };
     return cmocka_run_group_tests(tests, make_keywords, free_keywords);
 }

@@ -30,7 +30,8 @@ static void test_sbuf_printf_grows_past_10kb_without_losing_bytes(void **state)
 {
     (void)state;
     struct sbuf b = {0};
-    for (int i = 0; i < 1000; i++) sbuf_printf(&b, "%04d-abcdef|", i); /* 12 bytes each */
+    for (int i = 0; i < 1000; i++)
+        sbuf_printf(&b, "%04d-abcdef|", i); /* 12 bytes each */
     assert_int_equal(b.len, 12000);
     assert_true(b.cap > b.len);
     assert_int_equal(strlen(b.data), 12000);
@@ -100,7 +101,9 @@ static void test_utf8_valid_accepts_plain_ascii(void **state)
 static void test_utf8_valid_rejects_overlong_two_byte_nul(void **state)
 {
     (void)state;
-    assert_false(util_utf8_valid("a\xC0\x80" "b", 4));
+    assert_false(util_utf8_valid("a\xC0\x80"
+                                 "b",
+                                 4));
 }
 
 static void test_utf8_valid_rejects_overlong_three_byte_slash(void **state)
@@ -139,7 +142,9 @@ static void test_utf8_valid_rejects_sequence_cut_by_the_length_argument(void **s
 static void test_utf8_valid_rejects_lone_continuation_byte(void **state)
 {
     (void)state;
-    assert_false(util_utf8_valid("a\x80" "b", 3));
+    assert_false(util_utf8_valid("a\x80"
+                                 "b",
+                                 3));
 }
 
 static void test_utf8_valid_rejects_embedded_nul(void **state)
