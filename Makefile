@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG     ?=
 
-.PHONY: all run test deps-run deps-test configure clean format unit-test web-deps
+.PHONY: all run test deps-run deps-test configure clean format check-format unit-test web-deps
 
 # uPlot for the admin dashboard, pinned by web/package-lock.json; served from
 # web/node_modules at /static/vendor/. Reinstalled when the lock file changes.
@@ -57,8 +57,12 @@ bench-gateway: all
 unit-test: all
 	cd $(BUILD) && ctest --output-on-failure -R '^unit/'
 
+# Rewrites every C source to .clang-format; `make check-format` (run by .ci/run) only checks.
 format:
-	clang-format -i src/*/*.c src/*/*.h src/main.c tools/*.c tests/unit/*.c
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tools/*.c' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c' 'bench/*.c')
+
+check-format:
+	@scripts/check-format.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

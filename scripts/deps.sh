@@ -7,8 +7,9 @@ what=${1:-run}
 build="build-essential cmake pkg-config libevent-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev libhiredis-dev libinih-dev libxxhash-dev libssl-dev libpq-dev libjemalloc-dev
 libcmocka-dev libstemmer-dev nodejs npm"
-# prometheus brings promtool, which checks /metrics in tests/integration/metrics.test.mjs
-test_only="redis-server postgresql chromium prometheus"
+# prometheus brings promtool, which checks /metrics in tests/integration/metrics.test.mjs;
+# clang-format (Debian 12's, version 14) checks the C sources' layout in .ci/run
+test_only="redis-server postgresql chromium prometheus clang-format"
 
 pkgs=$build
 [ "$what" = test ] && pkgs="$pkgs $test_only"
