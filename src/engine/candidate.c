@@ -194,10 +194,7 @@ void engine_update_resume(struct engine *e, const char *candidate_id, const json
     struct store_candidate c = {0};
     enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
     if (se != STORE_OK) {
-        if (se == STORE_NOT_FOUND)
-            engine_fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
-        else
-            engine_store_failed(out, se);
+        engine_candidate_failed(out, se);
         return;
     }
     char *norm = util_normalize_text(resume);
@@ -274,10 +271,7 @@ void engine_candidate_me(struct engine *e, const char *candidate_id, struct engi
     struct store_candidate c = {0};
     enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
     if (se != STORE_OK) {
-        if (se == STORE_NOT_FOUND)
-            engine_fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
-        else
-            engine_store_failed(out, se);
+        engine_candidate_failed(out, se);
         return;
     }
     struct store_interview_list l = {0};

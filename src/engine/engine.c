@@ -73,6 +73,23 @@ void engine_store_failed(struct engine_reply *r, enum store_err se)
                 "retry in a moment.");
 }
 
+void engine_candidate_failed(struct engine_reply *r, enum store_err se)
+{
+    if (se == STORE_NOT_FOUND)
+        engine_fail(r, ENGINE_UNAUTHORIZED, "Unknown candidate.");
+    else
+        engine_store_failed(r, se);
+}
+
+json_t *engine_json_array(const char *text)
+{
+    json_error_t je;
+    json_t *a = text ? json_loads(text, 0, &je) : NULL;
+    if (json_is_array(a)) return a;
+    json_decref(a);
+    return json_array();
+}
+
 /* Loads an interview that belongs to candidate_id (NULL = admin). */
 enum engine_err engine_load_owned(struct engine *e, const char *candidate_id, const char *id,
                                   struct store_interview *iv, struct engine_reply *out)

@@ -74,6 +74,11 @@ void engine_fail(struct engine_reply *r, enum engine_err err, const char *fmt, .
 void engine_ok(struct engine_reply *r, json_t *body);
 /* The reply for a store error (STORE_NOT_FOUND from question_ask: the bank is spent). */
 void engine_store_failed(struct engine_reply *r, enum store_err se);
+/* The reply when loading the candidate behind a token failed: unknown (deleted) is 401. */
+void engine_candidate_failed(struct engine_reply *r, enum store_err se);
+/* A stored JSON array (keywords, flags) parsed; a new empty array when text is NULL or not
+ * an array. The caller owns the reference. */
+json_t *engine_json_array(const char *text);
 /* The mode an interview should run in now (auto: what today's quota can carry). */
 enum budget_mode engine_mode_now(struct engine *e);
 /* Provider calls left today beyond what the interviews still expected need. */

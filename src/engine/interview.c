@@ -91,10 +91,7 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
     struct cand_ctx cc;
     enum store_err se = cand_load(e, candidate_id, &cc);
     if (se != STORE_OK) {
-        if (se == STORE_NOT_FOUND)
-            engine_fail(out, ENGINE_UNAUTHORIZED, "Unknown candidate.");
-        else
-            engine_store_failed(out, se);
+        engine_candidate_failed(out, se);
         return;
     }
     int earlier_interviews = 0;

@@ -32,12 +32,7 @@ static json_t *report_build(struct engine *e, const struct store_interview *iv,
     for (size_t i = 0; i < turns->len; i++) {
         const struct store_turn *t = &turns->items[i];
         if (!t->answer || t->score <= 0) continue;
-        json_error_t je;
-        json_t *flags = t->flags ? json_loads(t->flags, 0, &je) : NULL;
-        if (!json_is_array(flags)) {
-            json_decref(flags);
-            flags = json_array();
-        }
+        json_t *flags = engine_json_array(t->flags);
         size_t k;
         json_t *f;
         json_array_foreach(flags, k, f)

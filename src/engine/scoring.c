@@ -106,13 +106,7 @@ static void work_reply(struct work *w, const json_t *parsed)
 
 json_t *scoring_turn_keywords(const struct store_turn *t)
 {
-    json_error_t je;
-    json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
-    if (!json_is_array(kw)) {
-        json_decref(kw);
-        kw = json_array();
-    }
-    return kw;
+    return engine_json_array(t->keywords);
 }
 
 /* Texts asked so far in this interview, for a next-question request. */
