@@ -16,6 +16,7 @@
 #include "engine/report.h"
 #include "engine/rubric.h"
 #include "engine/sweep.h"
+#include "llm/router.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,17 @@ static void work_wait(struct work *w, const struct scoring_wait *wait)
     if (!wait || !wait->next) return;
     w->wait = *wait;
     w->deadline_timer = timer_new(w->e->base, on_reply_deadline, w);
-    timer_start(w->deadline_timer, w->e->cfg->turn_deadline_ms);
+    /* With the provider down or out of quota past the deadline (breaker open, day spent),
+     * waiting buys the candidate nothing: the bank question goes out on the next turn of
+     * the loop. The call itself goes on, and its scores are stored if it ever answers. */
+    long wait_ms = w->e->cfg->turn_deadline_ms;
+    if (w->e->router &&
+        !router_can_take_within(w->e->router, EVAL_NEXT_MAX_TOKENS * 2, (int64_t)wait_ms)) {
+        log_info("turn_no_wait", "interview=%s reason=\"no provider can answer within %ld ms\"",
+                 w->interview_id, wait_ms);
+        wait_ms = 0;
+    }
+    timer_start(w->deadline_timer, wait_ms);
 }
 
 /* A call that ended in shutdown: the waiting candidate is told, nothing is written.
