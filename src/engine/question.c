@@ -184,6 +184,7 @@ enum store_err question_ask(struct engine *e, const struct store_interview *iv, 
     char qid[64];
     char *text = NULL;
     char *keywords = NULL;
+    char *topic = NULL;
     enum store_err se;
     struct seen_slot *slot = seen_for(e, cc->c.id, &se);
     if (!slot) return se;
@@ -238,6 +239,7 @@ enum store_err question_ask(struct engine *e, const struct store_interview *iv, 
         }
         if (bank_seen_has_text(seen, text)) log_warn("question_text_repeat", "question=%s", q->id);
         keywords = json_dumps(q->keywords, JSON_COMPACT);
+        topic = q->topic;
         difficulty = q->difficulty;
     }
     t.interview_id = iv->id;
@@ -250,6 +252,7 @@ enum store_err question_ask(struct engine *e, const struct store_interview *iv, 
     t.keywords = keywords;
     t.asked_ms = clock_now_ms();
     t.eval_status = "none";
+    t.topic = topic;
     se = store_call(e->store, turn_insert, &t);
     if (se == STORE_OK) {
         bank_seen_add(seen, qid, text);
@@ -269,6 +272,7 @@ enum store_err question_ask(struct engine *e, const struct store_interview *iv, 
         out->difficulty = difficulty;
         out->keywords = keywords ? xstrdup(keywords) : NULL;
         out->eval_status = xstrdup("none");
+        out->topic = topic ? xstrdup(topic) : NULL;
     }
     free(text);
     free(keywords);

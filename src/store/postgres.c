@@ -89,7 +89,7 @@
 /* Reads of an idle connection's socket before a statement, to find a server's goodbye. */
 #define PG_IDLE_READ_ROUNDS 4
 /* Most parameters of any statement (turn_insert). */
-#define PG_MAX_PARAMS 16
+#define PG_MAX_PARAMS 24
 
 /* ---- schema ----------------------------------------------------------------------- */
 
@@ -181,6 +181,9 @@ static const char *const pg_migrations[] = {
     "  tokens     BIGINT NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (deployment, day)"
     ");",
+    /* 2: the job description an interview practises for, and each question's topic. */
+    "ALTER TABLE interviews ADD COLUMN job_description TEXT;"
+    "ALTER TABLE turns ADD COLUMN topic TEXT;",
 };
 #define PG_SCHEMA_VERSION ((int)ARRAY_LEN(pg_migrations))
 
@@ -879,6 +882,7 @@ static void read_interview(const PGresult *res, int row, void *out)
     iv->report_json = col_text(&r);
     iv->created_ms = col_int64(&r);
     iv->finished_ms = col_int64(&r);
+    iv->job_description = col_text(&r);
 }
 
 static void read_turn(const PGresult *res, int row, void *out)
@@ -901,6 +905,7 @@ static void read_turn(const PGresult *res, int row, void *out)
     t->scorer = col_text(&r);
     t->flags = col_text(&r);
     t->eval_status = col_text(&r);
+    t->topic = col_text(&r);
 }
 
 /* The column subset ST_TURN_LIST_ASKED selects; the rest stays zero/NULL. */
@@ -917,6 +922,8 @@ static void read_turn_asked(const PGresult *res, int row, void *out)
     t->difficulty = col_int(&r);
     t->keywords = col_text(&r);
     t->asked_ms = col_int64(&r);
+    t->score = col_int(&r);
+    t->topic = col_text(&r);
 }
 
 static void read_first_text(const PGresult *res, int row, void *out)
@@ -1114,6 +1121,7 @@ static enum store_err pg_interview_insert(struct store *s, const struct store_in
     bind_text(&b, iv->report_json);
     bind_int(&b, iv->created_ms);
     bind_int(&b, iv->finished_ms);
+    bind_text(&b, iv->job_description);
     return stmt_exec(pg_of(s), ST_INTERVIEW_INSERT, &b, NULL);
 }
 
@@ -1190,6 +1198,7 @@ static enum store_err pg_turn_insert(struct store *s, const struct store_turn *t
     bind_text(&b, t->scorer);
     bind_text(&b, t->flags);
     bind_text(&b, t->eval_status ? t->eval_status : "none");
+    bind_text(&b, t->topic);
     return stmt_exec(pg_of(s), ST_TURN_INSERT, &b, NULL);
 }
 

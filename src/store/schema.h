@@ -37,7 +37,8 @@
     SEP COL(9, plan_json)                                                                          \
     SEP COL(10, report_json)                                                                       \
     SEP COL(11, created_ms)                                                                        \
-    SEP COL(12, finished_ms)
+    SEP COL(12, finished_ms)                                                                      \
+    SEP COL(13, job_description)
 
 #define STORE_TURN_COLUMNS(COL, SEP)                                                               \
     COL(1, interview_id)                                                                           \
@@ -55,14 +56,16 @@
     SEP COL(13, feedback)                                                                          \
     SEP COL(14, scorer)                                                                            \
     SEP COL(15, flags)                                                                             \
-    SEP COL(16, eval_status)
+    SEP COL(16, eval_status)                                                                      \
+    SEP COL(17, topic)
 
 /* What the question picker reads of a turn (turn_list_asked_by_candidate, turns AS t):
- * the question, never the answer. */
+ * the question, its topic and how well it went (for reviews), never the answer. */
 #define STORE_TURN_ASKED_COLUMNS(COL, SEP)                                                         \
     COL(1, t.interview_id)                                                                         \
     SEP COL(2, t.idx) SEP COL(3, t.question_id) SEP COL(4, t.question_text) SEP COL(5, t.category) \
-        SEP COL(6, t.phase) SEP COL(7, t.difficulty) SEP COL(8, t.keywords) SEP COL(9, t.asked_ms)
+        SEP COL(6, t.phase) SEP COL(7, t.difficulty) SEP COL(8, t.keywords) SEP COL(9, t.asked_ms) \
+            SEP COL(10, t.score) SEP COL(11, t.topic)
 
 /* The call log is written only; its id is the database's. */
 #define STORE_CALL_LOG_COLUMNS(COL, SEP)                                                           \

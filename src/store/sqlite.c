@@ -125,6 +125,9 @@ static const char *const sq_migrations[] = {
     "  tokens     INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (deployment, day)"
     ");",
+    /* 2: the job description an interview practises for, and each question's topic. */
+    "ALTER TABLE interviews ADD COLUMN job_description TEXT;"
+    "ALTER TABLE turns ADD COLUMN topic TEXT;",
 };
 #define SQ_SCHEMA_VERSION ((int)ARRAY_LEN(sq_migrations))
 
@@ -400,6 +403,7 @@ static void read_interview(sqlite3_stmt *st, struct store_interview *iv)
     iv->report_json = col_text(&r);
     iv->created_ms = col_int64(&r);
     iv->finished_ms = col_int64(&r);
+    iv->job_description = col_text(&r);
 }
 
 static void read_turn(sqlite3_stmt *st, struct store_turn *t)
@@ -421,6 +425,7 @@ static void read_turn(sqlite3_stmt *st, struct store_turn *t)
     t->scorer = col_text(&r);
     t->flags = col_text(&r);
     t->eval_status = col_text(&r);
+    t->topic = col_text(&r);
 }
 
 /* The column subset ST_TURN_LIST_ASKED selects; the rest stays zero/NULL. */
@@ -436,6 +441,8 @@ static void read_turn_asked(sqlite3_stmt *st, struct store_turn *t)
     t->difficulty = col_int(&r);
     t->keywords = col_text(&r);
     t->asked_ms = col_int64(&r);
+    t->score = col_int(&r);
+    t->topic = col_text(&r);
 }
 
 /* Steps a bound query expected to return at most one row into out via read (NULL
@@ -620,6 +627,7 @@ static enum store_err sq_interview_insert(struct store *s, const struct store_in
     bind_text(&b, iv->report_json);
     bind_int(&b, iv->created_ms);
     bind_int(&b, iv->finished_ms);
+    bind_text(&b, iv->job_description);
     return stmt_exec(q, ST_INTERVIEW_INSERT, &b, NULL);
 }
 
@@ -702,6 +710,7 @@ static enum store_err sq_turn_insert(struct store *s, const struct store_turn *t
     bind_text(&b, t->scorer);
     bind_text(&b, t->flags);
     bind_text(&b, t->eval_status ? t->eval_status : "none");
+    bind_text(&b, t->topic);
     return stmt_exec(q, ST_TURN_INSERT, &b, NULL);
 }
 

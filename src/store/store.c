@@ -56,6 +56,7 @@ void store_interview_free(struct store_interview *iv)
     free(iv->greeting);
     free(iv->plan_json);
     free(iv->report_json);
+    free(iv->job_description);
     memset(iv, 0, sizeof *iv);
 }
 
@@ -73,6 +74,7 @@ void store_turn_free(struct store_turn *t)
     free(t->scorer);
     free(t->flags);
     free(t->eval_status);
+    free(t->topic);
     memset(t, 0, sizeof *t);
 }
 

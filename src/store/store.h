@@ -51,7 +51,8 @@ struct store_interview {
     char *plan_json;   /* the engine's plan: phases per index (JSON text) */
     char *report_json; /* NULL until the report is ready */
     int64_t created_ms;
-    int64_t finished_ms; /* 0 while active */
+    int64_t finished_ms;   /* 0 while active */
+    char *job_description; /* the job the candidate practises for (as sent), or NULL */
 };
 
 struct store_turn {
@@ -71,6 +72,7 @@ struct store_turn {
     char *scorer;      /* model | heuristic | precheck, NULL while not scored */
     char *flags;       /* JSON array text, e.g. ["injection_attempt","empty"], or NULL */
     char *eval_status; /* none (not answered) | pending | done */
+    char *topic;       /* what the question is about ("sql_transactions"), or NULL */
 };
 
 struct store_turn_list {
@@ -144,8 +146,9 @@ struct store_ops {
     /* All turns of an interview, by idx. */
     enum store_err (*turn_list)(struct store *s, const char *interview_id,
                                 struct store_turn_list *out);
-    /* Every question this candidate has been asked in any interview (question_id and
-     * question_text filled; other fields may be empty), oldest first. */
+    /* Every question this candidate has been asked in any interview, oldest first:
+     * interview_id, idx, question_id, question_text, category, phase, difficulty,
+     * keywords, asked_ms, score and topic filled; never the answer. */
     enum store_err (*turn_list_asked_by_candidate)(struct store *s, const char *candidate_id,
                                                    struct store_turn_list *out);
 

@@ -90,6 +90,8 @@ static void add_interview(struct store *s, const char *id, const char *candidate
 
 static void add_turn(struct store *s, const char *interview_id, int idx, const char *question_id)
 {
+    char topic[96];
+    snprintf(topic, sizeof topic, "topic.%s", question_id);
     struct store_turn t = {
         .interview_id = (char *)interview_id,
         .idx = idx,
@@ -99,6 +101,7 @@ static void add_turn(struct store *s, const char *interview_id, int idx, const c
         .phase = "technical",
         .difficulty = 2,
         .asked_ms = 1000 + idx,
+        .topic = topic,
     };
     assert_int_equal(store_call(s, turn_insert, &t), STORE_OK);
 }
@@ -208,6 +211,7 @@ static void test_store_interview_round_trips_all_fields(void **state)
         .report_json = "{\"overall\":4}",
         .created_ms = 5000,
         .finished_ms = 9000,
+        .job_description = "Backend engineer: Go, PostgreSQL, Kafka.",
     };
     assert_int_equal(store_call(f->s, interview_insert, &in), STORE_OK);
 
@@ -225,6 +229,7 @@ static void test_store_interview_round_trips_all_fields(void **state)
     assert_string_equal(out.report_json, "{\"overall\":4}");
     assert_int_equal(out.created_ms, 5000);
     assert_int_equal(out.finished_ms, 9000);
+    assert_string_equal(out.job_description, "Backend engineer: Go, PostgreSQL, Kafka.");
     store_interview_free(&out);
 }
 
@@ -374,6 +379,7 @@ static void test_store_turn_round_trips_all_fields(void **state)
         .scorer = "model",
         .flags = "[\"empty\"]",
         .eval_status = "done",
+        .topic = "btree_balance",
     };
     assert_int_equal(store_call(f->s, turn_insert, &in), STORE_OK);
 
@@ -397,6 +403,7 @@ static void test_store_turn_round_trips_all_fields(void **state)
     assert_string_equal(t->scorer, "model");
     assert_string_equal(t->flags, "[\"empty\"]");
     assert_string_equal(t->eval_status, "done");
+    assert_string_equal(t->topic, "btree_balance");
     store_turn_list_free(&l);
 }
 
@@ -561,6 +568,8 @@ static void test_store_asked_by_candidate_spans_interviews_oldest_first(void **s
     add_turn(f->s, "a-first", 0, "q.a1.0");
     add_turn(f->s, "a-first", 1, "q.a1.1");
     assert_int_equal(store_call(f->s, turn_answer, "a-first", 0, "private answer", 1), STORE_OK);
+    struct store_turn ev = {.interview_id = "a-first", .idx = 0, .score = 2, .eval_status = "done"};
+    assert_int_equal(store_call(f->s, turn_set_eval, &ev), STORE_OK);
 
     struct store_turn_list l;
     assert_int_equal(store_call(f->s, turn_list_asked_by_candidate, "alice", &l), STORE_OK);
@@ -573,6 +582,10 @@ static void test_store_asked_by_candidate_spans_interviews_oldest_first(void **s
     assert_string_equal(l.items[0].interview_id, "a-first");
     assert_int_equal(l.items[0].difficulty, 2);
     assert_int_equal(l.items[0].asked_ms, 1000);
+    /* How it went and what it was about, for reviews and topic rotation. */
+    assert_int_equal(l.items[0].score, 2);
+    assert_int_equal(l.items[1].score, 0);
+    assert_string_equal(l.items[0].topic, "topic.q.a1.0");
     /* The picker only needs questions: answers are not copied out. */
     assert_null(l.items[0].answer);
     for (size_t i = 0; i < l.len; i++)
