@@ -184,6 +184,10 @@ static const char *const pg_migrations[] = {
     /* 2: the job description an interview practises for, and each question's topic. */
     "ALTER TABLE interviews ADD COLUMN job_description TEXT;"
     "ALTER TABLE turns ADD COLUMN topic TEXT;",
+    /* 3: one profile per email (issue 15): the normalised address, unique. Profiles made
+     * before keep NULL, which the index allows any number of times. */
+    "ALTER TABLE candidates ADD COLUMN email_key TEXT COLLATE \"C\";"
+    "CREATE UNIQUE INDEX candidates_by_email ON candidates(email_key);",
 };
 #define PG_SCHEMA_VERSION ((int)ARRAY_LEN(pg_migrations))
 
@@ -219,6 +223,9 @@ enum pg_stmt {
     ST_LEDGER_GET,
     ST_TURN_COUNT_ASKED,
     ST_KV_CLAIM,
+    ST_CANDIDATE_SET_ROLE,
+    ST_CANDIDATE_ERASE,
+    ST_KV_LIST_PREFIX,
     ST__COUNT
 };
 
@@ -329,6 +336,25 @@ static const struct {
                              "SELECT COUNT(*) FROM interviews AS i JOIN turns AS t "
                              "ON t.interview_id = i.id WHERE i.candidate_id = $1",
                              1},
+    [ST_CANDIDATE_SET_ROLE] = {"candidate_set_role",
+                               "UPDATE candidates SET role = $1, analysis_json = $2, "
+                               "analysis_source = $3 WHERE id = $4",
+                               1},
+    /* One statement, one snapshot: the kv rows naming the candidate or one of their
+     * interviews (matched before the cascade removes the interviews), and the candidate
+     * with its interviews and turns (ON DELETE CASCADE). Not resent: a resend after an
+     * unknown outcome would answer NOT_FOUND for an erasure that happened. */
+    [ST_CANDIDATE_ERASE] = {"candidate_erase",
+                            "WITH k AS (DELETE FROM kv WHERE strpos(key, $1) > 0 OR EXISTS ("
+                            "  SELECT 1 FROM interviews AS i WHERE i.candidate_id = $1 "
+                            "  AND strpos(kv.key, i.id) > 0)), "
+                            "c AS (DELETE FROM candidates WHERE id = $1 RETURNING 1) "
+                            "SELECT count(*) FROM c",
+                            0},
+    [ST_KV_LIST_PREFIX] = {"kv_list_prefix",
+                           "SELECT key FROM kv WHERE left(key, length($1)) = $1 "
+                           "ORDER BY key LIMIT 100000",
+                           1},
 };
 
 /* Backend state behind struct store.impl. */
@@ -864,6 +890,7 @@ static void read_candidate(const PGresult *res, int row, void *out)
     c->analysis_json = col_text(&r);
     c->analysis_source = col_text(&r);
     c->created_ms = col_int64(&r);
+    c->email_key = col_text(&r);
 }
 
 static void read_interview(const PGresult *res, int row, void *out)
@@ -1064,6 +1091,7 @@ static enum store_err pg_candidate_insert(struct store *s, const struct store_ca
     bind_text(&b, c->analysis_json);
     bind_text(&b, c->analysis_source);
     bind_int(&b, c->created_ms);
+    bind_text(&b, c->email_key);
     return stmt_exec(pg_of(s), ST_CANDIDATE_INSERT, &b, NULL);
 }
 
@@ -1378,6 +1406,40 @@ static enum store_err pg_turn_count_asked_by_candidate(struct store *s, const ch
     return e == STORE_NOT_FOUND ? STORE_OK : e;
 }
 
+static enum store_err pg_candidate_set_role(struct store *s, const char *id, const char *role,
+                                            const char *analysis_json, const char *source)
+{
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, role);
+    bind_text(&b, analysis_json);
+    bind_text(&b, source);
+    bind_text(&b, id);
+    long changes = 0;
+    enum store_err e = stmt_exec(pg_of(s), ST_CANDIDATE_SET_ROLE, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
+static enum store_err pg_candidate_erase(struct store *s, const char *id)
+{
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, id);
+    long erased = 0;
+    enum store_err e = query_one(pg_of(s), ST_CANDIDATE_ERASE, &b, read_count, &erased);
+    if (e == STORE_OK && erased == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
+static enum store_err pg_kv_list_prefix(struct store *s, const char *prefix,
+                                        struct store_key_list *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, prefix);
+    return query_all(pg_of(s), ST_KV_LIST_PREFIX, &b, read_first_text, (void **)&out->keys,
+                     &out->len, sizeof *out->keys);
+}
+
 /* ---- open / close ------------------------------------------------------------------- */
 
 static void pg_free(struct pg *q)
@@ -1427,6 +1489,9 @@ static const struct store_ops pg_ops = {
     .quota_ledger_get = pg_ledger_get,
     .turn_count_asked_by_candidate = pg_turn_count_asked_by_candidate,
     .kv_claim = pg_kv_claim,
+    .candidate_set_role = pg_candidate_set_role,
+    .candidate_erase = pg_candidate_erase,
+    .kv_list_prefix = pg_kv_list_prefix,
 };
 
 /* Applies the missing migration steps, each in its own transaction under the migration

@@ -23,7 +23,8 @@
     SEP COL(7, token_hash)                                                                         \
     SEP COL(8, analysis_json)                                                                      \
     SEP COL(9, analysis_source)                                                                    \
-    SEP COL(10, created_ms)
+    SEP COL(10, created_ms)                                                                        \
+    SEP COL(11, email_key)
 
 #define STORE_INTERVIEW_COLUMNS(COL, SEP)                                                          \
     COL(1, id)                                                                                     \

@@ -128,6 +128,10 @@ static const char *const sq_migrations[] = {
     /* 2: the job description an interview practises for, and each question's topic. */
     "ALTER TABLE interviews ADD COLUMN job_description TEXT;"
     "ALTER TABLE turns ADD COLUMN topic TEXT;",
+    /* 3: one profile per email (issue 15): the normalised address, unique. Profiles made
+     * before keep NULL, which the index allows any number of times. */
+    "ALTER TABLE candidates ADD COLUMN email_key TEXT;"
+    "CREATE UNIQUE INDEX candidates_by_email ON candidates(email_key);",
 };
 #define SQ_SCHEMA_VERSION ((int)ARRAY_LEN(sq_migrations))
 
@@ -159,6 +163,11 @@ enum sq_stmt {
     ST_KV_CLAIM,
     ST_LEDGER_ADD,
     ST_LEDGER_GET,
+    ST_CANDIDATE_SET_ROLE,
+    ST_KV_ERASE_FOR_CANDIDATE,
+    ST_CANDIDATE_DELETE,
+    ST_KV_LIST_PREFIX,
+    ST_WAL_TRUNCATE,
     ST__COUNT
 };
 
@@ -238,6 +247,20 @@ static const struct {
     [ST_LEDGER_GET] =
         {"quota_ledger_get",
          "SELECT requests, tokens FROM quota_ledger WHERE deployment = ? AND day = ?"},
+    [ST_CANDIDATE_SET_ROLE] = {"candidate_set_role",
+                               "UPDATE candidates SET role = ?, analysis_json = ?, "
+                               "analysis_source = ? WHERE id = ?"},
+    /* ?1 is the candidate's id: kv keys that name it or one of their interviews. */
+    [ST_KV_ERASE_FOR_CANDIDATE] = {"candidate_erase",
+                                   "DELETE FROM kv WHERE instr(key, ?1) > 0 OR EXISTS ("
+                                   "SELECT 1 FROM interviews AS i WHERE i.candidate_id = ?1 "
+                                   "AND instr(kv.key, i.id) > 0)"},
+    /* interviews and turns go with it (ON DELETE CASCADE) */
+    [ST_CANDIDATE_DELETE] = {"candidate_erase", "DELETE FROM candidates WHERE id = ?"},
+    [ST_KV_LIST_PREFIX] = {"kv_list_prefix",
+                           "SELECT key FROM kv WHERE substr(key, 1, length(?1)) = ?1 "
+                           "ORDER BY key LIMIT 100000"},
+    [ST_WAL_TRUNCATE] = {"candidate_erase", "PRAGMA wal_checkpoint(TRUNCATE)"},
 };
 
 /* Backend state behind struct store.impl. */
@@ -386,6 +409,7 @@ static void read_candidate(sqlite3_stmt *st, struct store_candidate *c)
     c->analysis_json = col_text(&r);
     c->analysis_source = col_text(&r);
     c->created_ms = col_int64(&r);
+    c->email_key = col_text(&r);
 }
 
 static void read_interview(sqlite3_stmt *st, struct store_interview *iv)
@@ -566,6 +590,7 @@ static enum store_err sq_candidate_insert(struct store *s, const struct store_ca
     bind_text(&b, c->analysis_json);
     bind_text(&b, c->analysis_source);
     bind_int(&b, c->created_ms);
+    bind_text(&b, c->email_key);
     return stmt_exec(q, ST_CANDIDATE_INSERT, &b, NULL);
 }
 
@@ -607,6 +632,55 @@ static enum store_err sq_candidate_set_resume(struct store *s, const char *id,
     enum store_err e = stmt_exec(q, ST_CANDIDATE_SET_RESUME, &b, &changes);
     if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
     return e;
+}
+
+static enum store_err sq_candidate_set_role(struct store *s, const char *id, const char *role,
+                                            const char *analysis_json, const char *source)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_CANDIDATE_SET_ROLE);
+    bind_text(&b, role);
+    bind_text(&b, analysis_json);
+    bind_text(&b, source);
+    bind_text(&b, id);
+    int changes = 0;
+    enum store_err e = stmt_exec(q, ST_CANDIDATE_SET_ROLE, &b, &changes);
+    if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    return e;
+}
+
+/* The kv rows first (their match needs the interviews), then the candidate, whose
+ * interviews and turns cascade. Freed pages are zeroed (secure_delete, set at open);
+ * the WAL still holds the old pages until a checkpoint, so one runs afterwards and
+ * truncates it. A checkpoint that cannot finish (another connection reading) is logged:
+ * the next one overwrites those frames. */
+static enum store_err sq_candidate_erase(struct store *s, const char *id)
+{
+    struct sq *q = sq_of(s);
+    int own_tx = sqlite3_get_autocommit(q->db);
+    enum store_err e = own_tx ? sq_begin(s) : STORE_OK;
+    if (e == STORE_OK) {
+        struct sq_bind b = stmt_bind(q, ST_KV_ERASE_FOR_CANDIDATE);
+        bind_text(&b, id);
+        e = stmt_exec(q, ST_KV_ERASE_FOR_CANDIDATE, &b, NULL);
+    }
+    int changes = 0;
+    if (e == STORE_OK) {
+        struct sq_bind b = stmt_bind(q, ST_CANDIDATE_DELETE);
+        bind_text(&b, id);
+        e = stmt_exec(q, ST_CANDIDATE_DELETE, &b, &changes);
+        if (e == STORE_OK && changes == 0) e = STORE_NOT_FOUND;
+    }
+    if (!own_tx) return e;
+    if (e == STORE_OK) e = sq_commit(s);
+    if (e != STORE_OK) {
+        sq_rollback(s);
+        return e;
+    }
+    struct sq_bind b = stmt_bind(q, ST_WAL_TRUNCATE);
+    if (stmt_exec(q, ST_WAL_TRUNCATE, &b, NULL) != STORE_OK)
+        log_warn("store_checkpoint_incomplete", "backend=sqlite op=candidate_erase");
+    return STORE_OK;
 }
 
 /* ---- interviews --------------------------------------------------------------------- */
@@ -838,6 +912,23 @@ static enum store_err sq_kv_get(struct store *s, const char *key, char **out)
     return query_one(q, ST_KV_GET, &b, rd_first_text, out);
 }
 
+static void rd_key(sqlite3_stmt *st, void *out)
+{
+    struct sq_row r = {st, 0};
+    *(char **)out = col_text(&r);
+}
+
+static enum store_err sq_kv_list_prefix(struct store *s, const char *prefix,
+                                        struct store_key_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_KV_LIST_PREFIX);
+    bind_text(&b, prefix);
+    return query_all(q, ST_KV_LIST_PREFIX, &b, rd_key, (void **)&out->keys, &out->len,
+                     sizeof *out->keys);
+}
+
 static enum store_err sq_kv_put(struct store *s, const char *key, const char *value)
 {
     struct sq *q = sq_of(s);
@@ -938,6 +1029,8 @@ static const struct store_ops sq_ops = {
     .candidate_get = sq_candidate_get,
     .candidate_set_analysis = sq_candidate_set_analysis,
     .candidate_set_resume = sq_candidate_set_resume,
+    .candidate_set_role = sq_candidate_set_role,
+    .candidate_erase = sq_candidate_erase,
     .interview_insert = sq_interview_insert,
     .interview_get = sq_interview_get,
     .interview_update = sq_interview_update,
@@ -952,6 +1045,7 @@ static const struct store_ops sq_ops = {
     .call_log_insert = sq_call_log_insert,
     .kv_get = sq_kv_get,
     .kv_put = sq_kv_put,
+    .kv_list_prefix = sq_kv_list_prefix,
     .kv_claim = sq_kv_claim,
     .quota_ledger_add = sq_ledger_add,
     .quota_ledger_get = sq_ledger_get,
@@ -1033,6 +1127,8 @@ static int configure(sqlite3 *db, const char *path, char *err, size_t errlen)
     int fk = 0;
     rc = pragma_int(db, "PRAGMA synchronous=FULL", NULL);
     if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA foreign_keys=ON", NULL);
+    /* A deleted resume or answer does not linger in a free page (candidate_erase). */
+    if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA secure_delete=ON", NULL);
     if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA foreign_keys", &fk);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure database %s: %s", path, sqlite3_errmsg(db));

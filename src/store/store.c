@@ -36,6 +36,7 @@ void store_candidate_free(struct store_candidate *c)
     free(c->id);
     free(c->name);
     free(c->email);
+    free(c->email_key);
     free(c->role);
     free(c->resume_text);
     free(c->resume_hash);
@@ -93,5 +94,14 @@ void store_interview_list_free(struct store_interview_list *l)
     for (size_t i = 0; i < l->len; i++)
         store_interview_free(&l->items[i]);
     free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+void store_key_list_free(struct store_key_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->len; i++)
+        free(l->keys[i]);
+    free(l->keys);
     memset(l, 0, sizeof *l);
 }

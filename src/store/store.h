@@ -37,6 +37,9 @@ struct store_candidate {
     char *analysis_json;   /* resume_analysis result (JSON text) or NULL until known */
     char *analysis_source; /* "model" | "heuristic" | NULL */
     int64_t created_ms;
+    char *email_key; /* the email trimmed and lower-cased: unique over candidates (a second
+                      * profile for it is STORE_CONFLICT); NULL for profiles made before
+                      * schema step 2 */
 };
 
 struct store_interview {
@@ -44,7 +47,7 @@ struct store_interview {
     char *candidate_id;
     char *kind;          /* technical | behavioral | mixed */
     char *mode;          /* full | balanced | economy | offline */
-    char *state;         /* active | finished */
+    char *state;         /* active | finished | abandoned (left by the candidate) */
     int total_questions; /* planned number of questions (12 by default) */
     int next_index;      /* index of the turn awaiting an answer, == total when done */
     char *greeting;
@@ -82,6 +85,12 @@ struct store_turn_list {
 
 struct store_interview_list {
     struct store_interview *items;
+    size_t len;
+};
+
+/* Keys of the kv table (kv_list_prefix). */
+struct store_key_list {
+    char **keys;
     size_t len;
 };
 
@@ -125,6 +134,15 @@ struct store_ops {
     enum store_err (*candidate_set_resume)(struct store *s, const char *id, const char *resume_text,
                                            const char *resume_hash, const char *analysis_json,
                                            const char *source);
+    /* A new role for the candidate, with the analysis that goes with it. */
+    enum store_err (*candidate_set_role)(struct store *s, const char *id, const char *role,
+                                         const char *analysis_json, const char *source);
+    /* Erasure: the candidate, their interviews and turns, and every kv row whose key
+     * names the candidate's id or one of their interviews' ids (claims, cache ownership
+     * records), in one transaction (or inside the caller's). STORE_NOT_FOUND when there
+     * is no such candidate. SQLite overwrites freed pages (secure_delete) and empties
+     * its WAL afterwards, so the file keeps no copy. */
+    enum store_err (*candidate_erase)(struct store *s, const char *id);
 
     enum store_err (*interview_insert)(struct store *s, const struct store_interview *iv);
     enum store_err (*interview_get)(struct store *s, const char *id, struct store_interview *out);
@@ -166,6 +184,9 @@ struct store_ops {
     /* A claim on a piece of work shared by every process on this store (single-flight
      * across instances): stores now_ms under key unless a claim newer than stale_ms is
      * there. STORE_OK: the caller holds it; STORE_CONFLICT: someone else does. */
+    /* Every key that starts with prefix, in byte order (at most STORE_KV_LIST_MAX). */
+    enum store_err (*kv_list_prefix)(struct store *s, const char *prefix,
+                                     struct store_key_list *out);
     enum store_err (*kv_claim)(struct store *s, const char *key, int64_t now_ms, int64_t stale_ms);
 
     /* Today's use of each deployment, so a restart does not forget the morning. day is
@@ -222,5 +243,9 @@ void store_interview_free(struct store_interview *iv);
 void store_turn_free(struct store_turn *t);
 void store_turn_list_free(struct store_turn_list *l);
 void store_interview_list_free(struct store_interview_list *l);
+void store_key_list_free(struct store_key_list *l);
+
+/* Most keys kv_list_prefix returns (a bound on what one candidate can own). */
+#define STORE_KV_LIST_MAX 100000
 
 #endif

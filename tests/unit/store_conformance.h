@@ -194,6 +194,117 @@ static void test_store_set_analysis_unknown_candidate_is_not_found(void **state)
                      STORE_NOT_FOUND);
 }
 
+static void test_store_second_profile_for_an_email_key_is_conflict(void **state)
+{
+    struct store_conf *f = *state;
+    struct store_candidate a = {.id = "c1",
+                                .name = "Ada",
+                                .email = "Ada@Example.org",
+                                .email_key = "ada@example.org",
+                                .created_ms = 1};
+    struct store_candidate b = {.id = "c2",
+                                .name = "Other",
+                                .email = "ada@example.org ",
+                                .email_key = "ada@example.org",
+                                .created_ms = 2};
+    assert_int_equal(store_call(f->s, candidate_insert, &a), STORE_OK);
+    assert_int_equal(store_call(f->s, candidate_insert, &b), STORE_CONFLICT);
+    /* profiles without a key (made before the column) do not collide */
+    struct store_candidate old1 = {.id = "c3", .created_ms = 3};
+    struct store_candidate old2 = {.id = "c4", .created_ms = 4};
+    assert_int_equal(store_call(f->s, candidate_insert, &old1), STORE_OK);
+    assert_int_equal(store_call(f->s, candidate_insert, &old2), STORE_OK);
+    struct store_candidate out;
+    assert_int_equal(store_call(f->s, candidate_get, "c1", &out), STORE_OK);
+    assert_string_equal(out.email_key, "ada@example.org");
+    store_candidate_free(&out);
+    assert_int_equal(store_call(f->s, candidate_get, "c3", &out), STORE_OK);
+    assert_null(out.email_key);
+    store_candidate_free(&out);
+}
+
+static void test_store_set_role_updates_role_and_analysis(void **state)
+{
+    struct store_conf *f = *state;
+    add_candidate(f->s, "c1", 1);
+    assert_int_equal(
+        store_call(f->s, candidate_set_role, "c1", "data_scientist", "{\"a\":1}", "heuristic"),
+        STORE_OK);
+    struct store_candidate out;
+    assert_int_equal(store_call(f->s, candidate_get, "c1", &out), STORE_OK);
+    assert_string_equal(out.role, "data_scientist");
+    assert_string_equal(out.analysis_json, "{\"a\":1}");
+    assert_string_equal(out.resume_text, "resume");
+    store_candidate_free(&out);
+    assert_int_equal(store_call(f->s, candidate_set_role, "nope", "x", NULL, NULL),
+                     STORE_NOT_FOUND);
+}
+
+/* Erasure takes the candidate, their interviews and turns and the kv rows naming them,
+ * and nothing of anyone else's. */
+static void test_store_erase_takes_everything_of_the_candidate_only(void **state)
+{
+    struct store_conf *f = *state;
+    add_candidate(f->s, "c1", 1);
+    add_candidate(f->s, "c2", 2);
+    add_interview(f->s, "i1", "c1", 10);
+    add_interview(f->s, "i2", "c2", 11);
+    add_turn(f->s, "i1", 0, "q0");
+    add_turn(f->s, "i2", 0, "q0");
+    assert_int_equal(store_call(f->s, kv_put, "claim:resume:c1", "5"), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "claim:summary:i1", "5"), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "cacheown:c1:iv:k1", "x"), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "claim:summary:i2", "5"), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "gen:index", "[]"), STORE_OK);
+
+    assert_int_equal(store_call(f->s, candidate_erase, "c1"), STORE_OK);
+
+    struct store_candidate c;
+    assert_int_equal(store_call(f->s, candidate_get, "c1", &c), STORE_NOT_FOUND);
+    store_candidate_free(&c);
+    struct store_interview iv;
+    assert_int_equal(store_call(f->s, interview_get, "i1", &iv), STORE_NOT_FOUND);
+    store_interview_free(&iv);
+    assert_int_equal(
+        f->ops->raw_int(f->where, "SELECT COUNT(*) FROM turns WHERE interview_id = 'i1'"), 0);
+    const char *gone[] = {"claim:resume:c1", "claim:summary:i1", "cacheown:c1:iv:k1"};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
+        char *v = NULL;
+        assert_int_equal(store_call(f->s, kv_get, gone[i], &v), STORE_NOT_FOUND);
+        free(v);
+    }
+    /* the other candidate's rows and shared rows stay */
+    const char *kept[] = {"claim:summary:i2", "gen:index"};
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        char *v = NULL;
+        assert_int_equal(store_call(f->s, kv_get, kept[i], &v), STORE_OK);
+        free(v);
+    }
+    assert_int_equal(store_call(f->s, interview_get, "i2", &iv), STORE_OK);
+    store_interview_free(&iv);
+    assert_int_equal(
+        f->ops->raw_int(f->where, "SELECT COUNT(*) FROM turns WHERE interview_id = 'i2'"), 1);
+    assert_int_equal(store_call(f->s, candidate_erase, "c1"), STORE_NOT_FOUND);
+}
+
+static void test_store_kv_list_prefix_lists_only_that_prefix_in_order(void **state)
+{
+    struct store_conf *f = *state;
+    assert_int_equal(store_call(f->s, kv_put, "cacheown:c1:b", "x"), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "cacheown:c1:a", "x"), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "cacheown:c10:a", "x"), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "xcacheown:c1:a", "x"), STORE_OK);
+    struct store_key_list l;
+    assert_int_equal(store_call(f->s, kv_list_prefix, "cacheown:c1:", &l), STORE_OK);
+    assert_int_equal(l.len, 2);
+    assert_string_equal(l.keys[0], "cacheown:c1:a");
+    assert_string_equal(l.keys[1], "cacheown:c1:b");
+    store_key_list_free(&l);
+    assert_int_equal(store_call(f->s, kv_list_prefix, "none:", &l), STORE_OK);
+    assert_int_equal(l.len, 0);
+    store_key_list_free(&l);
+}
+
 static void test_store_interview_round_trips_all_fields(void **state)
 {
     struct store_conf *f = *state;
@@ -1009,7 +1120,11 @@ static void test_store_strerror_names_every_error(void **state)
     STORE_CONF_CASE(close_discards_an_open_transaction, su, td),                          \
     STORE_CONF_CASE(begin_twice_and_commit_without_begin_are_errors, su, td),             \
     STORE_CONF_CASE(null_optional_fields_round_trip_as_null, su, td),                     \
-    STORE_CONF_CASE(strerror_names_every_error, su, td)
+    STORE_CONF_CASE(strerror_names_every_error, su, td),                                  \
+    STORE_CONF_CASE(second_profile_for_an_email_key_is_conflict, su, td),                 \
+    STORE_CONF_CASE(set_role_updates_role_and_analysis, su, td),                          \
+    STORE_CONF_CASE(erase_takes_everything_of_the_candidate_only, su, td),                \
+    STORE_CONF_CASE(kv_list_prefix_lists_only_that_prefix_in_order, su, td)
 /* clang-format on */
 
 #endif
