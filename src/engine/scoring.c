@@ -137,6 +137,17 @@ static int turn_has_flag(const struct store_turn *t, const char *flag)
     return t->flags && strstr(t->flags, quoted) != NULL;
 }
 
+/* 1 if a batch reply's evaluation is the turn's. Prompts name questions by position
+ * (llm/task.h), so a reply names "3"; one cached before prompt version 2 names the bank
+ * id. */
+static int eval_is_for(const json_t *ev, const struct store_turn *t)
+{
+    const char *qid = json_string_value(json_object_get(ev, "question_id"));
+    char position[16];
+    snprintf(position, sizeof position, "%d", t->idx + 1);
+    return qid && (strcmp(qid, position) == 0 || strcmp(qid, t->question_id) == 0);
+}
+
 /* ---- writing a turn's score ---- */
 
 /* The heuristic's evaluation of a turn's answer; caller decrefs. */
@@ -240,6 +251,8 @@ void scoring_start_evaluation(struct engine *e, const struct store_interview *iv
     json_t *kw = scoring_turn_keywords(t);
     struct task_qa qa = {
         .id = t->question_id,
+        .position = t->idx + 1,
+        .key_points = question_key_points(e, t),
         .category = t->category,
         .question = t->question_text,
         .answer = t->answer,
@@ -304,8 +317,7 @@ static void batch_done(struct call *c, json_t *parsed, int from_model, void *dat
         json_t *ev;
         json_array_foreach(evals, i, ev)
         {
-            const char *qid = json_string_value(json_object_get(ev, "question_id"));
-            if (qid && strcmp(qid, turns.items[idx].question_id) == 0) found = ev;
+            if (eval_is_for(ev, &turns.items[idx])) found = ev;
         }
         store_turn_eval(e, &turns.items[idx], found, found && from_model, 1);
         /* one of the batch is the call itself; the others rode along */
@@ -329,8 +341,8 @@ static void batch_done(struct call *c, json_t *parsed, int from_model, void *dat
 
 /* The turns a batch scores: pending answers, or (rescore) the ones the heuristic scored
  * for want of a model. Fills qa/kws/idxs (turns->len + 1 slots each); returns n. */
-static size_t batch_pick(const struct store_turn_list *turns, int rescore, struct task_qa *qa,
-                         json_t **kws, int *idxs)
+static size_t batch_pick(struct engine *e, const struct store_turn_list *turns, int rescore,
+                         struct task_qa *qa, json_t **kws, int *idxs)
 {
     size_t n = 0;
     for (size_t i = 0; i < turns->len; i++) {
@@ -341,6 +353,8 @@ static size_t batch_pick(const struct store_turn_list *turns, int rescore, struc
             continue;
         kws[n] = scoring_turn_keywords(t);
         qa[n] = (struct task_qa){.id = t->question_id,
+                                 .position = t->idx + 1,
+                                 .key_points = question_key_points(e, t),
                                  .category = t->category,
                                  .question = t->question_text,
                                  .answer = t->answer,
@@ -375,7 +389,7 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
     struct task_qa *qa = xcalloc(turns->len + 1, sizeof *qa);
     json_t **kws = xcalloc(turns->len + 1, sizeof *kws);
     int *idxs = xcalloc(turns->len + 1, sizeof *idxs);
-    size_t n = batch_pick(turns, rescore, qa, kws, idxs);
+    size_t n = batch_pick(e, turns, rescore, qa, kws, idxs);
     if (n == 0) {
         free(qa);
         free(kws);
@@ -448,8 +462,7 @@ static void rescore_write(struct engine *e, struct work *w, json_t *parsed)
         json_t *ev, *found = NULL;
         json_array_foreach(evals, i, ev)
         {
-            const char *qid = json_string_value(json_object_get(ev, "question_id"));
-            if (qid && strcmp(qid, t->question_id) == 0) found = ev;
+            if (eval_is_for(ev, t)) found = ev;
         }
         if (!found) continue;
         json_t *cap = injection_cap(e, t, found);
@@ -535,6 +548,7 @@ static void start_summary(struct engine *e, const struct store_interview *iv,
         const struct store_turn *t = &turns->items[i];
         if (!t->answer) continue;
         qa[n++] = (struct task_qa){.id = t->question_id,
+                                   .position = t->idx + 1,
                                    .category = t->category,
                                    .question = t->question_text,
                                    .answer = t->answer,

@@ -21,15 +21,19 @@ enum task_kind {
     TASK__COUNT
 };
 
-#define TASK_PROMPT_VERSION 1
+#define TASK_PROMPT_VERSION 2
 
 const char *task_name(enum task_kind k);
 /* -1 if unknown. */
 int task_from_name(const char *name);
 
-/* One question and, where known, its answer and score. Borrowed strings. */
+/* One question and, where known, its answer and score. Borrowed strings. Prompts name
+ * a question by its position ("question 3"), never by its bank id, so a model has no
+ * internal id to repeat; the "question_id" of a batch reply is that position. */
 struct task_qa {
-    const char *id;
+    const char *id;           /* bank id: stays out of prompts */
+    int position;             /* 1-based place in the interview */
+    const json_t *key_points; /* what a strong answer covers (array of strings) or NULL */
     const char *category;
     const char *question;
     const char *answer;     /* candidate text: escaped and fenced */
@@ -67,6 +71,12 @@ json_t *task_summary(const char *role, const struct task_qa *qa, size_t n);
 
 /* Validates content for task k. Returns a new object or NULL with a reason in why. */
 json_t *task_parse(enum task_kind k, const char *content, char *why, size_t whylen);
+
+/* 1 if text names a question by an internal id ("tech.data_scientist.017", "beh.012",
+ * "gen.backend_engineer.5f3a..."). */
+int task_has_internal_id(const char *text);
+/* A copy of text with every internal id replaced by "this question" (caller frees). */
+char *task_scrub_ids(const char *text);
 
 /* Appends the model view of s (core/textnorm.h: invisible characters removed,
  * look-alike letters folded) with &, <, > and " escaped. */

@@ -74,7 +74,15 @@ test(
     const rep = await waitForReport(srv.url, iv.id, c.token, REPORT_TIMEOUT_MS);
     assert.equal(rep.mode, 'full');
     assert.equal(rep.offline, false);
-    const counts = checkReport(iv, rep, modelAnswers(await mockLog(mock)));
+    const log = await mockLog(mock);
+    const counts = checkReport(iv, rep, modelAnswers(log));
+    // issue 13: the model sees questions by position ("1".."12"), never by bank id, and
+    // nothing a candidate reads names one
+    for (const call of log)
+      for (const s of call.scores || []) assert.match(s.question_id, /^([1-9]|1[0-2])$/, JSON.stringify(call));
+    const internalId = /\b(tech|beh|intro|resume|wrap|gen)\.[a-z0-9_.]*\d{3}\b|\bfu:[0-9a-f]{8}/i;
+    const modelText = [rep.summary, ...rep.strengths, ...rep.improvements, ...rep.scores.map((s) => s.feedback)];
+    for (const text of modelText) assert.doesNotMatch(text, internalId);
     assert.deepEqual(
       { model: counts.model, precheck: counts.precheck, heuristic: counts.heuristic },
       { model: iv.questions.length - 1, precheck: 1, heuristic: 0 },

@@ -24,9 +24,11 @@ export async function mockLog(mock) {
 // The last 30 characters (mockllm quotes 40 in answer_end), whitespace runs as one space.
 const tail = (s) => s.replace(/\s+/g, ' ').trimEnd().slice(-30);
 
-// question id + the end of the answer, as mockllm records it (answer_end), so the same
-// question answered by two candidates stays apart.
-const keyOf = (qid, answerEnd) => `${qid}\u0000${answerEnd}`;
+// The question's position in its interview (prompts name questions "1", "2", ... and
+// never by bank id, issue 13) + the end of the answer, as mockllm records it
+// (question_id, answer_end); the answers of these tests differ per interview, so the
+// same position in two interviews stays apart.
+const keyOf = (position, answerEnd) => `${position}\u0000${answerEnd}`;
 
 // For each (question, answer) the model saw: [{score, usable}] in call order.
 export function modelAnswers(log) {
@@ -58,7 +60,7 @@ export function checkReport(iv, rep, byAnswer, { injectionBump = false } = {}) {
     const s = rep.scores.find((x) => x.question_id === q.id);
     assert.ok(s, `${iv.id}: no score for question ${q.id}`);
     assert.ok(Number.isInteger(s.score) && s.score >= 1 && s.score <= 5, JSON.stringify(s));
-    const seen = byAnswer.get(keyOf(q.id, tail(iv.answers[i]))) || [];
+    const seen = byAnswer.get(keyOf(String(i + 1), tail(iv.answers[i]))) || [];
     const what = `${iv.id} q${i} ${q.id} "${iv.answers[i].slice(0, 60)}": ${JSON.stringify(s)}; model said ${JSON.stringify(seen.map((x) => [x.score, x.call.bad_output, x.call.status]))}`;
     const flags = s.flags || [];
     if (flags.includes('injection_attempt')) {

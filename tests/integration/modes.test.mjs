@@ -194,7 +194,7 @@ function scoreCounts(snap) {
 // Calls of the log that scored one of this interview's answers and wrote a next question.
 function nextQuestionCalls(iv, log) {
   const tail = (a) => a.replace(/\s+/g, ' ').trimEnd().slice(-30);
-  const mine = new Set(iv.answers.map((a, i) => `${iv.questions[i].id} ${tail(a)}`));
+  const mine = new Set(iv.answers.map((a, i) => `${i + 1} ${tail(a)}`));
   return log.filter((c) => c.question && (c.scores || []).some((s) => mine.has(`${s.question_id} ${tail(s.answer_end)}`)));
 }
 

@@ -38,10 +38,11 @@ static int free_keywords(void **state)
     return 0;
 }
 
-static struct task_qa qa_with(const char *id, const char *answer)
+static struct task_qa qa_with(const char *id, int position, const char *answer)
 {
     struct task_qa qa = {
         .id = id,
+        .position = position,
         .category = "technical",
         .question = "How would you cache user profiles?",
         .answer = answer,
@@ -55,7 +56,8 @@ static struct task_qa qa_with(const char *id, const char *answer)
 /* Builds task k's messages with `answer` as the candidate's text. */
 static json_t *build(enum task_kind k, const char *answer)
 {
-    struct task_qa qa[2] = {qa_with("q1", answer), qa_with("q2", "A second answer.")};
+    struct task_qa qa[2] = {qa_with("tech.backend_engineer.017", 1, answer),
+                            qa_with("beh.012", 2, "A second answer.")};
     switch (k) {
     case TASK_RESUME_ANALYSIS:
         return task_resume_analysis("backend_engineer", answer);
@@ -130,7 +132,7 @@ static void test_task_system_prompt_starts_with_task_marker_and_version_1(void *
     for (int k = 0; k < TASK__COUNT; k++) {
         json_t *m = build(k, "An answer.");
         char want[64];
-        snprintf(want, sizeof want, "interviewd-task: %s v1\n", task_name(k));
+        snprintf(want, sizeof want, "interviewd-task: %s v%d\n", task_name(k), TASK_PROMPT_VERSION);
         if (strncmp(content(m, 0), want, strlen(want)) != 0)
             fail_msg("%s: system prompt starts with \"%.40s\"", task_name(k), content(m, 0));
         json_decref(m);
@@ -175,7 +177,7 @@ static void test_task_evaluate_user_message_has_question_keywords_and_answer(voi
     assert_non_null(strstr(u, "<role>backend_engineer</role>"));
     assert_non_null(strstr(u, "How would you cache user profiles?"));
     assert_non_null(strstr(u, "<keywords>cache, ttl</keywords>"));
-    assert_non_null(strstr(u, "<candidate_answer id=\"q1\">Use a TTL.</candidate_answer>"));
+    assert_non_null(strstr(u, "<candidate_answer id=\"1\">Use a TTL.</candidate_answer>"));
     json_decref(m);
 }
 
@@ -234,7 +236,7 @@ static void test_task_evaluate_batch_with_summary_asks_for_it(void **state)
     (void)state;
     json_t *m = build(TASK_EVALUATE_BATCH, "An answer.");
     assert_non_null(strstr(content(m, 1), "<request summary=\"yes\"/>"));
-    assert_non_null(strstr(content(m, 1), "<candidate_answer id=\"q2\">"));
+    assert_non_null(strstr(content(m, 1), "<candidate_answer id=\"2\">"));
     json_decref(m);
 }
 
@@ -242,7 +244,7 @@ static void test_task_summary_user_message_carries_scores(void **state)
 {
     (void)state;
     json_t *m = build(TASK_SUMMARY, "An answer.");
-    assert_non_null(strstr(content(m, 1), "<score id=\"q1\" value=\"3\"/>"));
+    assert_non_null(strstr(content(m, 1), "<score id=\"1\" value=\"3\"/>"));
     json_decref(m);
 }
 
@@ -744,6 +746,109 @@ test_task_parse_summary_shortens_long_non_ascii_strength_instead_of_dropping(voi
     assert_int_equal(n, 1);
 }
 
+/* ---- questions named by position, key points as reference (issue 13) ---- */
+
+static void test_task_prompts_name_questions_by_position_never_by_bank_id(void **state)
+{
+    (void)state;
+    for (int k = 0; k < TASK__COUNT; k++) {
+        json_t *m = build(k, "An answer.");
+        assert_null(strstr(content(m, 0), "tech.backend_engineer.017"));
+        assert_null(strstr(content(m, 1), "tech.backend_engineer.017"));
+        assert_null(strstr(content(m, 1), "beh.012"));
+        json_decref(m);
+    }
+    json_t *m = build(TASK_EVALUATE_BATCH, "An answer.");
+    assert_non_null(strstr(content(m, 1), "<question id=\"2\" n=\"2\""));
+    json_decref(m);
+}
+
+static void test_task_evaluate_prompt_carries_key_points_as_reference(void **state)
+{
+    (void)state;
+    json_t *kp =
+        json_pack("[s,s]", "Entries expire after a TTL", "Writes invalidate <stale> entries");
+    struct task_qa qa = qa_with("tech.backend_engineer.017", 4, "Use a TTL.");
+    qa.key_points = kp;
+    json_t *m = task_evaluate("backend_engineer", "rubric-test.1", "- correctness\n", &qa);
+    const char *u = content(m, 1);
+    assert_non_null(
+        strstr(u, "<reference n=\"4\">\n<key_point>Entries expire after a TTL</key_point>"));
+    assert_non_null(strstr(u, "<key_point>Writes invalidate &lt;stale&gt; entries</key_point>"));
+    assert_non_null(strstr(content(m, 0), "key points a strong answer covers"));
+    json_decref(m);
+    json_decref(kp);
+}
+
+static void test_task_internal_ids_are_recognised(void **state)
+{
+    (void)state;
+    assert_true(task_has_internal_id("a strong answer to question tech.data_scientist.017"));
+    assert_true(task_has_internal_id("see beh.012."));
+    assert_true(task_has_internal_id("INTRO.001 was fine"));
+    assert_true(task_has_internal_id("gen.backend_engineer.5f3a9c1d2e4b6a70"));
+    assert_true(task_has_internal_id("a variant, tech.backend_engineer.017#2, asked"));
+    assert_true(task_has_internal_id("the follow-up fu:9c1d2e4b6a705f3a"));
+    assert_false(task_has_internal_id("question 3, e.g. the cache one"));
+    assert_false(task_has_internal_id("version 1.2.300 of node"));
+    assert_false(task_has_internal_id("the tech. team"));
+    assert_false(task_has_internal_id("my resume.pdf and the wrap.up phase"));
+    assert_false(task_has_internal_id("nontech.data.017 is part of a longer word"));
+}
+
+static void test_task_parse_scrubs_internal_ids_from_model_text(void **state)
+{
+    (void)state;
+    char why[200] = "";
+    json_t *r = task_parse(TASK_EVALUATE,
+                           "{\"score\":4,\"feedback\":\"Like tech.data_scientist.017, a strong "
+                           "answer names the null hypothesis.\"}",
+                           why, sizeof why);
+    assert_non_null(r);
+    assert_string_equal(json_string_value(json_object_get(r, "feedback")),
+                        "Like this question, a strong answer names the null hypothesis.");
+    json_decref(r);
+    r = task_parse(TASK_SUMMARY,
+                   "{\"summary\":\"Solid on beh.012.\",\"strengths\":[\"tech.gen.001 was clear\"],"
+                   "\"improvements\":[]}",
+                   why, sizeof why);
+    assert_non_null(r);
+    assert_string_equal(json_string_value(json_object_get(r, "summary")),
+                        "Solid on this question.");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r, "strengths"), 0)),
+                        "this question was clear");
+    json_decref(r);
+    /* a batch's feedback, its summary and the next question a model writes */
+    r = task_parse(TASK_EVALUATE_BATCH,
+                   "{\"evaluations\":[{\"question_id\":\"2\",\"score\":3,\"feedback\":"
+                   "\"Unlike wrap.004#3 it misses the TTL.\"}],\"next_question\":\"Going "
+                   "back to fu:9c1d2e4b6a705f3a, how would you shard it?\",\"summary\":{"
+                   "\"summary\":\"Weakest on intro.002.\",\"improvements\":[\"resume.014: "
+                   "name a number\"]}}",
+                   why, sizeof why);
+    assert_non_null(r);
+    json_t *ev = json_array_get(json_object_get(r, "evaluations"), 0);
+    assert_string_equal(json_string_value(json_object_get(ev, "feedback")),
+                        "Unlike this question it misses the TTL.");
+    assert_string_equal(json_string_value(json_object_get(r, "next_question")),
+                        "Going back to this question, how would you shard it?");
+    json_t *sum = json_object_get(r, "summary");
+    assert_string_equal(json_string_value(json_object_get(sum, "summary")),
+                        "Weakest on this question.");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(sum, "improvements"), 0)),
+                        "this question: name a number");
+    json_decref(r);
+    r = task_parse(TASK_QUESTION_GEN,
+                   "{\"questions\":[{\"text\":\"Building on gen.backend_engineer."
+                   "5f3a9c1d2e4b6a70, how do you size a pool?\",\"difficulty\":2}]}",
+                   why, sizeof why);
+    assert_non_null(r);
+    const char *text = json_string_value(
+        json_object_get(json_array_get(json_object_get(r, "questions"), 0), "text"));
+    assert_false(task_has_internal_id(text));
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -803,6 +908,10 @@ int main(void)
         cmocka_unit_test(test_task_parse_follow_up_requires_question),
         cmocka_unit_test(test_task_parse_follow_up_returns_the_question),
         cmocka_unit_test(test_task_parse_summary_requires_summary),
+        cmocka_unit_test(test_task_prompts_name_questions_by_position_never_by_bank_id),
+        cmocka_unit_test(test_task_evaluate_prompt_carries_key_points_as_reference),
+        cmocka_unit_test(test_task_internal_ids_are_recognised),
+        cmocka_unit_test(test_task_parse_scrubs_internal_ids_from_model_text),
         cmocka_unit_test(test_task_parse_summary_keeps_strengths_and_improvements),
         cmocka_unit_test(
             test_task_parse_summary_shortens_long_non_ascii_strength_instead_of_dropping),
