@@ -8,8 +8,10 @@ build="build-essential cmake pkg-config libevent-dev libjansson-dev libsqlite3-d
 libcurl4-openssl-dev libhiredis-dev libinih-dev libxxhash-dev libssl-dev libpq-dev libjemalloc-dev
 libcmocka-dev libstemmer-dev nodejs npm"
 # prometheus brings promtool, which checks /metrics in tests/integration/metrics.test.mjs;
-# clang-format (Debian 12's, version 14) checks the C sources' layout in .ci/run
-test_only="redis-server postgresql chromium prometheus clang-format"
+# clang-format (Debian 12's, version 14) checks the C sources' layout in .ci/run;
+# sqlite3 (the shell) holds the database's lock from another process in
+# tests/integration/abuse_store.test.mjs
+test_only="redis-server postgresql chromium prometheus clang-format sqlite3"
 
 pkgs=$build
 [ "$what" = test ] && pkgs="$pkgs $test_only"

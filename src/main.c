@@ -45,6 +45,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
  * is far higher: take what the operator allows (up to MAIN_MAX_NOFILE), so that [limits]
  * max_connections = 0 (auto) has room. A hard limit set on purpose (ulimit -n) stays. */
 #define MAIN_MAX_NOFILE 65536
+/* The reply gate over the store (http.h): a request's reply waits for its commits. */
+static uint64_t gate_mark(void *data)
+{
+    return store_commit_seq(data);
+}
+
+static int gate_wait(void *data, uint64_t mark, void (*release)(void *arg, int durable), void *arg)
+{
+    return store_wait_durable(data, mark, release, arg);
+}
+
 static void raise_nofile(void)
 {
     struct rlimit rl;
@@ -137,6 +148,11 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "interviewd: store: %s\n", err);
         goto out;
     }
+    /* Issue 14: fsyncs and lock waits leave the loop (group commit, store/store.h). */
+    if (store_attach_loop(store, base) != STORE_OK) {
+        fprintf(stderr, "interviewd: store: cannot start its syncer thread (see the log)\n");
+        goto out;
+    }
     engine = engine_new(base, &cfg, store, err, sizeof err);
     if (!engine) {
         fprintf(stderr, "interviewd: %s\n", err);
@@ -161,6 +177,8 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     api_attach_http(api, http);
+    /* Replies wait until what their request committed is durable. */
+    http_server_set_reply_gate(http, &(struct http_reply_gate){gate_mark, gate_wait, store});
     sigint = evsignal_new(base, SIGINT, on_signal, base);
     sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     evsignal_add(sigint, NULL);
@@ -173,6 +191,8 @@ static int cmd_serve(int argc, char **argv)
     event_base_dispatch(base);
     rc = 0;
 out:
+    /* Before the server goes: the last commits are synced and their held replies sent. */
+    if (store) store_detach_loop(store);
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     http_server_free(http);

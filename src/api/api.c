@@ -9,6 +9,7 @@
 #include "llm/router.h"
 #include "optimize/history.h"
 #include "optimize/stats.h"
+#include "store/store.h"
 #include "core/clock.h"
 #include "engine/budget.h"
 #include "core/util.h"
@@ -141,6 +142,9 @@ static int status_for(enum engine_err e, const char **code)
     case ENGINE_UNAUTHORIZED:
         *code = "unauthorized";
         return 401;
+    case ENGINE_BUSY:
+        *code = "store_busy";
+        return 503;
     case ENGINE_UNAVAILABLE:
     default:
         *code = "unavailable";
@@ -157,7 +161,27 @@ static void reply_engine(struct http_req *r, struct engine_reply *er, int ok_sta
     }
     const char *code;
     int status = status_for(er->err, &code);
+    if (er->err == ENGINE_BUSY) http_add_header(r, "Retry-After", "1");
     http_reply_error(r, status, code, er->message);
+}
+
+/* Group commit (store.h): commits / syncs is how many commits shared each fsync. */
+static void store_prometheus(struct store *s, struct sbuf *out)
+{
+    struct store_sync_stats st;
+    store_sync_stats(s, &st);
+    sbuf_printf(out,
+                "# HELP interviewd_store_commits_total Commits made with group commit on.\n"
+                "# TYPE interviewd_store_commits_total counter\n"
+                "interviewd_store_commits_total %llu\n"
+                "# HELP interviewd_store_syncs_total fsyncs that made those commits durable.\n"
+                "# TYPE interviewd_store_syncs_total counter\n"
+                "interviewd_store_syncs_total %llu\n"
+                "# HELP interviewd_store_checkpoints_total WAL checkpoints run off the loop.\n"
+                "# TYPE interviewd_store_checkpoints_total counter\n"
+                "interviewd_store_checkpoints_total %llu\n",
+                (unsigned long long)st.commits, (unsigned long long)st.syncs,
+                (unsigned long long)st.checkpoints);
 }
 
 /* Who is asking: a candidate (id filled), the admin (*admin = 1), or nobody (replied 401). */
@@ -439,6 +463,7 @@ static void route(struct api *a, struct http_req *r)
         stats_prometheus(engine_stats(a->engine), &out);
         router_prometheus(engine_router(a->engine), &out);
         gateway_prometheus(a->gateway, &out);
+        store_prometheus(engine_store(a->engine), &out);
         if (!a->history) api_start_history(a, NULL);
         history_prometheus(a->history, &out);
         http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",

@@ -67,6 +67,12 @@ void engine_store_failed(struct engine_reply *r, enum store_err se)
                     "are generated when an AI model is configured. Please try again later.");
         return;
     }
+    if (se == STORE_BUSY) { /* another process holds the lock: the loop does not wait for it */
+        engine_fail(r, ENGINE_BUSY,
+                    "The database is locked by another process just now; nothing was saved "
+                    "and nothing was lost. Please retry in a second.");
+        return;
+    }
     log_error("store_error", "error=\"%s\"", store_strerror(se));
     engine_fail(r, ENGINE_UNAVAILABLE,
                 "The service could not save your data just now; nothing was lost. Please "
@@ -106,7 +112,7 @@ enum engine_err engine_load_owned(struct engine *e, const char *candidate_id, co
     }
     if (se != STORE_OK) {
         engine_store_failed(out, se);
-        return ENGINE_UNAVAILABLE;
+        return out->err;
     }
     return ENGINE_OK;
 }
@@ -237,6 +243,11 @@ struct stats *engine_stats_mut(struct engine *e)
 struct router *engine_router(struct engine *e)
 {
     return e->router;
+}
+
+struct store *engine_store(struct engine *e)
+{
+    return e->store;
 }
 
 json_t *engine_roles(struct engine *e)

@@ -33,6 +33,7 @@ enum engine_err {
     ENGINE_LIMIT,          /* 429 too_many_interviews */
     ENGINE_UNAVAILABLE,    /* 503 unavailable: the store failed */
     ENGINE_UNAUTHORIZED,   /* 401 unauthorized */
+    ENGINE_BUSY,           /* 503 store_busy: another process holds the database's lock */
 };
 
 /* Outcome of an engine call for the API: status, stable code, sentence, body. */
@@ -102,6 +103,8 @@ struct stats *engine_stats_mut(struct engine *e);
 /* The fleet, for status pages. */
 struct router;
 struct router *engine_router(struct engine *e);
+/* The store the engine writes to (for its group-commit counters on /metrics). */
+struct store *engine_store(struct engine *e);
 
 /* Interviews this process has seen, for the admin dashboard and /metrics. Counted since
  * the process started: an interview begun before a restart and finished after it counts

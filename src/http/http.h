@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct evhttp_request;
@@ -32,6 +33,9 @@ struct http_req {
     int replied;         /* a reply was sent (or dropped for a gone client) */
     struct http_server *server;
     struct http_conn *conn; /* the connection's guard (http/conn.c), NULL once it closed */
+    uint64_t gate_mark;     /* the reply gate's mark when the request arrived */
+    int gate_passed;        /* the reply went through the gate (sent or held) */
+    struct http_held *held; /* a reply the gate holds until what it says is durable */
 };
 
 typedef void (*http_handler_fn)(struct http_req *r, void *data);
@@ -51,6 +55,19 @@ typedef int (*http_guard_fn)(const char *authorization, char **body, void *data)
 /* Runs fn for every request whose path is prefix or below it (one guard per server). */
 void http_server_set_guard(struct http_server *s, const char *prefix, http_guard_fn fn, void *data);
 void http_server_free(struct http_server *s);
+
+/* A reply gate holds each reply until what the request committed to the store is on disk
+ * (group commit, store/store.h), so nothing is acknowledged before it is durable.
+ * mark() is read when a request arrives and again when its reply is ready; when it moved,
+ * wait(data, mark, release, arg) returns 1 (durable already: the reply goes now), 0 (the
+ * reply is held and release(arg, durable) is called later on the loop) or -1 (it cannot
+ * be made durable: a 503 goes instead). Requests that committed nothing are never held. */
+struct http_reply_gate {
+    uint64_t (*mark)(void *data);
+    int (*wait)(void *data, uint64_t mark, void (*release)(void *arg, int durable), void *arg);
+    void *data;
+};
+void http_server_set_reply_gate(struct http_server *s, const struct http_reply_gate *gate);
 
 /* The bearer token of the Authorization header, or NULL. */
 const char *http_bearer(struct http_req *r);

@@ -34,10 +34,24 @@ struct http_server {
     void *data;
     long max_body;
     int port;
+    struct http_reply_gate gate; /* mark == NULL: no gate */
+};
+
+/* A reply the gate holds: what send_buffer() was asked to send. */
+struct http_held {
+    int status;
+    char *content_type;
+    char *data;
+    size_t len;
 };
 
 static void req_free(struct http_req *r)
 {
+    if (r->held) {
+        free(r->held->content_type);
+        free(r->held->data);
+        free(r->held);
+    }
     if (r->conn) http_conn_end(r->conn, r);
     free(r->path);
     for (int i = 0; i < r->n_segments; i++)
@@ -92,8 +106,60 @@ static void release_conn(struct http_req *r)
 }
 
 static void send_buffer(struct http_req *r, int status, const char *content_type, const char *data,
+                        size_t len);
+
+static void reply_not_durable(struct http_req *r)
+{
+    http_reply_error(r, 503, "unavailable",
+                     "The service could not confirm that your data reached the disk; check "
+                     "whether it was saved before sending it again.");
+}
+
+/* The gate's release: the held reply goes out now (durable), or a 503 goes instead. */
+static void gate_release(void *arg, int durable)
+{
+    struct http_req *r = arg;
+    struct http_held *h = r->held;
+    r->held = NULL;
+    if (durable)
+        send_buffer(r, h->status, h->content_type, h->data, h->len);
+    else
+        reply_not_durable(r);
+    free(h->content_type);
+    free(h->data);
+    free(h);
+}
+
+/* 1 when the reply was held (or replaced) by the gate; 0 when it goes out now. */
+static int gate_hold(struct http_req *r, int status, const char *content_type, const char *data,
+                     size_t len)
+{
+    struct http_server *s = r->server;
+    if (r->gate_passed || !s || !s->gate.mark) return 0;
+    r->gate_passed = 1;
+    uint64_t now = s->gate.mark(s->gate.data);
+    if (now == r->gate_mark) return 0; /* nothing was committed while r was handled */
+    int w = s->gate.wait(s->gate.data, now, gate_release, r);
+    if (w == 1) return 0;
+    if (w < 0) {
+        reply_not_durable(r);
+        return 1;
+    }
+    struct http_held *h = xcalloc(1, sizeof *h);
+    h->status = status;
+    h->content_type = xstrdup(content_type);
+    h->data = xmalloc(len + 1);
+    memcpy(h->data, data, len);
+    h->len = len;
+    r->held = h;
+    if (!r->deferred) http_req_defer(r); /* on_request must not free r now */
+    return 1;
+}
+
+static void send_buffer(struct http_req *r, int status, const char *content_type, const char *data,
                         size_t len)
 {
+    if (gate_hold(r, status, content_type, data, len)) return;
     release_conn(r);
     if (r->req) {
         struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
@@ -300,6 +366,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     r->req = req;
     r->server = s;
     r->method = method_name(evhttp_request_get_command(req));
+    if (s->gate.mark) r->gate_mark = s->gate.mark(s->gate.data);
     util_trace_id(r->request_id);
     struct http_conn *conn = http_conns_find(s->conns, req);
     if (conn) http_conn_begin(conn, r);
@@ -394,6 +461,11 @@ void http_server_free(struct http_server *s)
     if (s->http) evhttp_free(s->http); /* closes every connection through s->conns */
     http_conns_free(s->conns);
     free(s);
+}
+
+void http_server_set_reply_gate(struct http_server *s, const struct http_reply_gate *gate)
+{
+    s->gate = *gate;
 }
 
 void http_server_set_guard(struct http_server *s, const char *prefix, http_guard_fn fn, void *data)

@@ -2,6 +2,11 @@
  *
  * One connection, WAL journal, synchronous=FULL, foreign keys on: a call made outside
  * store_begin()/store_commit() is its own transaction and is on disk when it returns.
+ * Attached to an event loop (store_attach_loop, as `interviewd serve` does), the
+ * connection switches to synchronous=NORMAL with no busy wait and no automatic
+ * checkpoint: a commit is written but not fsynced, another process's lock is STORE_BUSY
+ * at once, and sqlite_sync.c's thread makes commits durable in groups and runs the
+ * checkpoints; nothing on the loop waits for the disk or for a lock.
  *
  * The one idea: the schema is an ordered list of migration steps and PRAGMA user_version
  * counts how many of them this file has had. Opening applies exactly the missing steps,
@@ -23,7 +28,9 @@
 #include "store/store.h"
 
 #include "store/schema.h"
+#include "store/sqlite_sync.h"
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -37,8 +44,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* How long a writer waits for another connection's lock before STORE_BUSY. */
+/* How long a writer waits for another connection's lock before STORE_BUSY (detached:
+ * tests, tools, the simulator). Attached to a loop it never waits: a request that finds
+ * the database locked by another process is told so (STORE_BUSY, a 503 with Retry-After)
+ * instead of stopping every other request on the loop. */
 #define SQ_BUSY_TIMEOUT_MS 5000
+#define SQ_LOOP_BUSY_TIMEOUT_MS 0
 /* Mode of the directories we create and of a new database file: it holds resumes. */
 #define SQ_DIR_MODE 0700
 #define SQ_FILE_MODE 0600
@@ -268,6 +279,9 @@ struct sq {
     sqlite3 *db;                   /* the one connection */
     sqlite3_stmt *stmt[ST__COUNT]; /* prepared once at open, finalized at close */
     char *path;                    /* for log lines */
+    struct sq_sync *sync;          /* group commit while attached to a loop, else NULL */
+    int64_t busy_logged_ms;        /* when a STORE_BUSY was last logged (clock_mono_ms) */
+    long busy_unlogged;            /* STORE_BUSY failures since, not logged */
 };
 
 static struct sq *sq_of(struct store *s)
@@ -299,10 +313,26 @@ static enum store_err sq_map(int rc)
     }
 }
 
+/* While another process holds the lock, every write fails: one line a second says so,
+ * with how many were not logged. */
+#define SQ_BUSY_LOG_MS 1000
+
 /* Logs a failed operation (SQLite's message only, never row content) and maps it. */
 static enum store_err sq_fail(struct sq *q, const char *op, int rc)
 {
     enum store_err e = sq_map(rc);
+    if (e == STORE_BUSY) {
+        int64_t now = clock_mono_ms();
+        if (q->busy_logged_ms && now - q->busy_logged_ms < SQ_BUSY_LOG_MS) {
+            q->busy_unlogged++;
+            return e;
+        }
+        log_warn("store_busy", "backend=sqlite op=%s rc=%d err=\"%s\" not_logged=%ld", op, rc,
+                 sqlite3_errmsg(q->db), q->busy_unlogged);
+        q->busy_logged_ms = now;
+        q->busy_unlogged = 0;
+        return e;
+    }
     /* A conflict is usually a caller's race (a double-submitted answer), not a fault. */
     enum log_level level = e == STORE_CONFLICT || e == STORE_NOT_FOUND ? LOG_WARN : LOG_ERROR;
     log_emit(level, "store_error", "backend=sqlite op=%s rc=%d result=\"%s\" err=\"%s\"", op, rc,
@@ -994,9 +1024,92 @@ static enum store_err sq_ledger_get(struct store *s, const char *deployment, con
 
 /* ---- open / close ------------------------------------------------------------------- */
 
+/* ---- group commit ------------------------------------------------------------------ */
+
+/* sqlite3_wal_hook: runs after each commit's frames are in the WAL. Replacing SQLite's own
+ * hook also turns off its automatic checkpoint, which would fsync on the loop. */
+static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    struct sq *q = arg;
+    sq_sync_committed(q->sync, pages);
+    return SQLITE_OK;
+}
+
+static enum store_err sq_attach_loop(struct store *s, struct event_base *base)
+{
+    struct sq *q = sq_of(s);
+    if (q->sync) return STORE_OK;
+    const char *file = sqlite3_db_filename(q->db, "main");
+    const char *wal = file && *file ? sqlite3_filename_wal(file) : NULL;
+    char mode[16] = "";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(q->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (!wal || strcmp(mode, "wal") != 0) {
+        /* in memory (tests) or a file system without WAL: commits stay durable on return */
+        log_info("store_group_commit_off", "backend=sqlite journal_mode=%s", mode);
+        return STORE_OK;
+    }
+    char err[256];
+    q->sync = sq_sync_start(base, file, wal, err, sizeof err);
+    if (!q->sync) {
+        log_error("store_error", "backend=sqlite op=attach_loop err=\"%s\"", err);
+        return STORE_IO;
+    }
+    int rc = sqlite3_exec(q->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sq_sync_stop(q->sync);
+        q->sync = NULL;
+        return sq_fail(q, "attach_loop", rc);
+    }
+    sqlite3_busy_timeout(q->db, SQ_LOOP_BUSY_TIMEOUT_MS);
+    sqlite3_wal_hook(q->db, sq_wal_hook, q);
+    log_info("store_group_commit", "backend=sqlite wal=%s", wal);
+    return STORE_OK;
+}
+
+static void sq_detach_loop(struct store *s)
+{
+    struct sq *q = sq_of(s);
+    if (!q->sync) return;
+    sqlite3_wal_hook(q->db, NULL, NULL);
+    sq_sync_stop(q->sync); /* syncs every commit made so far and calls the waiters */
+    q->sync = NULL;
+    sqlite3_exec(q->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    sqlite3_busy_timeout(q->db, SQ_BUSY_TIMEOUT_MS);
+    sqlite3_wal_autocheckpoint(q->db, 1000); /* SQLite's default */
+}
+
+static uint64_t sq_commit_seq(struct store *s)
+{
+    struct sq *q = sq_of(s);
+    return q->sync ? sq_sync_commit_seq(q->sync) : 0;
+}
+
+static int sq_wait_durable(struct store *s, uint64_t seq, store_durable_fn fn, void *data)
+{
+    struct sq *q = sq_of(s);
+    return q->sync ? sq_sync_wait(q->sync, seq, fn, data) : 1;
+}
+
+static void sq_sync_stats_of(struct store *s, struct store_sync_stats *out)
+{
+    struct sq *q = sq_of(s);
+    if (q->sync) sq_sync_stats(q->sync, out);
+}
+
 static void sq_free(struct sq *q)
 {
     if (!q) return;
+    if (q->sync) {
+        sqlite3_wal_hook(q->db, NULL, NULL);
+        sq_sync_stop(q->sync);
+        q->sync = NULL;
+    }
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(q->stmt[i]);
     if (q->db) {
@@ -1020,7 +1133,7 @@ static void sq_close(struct store *s)
 
 static const struct store_ops sq_ops = {
     .name = "sqlite",
-    .caps = 0, /* one process owns the file */
+    .caps = STORE_CAP_GROUP_COMMIT, /* one process owns the file (no STORE_CAP_SHARED) */
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
@@ -1049,6 +1162,11 @@ static const struct store_ops sq_ops = {
     .kv_claim = sq_kv_claim,
     .quota_ledger_add = sq_ledger_add,
     .quota_ledger_get = sq_ledger_get,
+    .attach_loop = sq_attach_loop,
+    .detach_loop = sq_detach_loop,
+    .commit_seq = sq_commit_seq,
+    .wait_durable = sq_wait_durable,
+    .sync_stats = sq_sync_stats_of,
 };
 
 /* mkdir -p of the directory part of path. 0 or -1 with errno set. */

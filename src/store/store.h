@@ -2,9 +2,18 @@
  *
  * Backends (SQLite now, PostgreSQL later) are peers implementing struct store_ops.
  * Every call is synchronous and, outside an explicit store_begin()/store_commit()
- * pair, its own committed transaction: when a function returns STORE_OK the data is on
- * disk. The engine commits an answer before it answers the HTTP request, so a kill -9
+ * pair, its own committed transaction: when a function returns STORE_OK the data is
+ * committed, and on disk unless the store was attached to an event loop (group commit,
+ * below). The engine commits an answer before it answers the HTTP request, so a kill -9
  * loses nothing that was acknowledged.
+ *
+ * Group commit (STORE_CAP_GROUP_COMMIT): store_attach_loop() moves the store's fsyncs
+ * and lock waits off the loop. A commit then returns once it is written (not yet on
+ * disk), a lock held by another process fails at once with STORE_BUSY instead of
+ * waiting, and the fsync runs on a thread that covers every commit made since the last
+ * one. Whoever acknowledges a write to someone reads store_commit_seq() and, through
+ * store_wait_durable(), waits for that commit to be durable (http/server.c's reply gate
+ * does this for every request that committed something).
  *
  * Ownership: every struct a get/list function fills is owned by the caller and freed
  * with the matching *_free() (which frees the strings inside and zeroes the struct).
@@ -108,6 +117,19 @@ struct store_call {
 };
 
 struct store;
+struct event_base;
+
+/* Called on the loop once the commits waited for are on disk (durable = 1), or can no
+ * longer be made durable (durable = 0: the disk failed a sync). */
+typedef void (*store_durable_fn)(void *data, int durable);
+
+/* Group-commit counters (store_sync_stats). */
+struct store_sync_stats {
+    uint64_t commits;     /* commits made since the store was attached to the loop */
+    uint64_t syncs;       /* fsyncs that made them durable (commits / syncs = group size) */
+    uint64_t checkpoints; /* WAL checkpoints run off the loop */
+    uint64_t durable;     /* commits known to be on disk */
+};
 
 /* What a backend can do beyond the common contract (bits of store_ops.caps), so a
  * caller asks for a capability, never for a backend by name (SQLite's VFS carries
@@ -116,6 +138,9 @@ struct store;
     0x1u /* several processes use this store at once: kv_claim is                                  \
           * seen by all of them and other processes' writes appear                                 \
           * between calls */
+#define STORE_CAP_GROUP_COMMIT                                                                     \
+    0x2u /* store_attach_loop() moves fsyncs and lock waits off the                                \
+          * loop; acknowledge writes through store_wait_durable() */
 
 struct store_ops {
     const char *name; /* "sqlite", "postgres": for logs and status pages only */
@@ -197,6 +222,14 @@ struct store_ops {
                                        long requests, long tokens);
     enum store_err (*quota_ledger_get)(struct store *s, const char *deployment, const char *day,
                                        long *requests, long *tokens);
+
+    /* Group commit (STORE_CAP_GROUP_COMMIT only; NULL elsewhere): see the top of this
+     * file and the store_* wrappers below. */
+    enum store_err (*attach_loop)(struct store *s, struct event_base *base);
+    void (*detach_loop)(struct store *s);
+    uint64_t (*commit_seq)(struct store *s);
+    int (*wait_durable)(struct store *s, uint64_t seq, store_durable_fn fn, void *data);
+    void (*sync_stats)(struct store *s, struct store_sync_stats *out);
 };
 
 struct store {
@@ -232,6 +265,37 @@ static inline enum store_err store_rollback(struct store *s)
 {
     return s->ops->rollback(s);
 }
+/* Group commit. Attaching starts the store's syncer (a thread) on base; a store
+ * without STORE_CAP_GROUP_COMMIT stays as it is (its commits are durable on return).
+ * Detach before the loop's users are freed: it syncs what is left and calls every
+ * waiter. */
+static inline enum store_err store_attach_loop(struct store *s, struct event_base *base)
+{
+    return s->ops->attach_loop ? s->ops->attach_loop(s, base) : STORE_OK;
+}
+static inline void store_detach_loop(struct store *s)
+{
+    if (s->ops->detach_loop) s->ops->detach_loop(s);
+}
+/* The number of the last commit made (0 when commits are durable on return). */
+static inline uint64_t store_commit_seq(struct store *s)
+{
+    return s->ops->commit_seq ? s->ops->commit_seq(s) : 0;
+}
+/* 1 when every commit up to seq is durable; 0 when fn(data, durable) will be called on
+ * the loop once it is; -1 when the store can no longer make anything durable (a failed
+ * sync: the caller must not acknowledge). */
+static inline int store_wait_durable(struct store *s, uint64_t seq, store_durable_fn fn, void *data)
+{
+    return s->ops->wait_durable ? s->ops->wait_durable(s, seq, fn, data) : 1;
+}
+/* Counters of group commit; all zero for a store without it. */
+static inline void store_sync_stats(struct store *s, struct store_sync_stats *out)
+{
+    *out = (struct store_sync_stats){0, 0, 0, 0};
+    if (s->ops->sync_stats) s->ops->sync_stats(s, out);
+}
+
 /* Closes the store and frees s; an uncommitted transaction is rolled back. */
 static inline void store_close(struct store *s)
 {
