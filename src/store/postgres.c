@@ -188,6 +188,31 @@ static const char *const pg_migrations[] = {
      * before keep NULL, which the index allows any number of times. */
     "ALTER TABLE candidates ADD COLUMN email_key TEXT COLLATE \"C\";"
     "CREATE UNIQUE INDEX candidates_by_email ON candidates(email_key);",
+    /* 4: the operator console (issue 17); see sqlite.c's step 4. */
+    "ALTER TABLE interviews ADD COLUMN overall_score INTEGER;"
+    "UPDATE interviews SET overall_score = round((report_json::jsonb->>'overall_score')::numeric)"
+    "  WHERE report_json IS NOT NULL AND report_json::jsonb ? 'overall_score';"
+    "CREATE INDEX interviews_by_created ON interviews(created_ms, id);"
+    "CREATE INDEX interviews_active ON interviews(mode) WHERE state = 'active';"
+    "CREATE INDEX turns_by_asked ON turns(asked_ms);"
+    "CREATE TABLE counters ("
+    "  name  TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,"
+    "  value BIGINT NOT NULL DEFAULT 0"
+    ");"
+    "INSERT INTO counters (name, value)"
+    "  SELECT 'interviews_started.' || mode, COUNT(*) FROM interviews GROUP BY mode;"
+    "INSERT INTO counters (name, value)"
+    "  SELECT 'interviews_finished', COUNT(*) FROM interviews WHERE state <> 'active';"
+    "INSERT INTO counters (name, value)"
+    "  SELECT 'reports_ready', COUNT(*) FROM interviews WHERE report_json IS NOT NULL;"
+    "CREATE TABLE stats_history ("
+    "  t_ms     BIGINT NOT NULL PRIMARY KEY,"
+    "  snapshot TEXT NOT NULL"
+    ");"
+    "CREATE TABLE retired_questions ("
+    "  question_id TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,"
+    "  retired_ms  BIGINT NOT NULL"
+    ");",
 };
 #define PG_SCHEMA_VERSION ((int)ARRAY_LEN(pg_migrations))
 
@@ -226,8 +251,31 @@ enum pg_stmt {
     ST_CANDIDATE_SET_ROLE,
     ST_CANDIDATE_ERASE,
     ST_KV_LIST_PREFIX,
+    ST_COUNTER_ADD,
+    ST_COUNTER_LIST,
+    ST_HISTORY_PUT,
+    ST_HISTORY_PRUNE,
+    ST_HISTORY_LIST,
+    ST_QUESTION_RETIRE,
+    ST_QUESTION_RETIRED_LIST,
+    ST_INTERVIEW_SEARCH,
+    ST_INTERVIEW_SEARCH_COUNT,
+    ST_INTERVIEW_ACTIVE_BY_MODE,
+    ST_SCORE_DISTRIBUTION,
+    ST_QUESTION_USAGE,
     ST__COUNT
 };
+
+/* The admin list's filter: $1 candidate (id, or text in name or email), $2 role, $3 kind,
+ * $4 state (NULL: any), $5 and $6 the created_ms range. */
+#define PG_INTERVIEW_FILTER                                                                        \
+    "FROM interviews AS i JOIN candidates AS c ON c.id = i.candidate_id "                          \
+    "WHERE ($1::text IS NULL OR i.candidate_id = $1::text "                                        \
+    "       OR strpos(lower(c.name), lower($1::text)) > 0 "                                        \
+    "       OR strpos(lower(c.email), lower($1::text)) > 0) "                                      \
+    "AND ($2::text IS NULL OR c.role = $2::text) AND ($3::text IS NULL OR i.kind = $3::text) "     \
+    "AND ($4::text IS NULL OR i.state = $4::text) "                                                \
+    "AND i.created_ms >= $5::bigint AND i.created_ms < $6::bigint "
 
 /* The operation name (for logs), SQL, and whether resending after a connection lost
  * mid-flight is harmless (see the file comment). Parameters $1, $2, ... are bound in
@@ -259,7 +307,8 @@ static const struct {
                           "SELECT " STORE_INTERVIEW_COLS " FROM interviews WHERE id = $1", 1},
     [ST_INTERVIEW_UPDATE] = {"interview_update",
                              "UPDATE interviews SET mode = $1, state = $2, next_index = $3, "
-                             "report_json = $4, finished_ms = $5 WHERE id = $6",
+                             "report_json = $4, finished_ms = $5, overall_score = $6 "
+                             "WHERE id = $7",
                              1},
     [ST_INTERVIEW_LIST_BY_CANDIDATE] = {"interview_list_by_candidate",
                                         "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
@@ -354,6 +403,56 @@ static const struct {
     [ST_KV_LIST_PREFIX] = {"kv_list_prefix",
                            "SELECT key FROM kv WHERE left(key, length($1)) = $1 "
                            "ORDER BY key LIMIT 100000",
+                           1},
+    /* An increment: resending it after an unknown outcome could count twice. */
+    [ST_COUNTER_ADD] = {"counter_add",
+                        "INSERT INTO counters AS k (name, value) VALUES ($1, $2) "
+                        "ON CONFLICT (name) DO UPDATE SET value = k.value + excluded.value",
+                        0},
+    [ST_COUNTER_LIST] = {"counter_list",
+                         "SELECT name, NULL, NULL, value, 0, 0 FROM counters ORDER BY name", 1},
+    [ST_HISTORY_PUT] = {"history_put",
+                        "INSERT INTO stats_history (t_ms, snapshot) VALUES ($1, $2) "
+                        "ON CONFLICT (t_ms) DO UPDATE SET snapshot = excluded.snapshot",
+                        1},
+    [ST_HISTORY_PRUNE] = {"history_put", "DELETE FROM stats_history WHERE t_ms < $1", 1},
+    [ST_HISTORY_LIST] = {"history_list",
+                         "SELECT snapshot, NULL, NULL, t_ms, 0, 0 FROM stats_history "
+                         "WHERE t_ms >= $1 ORDER BY t_ms",
+                         1},
+    [ST_QUESTION_RETIRE] = {"question_retire",
+                            "INSERT INTO retired_questions (question_id, retired_ms) "
+                            "VALUES ($1, $2) ON CONFLICT (question_id) DO NOTHING",
+                            1},
+    [ST_QUESTION_RETIRED_LIST] = {"question_retired_list",
+                                  "SELECT question_id, NULL, NULL, retired_ms, 0, 0 "
+                                  "FROM retired_questions ORDER BY question_id",
+                                  1},
+    [ST_INTERVIEW_SEARCH] = {"interview_search",
+                             "SELECT i.id, i.candidate_id, c.name, c.email, c.role, i.kind, "
+                             "i.mode, i.state, i.created_ms, i.finished_ms, i.total_questions, "
+                             "i.next_index, COALESCE(i.overall_score, -1) " PG_INTERVIEW_FILTER
+                             "ORDER BY i.created_ms DESC, i.id DESC LIMIT $7 OFFSET $8",
+                             1},
+    [ST_INTERVIEW_SEARCH_COUNT] = {"interview_search", "SELECT COUNT(*) " PG_INTERVIEW_FILTER, 1},
+    [ST_INTERVIEW_ACTIVE_BY_MODE] = {"interview_active_by_mode",
+                                     "SELECT mode, NULL, NULL, COUNT(*), 0, 0 FROM interviews "
+                                     "WHERE state = 'active' GROUP BY mode ORDER BY mode",
+                                     1},
+    [ST_SCORE_DISTRIBUTION] = {"score_distribution",
+                               "SELECT c.role, i.kind, NULL, COUNT(*), "
+                               "LEAST(i.overall_score / 10, 9) AS bucket, SUM(i.overall_score) "
+                               "FROM interviews AS i JOIN candidates AS c "
+                               "ON c.id = i.candidate_id "
+                               "WHERE i.overall_score IS NOT NULL "
+                               "AND i.created_ms >= $1 AND i.created_ms < $2 "
+                               "GROUP BY c.role, i.kind, bucket ORDER BY 1, 2, 5",
+                               1},
+    [ST_QUESTION_USAGE] = {"question_usage",
+                           "SELECT question_id, NULL, NULL, COUNT(*), "
+                           "SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END), SUM(score) "
+                           "FROM turns WHERE asked_ms >= $1 AND asked_ms < $2 "
+                           "GROUP BY question_id ORDER BY COUNT(*) DESC, question_id LIMIT $3",
                            1},
 };
 
@@ -1169,6 +1268,11 @@ static enum store_err pg_interview_update(struct store *s, const struct store_in
     bind_int(&b, iv->next_index);
     bind_text(&b, iv->report_json);
     bind_int(&b, iv->finished_ms);
+    int64_t overall;
+    if (store_report_overall_score(iv->report_json, &overall))
+        bind_int(&b, overall);
+    else
+        bind_text(&b, NULL);
     bind_text(&b, iv->id);
     long changes = 0;
     enum store_err e = stmt_exec(pg_of(s), ST_INTERVIEW_UPDATE, &b, &changes);
@@ -1440,6 +1544,167 @@ static enum store_err pg_kv_list_prefix(struct store *s, const char *prefix,
                      &out->len, sizeof *out->keys);
 }
 
+/* ---- the operator console ------------------------------------------------------------ */
+
+/* A row of the six aggregate columns every listing below selects: k1, k2, k3, n, m, sum. */
+static void read_agg(const PGresult *res, int row, void *out)
+{
+    struct store_agg *a = out;
+    struct pg_row r = {res, row, 0};
+    a->k1 = col_text(&r);
+    a->k2 = col_text(&r);
+    a->k3 = col_text(&r);
+    a->n = col_int64(&r);
+    a->m = col_int64(&r);
+    a->sum = PQgetisnull(res, row, r.i) ? 0 : strtod(PQgetvalue(res, row, r.i), NULL);
+}
+
+static enum store_err agg_list(struct pg *q, enum pg_stmt id, const struct pg_bind *b,
+                               struct store_agg_list *out)
+{
+    void *items = NULL;
+    size_t len = 0;
+    enum store_err e = query_all(q, id, b, read_agg, &items, &len, sizeof(struct store_agg));
+    out->items = items;
+    out->len = len;
+    if (e != STORE_OK) store_agg_list_free(out);
+    return e;
+}
+
+/* [from, to) with 0 meaning unbounded, as two bound parameters. */
+static void bind_range(struct pg_bind *b, int64_t from_ms, int64_t to_ms)
+{
+    bind_int(b, from_ms > 0 ? from_ms : INT64_MIN);
+    bind_int(b, to_ms > 0 ? to_ms : INT64_MAX);
+}
+
+static enum store_err pg_counter_add(struct store *s, const char *name, int64_t delta)
+{
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, name);
+    bind_int(&b, delta);
+    return stmt_exec(pg_of(s), ST_COUNTER_ADD, &b, NULL);
+}
+
+static enum store_err pg_counter_list(struct store *s, struct store_agg_list *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_bind b = {.n = 0};
+    return agg_list(pg_of(s), ST_COUNTER_LIST, &b, out);
+}
+
+static enum store_err pg_history_put(struct store *s, int64_t t_ms, const char *snapshot,
+                                     int64_t keep_since_ms)
+{
+    struct pg_bind b = {.n = 0};
+    bind_int(&b, t_ms);
+    bind_text(&b, snapshot);
+    enum store_err e = stmt_exec(pg_of(s), ST_HISTORY_PUT, &b, NULL);
+    if (e != STORE_OK) return e;
+    b = (struct pg_bind){.n = 0};
+    bind_int(&b, keep_since_ms);
+    return stmt_exec(pg_of(s), ST_HISTORY_PRUNE, &b, NULL);
+}
+
+static enum store_err pg_history_list(struct store *s, int64_t since_ms, struct store_agg_list *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_bind b = {.n = 0};
+    bind_int(&b, since_ms);
+    return agg_list(pg_of(s), ST_HISTORY_LIST, &b, out);
+}
+
+static enum store_err pg_question_retire(struct store *s, const char *question_id,
+                                         int64_t retired_ms)
+{
+    struct pg_bind b = {.n = 0};
+    bind_text(&b, question_id);
+    bind_int(&b, retired_ms);
+    return stmt_exec(pg_of(s), ST_QUESTION_RETIRE, &b, NULL);
+}
+
+static enum store_err pg_question_retired_list(struct store *s, struct store_agg_list *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_bind b = {.n = 0};
+    return agg_list(pg_of(s), ST_QUESTION_RETIRED_LIST, &b, out);
+}
+
+static void read_interview_row(const PGresult *res, int row, void *out)
+{
+    struct store_interview_row *w = out;
+    struct pg_row r = {res, row, 0};
+    w->id = col_text(&r);
+    w->candidate_id = col_text(&r);
+    w->candidate_name = col_text(&r);
+    w->candidate_email = col_text(&r);
+    w->role = col_text(&r);
+    w->kind = col_text(&r);
+    w->mode = col_text(&r);
+    w->state = col_text(&r);
+    w->created_ms = col_int64(&r);
+    w->finished_ms = col_int64(&r);
+    w->total_questions = col_int(&r);
+    w->next_index = col_int(&r);
+    w->overall_score = col_int(&r);
+}
+
+static void bind_filter(struct pg_bind *b, const struct store_interview_filter *f)
+{
+    bind_text(b, f->candidate);
+    bind_text(b, f->role);
+    bind_text(b, f->kind);
+    bind_text(b, f->state);
+    bind_range(b, f->from_ms, f->to_ms);
+}
+
+static enum store_err pg_interview_search(struct store *s, const struct store_interview_filter *f,
+                                          struct store_interview_row_list *out, long *total)
+{
+    memset(out, 0, sizeof *out);
+    *total = 0;
+    struct pg_bind b = {.n = 0};
+    bind_filter(&b, f);
+    enum store_err e = query_one(pg_of(s), ST_INTERVIEW_SEARCH_COUNT, &b, read_count, total);
+    if (e != STORE_OK) return e;
+    bind_int(&b, f->limit);
+    bind_int(&b, f->offset);
+    void *items = NULL;
+    size_t len = 0;
+    e = query_all(pg_of(s), ST_INTERVIEW_SEARCH, &b, read_interview_row, &items, &len,
+                  sizeof(struct store_interview_row));
+    out->items = items;
+    out->len = len;
+    if (e != STORE_OK) store_interview_row_list_free(out);
+    return e;
+}
+
+static enum store_err pg_interview_active_by_mode(struct store *s, struct store_agg_list *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_bind b = {.n = 0};
+    return agg_list(pg_of(s), ST_INTERVIEW_ACTIVE_BY_MODE, &b, out);
+}
+
+static enum store_err pg_score_distribution(struct store *s, int64_t from_ms, int64_t to_ms,
+                                            struct store_agg_list *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_bind b = {.n = 0};
+    bind_range(&b, from_ms, to_ms);
+    return agg_list(pg_of(s), ST_SCORE_DISTRIBUTION, &b, out);
+}
+
+static enum store_err pg_question_usage(struct store *s, int64_t from_ms, int64_t to_ms, int limit,
+                                        struct store_agg_list *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_bind b = {.n = 0};
+    bind_range(&b, from_ms, to_ms);
+    bind_int(&b, limit);
+    return agg_list(pg_of(s), ST_QUESTION_USAGE, &b, out);
+}
+
 /* ---- open / close ------------------------------------------------------------------- */
 
 static void pg_free(struct pg *q)
@@ -1492,6 +1757,16 @@ static const struct store_ops pg_ops = {
     .candidate_set_role = pg_candidate_set_role,
     .candidate_erase = pg_candidate_erase,
     .kv_list_prefix = pg_kv_list_prefix,
+    .counter_add = pg_counter_add,
+    .counter_list = pg_counter_list,
+    .history_put = pg_history_put,
+    .history_list = pg_history_list,
+    .question_retire = pg_question_retire,
+    .question_retired_list = pg_question_retired_list,
+    .interview_search = pg_interview_search,
+    .interview_active_by_mode = pg_interview_active_by_mode,
+    .score_distribution = pg_score_distribution,
+    .question_usage = pg_question_usage,
 };
 
 /* Applies the missing migration steps, each in its own transaction under the migration

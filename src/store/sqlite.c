@@ -143,6 +143,35 @@ static const char *const sq_migrations[] = {
      * before keep NULL, which the index allows any number of times. */
     "ALTER TABLE candidates ADD COLUMN email_key TEXT;"
     "CREATE UNIQUE INDEX candidates_by_email ON candidates(email_key);",
+    /* 4: the operator console (issue 17). Each interview's overall score beside its
+     * report, for the admin list and score distributions; indexes for the admin list
+     * (newest first), active interviews by mode and question use by date; counters that
+     * every process adds to (started with what the interviews table already knows);
+     * the dashboard's history; retired question templates. */
+    "ALTER TABLE interviews ADD COLUMN overall_score INTEGER;"
+    "UPDATE interviews SET overall_score = json_extract(report_json, '$.overall_score')"
+    "  WHERE report_json IS NOT NULL AND json_valid(report_json);"
+    "CREATE INDEX interviews_by_created ON interviews(created_ms, id);"
+    "CREATE INDEX interviews_active ON interviews(mode) WHERE state = 'active';"
+    "CREATE INDEX turns_by_asked ON turns(asked_ms);"
+    "CREATE TABLE counters ("
+    "  name  TEXT NOT NULL PRIMARY KEY,"
+    "  value INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "INSERT INTO counters (name, value)"
+    "  SELECT 'interviews_started.' || mode, COUNT(*) FROM interviews GROUP BY mode;"
+    "INSERT INTO counters (name, value)"
+    "  SELECT 'interviews_finished', COUNT(*) FROM interviews WHERE state <> 'active';"
+    "INSERT INTO counters (name, value)"
+    "  SELECT 'reports_ready', COUNT(*) FROM interviews WHERE report_json IS NOT NULL;"
+    "CREATE TABLE stats_history ("
+    "  t_ms     INTEGER NOT NULL PRIMARY KEY,"
+    "  snapshot TEXT NOT NULL"
+    ");"
+    "CREATE TABLE retired_questions ("
+    "  question_id TEXT NOT NULL PRIMARY KEY,"
+    "  retired_ms  INTEGER NOT NULL"
+    ");",
 };
 #define SQ_SCHEMA_VERSION ((int)ARRAY_LEN(sq_migrations))
 
@@ -179,8 +208,29 @@ enum sq_stmt {
     ST_CANDIDATE_DELETE,
     ST_KV_LIST_PREFIX,
     ST_WAL_TRUNCATE,
+    ST_COUNTER_ADD,
+    ST_COUNTER_LIST,
+    ST_HISTORY_PUT,
+    ST_HISTORY_PRUNE,
+    ST_HISTORY_LIST,
+    ST_QUESTION_RETIRE,
+    ST_QUESTION_RETIRED_LIST,
+    ST_INTERVIEW_SEARCH,
+    ST_INTERVIEW_SEARCH_COUNT,
+    ST_INTERVIEW_ACTIVE_BY_MODE,
+    ST_SCORE_DISTRIBUTION,
+    ST_QUESTION_USAGE,
     ST__COUNT
 };
+
+/* The admin list's filter: ?1 candidate (id, or text in name or email), ?2 role, ?3 kind,
+ * ?4 state (NULL: any), ?5 and ?6 the created_ms range. */
+#define SQ_INTERVIEW_FILTER                                                                        \
+    "FROM interviews AS i JOIN candidates AS c ON c.id = i.candidate_id "                          \
+    "WHERE (?1 IS NULL OR i.candidate_id = ?1 OR instr(lower(c.name), lower(?1)) > 0 "             \
+    "       OR instr(lower(c.email), lower(?1)) > 0) "                                             \
+    "AND (?2 IS NULL OR c.role = ?2) AND (?3 IS NULL OR i.kind = ?3) "                             \
+    "AND (?4 IS NULL OR i.state = ?4) AND i.created_ms >= ?5 AND i.created_ms < ?6 "
 
 /* The operation name (for logs) and SQL of each statement. Parameters are bound in
  * order, so the ? order here is the bind order in the functions below. */
@@ -209,7 +259,7 @@ static const struct {
                           "SELECT " STORE_INTERVIEW_COLS " FROM interviews WHERE id = ?"},
     [ST_INTERVIEW_UPDATE] = {"interview_update",
                              "UPDATE interviews SET mode = ?, state = ?, next_index = ?, "
-                             "report_json = ?, finished_ms = ? WHERE id = ?"},
+                             "report_json = ?, finished_ms = ?, overall_score = ? WHERE id = ?"},
     [ST_INTERVIEW_LIST_BY_CANDIDATE] = {"interview_list_by_candidate",
                                         "SELECT " STORE_INTERVIEW_COLS " FROM interviews "
                                         "WHERE candidate_id = ? ORDER BY created_ms, id"},
@@ -272,6 +322,45 @@ static const struct {
                            "SELECT key FROM kv WHERE substr(key, 1, length(?1)) = ?1 "
                            "ORDER BY key LIMIT 100000"},
     [ST_WAL_TRUNCATE] = {"candidate_erase", "PRAGMA wal_checkpoint(TRUNCATE)"},
+    [ST_COUNTER_ADD] = {"counter_add", "INSERT INTO counters (name, value) VALUES (?, ?) "
+                                       "ON CONFLICT (name) DO UPDATE SET "
+                                       "value = value + excluded.value"},
+    [ST_COUNTER_LIST] = {"counter_list", "SELECT name, NULL, NULL, value, 0, 0 FROM counters "
+                                         "ORDER BY name"},
+    [ST_HISTORY_PUT] = {"history_put", "INSERT INTO stats_history (t_ms, snapshot) VALUES (?, ?) "
+                                       "ON CONFLICT (t_ms) DO UPDATE SET "
+                                       "snapshot = excluded.snapshot"},
+    [ST_HISTORY_PRUNE] = {"history_put", "DELETE FROM stats_history WHERE t_ms < ?"},
+    [ST_HISTORY_LIST] = {"history_list", "SELECT snapshot, NULL, NULL, t_ms, 0, 0 "
+                                         "FROM stats_history WHERE t_ms >= ? ORDER BY t_ms"},
+    [ST_QUESTION_RETIRE] = {"question_retire",
+                            "INSERT INTO retired_questions (question_id, retired_ms) "
+                            "VALUES (?, ?) ON CONFLICT (question_id) DO NOTHING"},
+    [ST_QUESTION_RETIRED_LIST] = {"question_retired_list",
+                                  "SELECT question_id, NULL, NULL, retired_ms, 0, 0 "
+                                  "FROM retired_questions ORDER BY question_id"},
+    [ST_INTERVIEW_SEARCH] = {"interview_search",
+                             "SELECT i.id, i.candidate_id, c.name, c.email, c.role, i.kind, "
+                             "i.mode, i.state, i.created_ms, i.finished_ms, i.total_questions, "
+                             "i.next_index, COALESCE(i.overall_score, -1) " SQ_INTERVIEW_FILTER
+                             "ORDER BY i.created_ms DESC, i.id DESC LIMIT ?7 OFFSET ?8"},
+    [ST_INTERVIEW_SEARCH_COUNT] = {"interview_search", "SELECT COUNT(*) " SQ_INTERVIEW_FILTER},
+    [ST_INTERVIEW_ACTIVE_BY_MODE] = {"interview_active_by_mode",
+                                     "SELECT mode, NULL, NULL, COUNT(*), 0, 0 FROM interviews "
+                                     "WHERE state = 'active' GROUP BY mode ORDER BY mode"},
+    [ST_SCORE_DISTRIBUTION] = {"score_distribution",
+                               "SELECT c.role, i.kind, NULL, COUNT(*), "
+                               "MIN(i.overall_score / 10, 9) AS bucket, SUM(i.overall_score) "
+                               "FROM interviews AS i JOIN candidates AS c "
+                               "ON c.id = i.candidate_id "
+                               "WHERE i.overall_score IS NOT NULL "
+                               "AND i.created_ms >= ? AND i.created_ms < ? "
+                               "GROUP BY c.role, i.kind, bucket ORDER BY 1, 2, 5"},
+    [ST_QUESTION_USAGE] = {"question_usage",
+                           "SELECT question_id, NULL, NULL, COUNT(*), "
+                           "SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END), SUM(score) "
+                           "FROM turns WHERE asked_ms >= ? AND asked_ms < ? "
+                           "GROUP BY question_id ORDER BY COUNT(*) DESC, question_id LIMIT ?"},
 };
 
 /* Backend state behind struct store.impl. */
@@ -753,6 +842,11 @@ static enum store_err sq_interview_update(struct store *s, const struct store_in
     bind_int(&b, iv->next_index);
     bind_text(&b, iv->report_json);
     bind_int(&b, iv->finished_ms);
+    int64_t overall;
+    if (store_report_overall_score(iv->report_json, &overall))
+        bind_int(&b, overall);
+    else
+        bind_text(&b, NULL);
     bind_text(&b, iv->id);
     int changes = 0;
     enum store_err e = stmt_exec(q, ST_INTERVIEW_UPDATE, &b, &changes);
@@ -1022,6 +1116,179 @@ static enum store_err sq_ledger_get(struct store *s, const char *deployment, con
     return e;
 }
 
+/* ---- the operator console ------------------------------------------------------------ */
+
+/* A row of the six aggregate columns every listing below selects: k1, k2, k3, n, m, sum. */
+static void rd_agg(sqlite3_stmt *st, void *out)
+{
+    struct store_agg *a = out;
+    struct sq_row r = {st, 0};
+    a->k1 = col_text(&r);
+    a->k2 = col_text(&r);
+    a->k3 = col_text(&r);
+    a->n = col_int64(&r);
+    a->m = col_int64(&r);
+    a->sum = sqlite3_column_double(st, r.i++);
+}
+
+static enum store_err agg_list(struct sq *q, enum sq_stmt id, struct sq_bind *b,
+                               struct store_agg_list *out)
+{
+    void *items = NULL;
+    size_t len = 0;
+    enum store_err e = query_all(q, id, b, rd_agg, &items, &len, sizeof(struct store_agg));
+    out->items = items;
+    out->len = len;
+    if (e != STORE_OK) store_agg_list_free(out);
+    return e;
+}
+
+/* [from, to) with 0 meaning unbounded, as two bound parameters. */
+static void bind_range(struct sq_bind *b, int64_t from_ms, int64_t to_ms)
+{
+    bind_int(b, from_ms > 0 ? from_ms : INT64_MIN);
+    bind_int(b, to_ms > 0 ? to_ms : INT64_MAX);
+}
+
+static enum store_err sq_counter_add(struct store *s, const char *name, int64_t delta)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_COUNTER_ADD);
+    bind_text(&b, name);
+    bind_int(&b, delta);
+    return stmt_exec(q, ST_COUNTER_ADD, &b, NULL);
+}
+
+static enum store_err sq_counter_list(struct store *s, struct store_agg_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_COUNTER_LIST);
+    return agg_list(q, ST_COUNTER_LIST, &b, out);
+}
+
+static enum store_err sq_history_put(struct store *s, int64_t t_ms, const char *snapshot,
+                                     int64_t keep_since_ms)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_HISTORY_PUT);
+    bind_int(&b, t_ms);
+    bind_text(&b, snapshot);
+    enum store_err e = stmt_exec(q, ST_HISTORY_PUT, &b, NULL);
+    if (e != STORE_OK) return e;
+    b = stmt_bind(q, ST_HISTORY_PRUNE);
+    bind_int(&b, keep_since_ms);
+    return stmt_exec(q, ST_HISTORY_PRUNE, &b, NULL);
+}
+
+static enum store_err sq_history_list(struct store *s, int64_t since_ms, struct store_agg_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_HISTORY_LIST);
+    bind_int(&b, since_ms);
+    return agg_list(q, ST_HISTORY_LIST, &b, out);
+}
+
+static enum store_err sq_question_retire(struct store *s, const char *question_id,
+                                         int64_t retired_ms)
+{
+    struct sq *q = sq_of(s);
+    struct sq_bind b = stmt_bind(q, ST_QUESTION_RETIRE);
+    bind_text(&b, question_id);
+    bind_int(&b, retired_ms);
+    return stmt_exec(q, ST_QUESTION_RETIRE, &b, NULL);
+}
+
+static enum store_err sq_question_retired_list(struct store *s, struct store_agg_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_QUESTION_RETIRED_LIST);
+    return agg_list(q, ST_QUESTION_RETIRED_LIST, &b, out);
+}
+
+static void rd_interview_row(sqlite3_stmt *st, void *out)
+{
+    struct store_interview_row *w = out;
+    struct sq_row r = {st, 0};
+    w->id = col_text(&r);
+    w->candidate_id = col_text(&r);
+    w->candidate_name = col_text(&r);
+    w->candidate_email = col_text(&r);
+    w->role = col_text(&r);
+    w->kind = col_text(&r);
+    w->mode = col_text(&r);
+    w->state = col_text(&r);
+    w->created_ms = col_int64(&r);
+    w->finished_ms = col_int64(&r);
+    w->total_questions = col_int(&r);
+    w->next_index = col_int(&r);
+    w->overall_score = col_int(&r);
+}
+
+static void bind_filter(struct sq_bind *b, const struct store_interview_filter *f)
+{
+    bind_text(b, f->candidate);
+    bind_text(b, f->role);
+    bind_text(b, f->kind);
+    bind_text(b, f->state);
+    bind_range(b, f->from_ms, f->to_ms);
+}
+
+static enum store_err sq_interview_search(struct store *s, const struct store_interview_filter *f,
+                                          struct store_interview_row_list *out, long *total)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    *total = 0;
+    struct sq_bind b = stmt_bind(q, ST_INTERVIEW_SEARCH_COUNT);
+    bind_filter(&b, f);
+    enum store_err e = query_one(q, ST_INTERVIEW_SEARCH_COUNT, &b, rd_count, total);
+    if (e != STORE_OK) return e;
+    b = stmt_bind(q, ST_INTERVIEW_SEARCH);
+    bind_filter(&b, f);
+    bind_int(&b, f->limit);
+    bind_int(&b, f->offset);
+    void *items = NULL;
+    size_t len = 0;
+    e = query_all(q, ST_INTERVIEW_SEARCH, &b, rd_interview_row, &items, &len,
+                  sizeof(struct store_interview_row));
+    out->items = items;
+    out->len = len;
+    if (e != STORE_OK) store_interview_row_list_free(out);
+    return e;
+}
+
+static enum store_err sq_interview_active_by_mode(struct store *s, struct store_agg_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_INTERVIEW_ACTIVE_BY_MODE);
+    return agg_list(q, ST_INTERVIEW_ACTIVE_BY_MODE, &b, out);
+}
+
+static enum store_err sq_score_distribution(struct store *s, int64_t from_ms, int64_t to_ms,
+                                            struct store_agg_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_SCORE_DISTRIBUTION);
+    bind_range(&b, from_ms, to_ms);
+    return agg_list(q, ST_SCORE_DISTRIBUTION, &b, out);
+}
+
+static enum store_err sq_question_usage(struct store *s, int64_t from_ms, int64_t to_ms, int limit,
+                                        struct store_agg_list *out)
+{
+    struct sq *q = sq_of(s);
+    memset(out, 0, sizeof *out);
+    struct sq_bind b = stmt_bind(q, ST_QUESTION_USAGE);
+    bind_range(&b, from_ms, to_ms);
+    bind_int(&b, limit);
+    return agg_list(q, ST_QUESTION_USAGE, &b, out);
+}
+
 /* ---- open / close ------------------------------------------------------------------- */
 
 /* ---- group commit ------------------------------------------------------------------ */
@@ -1167,6 +1434,16 @@ static const struct store_ops sq_ops = {
     .commit_seq = sq_commit_seq,
     .wait_durable = sq_wait_durable,
     .sync_stats = sq_sync_stats_of,
+    .counter_add = sq_counter_add,
+    .counter_list = sq_counter_list,
+    .history_put = sq_history_put,
+    .history_list = sq_history_list,
+    .question_retire = sq_question_retire,
+    .question_retired_list = sq_question_retired_list,
+    .interview_search = sq_interview_search,
+    .interview_active_by_mode = sq_interview_active_by_mode,
+    .score_distribution = sq_score_distribution,
+    .question_usage = sq_question_usage,
 };
 
 /* mkdir -p of the directory part of path. 0 or -1 with errno set. */

@@ -6,6 +6,8 @@
  * a stale read is harmless rather than a double free. */
 #include "store/store.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +106,45 @@ void store_key_list_free(struct store_key_list *l)
         free(l->keys[i]);
     free(l->keys);
     memset(l, 0, sizeof *l);
+}
+void store_agg_list_free(struct store_agg_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->len; i++) {
+        free(l->items[i].k1);
+        free(l->items[i].k2);
+        free(l->items[i].k3);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+void store_interview_row_list_free(struct store_interview_row_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->len; i++) {
+        struct store_interview_row *r = &l->items[i];
+        free(r->id);
+        free(r->candidate_id);
+        free(r->candidate_name);
+        free(r->candidate_email);
+        free(r->role);
+        free(r->kind);
+        free(r->mode);
+        free(r->state);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+int store_report_overall_score(const char *report_json, int64_t *score)
+{
+    if (!report_json) return 0;
+    json_error_t je;
+    json_t *j = json_loads(report_json, 0, &je);
+    json_t *v = json_object_get(j, "overall_score");
+    int ok = json_is_number(v) && isfinite(json_number_value(v));
+    if (ok) *score = (int64_t)llround(json_number_value(v));
+    json_decref(j);
+    return ok;
 }

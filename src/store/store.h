@@ -116,6 +116,55 @@ struct store_call {
     int completion_tokens;
 };
 
+/* One row of an aggregate or a small listing: up to three keys and three numbers. Each
+ * op that returns these says which fields it fills; the rest are NULL or 0. */
+struct store_agg {
+    char *k1, *k2, *k3; /* keys (names, roles, ...), NULL when unused */
+    int64_t n;          /* a count or a value */
+    int64_t m;          /* a second count */
+    double sum;         /* a sum (of scores, ...) */
+};
+
+struct store_agg_list {
+    struct store_agg *items;
+    size_t len;
+};
+
+/* What the admin list of interviews filters on; NULL / 0 means "any". */
+struct store_interview_filter {
+    const char *candidate; /* a candidate id, or text found in the name or email (ASCII case
+                            * folded) */
+    const char *role;      /* the candidate's role id */
+    const char *kind;      /* technical | behavioral | mixed */
+    const char *state;     /* active | finished | ... */
+    int64_t from_ms;       /* created at or after; 0: no bound */
+    int64_t to_ms;         /* created before; 0: no bound */
+    int limit;             /* rows wanted (the caller bounds it) */
+    int offset;            /* rows skipped */
+};
+
+/* One line of the admin list of interviews (candidate joined in). */
+struct store_interview_row {
+    char *id;
+    char *candidate_id;
+    char *candidate_name;
+    char *candidate_email;
+    char *role; /* the candidate's */
+    char *kind;
+    char *mode;
+    char *state;
+    int64_t created_ms;
+    int64_t finished_ms;
+    int total_questions;
+    int next_index;
+    int overall_score; /* 0..100 from the report, -1 while there is none */
+};
+
+struct store_interview_row_list {
+    struct store_interview_row *items;
+    size_t len;
+};
+
 struct store;
 struct event_base;
 
@@ -171,7 +220,8 @@ struct store_ops {
 
     enum store_err (*interview_insert)(struct store *s, const struct store_interview *iv);
     enum store_err (*interview_get)(struct store *s, const char *id, struct store_interview *out);
-    /* Writes mode, state, next_index, report_json and finished_ms of iv->id. */
+    /* Writes mode, state, next_index, report_json and finished_ms of iv->id (and the
+     * report's overall_score beside it, for the admin list and score distributions). */
     enum store_err (*interview_update)(struct store *s, const struct store_interview *iv);
     /* A candidate's interviews, oldest first. */
     enum store_err (*interview_list_by_candidate)(struct store *s, const char *candidate_id,
@@ -230,6 +280,43 @@ struct store_ops {
     uint64_t (*commit_seq)(struct store *s);
     int (*wait_durable)(struct store *s, uint64_t seq, store_durable_fn fn, void *data);
     void (*sync_stats)(struct store *s, struct store_sync_stats *out);
+
+    /* ---- the operator console (issue 17) ---- */
+
+    /* Counters shared by every process on the store (the optimization stats, interviews
+     * started and finished): add is an atomic increment of one named counter (several
+     * processes may add at once; it is not resent after an unknown outcome); list gives
+     * every counter as k1 = name, n = value, by name. */
+    enum store_err (*counter_add)(struct store *s, const char *name, int64_t delta);
+    enum store_err (*counter_list)(struct store *s, struct store_agg_list *out);
+    /* The dashboard's history: one snapshot (JSON text) per time t_ms, written whole by
+     * whichever process takes it (the last writer of a t_ms wins); snapshots older than
+     * keep_since_ms are deleted on the way. list gives those at or after since_ms,
+     * oldest first, as k1 = snapshot, n = t_ms. */
+    enum store_err (*history_put)(struct store *s, int64_t t_ms, const char *snapshot,
+                                  int64_t keep_since_ms);
+    enum store_err (*history_list)(struct store *s, int64_t since_ms, struct store_agg_list *out);
+    /* Retired question templates are never asked again. retire is idempotent (the first
+     * retired_ms stays); list gives k1 = question id, n = retired_ms, by id. */
+    enum store_err (*question_retire)(struct store *s, const char *question_id, int64_t retired_ms);
+    enum store_err (*question_retired_list)(struct store *s, struct store_agg_list *out);
+    /* A page of interviews matching f, newest first (created_ms, then id, descending: a
+     * stable order), and how many match in all. */
+    enum store_err (*interview_search)(struct store *s, const struct store_interview_filter *f,
+                                       struct store_interview_row_list *out, long *total);
+    /* Active interviews by their current mode: k1 = mode, n = count. */
+    enum store_err (*interview_active_by_mode)(struct store *s, struct store_agg_list *out);
+    /* Reported interviews created in [from_ms, to_ms) (0: unbounded) by the candidate's
+     * role, the kind and the tenth of the overall score: k1 = role, k2 = kind, m = bucket
+     * (0..9: scores 0-9, 10-19, ..., 90-100), n = interviews, sum = their overall scores;
+     * ordered by role, kind, bucket. */
+    enum store_err (*score_distribution)(struct store *s, int64_t from_ms, int64_t to_ms,
+                                         struct store_agg_list *out);
+    /* Questions asked in [from_ms, to_ms) (0: unbounded) by question id: k1 = id, n = times
+     * asked, m = times scored, sum = the sum of their scores (1..5); most asked first.
+     * At most limit rows. */
+    enum store_err (*question_usage)(struct store *s, int64_t from_ms, int64_t to_ms, int limit,
+                                     struct store_agg_list *out);
 };
 
 struct store {
@@ -311,5 +398,10 @@ void store_key_list_free(struct store_key_list *l);
 
 /* Most keys kv_list_prefix returns (a bound on what one candidate can own). */
 #define STORE_KV_LIST_MAX 100000
+void store_agg_list_free(struct store_agg_list *l);
+void store_interview_row_list_free(struct store_interview_row_list *l);
+/* The overall_score (0..100) of a report's JSON text into *score: 1, or 0 when the text
+ * is NULL, not JSON or has none. What interview_update stores beside report_json. */
+int store_report_overall_score(const char *report_json, int64_t *score);
 
 #endif

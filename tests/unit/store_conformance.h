@@ -1071,6 +1071,225 @@ static void test_store_strerror_names_every_error(void **state)
     }
 }
 
+/* ---- the operator console ------------------------------------------------------- */
+
+/* The value of counter name in l, or -1 when absent. */
+static int64_t counter_in(const struct store_agg_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->len; i++)
+        if (strcmp(l->items[i].k1, name) == 0) return l->items[i].n;
+    return -1;
+}
+
+static void test_store_counters_add_up_from_two_handles(void **state)
+{
+    struct store_conf *f = *state;
+    struct store *other = open_other(f);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(store_call(f->s, counter_add, "llm.evaluate.cache", 3), STORE_OK);
+        assert_int_equal(store_call(other, counter_add, "llm.evaluate.cache", 1), STORE_OK);
+    }
+    assert_int_equal(store_call(other, counter_add, "provider_tokens", 5000000000LL), STORE_OK);
+    struct store_agg_list l;
+    assert_int_equal(store_call(f->s, counter_list, &l), STORE_OK);
+    assert_int_equal(counter_in(&l, "llm.evaluate.cache"), 40);
+    assert_int_equal(counter_in(&l, "provider_tokens"), 5000000000LL); /* past 2^32 */
+    assert_int_equal(counter_in(&l, "never_added"), -1);
+    for (size_t i = 1; i < l.len; i++) /* by name */
+        assert_true(strcmp(l.items[i - 1].k1, l.items[i].k1) < 0);
+    store_agg_list_free(&l);
+    store_close(other);
+    reopen(f);
+    assert_int_equal(store_call(f->s, counter_list, &l), STORE_OK);
+    assert_int_equal(counter_in(&l, "llm.evaluate.cache"), 40);
+    store_agg_list_free(&l);
+}
+
+static void test_store_history_keeps_the_last_write_of_a_time_and_prunes_old(void **state)
+{
+    struct store_conf *f = *state;
+    assert_int_equal(store_call(f->s, history_put, 60000, "{\"a\":1}", 0), STORE_OK);
+    assert_int_equal(store_call(f->s, history_put, 120000, "{\"a\":2}", 0), STORE_OK);
+    assert_int_equal(store_call(f->s, history_put, 120000, "{\"a\":3}", 0), STORE_OK);
+    struct store_agg_list l;
+    assert_int_equal(store_call(f->s, history_list, 0, &l), STORE_OK);
+    assert_int_equal(l.len, 2);
+    assert_int_equal(l.items[0].n, 60000);
+    assert_string_equal(l.items[1].k1, "{\"a\":3}");
+    store_agg_list_free(&l);
+    assert_int_equal(store_call(f->s, history_list, 100000, &l), STORE_OK);
+    assert_int_equal(l.len, 1);
+    assert_int_equal(l.items[0].n, 120000);
+    store_agg_list_free(&l);
+    /* a write with keep_since_ms drops what is older */
+    assert_int_equal(store_call(f->s, history_put, 180000, "{}", 120000), STORE_OK);
+    assert_int_equal(store_call(f->s, history_list, 0, &l), STORE_OK);
+    assert_int_equal(l.len, 2);
+    assert_int_equal(l.items[0].n, 120000);
+    assert_int_equal(l.items[1].n, 180000);
+    store_agg_list_free(&l);
+}
+
+static void test_store_retired_questions_keep_the_first_retirement(void **state)
+{
+    struct store_conf *f = *state;
+    assert_int_equal(store_call(f->s, question_retire, "tech.b.002", 500), STORE_OK);
+    assert_int_equal(store_call(f->s, question_retire, "tech.a.001", 700), STORE_OK);
+    assert_int_equal(store_call(f->s, question_retire, "tech.b.002", 900), STORE_OK);
+    reopen(f);
+    struct store_agg_list l;
+    assert_int_equal(store_call(f->s, question_retired_list, &l), STORE_OK);
+    assert_int_equal(l.len, 2);
+    assert_string_equal(l.items[0].k1, "tech.a.001");
+    assert_string_equal(l.items[1].k1, "tech.b.002");
+    assert_int_equal(l.items[1].n, 500);
+    store_agg_list_free(&l);
+}
+
+/* Three candidates, five interviews: i1..i4 technical/behavioral at times 100..400, i5
+ * for Bob; i2 and i4 finished with reports scoring 85 and 40. */
+static void add_console_data(struct store *s)
+{
+    struct store_candidate c[] = {
+        {.id = "ca",
+         .name = "Ada Lovelace",
+         .email = "ada@example.org",
+         .role = "backend_engineer"},
+        {.id = "cb", .name = "Bob", .email = "bob@EXAMPLE.org", .role = "data_scientist"},
+        {.id = "cc", .name = "Cy", .email = "cy@example.org", .role = "backend_engineer"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        c[i].resume_text = "r";
+        c[i].created_ms = 1;
+        assert_int_equal(store_call(s, candidate_insert, &c[i]), STORE_OK);
+    }
+    add_interview(s, "i1", "ca", 100);
+    add_interview(s, "i2", "ca", 200);
+    add_interview(s, "i3", "cc", 300);
+    add_interview(s, "i4", "cc", 300);
+    add_interview(s, "i5", "cb", 500);
+    struct store_interview up = {.id = "i2",
+                                 .mode = "full",
+                                 .state = "finished",
+                                 .next_index = 12,
+                                 .report_json = "{\"overall_score\":85,\"scores\":[]}",
+                                 .finished_ms = 250};
+    assert_int_equal(store_call(s, interview_update, &up), STORE_OK);
+    up.id = "i4";
+    up.mode = "economy";
+    up.report_json = "{\"overall_score\":40}";
+    assert_int_equal(store_call(s, interview_update, &up), STORE_OK);
+}
+
+static void test_store_interview_search_filters_pages_newest_first(void **state)
+{
+    struct store_conf *f = *state;
+    add_console_data(f->s);
+    struct store_interview_filter flt = {.limit = 2};
+    struct store_interview_row_list l;
+    long total = 0;
+    assert_int_equal(store_call(f->s, interview_search, &flt, &l, &total), STORE_OK);
+    assert_int_equal(total, 5);
+    assert_int_equal(l.len, 2);
+    assert_string_equal(l.items[0].id, "i5");
+    assert_string_equal(l.items[1].id, "i4"); /* i3 and i4 tie on time: id descending */
+    assert_string_equal(l.items[0].candidate_name, "Bob");
+    assert_string_equal(l.items[0].role, "data_scientist");
+    assert_int_equal(l.items[0].overall_score, -1);
+    assert_int_equal(l.items[1].overall_score, 40);
+    assert_string_equal(l.items[1].state, "finished");
+    store_interview_row_list_free(&l);
+    flt.offset = 2;
+    assert_int_equal(store_call(f->s, interview_search, &flt, &l, &total), STORE_OK);
+    assert_int_equal(l.len, 2);
+    assert_string_equal(l.items[0].id, "i3");
+    assert_string_equal(l.items[1].id, "i2");
+    assert_int_equal(l.items[1].overall_score, 85);
+    store_interview_row_list_free(&l);
+
+    /* by name (any case), email, id; by role, kind, state; by time */
+    struct {
+        struct store_interview_filter f;
+        long total;
+    } cases[] = {
+        {{.candidate = "lovelace"}, 2},
+        {{.candidate = "example.ORG"}, 5},
+        {{.candidate = "cb"}, 1},
+        {{.candidate = "nobody"}, 0},
+        {{.role = "backend_engineer"}, 4},
+        {{.kind = "technical"}, 5},
+        {{.kind = "behavioral"}, 0},
+        {{.state = "finished"}, 2},
+        {{.from_ms = 200, .to_ms = 300}, 1},
+        {{.from_ms = 300}, 3},
+        {{.to_ms = 300, .state = "active"}, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cases[i].f.limit = 50;
+        assert_int_equal(store_call(f->s, interview_search, &cases[i].f, &l, &total), STORE_OK);
+        if (total != cases[i].total) fail_msg("case %zu: total %ld", i, total);
+        assert_int_equal(l.len, (size_t)total);
+        store_interview_row_list_free(&l);
+    }
+}
+
+static void test_store_active_by_mode_and_score_distribution(void **state)
+{
+    struct store_conf *f = *state;
+    add_console_data(f->s);
+    struct store_agg_list l;
+    assert_int_equal(store_call(f->s, interview_active_by_mode, &l), STORE_OK);
+    assert_int_equal(l.len, 1);
+    assert_string_equal(l.items[0].k1, "full");
+    assert_int_equal(l.items[0].n, 3);
+    store_agg_list_free(&l);
+
+    assert_int_equal(store_call(f->s, score_distribution, 0, 0, &l), STORE_OK);
+    assert_int_equal(l.len, 2); /* both reports are backend_engineer technical */
+    assert_string_equal(l.items[0].k1, "backend_engineer");
+    assert_string_equal(l.items[0].k2, "technical");
+    assert_int_equal(l.items[0].m, 4); /* 40 */
+    assert_int_equal(l.items[0].n, 1);
+    assert_int_equal(l.items[1].m, 8); /* 85 */
+    assert_true(l.items[1].sum == 85.0);
+    store_agg_list_free(&l);
+    assert_int_equal(store_call(f->s, score_distribution, 250, 0, &l), STORE_OK);
+    assert_int_equal(l.len, 1);
+    store_agg_list_free(&l);
+}
+
+static void test_store_question_usage_counts_asked_and_scored(void **state)
+{
+    struct store_conf *f = *state;
+    add_console_data(f->s);
+    add_turn(f->s, "i1", 0, "q.a"); /* asked_ms 1000 + idx */
+    add_turn(f->s, "i1", 1, "q.b");
+    add_turn(f->s, "i2", 0, "q.a");
+    add_turn(f->s, "i3", 0, "q.a");
+    struct store_turn ev = {.interview_id = "i1", .idx = 0, .score = 4};
+    assert_int_equal(store_call(f->s, turn_set_eval, &ev), STORE_OK);
+    ev.interview_id = "i2";
+    ev.score = 2;
+    assert_int_equal(store_call(f->s, turn_set_eval, &ev), STORE_OK);
+    struct store_agg_list l;
+    assert_int_equal(store_call(f->s, question_usage, 0, 0, 10, &l), STORE_OK);
+    assert_int_equal(l.len, 2);
+    assert_string_equal(l.items[0].k1, "q.a");
+    assert_int_equal(l.items[0].n, 3);
+    assert_int_equal(l.items[0].m, 2);
+    assert_true(l.items[0].sum == 6.0);
+    assert_string_equal(l.items[1].k1, "q.b");
+    assert_int_equal(l.items[1].m, 0);
+    store_agg_list_free(&l);
+    assert_int_equal(store_call(f->s, question_usage, 1001, 0, 10, &l), STORE_OK);
+    assert_int_equal(l.len, 1);
+    assert_string_equal(l.items[0].k1, "q.b");
+    store_agg_list_free(&l);
+    assert_int_equal(store_call(f->s, question_usage, 0, 0, 1, &l), STORE_OK);
+    assert_int_equal(l.len, 1);
+    store_agg_list_free(&l);
+}
+
 /* The shared cases, each run with the backend's setup su and teardown td. */
 /* clang-format off */
 #define STORE_CONF_CASE(name, su, td) cmocka_unit_test_setup_teardown(test_store_##name, su, td)
@@ -1124,7 +1343,13 @@ static void test_store_strerror_names_every_error(void **state)
     STORE_CONF_CASE(second_profile_for_an_email_key_is_conflict, su, td),                 \
     STORE_CONF_CASE(set_role_updates_role_and_analysis, su, td),                          \
     STORE_CONF_CASE(erase_takes_everything_of_the_candidate_only, su, td),                \
-    STORE_CONF_CASE(kv_list_prefix_lists_only_that_prefix_in_order, su, td)
+    STORE_CONF_CASE(kv_list_prefix_lists_only_that_prefix_in_order, su, td),                \
+    STORE_CONF_CASE(counters_add_up_from_two_handles, su, td),                            \
+    STORE_CONF_CASE(history_keeps_the_last_write_of_a_time_and_prunes_old, su, td),       \
+    STORE_CONF_CASE(retired_questions_keep_the_first_retirement, su, td),                 \
+    STORE_CONF_CASE(interview_search_filters_pages_newest_first, su, td),                 \
+    STORE_CONF_CASE(active_by_mode_and_score_distribution, su, td),                       \
+    STORE_CONF_CASE(question_usage_counts_asked_and_scored, su, td)
 /* clang-format on */
 
 #endif
