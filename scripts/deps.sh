@@ -6,7 +6,7 @@ what=${1:-run}
 
 build="build-essential cmake pkg-config libevent-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev libhiredis-dev libinih-dev libxxhash-dev libssl-dev libpq-dev libjemalloc-dev
-libcmocka-dev libstemmer-dev nodejs npm"
+libcmocka-dev libstemmer-dev nodejs npm poppler-utils"
 # prometheus brings promtool, which checks /metrics in tests/integration/metrics.test.mjs;
 # clang-format (Debian 12's, version 14) checks the C sources' layout in .ci/run;
 # sqlite3 (the shell) holds the database's lock from another process in

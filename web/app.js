@@ -14,6 +14,9 @@
   const DRAFT_KEY = 'interviewd.draft';
   const TTS_KEY = 'interviewd.readAloud';
   const RESUME_MAX_CHARS = 65536;
+  const PDF_MAX_BYTES = 1048576;     // [limits] max_resume_pdf_bytes' default
+  const ACCESS_LINK_MAX = 400;       // a pasted access link longer than this is not one of ours
+  const TIMER_TICK_MS = 1000;
   const POLL_INTERVAL_MS = 1500;
   const POLL_GIVE_UP_MS = 3 * 60 * 1000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -21,10 +24,12 @@
   const KIND_LABELS = { technical: 'Technical', behavioral: 'Behavioral', mixed: 'Mixed' };
   const SCORER_LABELS = {
     model: 'Scored by an AI model',
-    heuristic: 'Scored by the heuristic rubric',
-    precheck: 'Scored by the pre-check (empty or unusable answer)'
+    heuristic: 'Scored by the rubric',
+    precheck: 'Scored 1 at once: the answer was empty or could not be read'
   };
-  const SCORER_SHORT = { model: 'model', heuristic: 'heuristic', precheck: 'precheck' };
+  // Plain words for the scorer of an answer (the API's names are model, heuristic, precheck).
+  const SCORER_SHORT = { model: 'AI model', heuristic: 'Rubric', precheck: 'Quick check' };
+  const SCORER_CLASS = { model: 'model', heuristic: 'heuristic', precheck: 'precheck' };
   const FLAG_TEXT = {
     injection_attempt: 'This answer looked like an attempt to give instructions to the scorer. It was scored as an ordinary answer.'
   };
@@ -116,15 +121,18 @@
 
   async function api(method, path, body, opts) {
     const auth = !opts || opts.auth !== false;
+    const raw = opts && opts.raw;        // a file sent as is (a PDF), with its content type
     const headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (auth && state.session) headers.Authorization = 'Bearer ' + state.session.token;
+    if (raw) headers['Content-Type'] = raw.type;
+    else if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const token = opts && opts.token ? opts.token : (state.session ? state.session.token : null);
+    if (auth && token) headers.Authorization = 'Bearer ' + token;
     let res;
     try {
       res = await fetch(path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw ? raw.data : (body === undefined ? undefined : JSON.stringify(body)),
         cache: 'no-store',
         credentials: 'omit'
       });
@@ -140,6 +148,7 @@
         ? e.message : 'The server answered with status ' + res.status + '.';
       throw new ApiError(res.status, e && typeof e.code === 'string' ? e.code : 'http_' + res.status, message);
     }
+    if (res.status === 204) return {};
     if (!data || typeof data !== 'object') {
       throw new ApiError(res.status, 'bad_response', 'The server sent an answer this page cannot read.');
     }
@@ -157,7 +166,10 @@
     busy: false,
     confirmEmpty: false,  // an empty answer was submitted once; the next submit sends it
     pollGeneration: 0,    // bumps to cancel a running report poll
-    rolesLoaded: false
+    rolesLoaded: false,
+    roles: [],            // [{id, title}] from /api/roles
+    timer: null,          // {started, handle} while a question is on screen
+    accessLink: ''        // shown once after registering, never stored
   };
 
   function saveSession() { storageSet(SESSION_KEY, state.session); }
@@ -176,7 +188,7 @@
     for (const v of VIEWS) show($(v), v === id);
     const withHistory = !!state.session && (id === 'setup-view' || id === 'report-view');
     show($('history-view'), withHistory);
-    if (id !== 'interview-view') { stopDictation(); cancelSpeech(); }
+    if (id !== 'interview-view') { stopDictation(); cancelSpeech(); stopTimer(); show($('access-box'), false); }
     // Only the report on screen carries [data-report]; an old one must not linger.
     if (id !== 'report-view') $('report-root').replaceChildren();
     if (!opts || opts.scroll !== false) window.scrollTo({ top: 0 });
@@ -212,9 +224,14 @@
 
   /* ------------------------------------------------------------------ setup */
 
-  function showSetup(message) {
+  function showSetup(message, notice) {
     const registered = !!state.session;
     show($('register-fields'), !registered);
+    show($('signin-box'), !registered);
+    show($('profile-box'), registered);
+    $('setup-notice').textContent = notice || '';
+    show($('setup-notice'), !!notice);
+    if (registered) renderProfile();
     $('start-button').textContent = registered ? 'Start interview' : 'Register and start interview';
     if (registered) {
       const name = state.me && state.me.name ? String(state.me.name).split(/\s+/)[0] : '';
@@ -239,7 +256,9 @@
         if (!r || typeof r.id !== 'string') continue;
         select.append(el('option', { text: str(r.title, r.id), attrs: { value: r.id } }));
       }
+      state.roles = roles.filter((r) => r && typeof r.id === 'string').map((r) => ({ id: r.id, title: str(r.title, r.id) }));
       state.rolesLoaded = true;
+      if (state.session) renderProfile();
     } catch (e) {
       select.replaceChildren(el('option', { text: 'Roles unavailable', attrs: { value: '' } }));
       if (!state.session) showError('setup-error', 'Could not load the list of roles: ' + e.message);
@@ -261,8 +280,14 @@
     if (state.busy) return;
     const button = $('start-button');
     showError('setup-error', '');
+    let pdf = null;
     if (!state.session) {
       const resume = $('f-resume').value;
+      const file = $('f-resume-pdf').files[0];
+      if (file && !resume.trim()) {
+        pdf = await readPdf(file, 'setup-error');
+        if (!pdf) return;
+      }
       if (countChars(resume) > RESUME_MAX_CHARS) {
         showError('setup-error', 'Your resume is longer than ' + RESUME_MAX_CHARS.toLocaleString('en-US') + ' characters. Please shorten it.');
         $('f-resume').focus();
@@ -275,12 +300,14 @@
         const body = {
           name: $('f-name').value.trim(),
           email: $('f-email').value.trim(),
-          role: $('f-role').value,
-          resume_text: $('f-resume').value
+          role: $('f-role').value
         };
+        if (pdf) body.resume_pdf = await base64Of(pdf);
+        else body.resume_text = $('f-resume').value;
         const r = await api('POST', '/api/candidates', body, { auth: false });
         state.session = { candidate_id: r.candidate_id, token: r.token };
         saveSession();
+        state.accessLink = accessLinkFor(r.token);
         state.me = { name: body.name, role: body.role, interviews: [] };
         renderWho();
         refreshMe(); // fills history in the background
@@ -304,7 +331,202 @@
       setBusy(false, button);
       if (e.status === 401 && state.session) return authLost();
       showSetup(e.message);
+      if (e.code === 'email_taken') { $('signin-box').open = true; $('f-access').focus(); return; }
       if (!state.session) focusFieldFor(e.message);
+    }
+  }
+
+  /* ------------------------------------------------------------------ access link */
+
+  function accessLinkFor(token) {
+    // In the fragment: browsers never send it to a server, in a request or a Referer.
+    return location.origin + '/#access=' + encodeURIComponent(token);
+  }
+
+  function showAccessLink() {
+    if (!state.accessLink) { show($('access-box'), false); return; }
+    $('access-link').value = state.accessLink;
+    $('access-copied').textContent = '';
+    show($('access-box'), true);
+  }
+
+  async function copyAccessLink() {
+    const input = $('access-link');
+    try {
+      await navigator.clipboard.writeText(input.value);
+      $('access-copied').textContent = 'Copied. Keep it somewhere safe.';
+    } catch (_) {
+      input.select();
+      $('access-copied').textContent = 'Select the link and copy it (Ctrl+C).';
+    }
+  }
+
+  function dismissAccessLink() {
+    state.accessLink = '';
+    $('access-link').value = '';
+    show($('access-box'), false);
+  }
+
+  /* The token in a pasted link or in the address bar's #access=..., or null. */
+  function tokenFromLink(text) {
+    const t = String(text || '').trim();
+    if (!t || t.length > ACCESS_LINK_MAX) return null;
+    const m = /[#?&]access=([^&#\s]+)/.exec(t);
+    let token = t;
+    if (m) { try { token = decodeURIComponent(m[1]); } catch (_) { return null; } }
+    return /^[0-9a-f]{32}\.[0-9a-f]{64}$/.test(token) ? token : null;
+  }
+
+  async function signInWith(token, errorBox) {
+    try {
+      const me = await api('GET', '/api/candidates/me', undefined, { token });
+      state.session = { candidate_id: str(me.candidate_id), token };
+      saveSession();
+      state.me = me;
+      storageSet(DRAFT_KEY, null);
+      renderWho();
+      renderHistory();
+      showSetup('', 'You are signed in. Your interviews are listed below.');
+      return true;
+    } catch (e) {
+      const message = e.status === 401
+        ? 'This access link is not valid: check that you copied all of it. If you deleted your data, the link no longer works.'
+        : e.message;
+      if (errorBox) showError(errorBox, message); else showSetup(message);
+      return false;
+    }
+  }
+
+  async function onSignIn(ev) {
+    ev.preventDefault();
+    showError('signin-error', '');
+    const token = tokenFromLink($('f-access').value);
+    if (!token) {
+      showError('signin-error', 'That does not look like an access link. It looks like ' + location.origin + '/#access=… and is about 130 characters long.');
+      return;
+    }
+    await signInWith(token, 'signin-error');
+  }
+
+  /* ------------------------------------------------------------------ PDF resumes */
+
+  /* The file's bytes if it is a PDF under the limit, else null after an error in box. */
+  async function readPdf(file, box) {
+    if (file.size > PDF_MAX_BYTES) {
+      showError(box, 'The PDF is ' + (file.size / 1048576).toFixed(1) + ' MB; the limit is 1 MB. Send a smaller file, or paste your resume as text.');
+      return null;
+    }
+    if (file.type && file.type !== 'application/pdf') {
+      showError(box, 'That file is not a PDF. Choose a PDF, or paste your resume as text.');
+      return null;
+    }
+    return new Uint8Array(await file.arrayBuffer());
+  }
+
+  async function base64Of(bytes) {
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(bin);
+  }
+
+  /* ------------------------------------------------------------------ profile */
+
+  function renderProfile() {
+    const me = state.me || {};
+    const select = $('f-new-role');
+    const current = str(me.role);
+    if (state.roles.length && select.options.length !== state.roles.length) {
+      select.replaceChildren(...state.roles.map((r) => el('option', { text: r.title, attrs: { value: r.id } })));
+    }
+    if (current) select.value = current;
+    const parts = [];
+    if (me.name) parts.push('Signed in as ' + me.name + (me.email ? ' (' + me.email + ')' : '') + '.');
+    if (me.role_title) parts.push('Role: ' + me.role_title + '.');
+    if (typeof me.resume_words === 'number') parts.push('Resume on file: ' + me.resume_words + ' words.');
+    $('profile-summary').textContent = parts.join(' ');
+  }
+
+  function profileMessage(error, notice) {
+    showError('profile-error', error || '');
+    $('profile-notice').textContent = notice || '';
+    show($('profile-notice'), !!notice);
+  }
+
+  async function onRoleSave(ev) {
+    ev.preventDefault();
+    if (state.busy) return;
+    const button = ev.submitter || document.querySelector('[data-action="save-role"]');
+    profileMessage();
+    setBusy(true, button, 'Saving…');
+    try {
+      const r = await api('PUT', '/api/candidates/me/role', { role: $('f-new-role').value });
+      setBusy(false, button);
+      profileMessage('', 'Your role is now ' + str(r.role_title, r.role) + '. Your next interviews use it.');
+      refreshMe();
+    } catch (e) {
+      setBusy(false, button);
+      if (e.status === 401) return authLost();
+      profileMessage(e.message);
+    }
+  }
+
+  async function onResumeSave(ev) {
+    ev.preventDefault();
+    if (state.busy) return;
+    const button = ev.submitter || document.querySelector('[data-action="save-resume"]');
+    profileMessage();
+    const text = $('f-new-resume').value;
+    const file = $('f-new-resume-pdf').files[0];
+    if (!text.trim() && !file) { profileMessage('Paste your new resume or choose a PDF file first.'); return; }
+    if (countChars(text) > RESUME_MAX_CHARS) { profileMessage('Your resume is longer than ' + RESUME_MAX_CHARS.toLocaleString('en-US') + ' characters. Please shorten it.'); return; }
+    let pdf = null;
+    if (!text.trim() && file) {
+      pdf = await readPdf(file, 'profile-error');
+      if (!pdf) return;
+    }
+    setBusy(true, button, pdf ? 'Reading the PDF…' : 'Saving…');
+    try {
+      if (pdf) await api('PUT', '/api/candidates/me/resume', undefined, { raw: { type: 'application/pdf', data: pdf } });
+      else await api('PUT', '/api/candidates/me/resume', { resume_text: text });
+      setBusy(false, button);
+      $('f-new-resume').value = '';
+      $('f-new-resume-pdf').value = '';
+      profileMessage('', 'Your resume is saved. Your next interviews use it.');
+      refreshMe();
+    } catch (e) {
+      setBusy(false, button);
+      if (e.status === 401) return authLost();
+      profileMessage(e.message);
+    }
+  }
+
+  async function onDeleteMe() {
+    if (state.busy) return;
+    const ok = window.confirm('Delete your profile, resume, every interview and report from this server? This cannot be undone.');
+    if (!ok) return;
+    const button = document.querySelector('[data-action="delete-me"]');
+    setBusy(true, button, 'Deleting…');
+    try {
+      await api('DELETE', '/api/candidates/me');
+      setBusy(false, button);
+      forgetProfile();
+      dismissAccessLink();
+      showSetup('', 'Your data was deleted from this server. Your access link no longer works.');
+    } catch (e) {
+      setBusy(false, button);
+      if (e.status === 401) return authLost();
+      profileMessage(e.message);
+    }
+  }
+
+  /* ------------------------------------------------------------------ privacy */
+
+  async function loadPrivacy() {
+    try {
+      const p = await api('GET', '/api/privacy', undefined, { auth: false });
+      $('privacy-text').textContent = 'Where your resume and answers go: ' + str(p.text, 'unknown.');
+    } catch (_) {
+      $('privacy-text').textContent = 'Where your resume and answers go could not be loaded; ask the people running this server.';
     }
   }
 
@@ -324,7 +546,7 @@
     saveSession();
     storageSet(DRAFT_KEY, null);
     state.pollGeneration++;
-    showSetup('This browser\'s profile is no longer recognised by the server. Please register again.');
+    showSetup('This browser\'s profile is no longer recognised by the server (it may have been deleted). Sign in with your access link, or register again.');
   }
 
   /* ------------------------------------------------------------------ interview */
@@ -338,16 +560,74 @@
     show($('iv-greeting'), !!iv.greeting);
     showError('answer-error', '');
     showView('interview-view');
+    showAccessLink();
     if (question) showQuestion(question, true);
   }
 
+  /* Who scores this interview, in plain words (the API's mode names are internal). */
+  function scoringLabel(mode) {
+    return mode === 'offline' ? 'Scored by a rubric' : 'Scored by an AI model';
+  }
+
   function renderMode(node, mode) {
-    node.textContent = mode ? 'Mode: ' + mode : '';
+    node.textContent = mode ? scoringLabel(mode) : '';
     node.className = 'badge' + (mode === 'offline' ? ' badge-muted' : ' badge-accent');
     node.title = mode === 'offline'
-      ? 'No AI model configured: heuristic rubric scoring'
-      : 'Scoring and questions use an AI model (' + mode + ' mode)';
+      ? 'No AI model is configured: a rubric scores your answers'
+      : 'An AI model scores your answers and may write follow-up questions';
     show(node, !!mode);
+  }
+
+  /* ------------------------------------------------------------------ timer */
+
+  function formatSeconds(total) {
+    const s = Math.max(0, Math.floor(total));
+    const m = Math.floor(s / 60);
+    return m + ':' + String(s % 60).padStart(2, '0');
+  }
+
+  function startTimer() {
+    stopTimer();
+    const started = Date.now();
+    const tick = () => { $('iv-timer-value').textContent = formatSeconds((Date.now() - started) / 1000); };
+    tick();
+    state.timer = { started, handle: setInterval(tick, TIMER_TICK_MS) };
+  }
+
+  function stopTimer() {
+    if (state.timer) clearInterval(state.timer.handle);
+    state.timer = null;
+  }
+
+  function plainDuration(seconds) {
+    const s = Math.max(0, Math.round(Number(seconds) || 0));
+    if (s < 60) return s + ' s';
+    return Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
+  }
+
+  async function onAbandon() {
+    const iv = state.interview;
+    if (state.busy || !iv) return;
+    const ok = window.confirm('Leave this interview? It will not be scored and will not count as in progress. Your answers so far stay in your history.');
+    if (!ok) return;
+    const button = $('abandon-button');
+    setBusy(true, button, 'Leaving…');
+    try {
+      await api('POST', '/api/interviews/' + enc(iv.id) + '/abandon');
+      setBusy(false, button);
+      stopTimer();
+      state.pollGeneration++;
+      if (state.session) { delete state.session.interview_id; saveSession(); }
+      state.interview = null;
+      storageSet(DRAFT_KEY, null);
+      showSetup('', 'You left the interview. It is marked as left in your history and has no report.');
+      refreshMe();
+    } catch (e) {
+      setBusy(false, button);
+      if (e.status === 401) return authLost();
+      if (e.code === 'interview_finished') return pollReport(iv.id);
+      showError('answer-error', e.message);
+    }
   }
 
   function questionNumber(q) {
@@ -379,6 +659,7 @@
     answer.value = draft && draft.question_id === q.id && typeof draft.text === 'string' ? draft.text : '';
     showError('answer-error', '');
     if (!first) answer.focus({ preventScroll: true });
+    startTimer();
     speakQuestion();
   }
 
@@ -436,6 +717,7 @@
       storageSet(DRAFT_KEY, null);
       $('f-answer').value = '';
       if (r.done || !r.next_question) {
+        stopTimer();
         pollReport(iv.id);
       } else {
         showQuestion(r.next_question);
@@ -444,6 +726,7 @@
       setBusy(false, button);
       if (e.status === 401) return authLost();
       if (e.code === 'interview_finished') return pollReport(iv.id);
+      if (e.code === 'interview_abandoned') { stopTimer(); return showSetup(e.message); }
       if (e.code === 'wrong_question') {
         // Another tab answered meanwhile: reload the interview's real position.
         await resumeInterview(iv.id);
@@ -495,10 +778,10 @@
       } catch (e) {
         if (generation !== state.pollGeneration) return;
         if (e.status === 401) return authLost();
-        if (e.status === 404) {
+        if (e.status === 404 || e.code === 'interview_abandoned') {
           delete state.session.interview_id;
           saveSession();
-          return showSetup('That interview could not be found.');
+          return showSetup(e.status === 404 ? 'That interview could not be found.' : e.message);
         }
         showError('pending-error', e.message + ' Retrying…', 'warn');
       }
@@ -566,10 +849,10 @@
           el('span', { class: 'overall-max', text: '/100' }))),
       el('div', { class: 'summary-text' },
         el('p', { class: 'report-meta' },
-          el('span', { class: 'badge ' + (offline ? 'badge-muted' : 'badge-accent'), text: 'Mode: ' + (mode || 'unknown') }),
+          el('span', { class: 'badge ' + (offline ? 'badge-muted' : 'badge-accent'), text: scoringLabel(offline ? 'offline' : mode) }),
           ' ',
           scorerTally(r.scorers, scores)),
-        offline ? el('p', { class: 'notice info', text: 'No AI model is configured on this server, so these answers were scored by a heuristic rubric rather than by a model.' }) : null,
+        offline ? el('p', { class: 'notice info', text: 'No AI model is configured on this server, so these answers were scored by a rubric rather than by an AI model.' }) : null,
         el('p', { class: 'summary', text: str(r.summary, 'No summary was written for this interview.') }),
         r.note ? el('p', { class: 'hint', text: str(r.note) }) : null,
         flagNotes(r.flags)));
@@ -584,17 +867,19 @@
       return el('li', { class: 'card answer-card', data: { questionId: str(s.question_id), scorer } },
         el('div', { class: 'answer-head' },
           el('p', { class: 'category', text: 'Question ' + (i + 1) + (s.category ? ' · ' + String(s.category).replace(/_/g, ' ') : '') }),
-          el('span', { class: 'badge scorer scorer-' + (SCORER_SHORT[scorer] || 'other'), text: SCORER_SHORT[scorer] || scorer || 'unknown', attrs: { title: SCORER_LABELS[scorer] || 'Scorer' }, data: { scorer } })),
+          el('span', { class: 'badge scorer scorer-' + (SCORER_CLASS[scorer] || 'other'), text: SCORER_SHORT[scorer] || 'Scored', attrs: { title: SCORER_LABELS[scorer] || 'Scorer' }, data: { scorer } })),
         el('h3', { class: 'answer-question', text: str(s.question, 'Question ' + (i + 1)) }),
         el('div', { class: 'answer-score' },
           scoreBar(score, 5),
           el('span', { class: 'score-text' }, el('span', { text: String(score), data: { metric: 'score' } }), ' / 5')),
+        typeof s.answer_seconds === 'number'
+          ? el('p', { class: 'hint answer-time', text: 'Time to answer: ' + plainDuration(s.answer_seconds), data: { field: 'answer_seconds' } }) : null,
         el('h4', { class: 'answer-label', text: 'Your answer' }),
         el('blockquote', { class: 'candidate-answer', text: str(s.answer, '(no answer)'), data: { field: 'answer' } }),
         el('h4', { class: 'answer-label', text: 'Feedback' }),
         el('p', { class: 'feedback', text: str(s.feedback, 'No feedback.') }),
         referenceBlock(s.reference),
-        el('p', { class: 'hint scorer-text', text: SCORER_LABELS[scorer] || ('Scored by: ' + (scorer || 'unknown')) }),
+        el('p', { class: 'hint scorer-text', text: SCORER_LABELS[scorer] || 'Scored' }),
         flagNotes(s.flags));
     }));
 
@@ -649,6 +934,7 @@
     (Array.isArray(r.scores) ? r.scores : []).forEach((s, i) => {
       out.push('### Question ' + (i + 1) + ': ' + str(s.question), '');
       out.push('Score: ' + (Number(s.score) || 0) + '/5', '');
+      if (typeof s.answer_seconds === 'number') out.push('Time to answer: ' + plainDuration(s.answer_seconds), '');
       out.push('Your answer:', '', quote(s.answer), '');
       out.push('Feedback: ' + str(s.feedback), '');
       const ref = s.reference || {};
@@ -679,8 +965,8 @@
     const answers = (n) => n + (n === 1 ? ' answer' : ' answers');
     const parts = [];
     if (counts.model) parts.push(answers(counts.model) + ' scored by an AI model');
-    if (counts.heuristic) parts.push(answers(counts.heuristic) + ' scored by the heuristic rubric');
-    if (counts.precheck) parts.push(answers(counts.precheck) + ' scored by the pre-check');
+    if (counts.heuristic) parts.push(answers(counts.heuristic) + ' scored by the rubric');
+    if (counts.precheck) parts.push(answers(counts.precheck) + ' empty or unreadable, scored 1');
     return el('span', { class: 'hint', text: parts.length ? parts.join('; ') + '.' : '' });
   }
 
@@ -704,6 +990,7 @@
       state.me = me;
       renderWho();
       renderHistory();
+      renderProfile();
       if (!$('setup-view').hidden) {
         const name = me.name ? String(me.name).split(/\s+/)[0] : '';
         if (name) $('setup-title').textContent = 'Welcome back, ' + name;
@@ -725,8 +1012,9 @@
     list.replaceChildren(...items.slice().reverse().map((it) => {
       const id = str(it.interview_id, String(it.interview_id));
       const finished = it.state === 'finished';
+      const left = it.state === 'abandoned';
       const score = typeof it.overall_score === 'number' ? Math.round(it.overall_score) : null;
-      const action = el('button', {
+      const action = left ? el('span', { class: 'hint', text: 'No report' }) : el('button', {
         class: 'button small secondary',
         text: finished ? 'View report' : 'Continue',
         attrs: { type: 'button', 'aria-label': (finished ? 'View report of ' : 'Continue ') + (KIND_LABELS[it.kind] || '') + ' interview from ' + formatDate(it.created_at) },
@@ -737,14 +1025,13 @@
           el('p', { class: 'history-title' },
             el('strong', { text: (KIND_LABELS[it.kind] || str(it.kind, 'Interview')) + ' interview' }),
             ' ',
-            el('span', { class: 'badge ' + (finished ? 'badge-ok' : 'badge-accent'), text: finished ? 'finished' : str(it.state, 'active') })),
+            el('span', { class: 'badge ' + (finished ? 'badge-ok' : left ? 'badge-muted' : 'badge-accent'), text: finished ? 'finished' : left ? 'left before the end' : 'in progress' })),
           el('p', { class: 'hint', text: [
             formatDate(it.created_at),
-            it.mode ? 'mode ' + it.mode : '',
             !finished && typeof it.answered === 'number' ? it.answered + ' answered' : ''
           ].filter(Boolean).join(' · ') })),
         el('p', { class: 'history-score ' + (score === null ? '' : scoreClass(score)) },
-          score === null ? el('span', { class: 'hint', text: finished ? 'scoring…' : '—' })
+          score === null ? el('span', { class: 'hint', text: finished ? 'scoring…' : '' })
             : [el('span', { text: String(score), data: { metric: 'history_score' } }), el('span', { class: 'hint', text: '/100' })]),
         action);
     }));
@@ -910,9 +1197,8 @@
 
   /* ------------------------------------------------------------------ start-up */
 
-  function onForget() {
-    const ok = window.confirm('This browser will forget your profile, and with it the link to your interview history. Continue?');
-    if (!ok) return;
+  /* This browser forgets the profile (the server keeps it unless it was deleted). */
+  function forgetProfile() {
     state.pollGeneration++;
     state.session = null;
     state.me = null;
@@ -920,6 +1206,12 @@
     saveSession();
     storageSet(DRAFT_KEY, null);
     renderHistory();
+  }
+
+  function onForget() {
+    const ok = window.confirm('This browser will forget your profile, and with it the link to your interview history. Continue?');
+    if (!ok) return;
+    forgetProfile();
     showSetup();
     $('f-name').focus();
   }
@@ -936,6 +1228,14 @@
       }
     });
     $('history-list').addEventListener('click', onHistoryClick);
+    $('signin-form').addEventListener('submit', onSignIn);
+    $('role-form').addEventListener('submit', onRoleSave);
+    $('resume-form').addEventListener('submit', onResumeSave);
+    document.querySelector('[data-action="delete-me"]').addEventListener('click', onDeleteMe);
+    document.querySelector('[data-action="abandon"]').addEventListener('click', onAbandon);
+    document.querySelector('[data-action="copy-access"]').addEventListener('click', copyAccessLink);
+    document.querySelector('[data-action="dismiss-access"]').addEventListener('click', dismissAccessLink);
+    loadPrivacy();
     $('pending-retry').addEventListener('click', () => { if (state.session && state.session.interview_id) pollReport(state.session.interview_id); });
     for (const b of document.querySelectorAll('[data-action="new-interview"]')) b.addEventListener('click', startAnother);
     document.querySelector('[data-action="forget"]').addEventListener('click', onForget);
@@ -943,6 +1243,17 @@
     initVoice();
 
     const roles = loadRoles();
+    // An access link (/#access=<token>): read it, then take it out of the address bar and
+    // the history at once, so it is not left on screen or in a bookmark by accident.
+    const fromLink = location.hash.startsWith('#access=') ? tokenFromLink(location.hash) : null;
+    if (location.hash.startsWith('#access=')) history.replaceState(null, '', location.pathname + location.search);
+    if (fromLink) {
+      await roles;
+      const ok = await signInWith(fromLink);
+      if (ok) return;
+      state.session = null;
+      return;
+    }
     state.session = loadSession();
     if (!state.session) { await roles; showSetup(); return; }
 

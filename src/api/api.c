@@ -3,6 +3,7 @@
 #include "api/api.h"
 
 #include "api/gateway.h"
+#include "api/pdftext.h"
 #include "api/throttle.h"
 #include "http/reqinfo.h"
 #include "core/log.h"
@@ -28,6 +29,7 @@ struct api {
     struct throttle *throttle; /* sign-ups and resume changes per address and subnet */
     char **invite_codes;       /* from the environment; none: sign-up is open */
     size_t n_invite_codes;
+    struct pdftext *pdf; /* resumes sent as PDF files, read in a child process */
 };
 
 /* Issue 14: the invite codes of [server] invite_codes_env, comma-separated. */
@@ -66,6 +68,7 @@ struct api *api_new(const struct config *cfg, struct engine *engine, struct cach
     a->gateway = gateway_new(cfg, engine_router(engine), engine_stats_mut(engine), cache);
     a->throttle = throttle_new();
     load_invite_codes(a, cfg);
+    if (engine_event_base(engine)) a->pdf = pdftext_new(engine_event_base(engine), cfg);
     return a;
 }
 
@@ -100,6 +103,7 @@ void api_start_history(struct api *a, struct event_base *base)
 void api_free(struct api *a)
 {
     if (!a) return;
+    pdftext_free(a->pdf);
     gateway_free(a->gateway);
     history_free(a->history);
     throttle_free(a->throttle);
@@ -145,6 +149,12 @@ static int status_for(enum engine_err e, const char **code)
     case ENGINE_BUSY:
         *code = "store_busy";
         return 503;
+    case ENGINE_EMAIL_TAKEN:
+        *code = "email_taken";
+        return 409;
+    case ENGINE_ABANDONED:
+        *code = "interview_abandoned";
+        return 409;
     case ENGINE_UNAVAILABLE:
     default:
         *code = "unavailable";
@@ -304,6 +314,176 @@ static void on_answer(struct engine_reply *er, void *data)
     log_set_request_id(NULL);
 }
 
+/* ---- resumes sent as PDF files ---- */
+
+/* A PDF being read for a request: what to do with its text. */
+struct pdf_job {
+    struct api *a;
+    struct http_req *r;
+    char candidate[33]; /* resume update: whose; "" for a registration */
+    json_t *body;       /* registration: the JSON body, resume_text filled in when read */
+};
+
+static void reply_pdf_error(struct http_req *r, enum pdftext_err e)
+{
+    if (e == PDFTEXT_BUSY) http_add_header(r, "Retry-After", "2");
+    http_reply_error(r, pdftext_status(e), pdftext_code(e), pdftext_message(e));
+}
+
+static void on_pdf_text(enum pdftext_err err, const char *text, void *data)
+{
+    struct pdf_job *j = data;
+    struct engine_reply er = {0};
+    log_set_request_id(j->r->request_id);
+    if (err != PDFTEXT_OK) {
+        reply_pdf_error(j->r, err);
+    } else if (j->candidate[0]) {
+        engine_update_resume_text(j->a->engine, j->candidate, text, &er);
+        reply_engine(j->r, &er, 200);
+    } else {
+        json_object_set_new(j->body, "resume_text", json_string(text));
+        engine_register(j->a->engine, j->body, &er);
+        reply_engine(j->r, &er, 201);
+    }
+    engine_reply_clear(&er);
+    log_set_request_id(NULL);
+    json_decref(j->body);
+    free(j);
+}
+
+/* Starts reading a PDF for r; replies at once when it cannot start. Takes body. */
+static void start_pdf(struct api *a, struct http_req *r, const void *pdf, size_t len,
+                      const char *candidate, json_t *body)
+{
+    struct pdf_job *j = xcalloc(1, sizeof *j);
+    j->a = a;
+    j->r = r;
+    if (candidate) snprintf(j->candidate, sizeof j->candidate, "%s", candidate);
+    j->body = body;
+    enum pdftext_err e =
+        a->pdf ? pdftext_convert(a->pdf, pdf, len, on_pdf_text, j) : PDFTEXT_UNAVAILABLE;
+    if (e != PDFTEXT_OK) {
+        reply_pdf_error(r, e);
+        json_decref(body);
+        free(j);
+        return;
+    }
+    http_req_defer(r);
+}
+
+/* POST /api/candidates with "resume_pdf" (base64) instead of "resume_text". */
+static void register_with_pdf(struct api *a, struct http_req *r, json_t *body)
+{
+    json_t *b64 = json_object_get(body, "resume_pdf");
+    if (!json_is_string(b64)) {
+        http_reply_error(r, 400, "missing_field",
+                         "\"resume_pdf\" must be the PDF file in base64, as a string.");
+        json_decref(body);
+        return;
+    }
+    size_t len = 0;
+    unsigned char *pdf = pdftext_base64_decode(json_string_value(b64), &len);
+    if (!pdf) {
+        http_reply_error(r, 400, "invalid_base64",
+                         "\"resume_pdf\" is not valid base64; send the file's bytes encoded "
+                         "in standard base64.");
+        json_decref(body);
+        return;
+    }
+    json_object_del(body, "resume_pdf");
+    /* a placeholder: engine_register checks every other field once the text is known */
+    start_pdf(a, r, pdf, len, NULL, body);
+    free(pdf);
+}
+
+static void route_candidates(struct api *a, struct http_req *r)
+{
+    struct engine_reply er = {0};
+    char cand[33];
+    int admin;
+    if (is(r, 2, "api", "candidates")) {
+        if (!method(r, "POST") || admit(a, r, THROTTLE_SIGNUP) != 0) return;
+        json_t *body = http_body_json(r);
+        if (!body) return;
+        if (check_invite(a, r, body) != 0) {
+            json_decref(body);
+            return;
+        }
+        if (json_object_get(body, "resume_pdf") && !json_object_get(body, "resume_text")) {
+            register_with_pdf(a, r, body);
+            return;
+        }
+        engine_register(a->engine, body, &er);
+        json_decref(body);
+        reply_engine(r, &er, 201);
+        return;
+    }
+    if (is(r, 4, "api", "candidates", "me", "resume")) {
+        if (strcmp(r->method, "PUT") != 0 && strcmp(r->method, "POST") != 0) {
+            http_reply_error(r, 405, "method_not_allowed",
+                             "Use PUT with {\"resume_text\": ...} or a PDF file.");
+            return;
+        }
+        if (authenticate(a, r, cand, &admin, 0) != 0 || admit(a, r, THROTTLE_RESUME_UPDATE) != 0)
+            return;
+        if (r->body_binary) {
+            start_pdf(a, r, r->body, r->body_len, cand, NULL);
+            return;
+        }
+        json_t *body = http_body_json(r);
+        if (!body) return;
+        engine_update_resume(a->engine, cand, body, &er);
+        json_decref(body);
+        reply_engine(r, &er, 200);
+        return;
+    }
+    if (is(r, 4, "api", "candidates", "me", "role")) {
+        if (strcmp(r->method, "PUT") != 0) {
+            http_reply_error(r, 405, "method_not_allowed", "Use PUT with {\"role\": ...}.");
+            return;
+        }
+        if (authenticate(a, r, cand, &admin, 0) != 0 || admit(a, r, THROTTLE_RESUME_UPDATE) != 0)
+            return;
+        json_t *body = http_body_json(r);
+        if (!body) return;
+        engine_set_role(a->engine, cand, body, &er);
+        json_decref(body);
+        reply_engine(r, &er, 200);
+        return;
+    }
+    if (is(r, 3, "api", "candidates", "me")) {
+        if (strcmp(r->method, "DELETE") == 0) {
+            if (authenticate(a, r, cand, &admin, 0) != 0) return;
+            engine_erase_candidate(a->engine, cand, &er);
+            if (er.err == ENGINE_OK)
+                http_reply_text(r, 204, "text/plain", "");
+            else
+                reply_engine(r, &er, 204);
+            engine_reply_clear(&er);
+            return;
+        }
+        if (!method(r, "GET") || authenticate(a, r, cand, &admin, 0) != 0) return;
+        engine_candidate_me(a->engine, cand, &er);
+        reply_engine(r, &er, 200);
+        return;
+    }
+    if (is(r, 4, "api", "admin", "candidates", NULL)) {
+        if (strcmp(r->method, "DELETE") != 0) {
+            http_reply_error(r, 405, "method_not_allowed", "This route takes DELETE.");
+            return;
+        }
+        if (require_admin(a, r) != 0) return;
+        engine_erase_candidate(a->engine, r->segments[3], &er);
+        if (er.err == ENGINE_OK)
+            http_reply_text(r, 204, "text/plain", "");
+        else
+            reply_engine(r, &er, 204);
+        engine_reply_clear(&er);
+        return;
+    }
+    http_reply_error(r, 404, "not_found", "No such route.");
+}
+
 static void route_api(struct api *a, struct http_req *r)
 {
     struct engine_reply er = {0};
@@ -330,36 +510,19 @@ static void route_api(struct api *a, struct http_req *r)
         http_reply_json(r, 200, history_json(a->history, clock_now_ms()));
         return;
     }
-    if (is(r, 2, "api", "candidates")) {
-        if (!method(r, "POST") || admit(a, r, THROTTLE_SIGNUP) != 0) return;
-        json_t *body = http_body_json(r);
-        if (!body) return;
-        if (check_invite(a, r, body) != 0) {
-            json_decref(body);
-            return;
-        }
-        engine_register(a->engine, body, &er);
-        json_decref(body);
-        reply_engine(r, &er, 201);
+    if ((r->n_segments >= 2 && strcmp(r->segments[1], "candidates") == 0) ||
+        (is(r, 4, "api", "admin", "candidates", NULL))) {
+        route_candidates(a, r);
         return;
     }
-    if (is(r, 4, "api", "candidates", "me", "resume")) {
-        if (strcmp(r->method, "PUT") != 0 && strcmp(r->method, "POST") != 0) {
-            http_reply_error(r, 405, "method_not_allowed", "Use PUT with {\"resume_text\": ...}.");
-            return;
-        }
-        if (authenticate(a, r, cand, &admin, 0) != 0 || admit(a, r, THROTTLE_RESUME_UPDATE) != 0)
-            return;
-        json_t *body = http_body_json(r);
-        if (!body) return;
-        engine_update_resume(a->engine, cand, body, &er);
-        json_decref(body);
-        reply_engine(r, &er, 200);
+    if (is(r, 2, "api", "privacy")) {
+        if (!method(r, "GET")) return;
+        http_reply_json(r, 200, engine_privacy(a->engine));
         return;
     }
-    if (is(r, 3, "api", "candidates", "me")) {
-        if (!method(r, "GET") || authenticate(a, r, cand, &admin, 0) != 0) return;
-        engine_candidate_me(a->engine, cand, &er);
+    if (is(r, 4, "api", "interviews", NULL, "abandon")) {
+        if (!method(r, "POST") || authenticate(a, r, cand, &admin, 0) != 0) return;
+        engine_abandon(a->engine, cand, r->segments[2], &er);
         reply_engine(r, &er, 200);
         return;
     }

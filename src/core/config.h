@@ -76,6 +76,11 @@ struct config {
     long body_timeout_ms;             /* the body must arrive within (after the headers), 60000 */
     long max_header_bytes;            /* request line + headers, 16 KiB */
     long max_uri_bytes;               /* request target, 8 KiB */
+    /* issue 15: resumes sent as PDF files, read by pdftotext in a child process */
+    long max_resume_pdf_bytes; /* the PDF file, 1 MiB (the request body limit applies too) */
+    long pdf_timeout_ms;       /* the child is killed after, 5000 */
+    long pdf_memory_bytes;     /* the child's address space (RLIMIT_AS), 256 MiB */
+    long pdf_max_concurrent;   /* children at once; more wait for none and get 503, 2 */
     /* issue 14: what anyone can do without an account, per client address and per subnet
      * (/24 IPv4, /64 IPv6), token buckets refilled over the hour; 0 = unlimited */
     long signup_per_address_per_hour;        /* POST /api/candidates, 5 */

@@ -28,6 +28,7 @@ struct call {
     enum task_kind task;
     char work[CALL_WORK_MAX]; /* the flight key */
     char *cache_key;          /* NULL: not cached */
+    char owner[33];           /* candidate whose text is in the prompt, "" for none */
     json_t *messages;         /* the prompt */
     json_t *task_input;       /* for the offline provider, may be NULL */
     int max_tokens;
@@ -71,6 +72,47 @@ static int claim(struct call_ctx *ctx, const char *work)
         return 0;
     }
     return 1; /* claimed, or the store failed: better twice than never */
+}
+
+/* ---- who a cached result belongs to ---- */
+
+void call_owner_prefix(const char *candidate_id, char *out, size_t n)
+{
+    snprintf(out, n, "cacheown:%s:", candidate_id);
+}
+
+/* Before a result naming a candidate's text is cached (or reused for them): a kv row
+ * "cacheown:<candidate>:<cache key>" lets erasure find the entry, since a key is a hash
+ * of content and cannot be listed by candidate. A candidate erased while the call was
+ * out is not recorded again and the result is not cached (returns 0). The check and the
+ * record are synchronous, so an erasure in this process cannot fall between them. */
+static int record_owner(struct call *c)
+{
+    if (!c->owner[0]) return 1;
+    struct store *st = c->ctx->store;
+    struct store_candidate cand = {0};
+    enum store_err se = store_call(st, candidate_get, c->owner, &cand);
+    store_candidate_free(&cand);
+    if (se == STORE_NOT_FOUND) return 0;
+    char k[CACHE_KEY_MAX + 64];
+    call_owner_prefix(c->owner, k, sizeof k);
+    snprintf(k + strlen(k), sizeof k - strlen(k), "%s", c->cache_key);
+    if (se == STORE_OK) se = store_call(st, kv_put, k, "1");
+    if (se != STORE_OK) {
+        /* unrecorded, an entry could outlive an erasure: better not cached */
+        log_warn("call_owner_record_failed", "task=%s error=\"%s\"", task_name(c->task),
+                 store_strerror(se));
+        return 0;
+    }
+    return 1;
+}
+
+int call_cache_forget(struct call_ctx *ctx, const char *cache_key)
+{
+    if (!ctx->cache) return 0;
+    enum cache_err ce = cache_del(ctx->cache, cache_key);
+    if (ce != CACHE_OK) log_warn("call_cache_forget_failed", "error=\"%s\"", cache_strerror(ce));
+    return ce == CACHE_OK ? 0 : -1;
 }
 
 /* ---- the end of a call ---- */
@@ -154,7 +196,7 @@ static void on_result(struct llm_result *r, void *data)
         return;
     }
     log_call(c, r, "ok");
-    if (c->cache_key && !c->offline && r->content) {
+    if (c->cache_key && !c->offline && r->content && record_owner(c)) {
         enum cache_err ce = cache_set(ctx->cache, c->cache_key, r->content, strlen(r->content),
                                       cache_ttl_for_task(task_name(c->task)));
         if (ce != CACHE_OK)
@@ -199,6 +241,7 @@ static void on_cache(const char *value, size_t len, void *data)
         char why[200];
         json_t *parsed = task_parse(c->task, value, why, sizeof why);
         if (parsed) {
+            record_owner(c); /* the same content is this candidate's too now */
             log_debug("call_cache_hit", "task=%s work=%s", task_name(c->task), c->work);
             call_finish(c, parsed, CALL_FROM_CACHE);
             json_decref(parsed);
@@ -256,6 +299,7 @@ enum call_start call_start(struct call_ctx *ctx, const struct call_spec *spec, c
     c->max_tokens = spec->max_tokens > 0 ? spec->max_tokens : CALL_DEFAULT_MAX_TOKENS;
     c->offline = spec->offline || !router_online(ctx->router);
     c->interactive = spec->interactive;
+    if (spec->owner) snprintf(c->owner, sizeof c->owner, "%s", spec->owner);
     c->done = done;
     c->data = data;
     c->next = ctx->calls;

@@ -91,6 +91,9 @@ struct call_spec {
     int claim;                  /* claim the work across instances first */
     const char *scope;          /* cache scope (see above); NULL: never cached */
     const char *rubric_version; /* in the cache key; NULL: "none" */
+    const char *owner;          /* the candidate whose resume or answers are in the prompt:
+                                 * a cached result is recorded under them so that erasing
+                                 * them removes it (NULL: nobody's, e.g. question_gen) */
 };
 
 enum call_start {
@@ -113,6 +116,12 @@ const json_t *call_task_input(const struct call *c);
 const char *call_work(const struct call *c);
 /* ctx->owner of the call's context. */
 void *call_owner(const struct call *c);
+
+/* "cacheown:<candidate>:", the kv prefix under which the cache keys of a candidate's
+ * results are recorded (the rest of each such kv key is the cache key). */
+void call_owner_prefix(const char *candidate_id, char *out, size_t n);
+/* Deletes one cache entry (every layer). 0, or -1 when the cache could not (Redis down). */
+int call_cache_forget(struct call_ctx *ctx, const char *cache_key);
 
 /* Calls started and not done. */
 int call_ctx_inflight(const struct call_ctx *ctx);

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "engine/heuristic.h"
 #include "engine/internal.h"
+#include "engine/question.h"
 #include "engine/sweep.h"
 #include "llm/router.h"
 #include "optimize/simhash.h"
@@ -43,6 +44,16 @@ void cand_free(struct cand_ctx *cc)
     store_candidate_free(&cc->c);
     json_decref(cc->analysis);
     cc->analysis = NULL;
+}
+
+/* The email as a profile is keyed: trimmed and lower-cased (ASCII; the domain is
+ * case-insensitive and providers treat the local part alike in practice). Caller frees. */
+static char *email_key_of(const char *email)
+{
+    char *k = util_trim(xstrdup(email));
+    for (char *p = k; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return k;
 }
 
 static int valid_email(const char *s)
@@ -121,6 +132,7 @@ void cand_start_analysis(struct engine *e, const struct store_candidate *c)
         .work = work,
         .messages = task_resume_analysis(c->role, c->resume_text),
         .scope = c->id, /* one candidate's analysis is never another's */
+        .owner = c->id,
     };
     char *id = xstrdup(c->id);
     if (call_start(&e->calls, &spec, analysis_done, id) != CALL_STARTED) free(id);
@@ -137,14 +149,17 @@ void engine_register(struct engine *e, const json_t *body, struct engine_reply *
         !(role = need_string(body, "role", ROLE_MAX_BYTES, 0, out)) ||
         !(resume = need_string(body, "resume_text", cfg->max_resume_bytes, 0, out)))
         return;
-    if (!valid_email(email)) {
+    char *email_key = email_key_of(email);
+    if (!valid_email(email_key)) {
         engine_fail(out, ENGINE_INVALID,
                     "The email address does not look valid (expected name@domain).");
+        free(email_key);
         return;
     }
     const struct bank_role *br = bank_role_find(e->bank, role);
     if (!br) {
         engine_fail(out, ENGINE_INVALID, "Unknown role; GET /api/roles lists the roles on offer.");
+        free(email_key);
         return;
     }
     char *norm = util_normalize_text(resume);
@@ -160,7 +175,8 @@ void engine_register(struct engine *e, const json_t *body, struct engine_reply *
     struct store_candidate c = {
         .id = id,
         .name = (char *)name,
-        .email = (char *)email,
+        .email = email_key,
+        .email_key = email_key,
         .role = (char *)role,
         .resume_text = (char *)resume,
         .resume_hash = resume_hash,
@@ -170,7 +186,14 @@ void engine_register(struct engine *e, const json_t *body, struct engine_reply *
         .created_ms = clock_now_ms(),
     };
     enum store_err se = store_call(e->store, candidate_insert, &c);
-    if (se != STORE_OK) {
+    if (se == STORE_CONFLICT) {
+        /* ids are 128 random bits: the unique key that collides is the email's */
+        engine_fail(out, ENGINE_EMAIL_TAKEN,
+                    "This email address already has a profile. Sign in with the personal access "
+                    "link you were given when you registered; to start afresh, delete that "
+                    "profile from its page first.");
+        log_info("candidate_email_taken", "role=%s", role);
+    } else if (se != STORE_OK) {
         engine_store_failed(out, se);
     } else {
         char token[200];
@@ -184,13 +207,20 @@ void engine_register(struct engine *e, const json_t *body, struct engine_reply *
     free(secret);
     free(id);
     free(analysis_text);
+    free(email_key);
 }
 
 void engine_update_resume(struct engine *e, const char *candidate_id, const json_t *body,
                           struct engine_reply *out)
 {
     const char *resume = need_string(body, "resume_text", e->cfg->max_resume_bytes, 0, out);
-    if (!resume) return;
+    if (resume) engine_update_resume_text(e, candidate_id, resume, out);
+}
+
+void engine_update_resume_text(struct engine *e, const char *candidate_id, const char *resume,
+                               struct engine_reply *out)
+{
+    CHECK(e != NULL && candidate_id != NULL && resume != NULL);
     struct store_candidate c = {0};
     enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
     if (se != STORE_OK) {
@@ -303,11 +333,157 @@ void engine_candidate_me(struct engine *e, const char *candidate_id, struct engi
                                              iv->next_index, "overall_score", score));
     }
     const struct bank_role *role = bank_role_find(e->bank, c.role);
-    engine_ok(out,
-              json_pack("{s:s,s:s,s:s,s:s,s:b,s:o}", "candidate_id", c.id, "name", c.name, "role",
-                        c.role, "role_title", role ? role->title : c.role, "analysis_ready",
-                        c.analysis_source && strcmp(c.analysis_source, "model") == 0, "interviews",
-                        arr));
+    /* the resume itself is never sent back (CONTRACT: no response holds one): its size
+     * tells the candidate which version is on file */
+    engine_ok(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:i,s:o}", "candidate_id", c.id, "name",
+                             c.name, "email", c.email ? c.email : "", "role", c.role, "role_title",
+                             role ? role->title : c.role, "analysis_ready",
+                             c.analysis_source && strcmp(c.analysis_source, "model") == 0,
+                             "resume_words", util_word_count(c.resume_text ? c.resume_text : ""),
+                             "interviews", arr));
     store_interview_list_free(&l);
     store_candidate_free(&c);
+}
+
+void engine_set_role(struct engine *e, const char *candidate_id, const json_t *body,
+                     struct engine_reply *out)
+{
+    const char *role = need_string(body, "role", ROLE_MAX_BYTES, 0, out);
+    if (!role) return;
+    const struct bank_role *br = bank_role_find(e->bank, role);
+    if (!br) {
+        engine_fail(out, ENGINE_INVALID, "Unknown role; GET /api/roles lists the roles on offer.");
+        return;
+    }
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, candidate_id, &c);
+    if (se != STORE_OK) {
+        engine_candidate_failed(out, se);
+        return;
+    }
+    if (c.role && strcmp(c.role, role) == 0) { /* nothing changes: no new analysis */
+        engine_ok(out, json_pack("{s:s,s:s}", "role", role, "role_title", br->title));
+        store_candidate_free(&c);
+        return;
+    }
+    /* the analysis reads the resume against the role's skills: a new role, a new one */
+    json_t *analysis = heuristic_resume_analysis(c.resume_text ? c.resume_text : "", br->skills);
+    char *analysis_text = json_dumps(analysis, JSON_COMPACT);
+    json_decref(analysis);
+    se = store_call(e->store, candidate_set_role, candidate_id, role, analysis_text, "heuristic");
+    if (se != STORE_OK) {
+        engine_candidate_failed(out, se);
+    } else {
+        engine_ok(out, json_pack("{s:s,s:s}", "role", role, "role_title", br->title));
+        log_info("role_changed", "candidate=%s role=%s", candidate_id, role);
+        free(c.role);
+        c.role = xstrdup(role);
+        cand_start_analysis(e, &c);
+    }
+    free(analysis_text);
+    store_candidate_free(&c);
+}
+
+/* ---- erasure ---- */
+
+void engine_erase_candidate(struct engine *e, const char *candidate_id, struct engine_reply *out)
+{
+    CHECK(e != NULL && candidate_id != NULL && out != NULL);
+    /* the cache entries first: their record is in the rows the erasure removes */
+    char prefix[64];
+    call_owner_prefix(candidate_id, prefix, sizeof prefix);
+    struct store_key_list owned = {0};
+    enum store_err se = store_call(e->store, kv_list_prefix, prefix, &owned);
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+        return;
+    }
+    int cache_entries = 0, failed = 0;
+    for (size_t i = 0; i < owned.len; i++) {
+        if (call_cache_forget(&e->calls, owned.keys[i] + strlen(prefix)) == 0)
+            cache_entries++;
+        else
+            failed++;
+    }
+    store_key_list_free(&owned);
+    if (failed) {
+        /* the records stay, so a retry finds the entries again */
+        engine_fail(out, ENGINE_UNAVAILABLE,
+                    "The cache could not delete %d of your stored results right now; nothing "
+                    "was erased. Retry in a minute.",
+                    failed);
+        return;
+    }
+    se = store_call(e->store, candidate_erase, candidate_id);
+    if (se == STORE_NOT_FOUND) {
+        engine_fail(out, ENGINE_NOT_FOUND, "No such candidate.");
+        return;
+    }
+    if (se != STORE_OK) {
+        engine_store_failed(out, se);
+        return;
+    }
+    question_forget_candidate(e, candidate_id);
+    log_info("candidate_erased", "candidate=%s cache_entries=%d", candidate_id, cache_entries);
+    engine_ok(out, json_pack("{s:b,s:i}", "erased", 1, "cache_entries", cache_entries));
+}
+
+/* ---- privacy ---- */
+
+/* The host of a base URL ("https://api.groq.com/openai/v1" -> "api.groq.com"). */
+static void url_host(const char *url, char *out, size_t n)
+{
+    const char *p = strstr(url ? url : "", "://");
+    p = p ? p + 3 : (url ? url : "");
+    size_t len = strcspn(p, "/:?#");
+    snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), p);
+}
+
+json_t *engine_privacy(struct engine *e)
+{
+    json_t *status = router_status_json(e->router);
+    json_t *list = json_array();
+    int offline = !e->auto_mode && e->fixed_mode == BUDGET_OFFLINE;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(status, "providers"), i, d)
+    {
+        const char *name = json_string_value(json_object_get(d, "name"));
+        const char *state = json_string_value(json_object_get(d, "state"));
+        if (offline || !name || (state && strcmp(state, "disabled") == 0)) continue;
+        const char *base = "";
+        for (int k = 0; k < e->cfg->n_providers; k++)
+            if (strcmp(e->cfg->providers[k].name, name) == 0) base = e->cfg->providers[k].base_url;
+        char host[256];
+        url_host(base, host, sizeof host);
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "name", name, "host", host, "model",
+                                              json_string_value(json_object_get(d, "model"))
+                                                  ? json_string_value(json_object_get(d, "model"))
+                                                  : ""));
+    }
+    json_decref(status);
+    struct sbuf text = {0};
+    if (json_array_size(list) == 0) {
+        sbuf_puts(&text, "Nowhere: no AI provider is configured, so your resume and answers stay "
+                         "on this server and are scored here.");
+    } else {
+        sbuf_puts(&text, "Your resume and your answers are sent to ");
+        json_array_foreach(list, i, d)
+        {
+            sbuf_printf(&text, "%s%s (%s)",
+                        i == 0                           ? ""
+                        : i + 1 == json_array_size(list) ? " and "
+                                                         : ", ",
+                        json_string_value(json_object_get(d, "name")),
+                        json_string_value(json_object_get(d, "host")));
+        }
+        sbuf_puts(&text, ", the AI provider");
+        sbuf_puts(&text, json_array_size(list) == 1 ? "" : "s");
+        sbuf_puts(&text, " this server uses, to tailor your questions and score your answers. "
+                         "They are stored on this server until you delete your data.");
+    }
+    json_t *r = json_pack("{s:b,s:o,s:s}", "offline", json_array_size(list) == 0, "providers", list,
+                          "text", text.data);
+    sbuf_free(&text);
+    return r;
 }

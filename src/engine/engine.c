@@ -127,12 +127,14 @@ enum budget_mode engine_mode_of(const struct store_interview *iv)
 
 enum interview_state engine_state_of(const struct store_interview *iv)
 {
-    return iv->state && strcmp(iv->state, "active") == 0 ? INTERVIEW_ACTIVE : INTERVIEW_FINISHED;
+    if (iv->state && strcmp(iv->state, "active") == 0) return INTERVIEW_ACTIVE;
+    if (iv->state && strcmp(iv->state, "abandoned") == 0) return INTERVIEW_ABANDONED;
+    return INTERVIEW_FINISHED;
 }
 
 const char *engine_state_name(enum interview_state s)
 {
-    return s == INTERVIEW_ACTIVE ? "active" : "finished";
+    return s == INTERVIEW_ACTIVE ? "active" : s == INTERVIEW_ABANDONED ? "abandoned" : "finished";
 }
 
 int engine_store_shared(const struct engine *e)
@@ -248,6 +250,11 @@ struct router *engine_router(struct engine *e)
 struct store *engine_store(struct engine *e)
 {
     return e->store;
+}
+
+struct event_base *engine_event_base(struct engine *e)
+{
+    return e->base;
 }
 
 json_t *engine_roles(struct engine *e)

@@ -34,6 +34,8 @@ enum engine_err {
     ENGINE_UNAVAILABLE,    /* 503 unavailable: the store failed */
     ENGINE_UNAUTHORIZED,   /* 401 unauthorized */
     ENGINE_BUSY,           /* 503 store_busy: another process holds the database's lock */
+    ENGINE_EMAIL_TAKEN,    /* 409 email_taken: that email already has a profile */
+    ENGINE_ABANDONED,      /* 409 interview_abandoned: left before its end, no report */
 };
 
 /* Outcome of an engine call for the API: status, stable code, sentence, body. */
@@ -71,11 +73,31 @@ enum engine_err engine_authenticate(struct engine *e, const char *token, char id
  * keeps that candidate's analysis; anything else is analysed afresh. */
 void engine_update_resume(struct engine *e, const char *candidate_id, const json_t *body,
                           struct engine_reply *out);
+/* The same with the resume's text in hand (from a PDF the API converted). */
+void engine_update_resume_text(struct engine *e, const char *candidate_id, const char *resume,
+                               struct engine_reply *out);
+/* PUT /api/candidates/me/role {"role"}: another role from /api/roles; the analysis is made
+ * again for it. */
+void engine_set_role(struct engine *e, const char *candidate_id, const json_t *body,
+                     struct engine_reply *out);
+/* DELETE /api/candidates/me and DELETE /api/admin/candidates/{id}: erases the candidate,
+ * their interviews, turns and reports, the model results cached for them (every cache
+ * entry call.c recorded under their id) and what this process keeps in memory about
+ * them; their token stops working. ENGINE_NOT_FOUND for an unknown id. */
+void engine_erase_candidate(struct engine *e, const char *candidate_id, struct engine_reply *out);
+/* GET /api/privacy: where a resume and answers go (the providers in use by name, or
+ * nowhere). New reference. */
+json_t *engine_privacy(struct engine *e);
 /* GET /api/candidates/me */
 void engine_candidate_me(struct engine *e, const char *candidate_id, struct engine_reply *out);
 /* POST /api/interviews */
 void engine_start(struct engine *e, const char *candidate_id, const json_t *body,
                   struct engine_reply *out);
+
+/* POST /api/interviews/{id}/abandon: the candidate leaves the interview; it stops counting
+ * as active and gets no report. Abandoning an abandoned interview answers the same. */
+void engine_abandon(struct engine *e, const char *candidate_id, const char *interview_id,
+                    struct engine_reply *out);
 
 /* POST /api/interviews/{id}/answers: may wait for a model-written question (bounded by
  * [interview] turn_deadline_ms), so the reply comes through a callback, exactly once. */
@@ -105,6 +127,8 @@ struct router;
 struct router *engine_router(struct engine *e);
 /* The store the engine writes to (for its group-commit counters on /metrics). */
 struct store *engine_store(struct engine *e);
+/* The loop the engine runs on (for work the API starts, such as reading a PDF). */
+struct event_base *engine_event_base(struct engine *e);
 
 /* Interviews this process has seen, for the admin dashboard and /metrics. Counted since
  * the process started: an interview begun before a restart and finished after it counts

@@ -654,7 +654,7 @@ static char *feedback_for(const struct heuristic_question *q, const struct measu
                           enum heuristic_kind kind, int score)
 {
     struct sbuf fb = {0};
-    sbuf_puts(&fb, "Scored by the heuristic (no AI model). ");
+    sbuf_puts(&fb, "Scored by the rubric (no AI model). ");
     switch (kind) {
     case HEURISTIC_NON_ANSWER:
         sbuf_puts(&fb, "The answer has no content to assess.");

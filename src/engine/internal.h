@@ -32,7 +32,7 @@ struct cache;
 struct seen_slot;
 
 /* Interview states after parsing (store_interview.state holds the name). */
-enum interview_state { INTERVIEW_ACTIVE, INTERVIEW_FINISHED };
+enum interview_state { INTERVIEW_ACTIVE, INTERVIEW_FINISHED, INTERVIEW_ABANDONED };
 
 /* A set of ids (interviews or candidates), in the order they were added. */
 struct id_list {
@@ -94,7 +94,8 @@ enum engine_err engine_load_owned(struct engine *e, const char *candidate_id, co
 int engine_store_shared(const struct engine *e);
 
 /* Parsed once from the store's strings. Unknown mode names read as offline, unknown
- * states as finished: the safe side of each. */
+ * states as finished: the safe side of each. An abandoned interview is neither active
+ * nor finished: it takes no answers and gets no report. */
 enum budget_mode engine_mode_of(const struct store_interview *iv);
 enum interview_state engine_state_of(const struct store_interview *iv);
 const char *engine_state_name(enum interview_state s);

@@ -123,7 +123,7 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
                                                  : "technical and behavioral questions");
     if (mode_e == BUDGET_OFFLINE)
         sbuf_puts(&greet, " Note: no AI model is configured, so your answers will be scored by "
-                          "a heuristic rubric.");
+                          "a rubric.");
     char *id = util_random_id(INTERVIEW_ID_BYTES);
     struct store_interview iv = {
         .id = id,
@@ -258,6 +258,11 @@ static struct store_turn *answer_load(struct engine *e, const char *candidate_id
     enum store_err se = store_call(e->store, turn_list, iv->id, turns);
     if (se != STORE_OK) {
         engine_store_failed(r, se);
+        return NULL;
+    }
+    if (engine_state_of(iv) == INTERVIEW_ABANDONED) {
+        engine_fail(r, ENGINE_ABANDONED,
+                    "You left this interview, so it takes no more answers; start a new one.");
         return NULL;
     }
     if (engine_state_of(iv) == INTERVIEW_FINISHED) {
@@ -444,6 +449,40 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
     engine_reply_clear(&r);
     store_turn_list_free(&turns);
     cand_free(&cc);
+    store_interview_free(&iv);
+}
+
+/* ---- leaving ---- */
+
+void engine_abandon(struct engine *e, const char *candidate_id, const char *interview_id,
+                    struct engine_reply *out)
+{
+    CHECK(e != NULL && candidate_id != NULL && interview_id != NULL && out != NULL);
+    struct store_interview iv = {0};
+    if (engine_load_owned(e, candidate_id, interview_id, &iv, out) != ENGINE_OK) return;
+    enum interview_state state = engine_state_of(&iv);
+    if (state == INTERVIEW_FINISHED) {
+        engine_fail(out, ENGINE_FINISHED,
+                    "This interview is already finished; its report is at "
+                    "/api/interviews/%s/report.",
+                    iv.id);
+    } else if (state == INTERVIEW_ABANDONED) {
+        engine_ok(out, json_pack("{s:s,s:s}", "interview_id", iv.id, "state", "abandoned"));
+    } else {
+        free(iv.state);
+        iv.state = xstrdup(engine_state_name(INTERVIEW_ABANDONED));
+        iv.finished_ms = clock_now_ms();
+        enum store_err se = store_call(e->store, interview_update, &iv);
+        if (se != STORE_OK) {
+            engine_store_failed(out, se);
+        } else {
+            /* answers already given may still be scored; no report is written */
+            engine_count_in_progress(e, engine_mode_of(&iv), -1);
+            log_info("interview_abandoned", "interview=%s candidate=%s answered=%d", iv.id,
+                     candidate_id, iv.next_index);
+            engine_ok(out, json_pack("{s:s,s:s}", "interview_id", iv.id, "state", "abandoned"));
+        }
+    }
     store_interview_free(&iv);
 }
 

@@ -45,6 +45,15 @@ void question_seen_cache_free(struct seen_slot *cache)
     free(cache);
 }
 
+void question_forget_candidate(struct engine *e, const char *candidate_id)
+{
+    struct seen_slot *slot =
+        &e->seen_cache[util_xxh64(candidate_id, strlen(candidate_id)) % SEEN_SLOTS];
+    if (strcmp(slot->candidate, candidate_id) != 0) return;
+    bank_seen_free(&slot->seen);
+    memset(slot, 0, sizeof *slot);
+}
+
 /* ---- plans ---- */
 
 int question_plan_build(const char *kind, int n, const char *phases[QUESTION_MAX_PLAN])

@@ -41,5 +41,7 @@ enum store_err question_ask(struct engine *e, const struct store_interview *iv, 
 /* The per-candidate cache of questions heard (SEEN slots), owned by the engine. */
 struct seen_slot *question_seen_cache_new(void);
 void question_seen_cache_free(struct seen_slot *cache);
+/* Drops what the cache holds of one candidate (erasure). */
+void question_forget_candidate(struct engine *e, const char *candidate_id);
 
 #endif

@@ -56,31 +56,33 @@ static json_t *report_build(struct engine *e, const struct store_interview *iv,
         /* CONTRACT.md: the question, the candidate's own answer and the reference (what a
          * strong answer covers) travel with each score */
         const struct bank_question *bq = bank_question_find(e->bank, t->question_id);
-        json_array_append_new(scores,
-                              json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s?}", "question_id",
-                                        t->question_id, "question", t->question_text, "answer",
-                                        t->answer, "category", t->category, "score", t->score,
-                                        "feedback", t->feedback ? t->feedback : "", "scorer",
-                                        scorer, "flags", flags, "reference",
-                                        bank_reference_plain(bq), "topic", bq ? bq->topic : NULL));
+        /* time to answer, measured here: question stored (sent) to answer received */
+        int64_t answer_ms = t->answered_ms > t->asked_ms ? t->answered_ms - t->asked_ms : 0;
+        json_t *one = json_pack(
+            "{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s?}", "question_id", t->question_id, "question",
+            t->question_text, "answer", t->answer, "category", t->category, "score", t->score,
+            "feedback", t->feedback ? t->feedback : "", "scorer", scorer, "flags", flags,
+            "reference", bank_reference_plain(bq), "topic", bq ? bq->topic : NULL);
+        json_object_set_new(one, "answer_seconds", json_integer((json_int_t)(answer_ms / 1000)));
+        json_array_append_new(scores, one);
     }
     int overall = scored ? (int)lround(100.0 * (sum / scored - 1) / 4) : 0;
     int offline = engine_mode_of(iv) == BUDGET_OFFLINE;
     struct sbuf note = {0};
     if (offline)
         sbuf_puts(&note, "No AI model was configured for this interview: every answer was scored "
-                         "by the heuristic, which measures how much of each question's key points "
+                         "by a rubric, which measures how much of each question's key points "
                          "an answer covers; it does not understand meaning as a model does. ");
     else if (n_heur)
         sbuf_printf(&note,
-                    "%d answer%s scored by the heuristic rubric because no model could "
+                    "%d answer%s scored by the rubric because no AI model could "
                     "score %s in time. ",
                     n_heur, n_heur == 1 ? " was" : "s were", n_heur == 1 ? "it" : "them");
     if (n_rescored)
         sbuf_printf(&note, "%d answer%s scored by a model later, when quota was free again. ",
                     n_rescored, n_rescored == 1 ? " was" : "s were");
     if (n_heur && !offline)
-        sbuf_puts(&note, "Answers scored by the heuristic are queued and re-scored by a model "
+        sbuf_puts(&note, "Answers scored by the rubric are queued and re-scored by an AI model "
                          "when quota is free; this report then updates. ");
     if (n_pre)
         sbuf_printf(&note,
@@ -91,7 +93,7 @@ static json_t *report_build(struct engine *e, const struct store_interview *iv,
         sbuf_puts(&note, "Some answers tried to instruct the scorer; they are flagged and were "
                          "scored on their content. ");
     if (!summary_from_model && !offline)
-        sbuf_puts(&note, "The summary was written by the heuristic. ");
+        sbuf_puts(&note, "The summary was written by the rubric, not by an AI model. ");
     (void)n_unavailable;
     /* the summary names the weakest topics, whoever wrote it (the heuristic's does already) */
     struct sbuf summary_text = {0};
@@ -187,6 +189,13 @@ void engine_report(struct engine *e, const char *candidate_id, const char *inter
     struct store_interview iv = {0};
     CHECK(e != NULL && interview_id != NULL && out != NULL);
     if (engine_load_owned(e, candidate_id, interview_id, &iv, out) != ENGINE_OK) return;
+    if (engine_state_of(&iv) == INTERVIEW_ABANDONED) {
+        engine_fail(out, ENGINE_ABANDONED,
+                    "This interview was left before its end, so it has no report; start a new "
+                    "one when you are ready.");
+        store_interview_free(&iv);
+        return;
+    }
     if (iv.report_json) {
         json_error_t je;
         json_t *rep = json_loads(iv.report_json, 0, &je);

@@ -281,6 +281,7 @@ void scoring_start_evaluation(struct engine *e, const struct store_interview *iv
          * also writes the next question is a follow-up: never cached */
         .scope = next_phase ? NULL : "global",
         .rubric_version = e->rubrics->version,
+        .owner = iv->candidate_id, /* their answer is in it: erasure removes the entry */
     };
     free(asked);
     json_decref(kw);
@@ -414,6 +415,7 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
         .claim = 1,
         .scope = iv->id, /* batches and summaries belong to their interview */
         .rubric_version = e->rubrics->version,
+        .owner = iv->candidate_id,
     };
     free(rubric);
     free(asked);
@@ -566,6 +568,7 @@ static void start_summary(struct engine *e, const struct store_interview *iv,
         .claim = 1,
         .scope = iv->id,
         .rubric_version = e->rubrics->version,
+        .owner = iv->candidate_id,
     };
     free(qa);
     struct work *w = work_new(e, iv->id);

@@ -83,8 +83,11 @@ static int retry_interview(struct engine *e, const char *id)
     enum store_err se = store_call(e->store, interview_get, id, &iv);
     int done = se == STORE_NOT_FOUND || (se == STORE_OK && iv.report_json);
     if (se == STORE_OK && !iv.report_json) {
-        if (engine_state_of(&iv) == INTERVIEW_FINISHED) {
+        enum interview_state state = engine_state_of(&iv);
+        if (state == INTERVIEW_FINISHED) {
             scoring_maybe_report(e, iv.id);
+        } else if (state == INTERVIEW_ABANDONED) {
+            done = 1; /* left by the candidate: no report to finish */
         } else {
             /* still running: redo its pending per-turn evaluations now (batched modes
              * pick pending turns up in their next batch) */

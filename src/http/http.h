@@ -27,6 +27,8 @@ struct http_req {
     int n_segments;
     char *body; /* NUL-terminated request body, or NULL */
     size_t body_len;
+    int body_binary;     /* a file type sent as is (application/pdf): not checked as UTF-8, and
+                          * http_body_json refuses it */
     char request_id[17]; /* for log lines */
     int deferred;        /* the handler will reply later */
     int in_handler;      /* the handler is still running: replies must not free r */
@@ -71,7 +73,14 @@ void http_server_set_reply_gate(struct http_server *s, const struct http_reply_g
 
 /* The bearer token of the Authorization header, or NULL. */
 const char *http_bearer(struct http_req *r);
-/* Parses the body as a JSON object; on failure replies 400 and returns NULL. */
+/* A request header's value, or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+/* Content types whose bodies are files, taken as bytes (body_binary). */
+#define HTTP_BINARY_TYPE "application/pdf"
+/* 1 if the request's Content-Type is type (ignoring parameters and case). */
+int http_content_type_is(struct http_req *r, const char *type);
+/* Parses the body as a JSON object; on failure replies 400 (415 for a binary body) and
+ * returns NULL. */
 json_t *http_body_json(struct http_req *r);
 
 /* Sends status and body (stolen reference) and, for deferred requests, frees r. */

@@ -273,8 +273,29 @@ const char *http_bearer(struct http_req *r)
     return *h ? h : NULL;
 }
 
+const char *http_header(struct http_req *r, const char *name)
+{
+    if (!r->req) return NULL;
+    return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
+}
+
+int http_content_type_is(struct http_req *r, const char *type)
+{
+    const char *h = http_header(r, "Content-Type");
+    if (!h) return 0;
+    while (*h == ' ')
+        h++;
+    size_t n = strlen(type);
+    return strncasecmp(h, type, n) == 0 && (h[n] == 0 || h[n] == ';' || h[n] == ' ');
+}
+
 json_t *http_body_json(struct http_req *r)
 {
+    if (r->body_binary) {
+        http_reply_error(r, 415, "unsupported_media_type",
+                         "This route takes a JSON object (Content-Type: application/json).");
+        return NULL;
+    }
     json_error_t je;
     json_t *j = r->body ? fastjson_load(r->body, r->body_len, &je) : NULL;
     if (!j || !json_is_object(j)) {
@@ -399,7 +420,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         evbuffer_remove(in, r->body, len);
         r->body[len] = 0;
         r->body_len = len;
-        if (!util_utf8_valid(r->body, len)) {
+        r->body_binary = http_content_type_is(r, HTTP_BINARY_TYPE);
+        if (!r->body_binary && !util_utf8_valid(r->body, len)) {
             http_reply_error(r, 422, "invalid_value", "The request body is not valid UTF-8 text.");
             req_free(r);
             return;

@@ -38,7 +38,7 @@
     SEP COL(9, plan_json)                                                                          \
     SEP COL(10, report_json)                                                                       \
     SEP COL(11, created_ms)                                                                        \
-    SEP COL(12, finished_ms)                                                                      \
+    SEP COL(12, finished_ms)                                                                       \
     SEP COL(13, job_description)
 
 #define STORE_TURN_COLUMNS(COL, SEP)                                                               \
@@ -57,7 +57,7 @@
     SEP COL(13, feedback)                                                                          \
     SEP COL(14, scorer)                                                                            \
     SEP COL(15, flags)                                                                             \
-    SEP COL(16, eval_status)                                                                      \
+    SEP COL(16, eval_status)                                                                       \
     SEP COL(17, topic)
 
 /* What the question picker reads of a turn (turn_list_asked_by_candidate, turns AS t):

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { runClean, watchPage } from './watch.mjs';
+import { pdfWithText } from '../integration/pdf.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -81,6 +82,12 @@ let pageErrors = []; // problems of the pages of the running test, checked after
 // The one failed request the tests provoke in a page (watch.mjs fails a test on any other).
 const EXPECTED_FAILURES = [
   { method: 'POST', path: /^\/api\/candidates$/, status: 422, why: 'the empty-resume test submits an empty resume' }
+];
+// The account tests provoke these on purpose.
+const ACCOUNT_FAILURES = [
+  { method: 'POST', path: /^\/api\/candidates$/, status: 409, why: 'registering an email that has a profile' },
+  { method: 'PUT', path: /^\/api\/candidates\/me\/resume$/, status: 422, why: 'a PDF without text' },
+  { method: 'GET', path: /^\/api\/candidates\/me$/, status: 401, why: 'the token after erasure' }
 ];
 
 function startServer() {
@@ -396,6 +403,16 @@ describe('candidate page', { timeout: 280_000 }, () => {
         assert.equal(await card.getAttribute('data-scorer'), body.scores[i].scorer);
       }
       await shot(page, '04-report.png');
+      // Issue 15: the time spent on each answer, measured by the server, is on its card.
+      for (let i = 0; i < body.scores.length; i++) {
+        assert.ok(Number.isInteger(body.scores[i].answer_seconds) && body.scores[i].answer_seconds >= 0, 'answer_seconds');
+        assert.match(await cards.nth(i).locator('[data-field=answer_seconds]').textContent(), /^Time to answer: \d+ (s|min)/);
+      }
+      // plain words: no internal mode or enum names on the page
+      const text = await page.locator('main').innerText();
+      for (const jargon of ['Mode:', 'offline', 'heuristic', 'precheck', 'economy']) {
+        assert.ok(!text.includes(jargon), `the report page shows the internal term "${jargon}"`);
+      }
 
       // Issue 13: each card shows the candidate's own answer, the feedback, what a strong
       // answer covers (the question's key points) and an outline; feedback never repeats
@@ -502,7 +519,7 @@ describe('candidate page', { timeout: 280_000 }, () => {
       const card = page.locator('[data-report] .answer-card').first();
       assert.equal((await card.locator('[data-metric=score]').textContent()).trim(), '1');
       assert.equal(await card.getAttribute('data-scorer'), 'precheck');
-      await card.locator('.badge.scorer', { hasText: 'precheck' }).waitFor({ state: 'visible' });
+      await card.locator('.badge.scorer', { hasText: 'Quick check' }).waitFor({ state: 'visible' });
       await shot(page, '07-precheck-report.png');
 
       // Start another interview: the history lists the first one, and after the second
@@ -524,6 +541,136 @@ describe('candidate page', { timeout: 280_000 }, () => {
       assert.deepEqual(scores, [first.body.overall_score, second].sort((a, b) => a - b));
       await page.locator('#history-view').scrollIntoViewIfNeeded();
       await shot(page, '08-history-trend.png');
+    } finally {
+      await context.close();
+    }
+  });
+
+  /* ---------------------------------------------------------- issue 15: the account */
+
+  test('after registering, the access link is shown once with a copy button; opening it signs in elsewhere and leaves the address bar', async () => {
+    const { context, page } = await newPage();
+    const email = `link.${Date.now()}@example.com`;
+    let link;
+    try {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
+      await openAndRegister(page, { name: 'Lin Kay', email, kind: 'technical' });
+      await page.click('[data-action=start]');
+      await page.locator('[data-progress]').filter({ hasText: /^Question 1 of \d+$/ }).waitFor({ state: 'visible' });
+      const box = page.locator('#access-box');
+      await box.waitFor({ state: 'visible' });
+      link = await page.inputValue('#access-link');
+      const s = await session(page);
+      assert.equal(link, `${server.base}/#access=${encodeURIComponent(s.token)}`);
+      assert.match(await box.innerText(), /any device/);
+      await page.click('[data-action=copy-access]');
+      await page.locator('#access-copied').filter({ hasText: /Copied|copy it/ }).waitFor();
+      await shot(page, '09-access-link.png', false);
+      await page.click('[data-action=dismiss-access]');
+      await box.waitFor({ state: 'hidden' });
+      await page.reload();
+      await page.locator('[data-progress]').waitFor({ state: 'visible' });
+      assert.equal(await box.isVisible(), false, 'the link is shown only once');
+    } finally {
+      await context.close();
+    }
+    // another browser: the link signs in, and is taken out of the address bar
+    const other = await newPage();
+    try {
+      await other.page.goto(link);
+      await other.page.locator('#who-name').filter({ hasText: 'Lin Kay' }).waitFor({ state: 'visible' });
+      assert.equal(new URL(other.page.url()).hash, '', 'the token is removed from the address bar');
+      await other.page.locator('#history-list .history-item').first().waitFor({ state: 'visible' });
+      await other.page.locator('#profile-box').waitFor({ state: 'visible' });
+    } finally {
+      await other.context.close();
+    }
+    // registering that email again: 409, said on the page, with the sign-in box opened
+    const again = await newPage(undefined, ACCOUNT_FAILURES);
+    try {
+      await openAndRegister(again.page, { name: 'Lin Again', email: email.toUpperCase(), kind: 'technical' });
+      await again.page.click('[data-action=start]');
+      await again.page.locator('#setup-error').filter({ hasText: 'already has a profile' }).waitFor({ state: 'visible' });
+      assert.equal(await again.page.locator('#signin-box').getAttribute('open'), '', 'the sign-in box opens');
+      await again.page.fill('#f-access', 'not a link');
+      await again.page.click('[data-action=signin]');
+      await again.page.locator('#signin-error').filter({ hasText: 'does not look like an access link' }).waitFor();
+      await again.page.fill('#f-access', link);
+      await again.page.click('[data-action=signin]');
+      await again.page.locator('#who-name').filter({ hasText: 'Lin Kay' }).waitFor({ state: 'visible' });
+      await shot(again.page, '10-signed-in-by-link.png');
+    } finally {
+      await again.context.close();
+    }
+  });
+
+  test('registration and the profile take a PDF resume; a scanned PDF says to paste the text; the role changes; privacy says where data goes', async () => {
+    const { context, page } = await newPage(undefined, ACCOUNT_FAILURES);
+    try {
+      await openAndRegister(page, { name: 'Pat Pdf', email: `pdf.${Date.now()}@example.com`, kind: 'technical', resume: '' });
+      const lines = ['Pat Pdf, backend engineer', 'Go, PostgreSQL and Kafka at Acme Corp for five years'];
+      await page.setInputFiles('#f-resume-pdf', { name: 'resume.pdf', mimeType: 'application/pdf', buffer: pdfWithText(lines) });
+      await page.click('[data-action=start]');
+      await page.locator('[data-progress]').filter({ hasText: /^Question 1 of \d+$/ }).waitFor({ state: 'visible' });
+      const s = await session(page);
+      const me = await api('GET', '/api/candidates/me', { token: s.token });
+      assert.equal(me.json.resume_words, lines.join(' ').split(/\s+/).length, 'the PDF\'s text is the resume');
+      // privacy: this server has no provider, and says so
+      assert.match(await page.locator('#privacy-text').innerText(), /stay on this server/);
+
+      // back to the setup view: the profile
+      page.once('dialog', (d) => d.accept());
+      await page.click('[data-action=abandon]');
+      await page.locator('#profile-box').waitFor({ state: 'visible' });
+      await page.selectOption('#f-new-role', 'data_scientist');
+      await page.click('[data-action=save-role]');
+      await page.locator('#profile-notice').filter({ hasText: 'Your role is now' }).waitFor();
+      assert.equal((await api('GET', '/api/candidates/me', { token: s.token })).json.role, 'data_scientist');
+
+      await page.setInputFiles('#f-new-resume-pdf', { name: 'scan.pdf', mimeType: 'application/pdf', buffer: pdfWithText([]) });
+      await page.click('[data-action=save-resume]');
+      await page.locator('#profile-error').filter({ hasText: 'Paste your resume as text' }).waitFor({ state: 'visible' });
+      await page.fill('#f-new-resume', 'Pat Pdf. Data scientist: Python, pandas, experiment design, SQL.');
+      await page.setInputFiles('#f-new-resume-pdf', []);
+      await page.click('[data-action=save-resume]');
+      await page.locator('#profile-notice').filter({ hasText: 'Your resume is saved' }).waitFor();
+      assert.equal((await api('GET', '/api/candidates/me', { token: s.token })).json.resume_words, 9);
+      await shot(page, '11-profile.png');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the timer runs while answering; leaving an interview marks it in the history; deleting my data signs out for good', async () => {
+    const { context, page } = await newPage(undefined, ACCOUNT_FAILURES);
+    try {
+      page.on('dialog', (d) => d.accept());
+      await openAndRegister(page, { name: 'Tim Er', email: `timer.${Date.now()}@example.com`, kind: 'mixed' });
+      await page.click('[data-action=start]');
+      await page.locator('[data-progress]').filter({ hasText: /^Question 1 of \d+$/ }).waitFor({ state: 'visible' });
+      const timer = page.locator('[data-metric=answer_timer]');
+      await page.waitForFunction(() => document.querySelector('[data-metric=answer_timer]').textContent !== '0:00', null, { timeout: 5000 });
+      assert.match(await timer.textContent(), /^0:0[1-9]$/);
+      await page.fill('textarea[name=answer]', answerFor(2));
+      await page.click('[data-action=answer]');
+      await page.locator('[data-progress]').filter({ hasText: /^Question 2 of \d+$/ }).waitFor({ state: 'visible' });
+      assert.equal(await timer.textContent(), '0:00', 'the timer restarts for each question');
+      const s = await session(page);
+
+      await page.click('[data-action=abandon]');
+      await page.locator('#setup-notice').filter({ hasText: 'You left the interview' }).waitFor({ state: 'visible' });
+      const item = page.locator(`#history-list [data-interview-id="${s.interview_id}"]`);
+      await item.filter({ hasText: 'left before the end' }).waitFor({ state: 'visible' });
+      assert.equal(await item.getAttribute('data-state'), 'abandoned');
+      const iv = await api('GET', `/api/interviews/${s.interview_id}`, { token: s.token });
+      assert.equal(iv.json.state, 'abandoned');
+      await shot(page, '12-left-interview.png');
+
+      await page.click('[data-action=delete-me]');
+      await page.locator('#setup-notice').filter({ hasText: 'Your data was deleted' }).waitFor({ state: 'visible' });
+      assert.equal(await page.evaluate(() => localStorage.getItem('interviewd.session')), null, 'the browser forgets the profile');
+      assert.equal((await api('GET', '/api/candidates/me', { token: s.token })).status, 401, 'the token no longer works');
+      await shot(page, '13-deleted.png');
     } finally {
       await context.close();
     }

@@ -12,6 +12,8 @@
 #include "core/timer.h"
 #include "core/util.h"
 #include "engine/engine.h"
+#include "engine/internal.h"
+#include "optimize/cache.h"
 #include "llm/router.h"
 #include "llm/task.h"
 #include "sim/simprov.h"
@@ -246,6 +248,60 @@ static void test_one_instance_does_not_repeat_an_evaluation_in_flight(void **s)
     assert_int_equal(F.replies, 1);
 }
 
+/* cache_get's answer, for a memory cache (which answers before cache_get returns). */
+static void on_cached(const char *value, size_t len, void *data)
+{
+    (void)len;
+    *(int *)data = value != NULL;
+}
+
+static int cached(struct engine *e, const char *key)
+{
+    int hit = -1;
+    cache_get(e->cache, key, on_cached, &hit);
+    assert_int_not_equal(hit, -1);
+    return hit;
+}
+
+/* Issue 15: erasure removes the model results cached for the candidate (found through the
+ * cacheown records call.c keeps), the records, and the candidate; the token stops. */
+static void test_erasure_removes_the_candidates_cached_results(void **s)
+{
+    (void)s;
+    instance_start(&F.a, "a");
+    char cand[33];
+    register_candidate(F.a.e, cand);
+    run_for(LATENCY_MS + 100);
+    answer_first_question(F.a.e, cand);
+    run_for(20000);
+    assert_true(F.a.st.by_task[TASK_EVALUATE] >= 1);
+    char prefix[64];
+    call_owner_prefix(cand, prefix, sizeof prefix);
+    struct store_key_list owned = {0};
+    assert_int_equal(store_call(&F.wrap, kv_list_prefix, prefix, &owned), STORE_OK);
+    assert_true(owned.len >= 1); /* at least the evaluation of the answer */
+    for (size_t i = 0; i < owned.len; i++)
+        assert_int_equal(cached(F.a.e, owned.keys[i] + strlen(prefix)), 1);
+
+    struct engine_reply r = {0};
+    engine_erase_candidate(F.a.e, cand, &r);
+    assert_int_equal(r.err, ENGINE_OK);
+    engine_reply_clear(&r);
+
+    for (size_t i = 0; i < owned.len; i++)
+        assert_int_equal(cached(F.a.e, owned.keys[i] + strlen(prefix)), 0);
+    store_key_list_free(&owned);
+    assert_int_equal(store_call(&F.wrap, kv_list_prefix, prefix, &owned), STORE_OK);
+    assert_int_equal(owned.len, 0);
+    store_key_list_free(&owned);
+    struct store_candidate c = {0};
+    assert_int_equal(store_call(&F.wrap, candidate_get, cand, &c), STORE_NOT_FOUND);
+    store_candidate_free(&c);
+    engine_erase_candidate(F.a.e, cand, &r);
+    assert_int_equal(r.err, ENGINE_NOT_FOUND);
+    engine_reply_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +312,8 @@ int main(void)
             test_two_instances_on_a_shared_store_evaluate_an_answer_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_the_shared_capability_both_instances_evaluate,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erasure_removes_the_candidates_cached_results, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_one_instance_does_not_repeat_an_evaluation_in_flight,
                                         setup, teardown),
     };
