@@ -443,8 +443,16 @@ void engine_answer(struct engine *e, const char *candidate_id, const char *inter
     if (!cur || answer_save(e, &iv, cur, answer, pv, &r) != 0) {
         done(&r, data);
     } else {
-        if (cc.c.id == NULL) cand_load(e, iv.candidate_id, &cc);
-        answer_next(e, &iv, &turns, cur, &cc, pv, done, data);
+        enum store_err se = cc.c.id ? STORE_OK : cand_load(e, iv.candidate_id, &cc);
+        if (se != STORE_OK) {
+            /* The answer is saved (its evaluation is pending, which recovery picks up),
+             * but without the candidate no next question can be chosen: the store said
+             * why; a retry or a reload asks the missing question (answer_load). */
+            engine_store_failed(&r, se);
+            done(&r, data);
+        } else {
+            answer_next(e, &iv, &turns, cur, &cc, pv, done, data);
+        }
     }
     engine_reply_clear(&r);
     store_turn_list_free(&turns);

@@ -287,6 +287,40 @@ static void test_store_erase_takes_everything_of_the_candidate_only(void **state
     assert_int_equal(store_call(f->s, candidate_erase, "c1"), STORE_NOT_FOUND);
 }
 
+/* Rows of any table whose text holds marker, by SQL both backends run (|| and COALESCE). */
+#define CONF_TEXT_SEARCH(marker)                                                                   \
+    "SELECT (SELECT COUNT(*) FROM candidates WHERE COALESCE(id,'')||COALESCE(name,'')||"           \
+    "COALESCE(email,'')||COALESCE(email_key,'')||COALESCE(resume_text,'')||"                       \
+    "COALESCE(analysis_json,'') LIKE '%" marker "%') + (SELECT COUNT(*) FROM interviews WHERE "    \
+    "COALESCE(id,'')||COALESCE(candidate_id,'')||COALESCE(greeting,'')||COALESCE(report_json,'')"  \
+    " LIKE '%" marker "%') + (SELECT COUNT(*) FROM turns WHERE COALESCE(interview_id,'')||"        \
+    "COALESCE(question_text,'')||COALESCE(answer,'')||COALESCE(feedback,'') LIKE '%" marker        \
+    "%') + (SELECT COUNT(*) FROM kv WHERE key||value LIKE '%" marker "%')"
+
+/* After erasure no table holds the candidate's text or ids (searched by SQL, outside
+ * the store); a second candidate's text is still found (the search can fail). */
+static void test_store_erase_leaves_no_text_of_the_candidate_in_any_table(void **state)
+{
+    struct store_conf *f = *state;
+    struct store_candidate c = {.id = "zqerasedcand",
+                                .name = "Zq Erased",
+                                .email = "zq@example.org",
+                                .email_key = "zq@example.org",
+                                .resume_text = "zqresume Kafka",
+                                .analysis_json = "{\"zqanalysis\":1}",
+                                .created_ms = 1};
+    assert_int_equal(store_call(f->s, candidate_insert, &c), STORE_OK);
+    add_candidate(f->s, "zkkeptcand", 2);
+    add_interview(f->s, "zqerasediv", "zqerasedcand", 10);
+    add_turn(f->s, "zqerasediv", 0, "q0");
+    assert_int_equal(store_call(f->s, turn_answer, "zqerasediv", 0, "zqanswer text", 20), STORE_OK);
+    assert_int_equal(store_call(f->s, kv_put, "cacheown:zqerasedcand:iv:x", "1"), STORE_OK);
+    assert_true(f->ops->raw_int(f->where, CONF_TEXT_SEARCH("zq")) >= 4);
+    assert_int_equal(store_call(f->s, candidate_erase, "zqerasedcand"), STORE_OK);
+    assert_int_equal(f->ops->raw_int(f->where, CONF_TEXT_SEARCH("zq")), 0);
+    assert_int_equal(f->ops->raw_int(f->where, CONF_TEXT_SEARCH("zkkept")), 1);
+}
+
 static void test_store_kv_list_prefix_lists_only_that_prefix_in_order(void **state)
 {
     struct store_conf *f = *state;
@@ -1343,6 +1377,7 @@ static void test_store_question_usage_counts_asked_and_scored(void **state)
     STORE_CONF_CASE(second_profile_for_an_email_key_is_conflict, su, td),                 \
     STORE_CONF_CASE(set_role_updates_role_and_analysis, su, td),                          \
     STORE_CONF_CASE(erase_takes_everything_of_the_candidate_only, su, td),                \
+    STORE_CONF_CASE(erase_leaves_no_text_of_the_candidate_in_any_table, su, td),          \
     STORE_CONF_CASE(kv_list_prefix_lists_only_that_prefix_in_order, su, td),                \
     STORE_CONF_CASE(counters_add_up_from_two_handles, su, td),                            \
     STORE_CONF_CASE(history_keeps_the_last_write_of_a_time_and_prunes_old, su, td),       \

@@ -127,12 +127,13 @@ static void test_heuristic_length_alone_never_earns_more_than_3(void **state)
     assert_true(s <= 3);
 }
 
+/* In plain words (issue 15): a rubric, not an AI model, scored it. */
 static void test_heuristic_feedback_says_it_is_heuristic(void **state)
 {
     (void)state;
     char *fb;
     score_of("technical", cache_keywords, long_specific_answer, &fb);
-    assert_non_null(strstr(fb, "heuristic"));
+    assert_non_null(strstr(fb, "rubric (no AI model)"));
     free(fb);
 }
 
