@@ -89,6 +89,36 @@ test('a PDF resume is read out of process; scans, non-PDFs, damaged and oversize
     assert.equal(ps.stdout.trim(), '', 'no pdftotext process outlives its request');
   }));
 
+test('the PDF reader\'s limits hold: its memory limit applies to the child, readers beyond pdf_max_concurrent get 503 busy at once, the server keeps answering', T,
+  logged(async () => {
+    // 16 MiB of address space is too little for pdftotext to even load its libraries:
+    // the same file that reads fine elsewhere is refused, so the limit reaches the child
+    const tight = await startServer({ config: { limits: { pdf_memory_bytes: 16777216 } } });
+    const c = await registerCandidate(tight.url);
+    const r = await putPdf(tight, c.token, pdfWithText(['Backend engineer, Go and PostgreSQL']));
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.json.error.code, 'pdf_unreadable');
+
+    const one = await startServer({ config: { limits: { pdf_max_concurrent: 1 } } });
+    const d = await registerCandidate(one.url);
+    const pdf = pdfWithText(Array.from({ length: 40 }, (_, i) => `Project ${i}: PostgreSQL, Kafka and Go services`));
+    const t0 = Date.now();
+    const [results, health] = await Promise.all([
+      Promise.all(Array.from({ length: 4 }, () => putPdf(one, d.token, pdf))),
+      api(one.url, 'GET', '/healthz'),
+    ]);
+    const statuses = results.map((x) => x.status);
+    console.log(`4 PDFs at once with pdf_max_concurrent = 1: statuses ${statuses.join(',')} in ${Date.now() - t0} ms`);
+    assert.equal(health.status, 200, 'the loop answers while a PDF is read');
+    assert.ok(statuses.includes(200), 'one is read');
+    const busy = results.filter((x) => x.status === 503);
+    assert.ok(busy.length >= 1, `readers beyond the limit are refused at once: ${statuses}`);
+    for (const b of busy) {
+      assert.equal(b.json.error.code, 'busy');
+      assert.equal(b.headers.get('retry-after'), '2');
+    }
+  }));
+
 test('a new role, and leaving an interview: it stops counting as active and has no report', T,
   logged(async () => {
     const srv = await startServer({ config: { limits: { max_active_interviews: 2 } } });
