@@ -21,6 +21,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 import { killAll, sleep, startServer } from '../tests/integration/lib.mjs';
+import { procStat } from '../tests/integration/rawhttp.mjs';
 import {
   agent,
   answerAll,
@@ -47,10 +48,13 @@ async function sectionAnswers() {
     const cands = await setupInterviews(srv.url, N);
     const all = [];
     const lines = [];
+    let cpu = 0; // server CPU seconds (all threads) while the answers were in flight
     for (let round = 0; round < ROUNDS; round++) {
+      const c0 = procStat(srv.proc.pid).cpuSec;
       const t0 = performance.now();
       const rs = await answerAll(srv.url, cands, round);
       const wall = performance.now() - t0;
+      cpu += procStat(srv.proc.pid).cpuSec - c0;
       all.push(...rs);
       const ms = rs.map((r) => r.ms).sort((a, b) => a - b);
       lines.push(`  round ${round + 1}: ${rs.length} answers in ${f0(wall)} ms, p50 ${f0(pct(ms, 50))} ms, p95 ${f0(pct(ms, 95))} ms, statuses ${JSON.stringify(statusCounts(rs))}`);
@@ -62,7 +66,8 @@ async function sectionAnswers() {
     console.log(
       `answers: ${N} candidates answering at once, offline, ${ROUNDS} rounds: p50 ${f0(pct(ms, 50))} ms, ` +
         `p95 ${f0(pct(ms, 95))} ms, p99 ${f0(pct(ms, 99))} ms, max ${f0(ms[ms.length - 1])} ms, ` +
-        `${errors} errors of ${all.length}, ${lost} acknowledged answers missing`,
+        `${errors} errors of ${all.length}, ${lost} acknowledged answers missing; ` +
+        `server CPU ${f0((1e6 * cpu) / Math.max(1, all.length))} us per answer`,
     );
     return errors === 0 && lost === 0;
   } finally {

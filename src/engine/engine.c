@@ -79,6 +79,37 @@ void engine_store_failed(struct engine_reply *r, enum store_err se)
                 "retry in a moment.");
 }
 
+enum store_err engine_tx_begin(struct engine *e)
+{
+    CHECK(e->tx_depth >= 0);
+    if (e->tx_depth++ > 0) return STORE_OK;
+    enum store_err se = store_begin(e->store);
+    if (se != STORE_OK) {
+        e->tx_depth--;
+        return se;
+    }
+    e->tx_open = 1;
+    return STORE_OK;
+}
+
+enum store_err engine_tx_commit(struct engine *e)
+{
+    CHECK(e->tx_depth > 0);
+    if (--e->tx_depth > 0 || !e->tx_open) return STORE_OK;
+    e->tx_open = 0;
+    enum store_err se = store_commit(e->store);
+    if (se != STORE_OK) store_rollback(e->store);
+    return se;
+}
+
+void engine_tx_rollback(struct engine *e)
+{
+    CHECK(e->tx_depth > 0);
+    e->tx_depth--;
+    if (e->tx_open) store_rollback(e->store);
+    e->tx_open = 0;
+}
+
 void engine_candidate_failed(struct engine_reply *r, enum store_err se)
 {
     if (se == STORE_NOT_FOUND)

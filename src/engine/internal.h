@@ -66,6 +66,8 @@ struct engine {
     struct timer *retry_timer;   /* redoes both */
     char instance[17];           /* this process, for the live stats shared through the store */
     struct timer *stats_timer;   /* publishes this instance's counters to a shared store */
+    int tx_depth;                /* engine_tx_begin() calls not yet ended */
+    int tx_open;                 /* the outermost of them holds a store transaction */
 };
 
 /* ---- engine.c ---- */
@@ -74,6 +76,13 @@ void engine_fail(struct engine_reply *r, enum engine_err err, const char *fmt, .
 void engine_ok(struct engine_reply *r, json_t *body);
 /* The reply for a store error (STORE_NOT_FOUND from question_ask: the bank is spent). */
 void engine_store_failed(struct engine_reply *r, enum store_err se);
+/* Transactions that nest: only the outermost begin and commit reach the store, so a step
+ * that commits on its own (answer_save) joins its caller's transaction when there is
+ * one. A rollback at any depth discards the store transaction at once; the steps after it
+ * run in autocommit until the outermost engine_tx_commit(). */
+enum store_err engine_tx_begin(struct engine *e);
+enum store_err engine_tx_commit(struct engine *e);
+void engine_tx_rollback(struct engine *e);
 /* The reply when loading the candidate behind a token failed: unknown (deleted) is 401. */
 void engine_candidate_failed(struct engine_reply *r, enum store_err se);
 /* A stored JSON array (keywords, flags) parsed; a new empty array when text is NULL or not

@@ -303,7 +303,7 @@ static int answer_save(struct engine *e, struct store_interview *iv, struct stor
                        const char *answer, enum precheck_verdict pv, struct engine_reply *r)
 {
     int64_t now = clock_now_ms();
-    enum store_err se = store_begin(e->store);
+    enum store_err se = engine_tx_begin(e);
     if (se == STORE_OK) se = store_call(e->store, turn_answer, iv->id, cur->idx, answer, now);
     if (se == STORE_OK && pv != PRECHECK_OK) {
         json_t *flags = json_array();
@@ -329,9 +329,9 @@ static int answer_save(struct engine *e, struct store_interview *iv, struct stor
     }
     if (se == STORE_OK) se = store_call(e->store, interview_update, iv);
     if (se == STORE_OK)
-        se = store_commit(e->store);
+        se = engine_tx_commit(e); /* joins engine_answer's transaction when there is one */
     else
-        store_rollback(e->store);
+        engine_tx_rollback(e);
     if (se == STORE_CONFLICT) {
         engine_fail(r, ENGINE_WRONG_QUESTION, "That question was already answered.");
         return -1;
@@ -414,8 +414,75 @@ static void answer_next(struct engine *e, struct store_interview *iv,
     continue_loaded(e, iv, cc, turns, NULL, done, data);
 }
 
+static void answer_in_tx(struct engine *e, const char *candidate_id, const char *interview_id,
+                         const json_t *body, engine_reply_fn done, void *data);
+
+/* The answer's one transaction (group-commit stores): everything engine_answer reads
+ * and writes before it replies (the answer, its precheck score, the move forward, the
+ * next question) commits at once, just before the reply, whose acknowledgement the
+ * HTTP layer then holds until the commit is durable. One commit and one set of locks
+ * per answer instead of one per step. A reply that comes later (the candidate waits for
+ * a model-written question) finds the transaction committed when engine_answer
+ * returned. Owned by the reply: answer_reply frees it. */
+struct answer_tx {
+    struct engine *e;
+    int open;             /* the transaction is still to be committed */
+    int in_call;          /* engine_answer is still running: it frees this */
+    int replied;          /* done() was called */
+    engine_reply_fn done; /* the caller's callback */
+    void *data;
+};
+
+static void answer_tx_end(struct answer_tx *t, struct engine_reply *r)
+{
+    if (!t->open) return;
+    t->open = 0;
+    enum store_err se = engine_tx_commit(t->e);
+    if (se != STORE_OK && r && r->err == ENGINE_OK) {
+        /* nothing is acknowledged that did not commit */
+        engine_reply_clear(r);
+        engine_store_failed(r, se);
+    }
+}
+
+static void answer_reply(struct engine_reply *r, void *arg)
+{
+    struct answer_tx *t = arg;
+    CHECK(!t->replied);
+    answer_tx_end(t, r);
+    t->replied = 1;
+    t->done(r, t->data);
+    if (!t->in_call) free(t);
+}
+
 void engine_answer(struct engine *e, const char *candidate_id, const char *interview_id,
                    const json_t *body, engine_reply_fn done, void *data)
+{
+    CHECK(e != NULL && interview_id != NULL && done != NULL);
+    if (e->tx_depth == 0 && store_has(e->store, STORE_CAP_GROUP_COMMIT)) {
+        struct engine_reply r = {0};
+        enum store_err se = engine_tx_begin(e);
+        if (se != STORE_OK) { /* another process holds the lock: 503 store_busy */
+            engine_store_failed(&r, se);
+            done(&r, data);
+            engine_reply_clear(&r);
+            return;
+        }
+        struct answer_tx *t = xcalloc(1, sizeof *t);
+        *t = (struct answer_tx){.e = e, .open = 1, .in_call = 1, .done = done, .data = data};
+        answer_in_tx(e, candidate_id, interview_id, body, answer_reply, t);
+        /* Not replied yet (a model question is awaited): commit now, the reply waits. */
+        answer_tx_end(t, NULL);
+        t->in_call = 0;
+        if (t->replied) free(t);
+        return;
+    }
+    answer_in_tx(e, candidate_id, interview_id, body, done, data);
+}
+
+/* engine_answer's work, inside its transaction when it has one. */
+static void answer_in_tx(struct engine *e, const char *candidate_id, const char *interview_id,
+                         const json_t *body, engine_reply_fn done, void *data)
 {
     CHECK(e != NULL && interview_id != NULL && done != NULL);
     struct engine_reply r = {0};
