@@ -4,6 +4,10 @@
 #   http   bench/abuse_http.mjs: RSS under a 60 x 8 MiB body flood (Content-Length and
 #          chunked), descriptor exhaustion under `ulimit -n 256` (CPU, log lines per
 #          second, recovery time), slowloris close time (about 40 s in all)
+#   store  bench/abuse_store.mjs: 1,000 candidates answering at once, offline (answer
+#          p50/p95, errors, server CPU per answer), and /healthz p50/p99 while another
+#          process holds the SQLite write lock for 8 s (about 1-2 min in all; STORE_N,
+#          STORE_ROUNDS, STORE_LOCK_S change the sizes)
 # Other sections are appended below by the modules they measure.
 #
 # Environment: BUILD (default build), INTERVIEWD_BIN (default $BUILD/interviewd),
@@ -18,6 +22,10 @@ export MOCKLLM_BIN=${MOCKLLM_BIN:-$ROOT/$BUILD/mockllm}
 
 echo "== http ($INTERVIEWD_BIN)"
 node "$ROOT/bench/abuse_http.mjs"
+
+echo
+echo "== store ($INTERVIEWD_BIN)"
+node "$ROOT/bench/abuse_store.mjs"
 
 echo
 echo "== injection: labelled set tests/data/injection/ (tests/unit/test_injection.c)"

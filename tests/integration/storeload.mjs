@@ -10,9 +10,9 @@ import { goodAnswer, registerCandidate, sleep } from './lib.mjs';
 
 const SQLITE3 = process.env.STORE_SQLITE3 || 'sqlite3';
 
-// One request on its own connection (an agent with no socket limit), so N requests are
-// N connections at once, as N candidates' browsers would be. Resolves {status, json,
-// headers, ms}; status 0 on a connection error.
+// One request. The agent has no socket limit and keeps connections open, so N requests
+// at once are N connections, each reused by its candidate's next request as a browser
+// would. Resolves {status, json, headers, ms}; status 0 on a connection error.
 export const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
 export function request(url, method, p, body, token, timeoutMs = 60000) {
   return new Promise((resolve) => {
