@@ -126,7 +126,7 @@ export function holdLock(dbPath, kind = 'EXCLUSIVE') {
     p.stderr.on('data', (d) => (err += d));
     p.once('error', reject);
     p.once('exit', (code) => reject(new Error(`sqlite3 exited (${code}) before holding the lock: ${err}`)));
-    p.stdin.write(`.timeout 10000\nBEGIN ${kind};\nINSERT OR REPLACE INTO kv (key, value) VALUES ('abuse_lock', '1');\nSELECT 'LOCKED';\n`);
+    p.stdin.write(`.bail on\n.timeout 10000\nBEGIN ${kind};\nINSERT OR REPLACE INTO kv (key, value) VALUES ('abuse_lock', '1');\nSELECT 'LOCKED';\n`);
   });
 }
 
