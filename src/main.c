@@ -25,13 +25,14 @@
 
 static void usage(FILE *f)
 {
-    fputs(
-        "usage: interviewd serve [--config FILE] [--listen HOST:PORT]\n"
-        "       interviewd simulate [--scenario FILE] [--candidates N]\n"
-        "                           [--interviews-per-candidate K] [--days D] [--seed S] [--json]\n"
-        "       interviewd plan [--scenario FILE] [--target N] [--json]\n"
-        "       interviewd version\n",
-        f);
+    fputs("usage: interviewd serve [--config FILE] [--listen HOST:PORT]\n"
+          "       interviewd simulate [--scenario FILE] [--candidates N]\n"
+          "                           [--interviews-per-candidate K] [--days D] [--seed S]\n"
+          "                           [--confirmed-only] [--max-usd-per-day X] [--json]\n"
+          "       interviewd plan [--scenario FILE] [--target N] [--confirmed-only]\n"
+          "                       [--max-usd-per-day X] [--json]\n"
+          "       interviewd version\n",
+          f);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -224,12 +225,17 @@ static int cmd_sim(int plan, int argc, char **argv)
 {
     const char *scenario = INTERVIEWD_SOURCE_DIR "/data/scenarios/free-2026.ini";
     long candidates = -1, per = -1, days = 1, seed = -1, target = 10000;
-    int json = 0;
+    int json = 0, confirmed_only = 0;
+    double max_usd = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--json") == 0) {
             json = 1;
+            continue;
+        }
+        if (strcmp(a, "--confirmed-only") == 0) {
+            confirmed_only = 1;
             continue;
         }
         if (!v) {
@@ -248,6 +254,14 @@ static int cmd_sim(int plan, int argc, char **argv)
             if (parse_long_arg(a, v, 1, 30, &days)) return 2;
         } else if (!plan && strcmp(a, "--seed") == 0) {
             if (parse_long_arg(a, v, 0, 1000000000, &seed)) return 2;
+        } else if (strcmp(a, "--max-usd-per-day") == 0) {
+            char *end;
+            max_usd = strtod(v, &end);
+            if (end == v || *end || !(max_usd >= 0) || max_usd > 1000000) {
+                fprintf(stderr, "interviewd: %s: '%s' is not an amount in USD (0..1000000)\n", a,
+                        v);
+                return 2;
+            }
         } else if (plan && strcmp(a, "--target") == 0) {
             if (parse_long_arg(a, v, 1, 100000000, &target)) return 2;
         } else {
@@ -270,6 +284,14 @@ static int cmd_sim(int plan, int argc, char **argv)
     if (candidates > 0) w.candidates = candidates;
     if (per > 0) w.interviews_per_candidate = per;
     if (seed >= 0) w.seed = (uint64_t)seed;
+    if (max_usd >= 0) cfg.max_usd_per_day = max_usd;
+    json_t *left_out = confirmed_only ? sim_keep_confirmed(&cfg) : json_array();
+    if (cfg.n_providers == 0 && confirmed_only) {
+        fprintf(stderr, "interviewd: %s: no deployment has confirmed = yes\n", scenario);
+        json_decref(left_out);
+        config_free(&cfg);
+        return 2;
+    }
     json_t *out;
     if (plan) {
         out = sim_plan(&cfg, &w, (double)target);
@@ -279,10 +301,14 @@ static int cmd_sim(int plan, int argc, char **argv)
         out = sim_run(&cfg, &w, &opt, err, sizeof err);
         if (!out) {
             fprintf(stderr, "interviewd: simulate: %s\n", err);
+            json_decref(left_out);
             config_free(&cfg);
             return 1;
         }
     }
+    /* say which fleet the figures are for */
+    json_object_set_new(out, "confirmed_only", json_boolean(confirmed_only));
+    json_object_set_new(out, "deployments_left_out", left_out);
     if (json) {
         char *text = json_dumps(out, JSON_COMPACT);
         puts(text);

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum key_type { KEY_STRING, KEY_LONG };
+enum key_type { KEY_STRING, KEY_LONG, KEY_DOUBLE, KEY_YESNO };
 
 struct key_def {
     const char *section;
@@ -58,6 +58,8 @@ static const struct key_def keys[] = {
     L("redis", "expected_instances", redis_expected_instances, "2", 1, 1024),
     S("budget", "mode", budget_mode, "auto", "auto|full|balanced|economy|offline"),
     L("budget", "expected_interviews_per_day", expected_interviews_per_day, "10000", 0, 100000000),
+    {"budget", "max_usd_per_day", KEY_DOUBLE, offsetof(struct config, max_usd_per_day), "0", NULL,
+     0, 1000000},
     S("gateway", "keys_env", gateway_keys_env, "INTERVIEWD_GATEWAY_KEYS", NULL),
     L("limits", "max_body_bytes", max_body_bytes, "1048576", 1024, 64L << 20),
     L("limits", "max_resume_bytes", max_resume_bytes, "65536", 256, 16L << 20),
@@ -118,7 +120,23 @@ static const struct provider_key provider_keys[] = {
     PL("timeout_ms", timeout_ms),
     PL("token_margin_pct", token_margin_pct),
     PS("http_client", http_client, "auto|libcurl|libevent"),
+    {"price_in_per_mtok", KEY_DOUBLE, offsetof(struct provider_config, price_in_per_mtok), NULL},
+    {"price_out_per_mtok", KEY_DOUBLE, offsetof(struct provider_config, price_out_per_mtok), NULL},
+    {"confirmed", KEY_YESNO, offsetof(struct provider_config, confirmed), NULL},
+    PS("source", source, NULL),
+    PS("checked", checked, NULL),
 };
+
+/* A price or an amount of money: a finite decimal in 0..max. */
+static int parse_money(const char *v, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end || !(x >= 0) || x > max) return -1;
+    *out = x;
+    return 0;
+}
 
 /* A string owned by the config (provider sections hold const char *). */
 static const char *config_dup(struct config *cfg, const char *s)
@@ -171,6 +189,15 @@ static int set_key(struct config *cfg, const struct key_def *k, const char *v, c
         char **field = (char **)(base + k->offset);
         free(*field);
         *field = xstrdup(v);
+        return 0;
+    }
+    if (k->type == KEY_DOUBLE) {
+        double d;
+        if (parse_money(v, (double)k->max, &d) != 0) {
+            snprintf(why, whylen, "'%s' is not a number in 0..%ld", v, k->max);
+            return -1;
+        }
+        *(double *)(base + k->offset) = d;
         return 0;
     }
     long x;
@@ -294,6 +321,8 @@ static struct provider_config *provider_section(struct config *cfg, const char *
     p->timeout_ms = 30000;
     p->token_margin_pct = 25;
     p->http_client = "auto";
+    p->source = "";
+    p->checked = "";
     return p;
 }
 
@@ -331,6 +360,24 @@ static int set_provider_key(struct config *cfg, struct provider_config *p, const
             *(const char **)(base + k->offset) = config_dup(cfg, v);
             return 0;
         }
+        if (k->type == KEY_DOUBLE) {
+            double d;
+            if (parse_money(v, 1000000, &d) != 0) {
+                snprintf(why, whylen, "'%s' is not a price in USD per million tokens (0..1000000)",
+                         v);
+                return -1;
+            }
+            *(double *)(base + k->offset) = d;
+            return 0;
+        }
+        if (k->type == KEY_YESNO) {
+            if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+                snprintf(why, whylen, "'%s' is not yes or no", v);
+                return -1;
+            }
+            *(int *)(base + k->offset) = strcmp(v, "yes") == 0;
+            return 0;
+        }
         long x;
         if (parse_long(v, &x) != 0 || x < 0) {
             snprintf(why, whylen, "'%s' is not a non-negative integer", v);
@@ -366,6 +413,11 @@ static int on_entry_checked(void *user, const char *section, const char *name, c
     char why[256];
     if (strncmp(section, "provider.", 9) == 0) {
         const char *pname = section + 9;
+        if (*pname == '~') { /* reserved for windows that are not deployments (spend) */
+            snprintf(st->why, sizeof st->why, "[%s]: a provider name may not start with ~",
+                     section);
+            return 0;
+        }
         if (!*pname) {
             snprintf(st->why, sizeof st->why, "[%s] %s: a provider section needs a name", section,
                      name);

@@ -27,7 +27,20 @@ struct provider_config {
     long token_margin_pct;   /* the router reserves this much more than its chars/4 estimate
                               * of a prompt: the provider's tokenizer is not ours; 25 */
     const char *http_client; /* auto | libcurl | libevent (auto: libevent for http://) */
+    /* issue 16: paid overflow and the catalog */
+    double price_in_per_mtok;  /* USD per million prompt tokens; 0 = free (the default) */
+    double price_out_per_mtok; /* USD per million completion tokens; 0 = free */
+    int confirmed;             /* confirmed = yes|no: the free limits are documented by the
+                                * provider itself (1), or not / unknown (0, the default) */
+    const char *source;        /* where the limits come from (URL), for the catalog; "" */
+    const char *checked;       /* when they were last checked (YYYY-MM-DD); "" */
 };
+
+/* 1 if a deployment charges money for its calls. */
+static inline int provider_config_priced(const struct provider_config *p)
+{
+    return p->price_in_per_mtok > 0 || p->price_out_per_mtok > 0;
+}
 
 struct config {
     /* [server] */
@@ -58,6 +71,8 @@ struct config {
     /* [budget] */
     char *budget_mode; /* auto | full | balanced | economy | offline */
     long expected_interviews_per_day;
+    double max_usd_per_day; /* spend cap on priced deployments, all instances together;
+                             * 0 = never pay (the default) */
 
     /* [gateway] */
     char *gateway_keys_env;

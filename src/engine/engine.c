@@ -299,11 +299,27 @@ json_t *engine_roles(struct engine *e)
 
 /* ---- life cycle ---- */
 
+/* The blended price (85% prompt, 15% completion tokens) of the cheapest priced
+ * deployment: what the calls the optimizations saved would have cost on the paid
+ * overflow. 0 when no deployment has a price. */
+static double engine_reference_price(const struct config *cfg)
+{
+    double best = 0;
+    for (int i = 0; i < cfg->n_providers; i++) {
+        const struct provider_config *p = &cfg->providers[i];
+        if (!provider_config_priced(p)) continue;
+        double blended = 0.85 * p->price_in_per_mtok + 0.15 * p->price_out_per_mtok;
+        if (best == 0 || blended < best) best = blended;
+    }
+    return best;
+}
+
 struct engine *engine_new(struct event_base *base, const struct config *cfg, struct store *store,
                           char *err, size_t errlen)
 {
     struct router *router = router_new(base, store);
     router_add_from_config(router, cfg);
+    router_set_spend_cap(router, cfg->max_usd_per_day); /* issue 16 */
     return engine_new_with_router(base, cfg, store, router, err, errlen);
 }
 
@@ -314,9 +330,9 @@ struct engine *engine_new_with_router(struct event_base *base, const struct conf
     CHECK(cfg != NULL && store != NULL && router != NULL);
     struct engine *e = xcalloc(1, sizeof *e);
     e->seen_cache = question_seen_cache_new();
-    /* Blended list price of the models a paid tier would use (USD per million tokens),
-     * for estimated_cost_saved only. */
-    stats_init(&e->stats, 0.20);
+    /* What a saved call would have cost (USD per million tokens), for
+     * estimated_cost_saved only: the configured prices (issue 16), 0 when none is set. */
+    stats_init(&e->stats, engine_reference_price(cfg));
     e->base = base;
     e->cfg = cfg;
     e->store = store;

@@ -387,7 +387,25 @@ const char *precheck_feedback(enum precheck_verdict v)
     }
 }
 
+/* The same answer is checked several times on its way (saved, scored, capped, flagged):
+ * the last few verdicts are remembered, keyed by the whole text (compared in full, never
+ * by a hash alone, so a verdict is never served for another text). */
+#define PRECHECK_MEMO 8
+
 int precheck_injection(const char *answer)
 {
-    return injection_check(answer, NULL) != INJECTION_NONE;
+    static struct {
+        char *text;
+        int verdict;
+    } memo[PRECHECK_MEMO];
+    static unsigned next;
+    const char *a = answer ? answer : "";
+    for (unsigned i = 0; i < PRECHECK_MEMO; i++)
+        if (memo[i].text && strcmp(memo[i].text, a) == 0) return memo[i].verdict;
+    int verdict = injection_check(answer, NULL) != INJECTION_NONE;
+    unsigned slot = next++ % PRECHECK_MEMO;
+    free(memo[slot].text);
+    memo[slot].text = xstrdup(a);
+    memo[slot].verdict = verdict;
+    return verdict;
 }

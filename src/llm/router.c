@@ -47,6 +47,8 @@ struct rcall {
     long est_prompt;     /* our estimate of the prompt: chars / 4 + 16 */
     long est_completion; /* max_tokens, or 512 */
     long est_taken;      /* what send_to reserved at dep (its margin included) */
+    long prompt_bytes;   /* the prompt's size: an upper bound of its tokens (spend) */
+    long spend_taken;    /* micro-USD reserved on the spend window by send_to; 0 if free */
     enum router_priority prio;
     int64_t deadline; /* clock_mono_ms */
     int attempts;
@@ -66,6 +68,18 @@ struct rcall {
 
 struct router {
     struct event_base *base;
+    /* issue 16: money spent on priced deployments today, enforced like a quota: a
+     * struct quota whose only limit is its day's "tokens", counted in micro-USD (1e-6 USD:
+     * a price per million tokens times tokens is micro-USD exactly). Reserved before the
+     * call (an upper bound of its cost), settled with its real usage after; written to
+     * the quota ledger and shared through Redis under ROUTER_SPEND_WINDOW like any
+     * deployment's windows. */
+    struct quota spend;
+    double spend_cap_usd; /* [budget] max_usd_per_day; 0: priced deployments are never used */
+    long spend_ledger;    /* micro-USD of today already written to the ledger */
+    int64_t spend_ledger_day;
+    int any_priced;        /* some deployment has a price */
+    int64_t hold_until_ms; /* no call is sent before this (router_hold_until) */
     struct store *store;
     struct deployment *deps; /* grown by router_add at start-up; calls hold indexes */
     int n, cap;
@@ -171,12 +185,15 @@ static void ledger_add(struct router *r, struct deployment *d, long requests, lo
  * loses at most the last second of accounting. */
 #define LEDGER_FLUSH_MS 1000
 
+static void spend_ledger_sync(struct router *r);
+
 static void ledger_flush(struct router *r)
 {
     if (!r->store) return;
     int tx = store_begin(r->store) == STORE_OK;
     for (int i = 0; i < r->n; i++)
         if (r->deps[i].provider) ledger_sync(r, &r->deps[i]);
+    spend_ledger_sync(r);
     if (tx && store_commit(r->store) != STORE_OK) store_rollback(r->store);
 }
 
@@ -190,6 +207,119 @@ static void ledger_mark(struct router *r)
     if (r->store && !timer_pending(r->ledger_timer)) timer_start(r->ledger_timer, LEDGER_FLUSH_MS);
 }
 
+/* ---- the spend cap (issue 16) ---- */
+
+/* The day key of the spend window: a UTC day, like the ledger's other rows. */
+static void spend_day_key(int64_t day_start, char out[16])
+{
+    char iso[32];
+    clock_format_iso(day_start + 12LL * 3600 * 1000, iso, sizeof iso);
+    snprintf(out, 16, "%.10s", iso);
+}
+
+/* Writes the growth of today's settled spend, like ledger_sync. A reservation still in
+ * flight is not written; a crash then loses at most the last second of settled spend,
+ * and the restart restores the rest (quota_load_day) before any call. */
+static void spend_ledger_sync(struct router *r)
+{
+    if (!r->store || r->spend_cap_usd <= 0) return;
+    int64_t day = quota_day_start_ms(QUOTA_TZ_UTC, now_wall());
+    if (r->spend.day_start_ms != day) return;
+    if (day != r->spend_ledger_day) {
+        r->spend_ledger_day = day;
+        r->spend_ledger = 0;
+    }
+    long dt = r->spend.day_tokens - r->spend.in_flight_tokens - r->spend_ledger;
+    if (dt <= 0) return;
+    char key[16];
+    spend_day_key(day, key);
+    enum store_err se = store_call(r->store, quota_ledger_add, ROUTER_SPEND_WINDOW, key, 0, dt);
+    if (se != STORE_OK) {
+        log_warn("spend_ledger_failed", "error=\"%s\"", store_strerror(se));
+        return;
+    }
+    r->spend_ledger += dt;
+}
+
+/* An upper bound of what c may cost at d, in micro-USD: every byte of the prompt counted
+ * as a token (a tokenizer never makes more tokens than bytes) and the whole completion
+ * allowance, so that settling can only lower it and the cap holds. */
+static long cost_bound_micro(const struct deployment *d, const struct rcall *c)
+{
+    if (!provider_config_priced(d->cfg)) return 0;
+    double in = (double)c->prompt_bytes, out = (double)c->est_completion;
+    return (long)ceil(in * d->cfg->price_in_per_mtok + out * d->cfg->price_out_per_mtok);
+}
+
+/* What a settled call really cost at d, in micro-USD; -1 when its usage is unknown. */
+static long cost_actual_micro(const struct deployment *d, const struct llm_result *res)
+{
+    if (!provider_config_priced(d->cfg)) return 0;
+    if (res->prompt_tokens + res->completion_tokens <= 0) return -1;
+    return (long)ceil((double)res->prompt_tokens * d->cfg->price_in_per_mtok +
+                      (double)res->completion_tokens * d->cfg->price_out_per_mtok);
+}
+
+/* 1 if today's spend leaves room for a call costing at most micro. */
+static int spend_can_take(struct router *r, long micro, int64_t now)
+{
+    if (r->spend_cap_usd <= 0) return 0;
+    if (!quota_can_take(&r->spend, now, micro, NULL)) return 0;
+    if (r->share &&
+        !quota_share_can_take(r->share, ROUTER_SPEND_WINDOW, &r->spend.limits, now, micro))
+        return 0;
+    return 1;
+}
+
+void router_set_spend_cap(struct router *r, double max_usd_per_day)
+{
+    CHECK(r != NULL && max_usd_per_day >= 0);
+    r->spend_cap_usd = max_usd_per_day;
+    struct quota_limits lim = {.tpd = (long)floor(max_usd_per_day * 1e6),
+                               .day_reset_tz = QUOTA_TZ_UTC};
+    int64_t now = now_wall();
+    quota_init(&r->spend, &lim, now);
+    if (!r->store || max_usd_per_day <= 0) return;
+    /* a restart remembers what today already cost */
+    int64_t day = quota_day_start_ms(QUOTA_TZ_UTC, now);
+    char key[16];
+    spend_day_key(day, key);
+    long req = 0, micro = 0;
+    if (store_call(r->store, quota_ledger_get, ROUTER_SPEND_WINDOW, key, &req, &micro) ==
+            STORE_OK &&
+        micro > 0) {
+        quota_load_day(&r->spend, day, 0, micro);
+        log_info("spend_restored", "day=%s usd=%.6f", key, (double)micro / 1e6);
+    }
+    r->spend_ledger_day = day;
+    r->spend_ledger = micro;
+}
+
+void router_hold_until(struct router *r, int64_t until_ms)
+{
+    r->hold_until_ms = until_ms;
+}
+
+void router_spend(const struct router *r, struct router_spend *out)
+{
+    int64_t now = now_wall();
+    memset(out, 0, sizeof *out);
+    out->cap_usd = r->spend_cap_usd;
+    int64_t day = quota_day_start_ms(QUOTA_TZ_UTC, now);
+    long micro = r->spend.day_start_ms == day ? r->spend.day_tokens : 0;
+    long reserved = r->spend.day_start_ms == day ? r->spend.in_flight_tokens : 0;
+    out->reserved_usd = (double)reserved / 1e6;
+    out->today_usd = (double)(micro - reserved) / 1e6;
+    if (out->today_usd < 0) out->today_usd = 0;
+    /* forecast: today's pace over the part of the day gone (after the first hour, so a
+     * single early call does not project a day of them), never above the cap */
+    double elapsed = (double)(now - day) / 86400000.0;
+    out->forecast_usd = elapsed >= 1.0 / 24 ? out->today_usd / elapsed : out->today_usd;
+    if (r->spend_cap_usd > 0 && out->forecast_usd > r->spend_cap_usd)
+        out->forecast_usd = r->spend_cap_usd;
+    if (r->spend_cap_usd <= 0) out->forecast_usd = out->today_usd;
+}
+
 /* ---- set-up ---- */
 
 static void on_wake(void *arg);
@@ -200,6 +330,8 @@ struct router *router_new(struct event_base *base, struct store *store)
     r->base = base;
     r->store = store;
     r->wake = timer_new(base, on_wake, r);
+    struct quota_limits never = {.tpd = 0, .day_reset_tz = QUOTA_TZ_UTC};
+    quota_init(&r->spend, &never, now_wall());
     r->ledger_timer = timer_new(base, on_ledger_timer, r);
     return r;
 }
@@ -235,6 +367,7 @@ int router_add(struct router *r, const struct provider_config *cfg, struct provi
         return -1;
     }
     d->provider = p;
+    if (provider_config_priced(cfg)) r->any_priced = 1;
     ledger_restore(r, d);
     return (int)(d - r->deps);
 }
@@ -371,15 +504,19 @@ static long est_at(const struct deployment *d, const struct rcall *c)
     return c->est_prompt + (c->est_prompt * m + 99) / 100 + c->est_completion;
 }
 
-/* The best deployment for c now, or -1. */
-static int pick(struct router *r, const struct rcall *c)
+/* The best deployment for c now among the free ones (priced = 0) or the priced ones
+ * (priced = 1), or -1. */
+static int pick_among(struct router *r, const struct rcall *c, int priced)
 {
     int64_t now = now_wall();
     int best = -1;
     double best_score = -1;
+    if (now < r->hold_until_ms) return -1;
     for (int i = 0; i < r->n; i++) {
         struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
+        if (provider_config_priced(d->cfg) != priced) continue;
+        if (priced && !spend_can_take(r, cost_bound_micro(d, c), now)) continue;
         if (tried_has(c, i)) continue;
         if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
         if (!breaker_allow(&d->breaker, now)) continue;
@@ -392,12 +529,29 @@ static int pick(struct router *r, const struct rcall *c)
             continue;
         double score =
             quota_day_fraction_left(&d->quota, now) / (1.0 + d->latency_ewma_ms / 2000.0);
+        if (priced) /* the cheapest priced deployment first */
+            score = 1.0 / (1.0 + (double)cost_bound_micro(d, c));
         if (score > best_score) {
             best_score = score;
             best = i;
         }
     }
     return best;
+}
+
+static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_t now, int which);
+#define CAP_ALL (-1)
+#define CAP_FREE 0
+
+/* The deployment for c now, or -1. Free deployments first; a priced one (within the
+ * spend cap) only for a call that no free deployment can take before its deadline. */
+static int pick(struct router *r, const struct rcall *c)
+{
+    int i = pick_among(r, c, 0);
+    if (i >= 0 || !r->any_priced || r->spend_cap_usd <= 0) return i;
+    int64_t now = now_wall(), at = earliest_capacity(r, c, now, CAP_FREE);
+    if (at != QUOTA_NEVER && at - now < c->deadline - clock_mono_ms()) return -1; /* wait */
+    return pick_among(r, c, 1);
 }
 
 /* Issue 14: when no deployment can take c now, the earliest wall time one could, or
@@ -407,12 +561,15 @@ static int pick(struct router *r, const struct rcall *c)
  * as "now", since it may free at any moment. The caller compares the result with its
  * deadline: a call that cannot be placed in time fails at once instead of waiting out
  * its deadline, so a turn falls back to the bank question within milliseconds. */
-static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_t now)
+static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_t now, int which)
 {
     int64_t best = QUOTA_NEVER;
     for (int i = 0; i < r->n && best > now; i++) {
         struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
+        int priced = provider_config_priced(d->cfg);
+        if (which != CAP_ALL && priced != which) continue;
+        if (priced && r->spend_cap_usd <= 0) continue;
         if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
         const char *why = NULL;
         int64_t at;
@@ -428,15 +585,26 @@ static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_
             if (reopen > at) at = reopen;
             if (r->share && at <= now) at = now;
         }
+        if (priced && !quota_can_take(&r->spend, now, cost_bound_micro(d, c), NULL)) {
+            /* reservations in flight settle below their bound: room may come back at any
+             * moment, like a concurrency slot; otherwise the day's spend is used up and
+             * nothing comes back before the cap's day resets */
+            int64_t s = r->spend.in_flight > 0
+                            ? now
+                            : quota_next_available_ms(&r->spend, now, cost_bound_micro(d, c));
+            if (s == QUOTA_NEVER) continue;
+            if (s > at) at = s;
+        }
         if (at < best) best = at;
     }
+    if (best != QUOTA_NEVER && best < r->hold_until_ms) best = r->hold_until_ms;
     return best;
 }
 
 /* 1 if no deployment can take c before its deadline (see earliest_capacity). */
 static int hopeless(struct router *r, const struct rcall *c)
 {
-    int64_t now = now_wall(), at = earliest_capacity(r, c, now);
+    int64_t now = now_wall(), at = earliest_capacity(r, c, now, CAP_ALL);
     return at == QUOTA_NEVER || at - now >= c->deadline - clock_mono_ms();
 }
 
@@ -451,6 +619,12 @@ static void send_to(struct router *r, struct rcall *c, int i)
     tried_set(c, i);
     c->est_taken = est_at(d, c);
     quota_take(&d->quota, now, c->est_taken);
+    c->spend_taken = cost_bound_micro(d, c);
+    if (c->spend_taken > 0) { /* issue 16: reserved before the call */
+        quota_take(&r->spend, now, c->spend_taken);
+        if (r->share)
+            quota_share_take(r->share, ROUTER_SPEND_WINDOW, &r->spend.limits, now, c->spend_taken);
+    }
     if (r->share)
         quota_share_take(r->share, d->cfg->name, &d->quota.limits, now, c->est_taken); /* issue 8 */
     c->taken_ms = now;
@@ -474,6 +648,13 @@ static void send_to(struct router *r, struct rcall *c, int i)
     if (left > 0 && (req.timeout_ms <= 0 || left < req.timeout_ms)) req.timeout_ms = (int)left;
     if (provider_submit(d->provider, &req, on_result, c) != 0) {
         quota_settle_taken(&d->quota, now, c->taken_ms, c->est_taken, 0, 0);
+        if (c->spend_taken > 0) {
+            quota_settle_taken(&r->spend, now, c->taken_ms, c->spend_taken, 0, 0);
+            if (r->share)
+                quota_share_settle(r->share, ROUTER_SPEND_WINDOW, &r->spend.limits, c->taken_ms,
+                                   now, c->spend_taken, 0);
+            c->spend_taken = 0;
+        }
         breaker_record(&d->breaker, now, 0);
         c->dep = -1;
         log_warn("provider_submit_failed", "provider=%s task=%s", d->cfg->name, c->task);
@@ -596,6 +777,18 @@ static void on_result(struct llm_result *res, void *data)
     if (r->share) /* issue 8 */
         quota_share_settle(r->share, d->cfg->name, &d->quota.limits, c->taken_ms, now, c->est_taken,
                            happened ? actual : 0);
+    if (c->spend_taken > 0) { /* issue 16: settled with what the call really cost */
+        long cost = happened ? cost_actual_micro(d, res) : 0;
+        if (cost > c->spend_taken) /* a provider that counted more than the bound */
+            log_warn("spend_over_bound", "provider=%s reserved=%ld actual=%ld", d->cfg->name,
+                     c->spend_taken, cost);
+        quota_settle_taken(&r->spend, now, c->taken_ms, c->spend_taken, cost, happened);
+        if (r->share)
+            quota_share_settle(r->share, ROUTER_SPEND_WINDOW, &r->spend.limits, c->taken_ms, now,
+                               c->spend_taken, cost);
+        c->spend_taken = 0;
+        ledger_mark(r);
+    }
     struct ratelimit_obs obs;
     ratelimit_parse(d->cfg->headers, res, now, &obs);
     quota_observe(&d->quota, now, &obs);
@@ -659,6 +852,18 @@ static void on_result(struct llm_result *res, void *data)
 /* ---- the public calls ---- */
 
 /* Our estimate of a prompt, chars / 4 + 16; deployments add their margin (est_at). */
+static long prompt_bytes(const struct llm_request *req)
+{
+    size_t chars = 0, i;
+    json_t *m;
+    json_array_foreach(req->messages, i, m)
+    {
+        const char *content = json_string_value(json_object_get(m, "content"));
+        if (content) chars += strlen(content) + 8; /* + the role's few tokens */
+    }
+    return (long)chars + 16;
+}
+
 static long estimate_prompt_tokens(const struct llm_request *req)
 {
     size_t chars = 0, i;
@@ -690,6 +895,7 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
     c->on_chunk = req->on_chunk;
     c->chunk_data = req->chunk_data;
     c->est_prompt = estimate_prompt_tokens(req);
+    c->prompt_bytes = prompt_bytes(req);
     c->est_completion = req->max_tokens > 0 ? req->max_tokens : 512;
     c->prio = prio;
     c->deadline = deadline_mono_ms;
@@ -735,6 +941,7 @@ void router_free(struct router *r)
     if (r->ledger_timer && timer_pending(r->ledger_timer)) {
         for (int i = 0; i < r->n && r->store; i++)
             ledger_sync(r, &r->deps[i]);
+        spend_ledger_sync(r);
     }
     free(r->deps);
     timer_free(r->wake);
@@ -746,15 +953,17 @@ int router_pick(struct router *r, long est_tokens)
 {
     struct rcall probe = {0};
     probe.est_prompt = est_tokens; /* the caller's whole estimate, margin applied to all */
+    probe.prompt_bytes = est_tokens * 4;
     return pick(r, &probe);
 }
 
 int router_can_take_within(struct router *r, long est_tokens, int64_t within_ms)
 {
-    struct rcall probe = {.r = r, .est_prompt = est_tokens, .dep = -1};
+    struct rcall probe = {
+        .r = r, .est_prompt = est_tokens, .prompt_bytes = est_tokens * 4, .dep = -1};
     int64_t now = now_wall();
     if (pick(r, &probe) >= 0) return 1;
-    int64_t at = earliest_capacity(r, &probe, now);
+    int64_t at = earliest_capacity(r, &probe, now, CAP_ALL);
     return at != QUOTA_NEVER && at - now < within_ms;
 }
 
@@ -790,14 +999,35 @@ int router_queue_length(const struct router *r)
     return r->queue_len;
 }
 
+/* Share of a call's tokens that are prompt, for what a typical call costs (the prompts
+ * carry the answers; the completions are short JSON). */
+#define ROUTER_PROMPT_SHARE 0.85
+
 double router_calls_left_today(const struct router *r, double tokens_per_call)
 {
     int64_t now = now_wall();
-    double total = 0;
+    double total = 0, priced_left = 0;
     int known = 0;
+    /* what the spend cap still allows, in calls of the cheapest priced deployment */
+    double spend_left_micro = 0;
+    if (r->spend_cap_usd > 0) {
+        long left = quota_remaining_day_tokens(&r->spend, now);
+        spend_left_micro = left < 0 ? 0 : (double)left;
+    }
+    double cheapest = -1;
+    for (int i = 0; i < r->n; i++) {
+        const struct deployment *d = &r->deps[i];
+        if (!dep_usable(d) || !provider_config_priced(d->cfg)) continue;
+        double c = tokens_per_call * (ROUTER_PROMPT_SHARE * d->cfg->price_in_per_mtok +
+                                      (1 - ROUTER_PROMPT_SHARE) * d->cfg->price_out_per_mtok);
+        if (cheapest < 0 || c < cheapest) cheapest = c;
+    }
+    double spend_calls = cheapest > 0 ? spend_left_micro / cheapest : 0;
     for (int i = 0; i < r->n; i++) {
         const struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
+        int priced = provider_config_priced(d->cfg);
+        if (priced && r->spend_cap_usd <= 0) continue;
         double by_req = -1, by_tok = -1;
         long rq = quota_remaining_day_requests(&d->quota, now);
         long tk = quota_remaining_day_tokens(&d->quota, now);
@@ -816,11 +1046,16 @@ double router_calls_left_today(const struct router *r, double tokens_per_call)
             double m = (double)lim->tpm / tokens_per_call * minutes;
             left = left < 0 ? m : fmin(left, m);
         }
+        if (priced) { /* bounded by the money left too, counted once below */
+            priced_left += left < 0 ? spend_calls : fmin(left, spend_calls);
+            known = 1;
+            continue;
+        }
         if (left < 0) return -1; /* a deployment without any limit: unlimited */
         total += left;
         known = 1;
     }
-    return known ? total : 0;
+    return known ? total + fmin(priced_left, spend_calls) : 0;
 }
 
 static long add_known(long sum, long v)
@@ -895,8 +1130,12 @@ json_t *router_status_json(const struct router *r)
                      d->latency_ewma_ms, "calls", (json_int_t)d->calls, "ok", (json_int_t)d->ok,
                      "failed", (json_int_t)d->failed, "rate_limited", (json_int_t)d->rate_limited));
     }
-    return json_pack("{s:o,s:b,s:i}", "providers", arr, "online", router_online(r), "queued",
-                     r->queue_len);
+    struct router_spend sp;
+    router_spend(r, &sp);
+    return json_pack("{s:o,s:b,s:i,s:{s:f,s:f,s:f,s:f}}", "providers", arr, "online",
+                     router_online(r), "queued", r->queue_len, "spend", "today_usd", sp.today_usd,
+                     "reserved_usd", sp.reserved_usd, "forecast_usd", sp.forecast_usd,
+                     "max_usd_per_day", sp.cap_usd);
 }
 
 void router_prometheus(const struct router *r, struct sbuf *out)
@@ -927,6 +1166,20 @@ void router_prometheus(const struct router *r, struct sbuf *out)
     for (int i = 0; i < r->n; i++)
         sbuf_printf(out, "interviewd_provider_up{provider=\"%s\"} %d\n", r->deps[i].cfg->name,
                     strcmp(dep_state(&r->deps[i], now), "ok") == 0);
+    struct router_spend sp;
+    router_spend(r, &sp);
+    sbuf_printf(
+        out,
+        "# HELP interviewd_spend_usd_today Money spent on priced deployments today (UTC).\n"
+        "# TYPE interviewd_spend_usd_today gauge\n"
+        "interviewd_spend_usd_today %.6f\n"
+        "# HELP interviewd_spend_usd_forecast Today's spend at today's pace, at most the cap.\n"
+        "# TYPE interviewd_spend_usd_forecast gauge\n"
+        "interviewd_spend_usd_forecast %.6f\n"
+        "# HELP interviewd_spend_usd_cap [budget] max_usd_per_day.\n"
+        "# TYPE interviewd_spend_usd_cap gauge\n"
+        "interviewd_spend_usd_cap %.6f\n",
+        sp.today_usd, sp.forecast_usd, sp.cap_usd);
     sbuf_printf(out,
                 "# HELP interviewd_router_queue_length Calls waiting for capacity.\n"
                 "# TYPE interviewd_router_queue_length gauge\n"

@@ -97,4 +97,25 @@ void router_set_observer(struct router *r, router_observe_fn fn, void *data);
 struct quota_share;
 void router_set_share(struct router *r, struct quota_share *qs);
 
+/* Issue 16: the spend cap. Deployments with a price (price_in_per_mtok,
+ * price_out_per_mtok) are used only for calls no free deployment can take before their
+ * deadline, and only while today's spend (UTC day) plus the call's reserved upper bound
+ * stays within max_usd_per_day; 0 (the default) never uses them. The spend is a window
+ * like a deployment's: in the quota ledger under ROUTER_SPEND_WINDOW (a restart
+ * remembers it) and, with router_set_share, in Redis for every instance. Call after the
+ * deployments are added and the share is set, before any call. */
+#define ROUTER_SPEND_WINDOW "~spend_usd_micro" /* ledger/Redis name; no section has it */
+void router_set_spend_cap(struct router *r, double max_usd_per_day);
+struct router_spend {
+    double cap_usd;      /* max_usd_per_day */
+    double today_usd;    /* settled today (this instance's view of the fleet's window) */
+    double reserved_usd; /* reserved by calls in flight */
+    double forecast_usd; /* today's spend at today's pace, at most the cap */
+};
+void router_spend(const struct router *r, struct router_spend *out);
+/* No call is sent before until_ms (epoch ms, the clock module's): a call that cannot
+ * wait fails with no_capacity. The simulator uses it so that a day's last interviews,
+ * run past the end of the last simulated day, do not use the next day's quota. */
+void router_hold_until(struct router *r, int64_t until_ms);
+
 #endif

@@ -10,13 +10,20 @@
  * each deployment's share of the day left). A mode's interviews per day is that sum over
  * the mode's calls per interview (engine/budget.c); tokens per call differ by mode
  * (batched calls are bigger). What is printed is what the limits allow, assuming the
- * router packs perfectly; `interviewd simulate` measures what a day really does. */
+ * router packs perfectly; `interviewd simulate` measures what a day really does.
+ *
+ * Priced deployments (issue 16) are not part of the free fleet: they add what the spend
+ * cap ([budget] max_usd_per_day) buys, at most their own limits. For --target N the
+ * planner names the cheapest top-up: the calls the free fleet lacks, on the priced
+ * deployment that costs least per call and can carry them, plus PLAN_HEADROOM, in USD a
+ * day. */
 #include "sim/sim.h"
 
 #include "engine/budget.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Tokens per provider call by mode (prompt + completion), measured by the simulator
@@ -37,6 +44,33 @@ static double tokens_per_call(enum budget_mode m)
     default:
         return 0;
     }
+}
+
+/* Completion tokens' share of a call's tokens by mode, measured like tokens_per_call:
+ * `interviewd simulate` on free-2026.ini with [budget] mode forced, 20 candidates x 3
+ * interviews: economy 74,009 of 434,273 (17%), balanced 74,996 of 483,430 (15.5%), full
+ * 74,390 of 1,057,929 (7%). Prices differ for the two, so the split matters. */
+static double completion_share(enum budget_mode m)
+{
+    switch (m) {
+    case BUDGET_FULL:
+        return 0.07;
+    case BUDGET_BALANCED:
+        return 0.155;
+    default:
+        return 0.17;
+    }
+}
+
+/* The top-up is sized this much above the calls missing: the free fleet never packs
+ * as perfectly as the arithmetic says. */
+#define PLAN_HEADROOM 0.10
+
+/* USD per call of tpc tokens at p. */
+static double usd_per_call(const struct provider_config *p, double tpc, enum budget_mode m)
+{
+    double cs = completion_share(m);
+    return tpc * ((1 - cs) * p->price_in_per_mtok + cs * p->price_out_per_mtok) / 1e6;
 }
 
 /* Share of the day's interviews in its busiest hour for the workload's arrival profile. */
@@ -69,11 +103,14 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
     for (size_t k = 0; k < 3; k++) {
         enum budget_mode m = list[k];
         double tpc = tokens_per_call(m);
-        double fleet = 0, best_cap = 0, spread = 0;
+        double fleet = 0, best_cap = 0, spread = 0, paid_calls = 0, cheapest = -1;
         const char *best_name = NULL;
+        const struct provider_config *topup = NULL;
+        double topup_cap = 0;
         json_t *deps = json_array();
         for (int i = 0; i < cfg->n_providers; i++) {
             const struct provider_config *p = &cfg->providers[i];
+            int priced = provider_config_priced(p);
             struct {
                 const char *name;
                 double calls;
@@ -93,10 +130,25 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
             double day_cap = fmin(fmin(lim[0].calls, lim[1].calls),
                                   fmin(p->rpm ? (double)p->rpm * 1440.0 : INFINITY,
                                        p->tpm ? (double)p->tpm * 1440.0 / tpc : INFINITY));
-            if (!isinf(day_cap)) spread += day_cap;
-            json_t *d = json_pack("{s:s,s:s,s:f}", "name", p->name, "binding",
-                                  isinf(cap) ? "none (no limits known)" : lim[b].name,
-                                  "calls_per_day", isinf(cap) ? -1.0 : floor(cap));
+            if (!isinf(day_cap) && !priced) spread += day_cap;
+            json_t *d =
+                json_pack("{s:s,s:s,s:f,s:b}", "name", p->name, "binding",
+                          isinf(cap) ? "none (no limits known)" : lim[b].name, "calls_per_day",
+                          isinf(cap) ? -1.0 : floor(cap), "confirmed", p->confirmed);
+            if (priced) {
+                double upc = usd_per_call(p, tpc, m);
+                json_object_set_new(d, "usd_per_call", json_real(upc));
+                json_array_append_new(deps, d);
+                /* what the cap buys here, within its limits; the cap is shared, so the
+                 * fleet's paid calls are bounded by the cheapest below */
+                if (cheapest < 0 || upc < cheapest) cheapest = upc;
+                paid_calls += cap;
+                if (!topup || upc < usd_per_call(topup, tpc, m)) {
+                    topup = p;
+                    topup_cap = cap;
+                }
+                continue;
+            }
             json_array_append_new(deps, d);
             if (isinf(cap)) {
                 fleet = INFINITY;
@@ -109,13 +161,36 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
             }
         }
         double cost = budget_mode_cost(m);
+        double free_fleet = fleet;
+        if (cheapest > 0 && cfg->max_usd_per_day > 0 && !isinf(fleet))
+            fleet += fmin(paid_calls, cfg->max_usd_per_day / cheapest);
         double max_iv = isinf(fleet) ? -1 : floor(fleet / cost);
         json_t *mj =
             json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost, "tokens_per_call",
                       tpc, "fleet_calls_per_day", isinf(fleet) ? -1.0 : floor(fleet),
                       "max_interviews_per_day", max_iv, "max_interviews_per_day_spread",
                       isinf(fleet) ? -1.0 : floor(spread / cost), "deployments", deps);
-        if (target > 0 && !isinf(fleet) && max_iv < target) {
+        if (target > 0 && topup && !isinf(free_fleet) && floor(free_fleet / cost) < target) {
+            double missing = (target * cost - free_fleet) * (1 + PLAN_HEADROOM);
+            double usd = missing * usd_per_call(topup, tpc, m);
+            usd = ceil(usd * 100) / 100; /* whole cents, rounded up */
+            char advice[400];
+            if (missing <= topup_cap)
+                snprintf(
+                    advice, sizeof advice,
+                    "$%.2f a day on deployment %s gives every interview a model score "
+                    "(%.0f calls a day beyond the free fleet's %.0f, %.0f%% headroom included)",
+                    usd, topup->name, missing, floor(free_fleet), 100 * PLAN_HEADROOM);
+            else
+                snprintf(advice, sizeof advice,
+                         "%s, the cheapest priced deployment, carries %.0f calls a day of the %.0f "
+                         "missing: not enough on its own",
+                         topup->name, floor(topup_cap), missing);
+            json_object_set_new(mj, "to_reach_target", json_string(advice));
+            json_object_set_new(mj, "usd_per_day",
+                                missing <= topup_cap ? json_real(usd) : json_null());
+            json_object_set_new(mj, "top_up_deployment", json_string(topup->name));
+        } else if (target > 0 && !isinf(fleet) && max_iv < target) {
             double missing_calls = target * cost - fleet;
             double more = best_cap > 0 ? ceil(missing_calls / best_cap) : -1;
             char advice[300];
@@ -133,8 +208,23 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
         json_object_set_new(max_j, budget_mode_name(m), json_real(max_iv));
         if (k == 0) json_array_extend(per_dep, deps);
     }
-    json_t *out = json_pack("{s:f,s:f,s:o,s:o}", "peak_hour_share", peak, "target", target, "modes",
-                            modes, "max_interviews_per_day", max_j);
+    json_t *out =
+        json_pack("{s:f,s:f,s:o,s:o,s:f}", "peak_hour_share", peak, "target", target, "modes",
+                  modes, "max_interviews_per_day", max_j, "max_usd_per_day", cfg->max_usd_per_day);
+    /* the cheapest top-up over the modes, said once at the top */
+    const char *mname;
+    json_t *mj;
+    double best_usd = -1;
+    json_object_foreach(modes, mname, mj)
+    {
+        json_t *u = json_object_get(mj, "usd_per_day");
+        if (json_is_number(u) && (best_usd < 0 || json_number_value(u) < best_usd)) {
+            best_usd = json_number_value(u);
+            json_object_set(out, "usd_per_day", u);
+            json_object_set(out, "to_reach_target", json_object_get(mj, "to_reach_target"));
+            json_object_set_new(out, "top_up_mode", json_string(mname));
+        }
+    }
     json_decref(per_dep);
     return out;
 }
@@ -170,5 +260,14 @@ void sim_print_plan(const json_t *p, FILE *f)
         }
         const char *adv = json_string_value(json_object_get(m, "to_reach_target"));
         if (adv) fprintf(f, "  to reach the target: %s\n", adv);
+    }
+    const char *top = json_string_value(json_object_get(p, "to_reach_target"));
+    if (json_is_number(json_object_get(p, "usd_per_day")))
+        fprintf(f, "\ncheapest top-up (%s mode): %s\n",
+                json_string_value(json_object_get(p, "top_up_mode")), top);
+    if (json_is_true(json_object_get(p, "confirmed_only"))) {
+        char *names = json_dumps(json_object_get(p, "deployments_left_out"), JSON_COMPACT);
+        fprintf(f, "confirmed deployments only; left out: %s\n", names);
+        free(names);
     }
 }

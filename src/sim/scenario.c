@@ -1,6 +1,8 @@
 /* scenario: [workload]/[sim] parsing with inih; see scenario.h. */
 #include "sim/scenario.h"
 
+#include "sim/sim.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -164,4 +166,18 @@ int workload_load(struct workload *w, const char *path, char *err, size_t errlen
         return -1;
     }
     return 0;
+}
+
+json_t *sim_keep_confirmed(struct config *cfg)
+{
+    json_t *out = json_array();
+    int k = 0;
+    for (int i = 0; i < cfg->n_providers; i++) {
+        if (cfg->providers[i].confirmed)
+            cfg->providers[k++] = cfg->providers[i];
+        else
+            json_array_append_new(out, json_string(cfg->providers[i].name));
+    }
+    cfg->n_providers = k;
+    return out;
 }

@@ -2,7 +2,18 @@
  *
  * One heap of workload events (a candidate arrives, an answer is sent) and the timer
  * heap of core/timer (provider replies, router wake-ups, deadlines) share the virtual
- * clock: the loop takes whichever is due first, sets the clock to it and runs it. */
+ * clock: the loop takes whichever is due first, sets the clock to it and runs it.
+ *
+ * Days do not borrow (issue 16). Each UTC midnight closes a day: its provider calls,
+ * tokens and money are what the providers counted up to that moment (a late interview
+ * that runs past midnight is charged to the day its calls run in), and its interviews
+ * are those that arrived that day, counted as the report stood when the day closed (or,
+ * for one still running then, when the next day closed): a report re-scored by a model
+ * later, on a later day's quota, does not make the earlier day look better. After the
+ * last midnight the router takes no call (router_hold_until): what is still running
+ * finishes on the heuristic and is counted so. A deployment whose day began before the
+ * simulated one (a Pacific day at 00:00 UTC) starts with the elapsed share of its
+ * limits already used, so a simulated day never gets more than one day of any quota. */
 #include "sim/sim.h"
 
 #include "core/clock.h"
@@ -11,6 +22,7 @@
 #include "core/util.h"
 #include "engine/budget.h"
 #include "engine/engine.h"
+#include "llm/quota.h"
 #include "llm/router.h"
 #include "optimize/stats.h"
 #include "sim/simprov.h"
@@ -47,6 +59,20 @@ struct cand {
     int waiting;         /* an answer is out, the reply has not come */
 };
 
+/* One interview started: the day it belongs to, and whether it was counted yet. */
+struct iv_rec {
+    char id[33];
+    int day;
+    int counted;
+};
+
+/* What one simulated day adds up to. */
+struct day_acc {
+    long requested, completed, llm_evaluated, refused;
+    json_t *mode_mix;
+    struct sim_provider_stats *at_end; /* every provider's counters when the day closed */
+};
+
 struct sim {
     struct engine *engine;
     struct store *store;
@@ -57,12 +83,13 @@ struct sim {
     uint64_t seq;
     uint64_t rng;
     /* results */
-    char (*interviews)[33];
+    struct iv_rec *interviews;
     long n_interviews, cap_interviews;
     long requested, started, refused;
     double *turn_lat;
     long n_lat, cap_lat;
     int64_t end_ms;
+    long *refused_by_day;
 };
 
 static uint64_t rnd(struct sim *s)
@@ -263,6 +290,7 @@ static void start_interview(struct sim *s, int ci)
     s->started++;
     if (r.err != ENGINE_OK) {
         s->refused++;
+        s->refused_by_day[c->day]++;
         log_warn("sim_start_refused", "candidate=%d why=\"%s\"", ci, r.message);
         return;
     }
@@ -274,7 +302,10 @@ static void start_interview(struct sim *s, int ci)
         s->cap_interviews = s->cap_interviews ? s->cap_interviews * 2 : 1024;
         s->interviews = xrealloc(s->interviews, (size_t)s->cap_interviews * sizeof *s->interviews);
     }
-    memcpy(s->interviews[s->n_interviews++], c->interview, 33);
+    struct iv_rec *rec = &s->interviews[s->n_interviews++];
+    memcpy(rec->id, c->interview, 33);
+    rec->day = c->day;
+    rec->counted = 0;
     engine_reply_clear(&r);
     push(s, clock_now_ms() + (int64_t)(1000 * rnd_exp(s, s->w->think_seconds_mean)) + 2000,
          EV_ANSWER, ci);
@@ -346,6 +377,133 @@ static void progress_bar(int64_t now, int64_t start, int64_t end, long started, 
     fflush(stderr);
 }
 
+/* Counts the interviews of days <= last_day not counted yet whose report is ready (all
+ * of them when final), each into its own day. */
+static void count_interviews(struct sim *s, struct day_acc *days, int last_day, int final)
+{
+    for (long i = 0; i < s->n_interviews; i++) {
+        struct iv_rec *rec = &s->interviews[i];
+        if (rec->counted || rec->day > last_day) continue;
+        struct engine_reply r = {0};
+        engine_report(s->engine, NULL, rec->id, &r);
+        int ready = r.err == ENGINE_OK &&
+                    strcmp(json_string_value(json_object_get(r.body, "status")), "ready") == 0;
+        if (ready || final) {
+            rec->counted = 1;
+            struct day_acc *d = &days[rec->day];
+            if (ready) {
+                d->completed++;
+                json_int_t heur = json_integer_value(
+                    json_object_get(json_object_get(r.body, "scorers"), "heuristic"));
+                const char *mode = json_string_value(json_object_get(r.body, "mode"));
+                if (heur == 0 && strcmp(mode, "offline") != 0) d->llm_evaluated++;
+                json_int_t k = json_integer_value(json_object_get(d->mode_mix, mode));
+                json_object_set_new(d->mode_mix, mode, json_integer(k + 1));
+            }
+        }
+        engine_reply_clear(&r);
+    }
+}
+
+static const char *task_names[8] = {"resume_analysis", "question_gen", "follow_up", "evaluate",
+                                    "evaluate_batch",  "summary",      "unused",    "other"};
+
+/* The per-day fields of CONTRACT.md's simulate --json for the provider counters that
+ * grew from `from` to `to` and the interviews in acc (requested ... mode_mix). */
+static json_t *day_fields(const struct config *cfg, const struct sim_provider_stats *from,
+                          const struct sim_provider_stats *to, long requested, long completed,
+                          long llm_evaluated, long refused, json_t *mode_mix)
+{
+    int np = cfg->n_providers;
+    uint64_t calls = 0, tokens = 0, violations = 0, r429 = 0, by_task[8] = {0}, ptok = 0, ctok = 0;
+    double spend = 0;
+    json_t *by_provider = json_object(), *spend_by = json_object();
+    for (int i = 0; i < np; i++) {
+        const struct sim_provider_stats *a = &from[i], *b = &to[i];
+        const struct provider_config *pc = &cfg->providers[i];
+        calls += b->requests - a->requests;
+        tokens += b->tokens - a->tokens;
+        ptok += b->prompt_tokens - a->prompt_tokens;
+        ctok += b->completion_tokens - a->completion_tokens;
+        violations += b->violations - a->violations;
+        r429 += b->refused_429 - a->refused_429;
+        for (int k = 0; k < 8; k++)
+            by_task[k] += b->by_task[k] - a->by_task[k];
+        json_object_set_new(by_provider, pc->name,
+                            json_integer((json_int_t)(b->requests - a->requests)));
+        if (provider_config_priced(pc)) {
+            double usd =
+                ((double)(b->prompt_tokens - a->prompt_tokens) * pc->price_in_per_mtok +
+                 (double)(b->completion_tokens - a->completion_tokens) * pc->price_out_per_mtok) /
+                1e6;
+            spend += usd;
+            json_object_set_new(spend_by, pc->name, json_real(usd));
+        }
+    }
+    json_t *by_task_j = json_object();
+    for (int k = 0; k < 8; k++)
+        if (by_task[k])
+            json_object_set_new(by_task_j, task_names[k], json_integer((json_int_t)by_task[k]));
+    json_t *split =
+        json_pack("{s:I,s:I}", "prompt", (json_int_t)ptok, "completion", (json_int_t)ctok);
+    return json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:f,s:o,s:o,s:I,s:o,s:f,s:I,s:I,s:O,s:f,s:o}",
+                     "interviews_requested", (json_int_t)requested, "interviews_completed",
+                     (json_int_t)completed, "interviews_llm_evaluated", (json_int_t)llm_evaluated,
+                     "completion_rate", requested ? (double)completed / (double)requested : 0.0,
+                     "interviews_refused", (json_int_t)refused, "llm_calls", (json_int_t)calls,
+                     "llm_calls_per_interview", completed ? (double)calls / (double)completed : 0.0,
+                     "calls_by_task", by_task_j, "calls_by_provider", by_provider, "tokens_used",
+                     (json_int_t)tokens, "tokens_split", split, "tokens_per_interview",
+                     llm_evaluated ? (double)tokens / (double)llm_evaluated : 0.0,
+                     "quota_violations", (json_int_t)violations, "provider_429s", (json_int_t)r429,
+                     "mode_mix", mode_mix, "spend_usd", spend, "spend_usd_by_provider", spend_by);
+}
+
+/* The average of days[from..n-1]: numbers averaged, objects of numbers averaged key by
+ * key. */
+static json_t *average_days(json_t *days, size_t from)
+{
+    size_t n = json_array_size(days);
+    if (from >= n) from = n ? n - 1 : 0;
+    double k = (double)(n - from);
+    json_t *avg = json_object();
+    json_t *first = json_array_get(days, from);
+    const char *key;
+    json_t *v;
+    json_object_foreach(first, key, v)
+    {
+        if (json_is_number(v)) {
+            double sum = 0;
+            for (size_t d = from; d < n; d++)
+                sum += json_number_value(json_object_get(json_array_get(days, d), key));
+            json_object_set_new(avg, key, json_real(sum / k));
+        } else if (json_is_object(v)) {
+            json_t *o = json_object();
+            for (size_t d = from; d < n; d++) {
+                const char *k2;
+                json_t *v2;
+                json_object_foreach(json_object_get(json_array_get(days, d), key), k2, v2)
+                {
+                    double prev = json_number_value(json_object_get(o, k2));
+                    json_object_set_new(o, k2, json_real(prev + json_number_value(v2) / k));
+                }
+            }
+            json_object_set_new(avg, key, o);
+        }
+    }
+    json_object_set_new(avg, "first_day", json_integer((json_int_t)from + 1));
+    json_object_set_new(avg, "last_day", json_integer((json_int_t)n));
+    return avg;
+}
+
+/* The day key the router's ledger uses for a day starting at day_start (router.c). */
+static void ledger_day_key(int64_t day_start, char out[16])
+{
+    char iso[32];
+    clock_format_iso(day_start + 12LL * 3600 * 1000, iso, sizeof iso);
+    snprintf(out, 16, "%.10s", iso);
+}
+
 json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_options *opt,
                 char *err, size_t errlen)
 {
@@ -371,12 +529,27 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     unlink(db_path);
     s.store = store_sqlite_open(db_path, err, errlen);
     if (!s.store) return NULL;
+    if (store_sqlite_make_scratch(s.store) != 0)
+        log_warn("sim_scratch_store_failed", "path=%s", db_path);
 
     struct router *router = router_new(NULL, s.store);
     int np = cfg->n_providers;
     struct sim_provider_stats *pstats = xcalloc((size_t)(np ? np : 1), sizeof *pstats);
     for (int i = 0; i < np; i++) {
         const struct provider_config *pc = &cfg->providers[i];
+        int pacific = pc->day_reset && strcmp(pc->day_reset, "pacific") == 0;
+        /* a day that began before the simulated one has its elapsed share used already */
+        int tz = pacific ? QUOTA_TZ_PACIFIC : QUOTA_TZ_UTC;
+        int64_t day0 = quota_day_start_ms(tz, SIM_EPOCH_MS);
+        double elapsed =
+            (double)(SIM_EPOCH_MS - day0) / (double)(quota_day_reset_ms(tz, SIM_EPOCH_MS) - day0);
+        long used_req = (long)floor((double)pc->rpd * elapsed);
+        long used_tok = (long)floor((double)pc->tpd * elapsed);
+        if (used_req || used_tok) {
+            char key[16];
+            ledger_day_key(day0, key);
+            store_call(s.store, quota_ledger_add, pc->name, key, used_req, used_tok);
+        }
         struct sim_provider_params pp = {
             .latency_mean_ms = w->latency_ms_mean,
             .latency_sd_ms = w->latency_ms_sd,
@@ -389,11 +562,14 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             .tpd = pc->tpd,
             .concurrency = pc->concurrency,
             .known = 1,
-            .pacific = pc->day_reset && strcmp(pc->day_reset, "pacific") == 0,
+            .pacific = pacific,
             .style = pc->headers,
+            .day_used_requests = used_req,
+            .day_used_tokens = used_tok,
         };
         router_add(router, pc, sim_provider_new(pc->name, pc->model, &pp, &pstats[i]));
     }
+    router_set_spend_cap(router, cfg->max_usd_per_day);
     s.engine = engine_new_with_router(NULL, cfg, s.store, router, err, errlen);
     if (!s.engine) {
         store_close(s.store);
@@ -402,7 +578,15 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     }
 
     long n = w->candidates;
+    int ndays = opt->days;
     s.cands = xcalloc((size_t)n, sizeof *s.cands);
+    s.refused_by_day = xcalloc((size_t)ndays, sizeof *s.refused_by_day);
+    struct day_acc *days = xcalloc((size_t)ndays, sizeof *days);
+    for (int d = 0; d < ndays; d++) {
+        days[d].requested = n * w->interviews_per_candidate;
+        days[d].mode_mix = json_object();
+        days[d].at_end = xcalloc((size_t)(np ? np : 1), sizeof *pstats);
+    }
     for (long i = 0; i < n; i++) {
         double u = rnd01(&s), acc = 0;
         int zone = 0;
@@ -415,19 +599,29 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             zone = z;
         }
         s.cands[i].zone = zone;
-        for (int d = 0; d < opt->days; d++)
+        for (int d = 0; d < ndays; d++)
             push(&s, SIM_EPOCH_MS + d * DAY_MS + arrival_offset(&s, zone), EV_ARRIVE, (int)i);
     }
-    s.requested = n * w->interviews_per_candidate * opt->days;
-    s.end_ms = SIM_EPOCH_MS + opt->days * DAY_MS;
-    /* a day's last interviews may finish after midnight: drain for up to 6 hours more */
+    s.requested = n * w->interviews_per_candidate * ndays;
+    s.end_ms = SIM_EPOCH_MS + ndays * DAY_MS;
+    /* a day's last interviews may finish after midnight: drain for up to 6 hours more,
+     * with the router holding every call after the last midnight */
     int64_t hard_end = s.end_ms + 6 * 3600000LL;
     int64_t last_bar = 0;
+    int closed = 0; /* days closed so far */
     for (;;) {
         int64_t te = s.heap_len ? s.heap[0].t : -1;
         int64_t tt = timer_next_due_ms();
         if (te < 0 && tt < 0) break;
         int64_t t = te < 0 ? tt : tt < 0 ? te : (te < tt ? te : tt);
+        /* close every day whose midnight comes before the next thing that happens */
+        while (closed < ndays && SIM_EPOCH_MS + (closed + 1) * DAY_MS <= t) {
+            clock_set_ms(SIM_EPOCH_MS + (closed + 1) * DAY_MS);
+            memcpy(days[closed].at_end, pstats, (size_t)np * sizeof *pstats);
+            count_interviews(&s, days, closed, 0);
+            closed++;
+            if (closed == ndays) router_hold_until(router, INT64_MAX);
+        }
         if (t > hard_end) break;
         clock_set_ms(t);
         if (te >= 0 && te == t && (tt < 0 || te <= tt)) {
@@ -452,76 +646,75 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             last_bar = t;
         }
     }
+    while (closed < ndays) { /* nothing happened after some midnight */
+        memcpy(days[closed].at_end, pstats, (size_t)np * sizeof *pstats);
+        closed++;
+    }
     if (opt->progress) {
         progress_bar(s.end_ms, SIM_EPOCH_MS, s.end_ms, s.started, s.requested);
         fputc('\n', stderr);
     }
 
     /* ---- results ---- */
+    count_interviews(&s, days, ndays - 1, 1);
+    /* calls still in flight after the last midnight were sent before it: the last day's */
+    memcpy(days[ndays - 1].at_end, pstats, (size_t)np * sizeof *pstats);
+    json_t *days_j = json_array();
     long completed = 0, llm_evaluated = 0;
     json_t *mode_mix = json_object();
-    for (long i = 0; i < s.n_interviews; i++) {
-        struct engine_reply r = {0};
-        engine_report(s.engine, NULL, s.interviews[i], &r);
-        if (r.err == ENGINE_OK &&
-            strcmp(json_string_value(json_object_get(r.body, "status")), "ready") == 0) {
-            completed++;
-            json_int_t heur = json_integer_value(
-                json_object_get(json_object_get(r.body, "scorers"), "heuristic"));
-            const char *mode = json_string_value(json_object_get(r.body, "mode"));
-            if (heur == 0 && strcmp(mode, "offline") != 0) llm_evaluated++;
-            json_int_t k = json_integer_value(json_object_get(mode_mix, mode));
-            json_object_set_new(mode_mix, mode, json_integer(k + 1));
+    struct sim_provider_stats *zero = xcalloc((size_t)(np ? np : 1), sizeof *zero);
+    for (int d = 0; d < ndays; d++) {
+        completed += days[d].completed;
+        llm_evaluated += days[d].llm_evaluated;
+        const char *mk;
+        json_t *mv;
+        json_object_foreach(days[d].mode_mix, mk, mv)
+        {
+            json_int_t k = json_integer_value(json_object_get(mode_mix, mk));
+            json_object_set_new(mode_mix, mk, json_integer(k + json_integer_value(mv)));
         }
-        engine_reply_clear(&r);
+        json_t *day = day_fields(cfg, d ? days[d - 1].at_end : zero, days[d].at_end,
+                                 days[d].requested, days[d].completed, days[d].llm_evaluated,
+                                 s.refused_by_day[d], days[d].mode_mix);
+        json_object_set_new(day, "day", json_integer(d + 1));
+        json_array_append_new(days_j, day);
     }
-    uint64_t calls = 0, tokens = 0, violations = 0, r429 = 0, bad_outputs = 0;
-    uint64_t by_task[8] = {0}, r429_by[SIM_LIMIT__COUNT] = {0};
-    json_t *by_provider = json_object();
+    json_t *out =
+        day_fields(cfg, zero, pstats, s.requested, completed, llm_evaluated, s.refused, mode_mix);
+    json_decref(mode_mix);
+    uint64_t bad_outputs = 0, r429_by[SIM_LIMIT__COUNT] = {0};
     for (int i = 0; i < np; i++) {
-        calls += pstats[i].requests;
-        tokens += pstats[i].tokens;
-        violations += pstats[i].violations;
-        r429 += pstats[i].refused_429;
         bad_outputs += pstats[i].bad_outputs;
         for (int k = 0; k < SIM_LIMIT__COUNT; k++)
             r429_by[k] += pstats[i].refused_by[k];
-        for (int k = 0; k < 8; k++)
-            by_task[k] += pstats[i].by_task[k];
-        json_object_set_new(by_provider, cfg->providers[i].name,
-                            json_integer((json_int_t)pstats[i].requests));
     }
-    static const char *task_names[8] = {"resume_analysis", "question_gen", "follow_up", "evaluate",
-                                        "evaluate_batch",  "summary",      "unused",    "other"};
-    json_t *by_task_j = json_object();
-    for (int k = 0; k < 8; k++)
-        if (by_task[k])
-            json_object_set_new(by_task_j, task_names[k], json_integer((json_int_t)by_task[k]));
     qsort(s.turn_lat, (size_t)s.n_lat, sizeof *s.turn_lat, cmp_double);
     double p95 = s.n_lat ? s.turn_lat[(size_t)((double)(s.n_lat - 1) * 0.95)] : 0;
     json_t *stats = stats_json(engine_stats(s.engine));
-    double calls_per_interview = completed ? (double)calls / (double)completed : 0;
 
     /* the most interviews per day this fleet could evaluate with a model: from the plan */
     json_t *plan = sim_plan(cfg, w, 0);
     json_t *max_sus = json_object_get(json_object_get(plan, "max_interviews_per_day"), "economy");
 
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    json_t *out = json_pack(
-        "{s:I,s:I,s:I,s:f,s:I,s:f,s:o,s:o,s:I,s:I,s:I,s:O,s:O,s:O,s:o,s:f,s:O,s:f,s:I,s:i}",
-        "interviews_requested", (json_int_t)s.requested, "interviews_completed",
-        (json_int_t)completed, "interviews_llm_evaluated", (json_int_t)llm_evaluated,
-        "completion_rate", s.requested ? (double)completed / (double)s.requested : 0.0, "llm_calls",
-        (json_int_t)calls, "llm_calls_per_interview", calls_per_interview, "calls_by_task",
-        by_task_j, "calls_by_provider", by_provider, "tokens_used", (json_int_t)tokens,
-        "quota_violations", (json_int_t)violations, "provider_429s", (json_int_t)r429,
-        "cache_hit_rate", json_object_get(stats, "cache_hit_rate"), "pool_hit_rate",
-        json_object_get(stats, "pool_hit_rate"), "optimization_rate",
-        json_object_get(stats, "optimization_rate"), "mode_mix", mode_mix, "p95_turn_latency_ms",
-        p95, "max_sustainable_interviews_per_day", max_sus ? max_sus : json_null(), "wall_seconds",
-        wall, "interviews_refused", (json_int_t)s.refused, "days", opt->days);
+    double max_day_spend = 0;
+    size_t di;
+    json_t *dv;
+    json_array_foreach(days_j, di, dv)
+    {
+        double sp = json_number_value(json_object_get(dv, "spend_usd"));
+        if (sp > max_day_spend) max_day_spend = sp;
+    }
+    json_object_set_new(out, "steady_state", average_days(days_j, ndays > 1 ? 1 : 0));
+    json_object_set_new(out, "days", days_j);
+    json_object_set_new(out, "cache_hit_rate", json_copy(json_object_get(stats, "cache_hit_rate")));
+    json_object_set_new(out, "pool_hit_rate", json_copy(json_object_get(stats, "pool_hit_rate")));
+    json_object_set_new(out, "optimization_rate",
+                        json_copy(json_object_get(stats, "optimization_rate")));
+    json_object_set_new(out, "p95_turn_latency_ms", json_real(p95));
+    json_object_set_new(out, "max_sustainable_interviews_per_day",
+                        max_sus ? json_copy(max_sus) : json_null());
+    json_object_set_new(out, "max_usd_per_day", json_real(cfg->max_usd_per_day));
+    json_object_set_new(out, "max_day_spend_usd", json_real(max_day_spend));
     /* provider 429s by the limit that refused them: token limits are counted by the
      * provider's tokenizer, not the router's estimate, so these are measured, not zero by
      * construction (the router's token_margin_pct keeps them rare) */
@@ -541,11 +734,24 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     unlink(side);
     snprintf(side, sizeof side, "%s-shm", db_path);
     unlink(side);
+    snprintf(side, sizeof side, "%s-journal", db_path);
+    unlink(side);
+    for (int d = 0; d < ndays; d++) {
+        json_decref(days[d].mode_mix);
+        free(days[d].at_end);
+    }
+    free(days);
+    free(zero);
+    free(s.refused_by_day);
     free(pstats);
     free(s.cands);
     free(s.heap);
     free(s.interviews);
     free(s.turn_lat);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    json_object_set_new(out, "wall_seconds", json_real(wall));
     return out;
 }
 
@@ -590,6 +796,47 @@ void sim_print_result(const json_t *r, FILE *f)
     free(mix);
     free(prov);
     free(task);
+    fprintf(f, "tokens per model-scored   %.0f\n",
+            json_number_value(json_object_get(r, "tokens_per_interview")));
+    fprintf(f, "spend                     $%.4f (cap $%.2f a day, most in a day $%.4f)\n",
+            json_number_value(json_object_get(r, "spend_usd")),
+            json_number_value(json_object_get(r, "max_usd_per_day")),
+            json_number_value(json_object_get(r, "max_day_spend_usd")));
+    size_t i;
+    json_t *d;
+    json_t *days = json_object_get(r, "days");
+    if (json_array_size(days) > 1) {
+        fprintf(f, "\n%-5s %9s %9s %9s %8s %11s %9s %10s\n", "day", "requested", "completed",
+                "by model", "calls", "tokens", "spend", "violations");
+        json_array_foreach(days, i, d)
+        {
+            fprintf(f, "%-5zu %9lld %9lld %9lld %8lld %11lld %9.4f %10lld\n", i + 1,
+                    (long long)json_integer_value(json_object_get(d, "interviews_requested")),
+                    (long long)json_integer_value(json_object_get(d, "interviews_completed")),
+                    (long long)json_integer_value(json_object_get(d, "interviews_llm_evaluated")),
+                    (long long)json_integer_value(json_object_get(d, "llm_calls")),
+                    (long long)json_integer_value(json_object_get(d, "tokens_used")),
+                    json_number_value(json_object_get(d, "spend_usd")),
+                    (long long)json_integer_value(json_object_get(d, "quota_violations")));
+        }
+        json_t *ss = json_object_get(r, "steady_state");
+        fprintf(f, "steady    %9.0f %9.0f %9.0f %8.0f %11.0f %9.4f %10.1f  (days %lld..%lld)\n",
+                json_number_value(json_object_get(ss, "interviews_requested")),
+                json_number_value(json_object_get(ss, "interviews_completed")),
+                json_number_value(json_object_get(ss, "interviews_llm_evaluated")),
+                json_number_value(json_object_get(ss, "llm_calls")),
+                json_number_value(json_object_get(ss, "tokens_used")),
+                json_number_value(json_object_get(ss, "spend_usd")),
+                json_number_value(json_object_get(ss, "quota_violations")),
+                (long long)json_integer_value(json_object_get(ss, "first_day")),
+                (long long)json_integer_value(json_object_get(ss, "last_day")));
+    }
+    json_t *left = json_object_get(r, "deployments_left_out");
+    if (json_is_true(json_object_get(r, "confirmed_only"))) {
+        char *names = json_dumps(left, JSON_COMPACT);
+        fprintf(f, "confirmed deployments only; left out: %s\n", names);
+        free(names);
+    }
     fprintf(f, "wall time                 %.1f s\n",
             json_number_value(json_object_get(r, "wall_seconds")));
 }

@@ -28,6 +28,9 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
 /* The capacity planner: per mode, the interviews per day the fleet in cfg sustains and
  * which limit binds first at each deployment; what to add to reach `target`. */
 json_t *sim_plan(const struct config *cfg, const struct workload *w, double target);
+/* Issue 16: removes the deployments of cfg whose free limits are not confirmed
+ * (confirmed = no, or not said) and returns their names (caller decrefs). */
+json_t *sim_keep_confirmed(struct config *cfg);
 /* A readable rendering of sim_run's / sim_plan's JSON. */
 void sim_print_result(const json_t *r, FILE *f);
 void sim_print_plan(const json_t *p, FILE *f);

@@ -87,8 +87,10 @@ static void day_roll(struct sim_state *s, int64_t now)
 {
     int64_t d = quota_day_start_ms(s->p.pacific ? QUOTA_TZ_PACIFIC : QUOTA_TZ_UTC, now);
     if (d != s->day_start) {
+        int first = s->day_start < 0;
         s->day_start = d;
-        s->day_requests = s->day_tokens = 0;
+        s->day_requests = first ? s->p.day_used_requests : 0;
+        s->day_tokens = first ? s->p.day_used_tokens : 0;
     }
 }
 
@@ -393,6 +395,8 @@ static int sim_submit(struct provider *pv, const struct llm_request *req, llm_do
         s->stats->ok++;
         s->stats->bad_outputs += (uint64_t)spoilt;
         s->stats->tokens += (uint64_t)used;
+        s->stats->prompt_tokens += (uint64_t)prompt;
+        s->stats->completion_tokens += (uint64_t)completion;
         c->result.status = LLM_OK;
         c->result.http_status = 200;
         c->result.content = content;

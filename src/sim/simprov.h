@@ -41,6 +41,8 @@ struct sim_provider_stats {
     uint64_t violations;                   /* 429s for a limit the router was told about (config) */
     uint64_t failed;                       /* injected 503s */
     uint64_t tokens;                       /* prompt + completion tokens of answered calls */
+    uint64_t prompt_tokens;                /* the same split: prompt ... */
+    uint64_t completion_tokens;            /* ... and completion (what a price applies to) */
     uint64_t by_task[8];                   /* by enum task_kind, 7 = unknown */
 };
 
@@ -57,6 +59,9 @@ struct sim_provider_params {
     int known;
     int pacific;       /* day resets at midnight America/Los_Angeles */
     const char *style; /* header style: openai | groq | cerebras | none ... */
+    /* what its day already used when the simulation starts (a day that began before
+     * the simulated one: a Pacific day at 00:00 UTC), counted from its first call */
+    long day_used_requests, day_used_tokens;
 };
 
 struct provider *sim_provider_new(const char *name, const char *model,

@@ -328,6 +328,9 @@ struct store {
  * returns NULL and writes a sentence into err. */
 struct store *store_sqlite_open(const char *path, char *err, size_t errlen);
 struct store *store_postgres_open(const char *conninfo, char *err, size_t errlen);
+/* Turns an open SQLite store into a scratch one (no durability, one process): for the
+ * day simulator only. 0, or -1 when SQLite refused. */
+int store_sqlite_make_scratch(struct store *s);
 
 /* 1 if s has every capability bit in cap. */
 static inline int store_has(const struct store *s, unsigned cap)

@@ -257,6 +257,68 @@ static void test_config_provider_section_is_parsed(void **state)
     assert_int_equal(p->timeout_ms, 30000); /* provider default */
 }
 
+/* Issue 16: prices, the catalog's provenance and the spend cap. */
+static void test_config_prices_confirmed_and_spend_cap_are_parsed(void **state)
+{
+    struct fx *f = *state;
+    int rc = load(f, "[budget]\n"
+                     "max_usd_per_day = 1.25\n"
+                     "[provider.paid]\n"
+                     "base_url = https://api.example.org/v1\n"
+                     "model = m\n"
+                     "price_in_per_mtok = 0.05\n"
+                     "price_out_per_mtok = 0.08\n"
+                     "confirmed = yes\n"
+                     "source = https://example.org/pricing\n"
+                     "checked = 2026-12-02\n"
+                     "[provider.free]\n"
+                     "base_url = https://api.example.org/v1\n"
+                     "model = m\n");
+    if (rc != 0) fail_msg("config_load: %s", f->err);
+    assert_true(f->cfg.max_usd_per_day == 1.25);
+    const struct provider_config *p = &f->cfg.providers[0], *q = &f->cfg.providers[1];
+    assert_true(p->price_in_per_mtok == 0.05);
+    assert_true(p->price_out_per_mtok == 0.08);
+    assert_int_equal(p->confirmed, 1);
+    assert_string_equal(p->source, "https://example.org/pricing");
+    assert_string_equal(p->checked, "2026-12-02");
+    assert_true(provider_config_priced(p));
+    /* defaults: free, unconfirmed, never pay */
+    assert_false(provider_config_priced(q));
+    assert_int_equal(q->confirmed, 0);
+    assert_string_equal(q->source, "");
+}
+
+static void test_config_default_spend_cap_is_zero(void **state)
+{
+    struct fx *f = *state;
+    assert_true(f->cfg.max_usd_per_day == 0);
+}
+
+static void test_config_bad_price_or_confirmed_is_rejected(void **state)
+{
+    struct fx *f = *state;
+    int rc = load(f, "[provider.paid]\n"
+                     "base_url = https://api.example.org/v1\n"
+                     "model = m\n"
+                     "price_in_per_mtok = -1\n");
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(f->err, "price_in_per_mtok"));
+    config_free(&f->cfg);
+    config_defaults(&f->cfg);
+    rc = load(f, "[provider.paid]\n"
+                 "base_url = https://api.example.org/v1\n"
+                 "model = m\n"
+                 "confirmed = maybe\n");
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(f->err, "yes or no"));
+    config_free(&f->cfg);
+    config_defaults(&f->cfg);
+    rc = load(f, "[budget]\nmax_usd_per_day = lots\n");
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(f->err, "max_usd_per_day"));
+}
+
 static void test_config_providers_keep_file_order(void **state)
 {
     struct fx *f = *state;
@@ -463,6 +525,9 @@ static void test_config_parse_listen_rejects_unclosed_ipv6_bracket(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_config_prices_confirmed_and_spend_cap_are_parsed),
+        T(test_config_default_spend_cap_is_zero),
+        T(test_config_bad_price_or_confirmed_is_rejected),
         T(test_config_default_listen_is_loopback_8080),
         T(test_config_default_interview_has_12_questions),
         T(test_config_default_max_resume_bytes_is_65536),

@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "llm/quota.h"
 #include "llm/quota_share.h"
+#include "llm/router.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -263,6 +264,38 @@ static void test_two_instances_never_exceed_tpd_and_settled_refunds_are_reused(v
     assert_int_equal(tok, used); /* after the syncs, the fleet's day is exactly what was used */
 }
 
+/* Issue 16: the spend cap is a window like these (llm/router.h, ROUTER_SPEND_WINDOW): a
+ * "day's tokens" limit counted in micro-USD. Two instances reserve an upper bound of each
+ * call's cost and settle what it really cost: together they never spend more than the
+ * cap, and what settling gives back is spent again. */
+static void test_two_instances_never_exceed_the_spend_cap(void **state)
+{
+    struct fx *f = *state;
+    const struct quota_limits cap = {.tpd = 50000}; /* $0.05 a day */
+    long calls = 0, spent = 0;
+    int64_t end = clock_mono_ms() + 3000;
+    unsigned seed = 11;
+    while (clock_mono_ms() < end) {
+        struct quota_share *qs = rand_r(&seed) % 2 ? f->a : f->b;
+        int64_t now = clock_now_ms();
+        if (quota_share_can_take(qs, ROUTER_SPEND_WINDOW, &cap, now, 4900)) {
+            quota_share_take(qs, ROUTER_SPEND_WINDOW, &cap, now, 4900);
+            long actual = 1500 + (long)(rand_r(&seed) % 300);
+            quota_share_settle(qs, ROUTER_SPEND_WINDOW, &cap, now, now, 4900, actual);
+            calls++;
+            spent += actual;
+            assert_true(spent <= 50000);
+        }
+        event_base_loop(f->base, EVLOOP_ONCE);
+    }
+    print_message("spend cap $0.05: %ld calls, $%.6f spent\n", calls, (double)spent / 1e6);
+    assert_true(calls > 50000 / 4900); /* the settled refunds were spent again */
+    long req, tok;
+    run_for(f, QUOTA_SHARE_REFRESH_MS + 200);
+    redis_day(f, ROUTER_SPEND_WINDOW, &req, &tok);
+    assert_int_equal(tok, spent); /* the fleet's day in Redis is what was spent */
+}
+
 static void test_redis_killed_both_fall_back_to_half_and_never_exceed_the_limit(void **state)
 {
     struct fx *f = *state;
@@ -409,6 +442,7 @@ int main(void)
         T(test_two_instances_never_exceed_rpd_however_they_interleave),
         T(test_two_instances_never_exceed_rpm),
         T(test_two_instances_never_exceed_tpd_and_settled_refunds_are_reused),
+        T(test_two_instances_never_exceed_the_spend_cap),
         T(test_redis_killed_both_fall_back_to_half_and_never_exceed_the_limit),
         T(test_redis_restarted_local_usage_is_reconciled),
         T(test_an_idle_instance_learns_the_fleets_usage_at_once),
