@@ -264,12 +264,25 @@
     const h = normaliseHistory(history);
     renderInterviewTiles(h);
     renderProviders(providers, h);
+    renderSpend(providers && providers.spend);
     renderCharts(h, providers);
     const mode = history && history.mode_now;
     const badge = $('mode-now');
     badge.hidden = !mode;
     setText(badge, mode ? `new interviews: ${mode}` : '');
     badge.dataset.mode = mode || '';
+  }
+
+  /* Issue 16: money spent today on priced deployments, its forecast and the cap. */
+  function renderSpend(sp) {
+    const line = $('spend-line');
+    line.hidden = !sp;
+    if (!sp) return;
+    const usd = (v) => (Number.isFinite(v) ? `$${v.toFixed(2)}` : '–');
+    setText(line, sp.max_usd_per_day > 0
+      ? `Spend today ${usd(sp.today_usd)} of ${usd(sp.max_usd_per_day)} a day (forecast ${usd(sp.forecast_usd)}); priced deployments take only what free quota cannot serve in time.`
+      : `Spend today ${usd(sp.today_usd)}: no spend allowed ([budget] max_usd_per_day = 0), priced deployments are never used.`);
+    line.dataset.value = String(sp.today_usd);
   }
 
   const tileNodes = new Map(); // field -> {tile, value, raw}
