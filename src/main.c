@@ -172,6 +172,7 @@ static int cmd_serve(int argc, char **argv)
     }
     api = api_new(&cfg, engine, cache);
     api_start_history(api, base);
+    api_set_quota_share(api, share); /* issue 17: its loss is an alert */
     http = http_server_new(base, &cfg, host, port, api_handle, api, err, sizeof err);
     if (!http) {
         fprintf(stderr, "interviewd: %s\n", err);

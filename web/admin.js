@@ -1,16 +1,22 @@
 /*
  * interviewd admin dashboard.
  *
- * Signs in with the admin token (kept in sessionStorage, so only this tab has it and it
- * is gone when the tab closes), then every REFRESH_MS reads three admin routes:
- *   /api/optimization_stats  -> one tile per top-level numeric field, exactly as given
+ * Signs in with an admin token, full or read-only (kept in sessionStorage, so only this
+ * tab has it and it is gone when the tab closes), then every REFRESH_MS reads:
+ *   /api/admin/status        -> the banner (disabled deployments, store or Redis down)
+ *                               and the role (read-only hides what it cannot do)
+ *   /api/optimization_stats  -> one tile per top-level numeric field, rounded for people;
+ *                               the exact number is the tile's data-exact and title
  *   /api/providers           -> a card per deployment: state, left today, reset time
  *   /api/stats/history       -> the charts (uPlot): savings, use today against the
  *                               daily limits with a forecast, latency p50/p95,
  *                               interviews and modes
+ * The other views load when opened (#interviews, #interview/<id>, #scores, #questions):
+ * the admin list with filters, pages and a CSV export; one interview's transcript and
+ * report; score distributions by role and kind; the question bank's use, with a button
+ * to retire a template (full token only).
  * Server text reaches the DOM through textContent only. Tiles carry data-metric="<field>"
- * with the API's number as their text (String(value): integers stay integers, rates keep
- * every digit), so what a person sees can be checked against the API.
+ * and data-exact="<String(value)>", so what a person sees can be checked against the API.
  */
 'use strict';
 
@@ -33,11 +39,15 @@
     api_calls_saved: 'Calls saved',
     estimated_cost_saved: 'Estimated cost saved',
     provider_tokens: 'Provider tokens',
-    price_per_mtok_usd: 'Price per million tokens'
+    price_per_mtok_usd: 'Price per million tokens',
+    served_by_provider: 'Served by a provider',
+    fallbacks: 'Fallbacks (heuristic, not a saving)',
+    fallback_rate: 'Fallback rate',
+    prechecked: 'Scored by pre-check'
   };
   const SAVING_LABELS = {
-    cache: 'cache', pool: 'bank / template', precheck: 'pre-check', merged: 'merged into another call',
-    batched: 'batched', coalesced: 'coalesced', near_duplicate: 'near-duplicate', fallback: 'fallback (no model)'
+    cache: 'cache', pool: 'bank / template', merged: 'merged into another call',
+    batched: 'batched', coalesced: 'coalesced', near_duplicate: 'near-duplicate'
   };
   const MODE_ORDER = ['full', 'balanced', 'economy', 'offline'];
 
@@ -78,6 +88,13 @@
   const intFmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
   function fmtInt(v) { return Number.isFinite(v) ? intFmt.format(v) : '–'; }
   function fmtPct(x, digits = 1) { return Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : '–'; }
+  /* A tile's value for people: 3.5%, $0.42, 1,234; the API keeps every digit. */
+  function fmtTile(key, v) {
+    if (isRateKey(key)) return `${(v * 100).toFixed(1)}%`;
+    if (isMoneyKey(key)) return v > 0 && v < 0.01 ? '< $0.01' : `$${v.toFixed(2)}`;
+    if (Number.isInteger(v)) return fmtInt(v);
+    return String(Number(v.toPrecision(3)));
+  }
   function fmtMs(v) { return Number.isFinite(v) ? (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`) : '–'; }
 
   function fmtClock(ms) {
@@ -182,6 +199,7 @@
     showDashboard();
     announce('Signed in. The dashboard refreshes every few seconds.');
     startRefresh();
+    route();
   }
 
   function signOut() {
@@ -219,10 +237,12 @@
     running = true;
     const tok = token;
     try {
-      const [stats, providers, history] = await Promise.all([
-        get('/api/optimization_stats', tok), get('/api/providers', tok), get('/api/stats/history', tok)
+      const [stats, providers, history, status] = await Promise.all([
+        get('/api/optimization_stats', tok), get('/api/providers', tok), get('/api/stats/history', tok),
+        get('/api/admin/status', tok)
       ]);
       if (tok !== token) return; /* signed out meanwhile */
+      renderStatus(status);
       render(stats, providers, history);
       $('dash-error').hidden = true;
       refreshes++;
@@ -297,30 +317,18 @@
       if (typeof v !== 'number') continue;
       let n = tileNodes.get(key);
       if (!n) {
-        const value = el('p', { class: 'tile-value' });
-        const raw = el('p', { class: 'tile-raw' });
-        const tile = el('div', { class: 'tile', data: { tile: key } }, el('p', { class: 'tile-label', text: labelFor(key) }), value, raw);
+        const value = el('p', { class: 'tile-value', data: { metric: key } });
+        const tile = el('div', { class: 'tile', data: { tile: key } }, el('p', { class: 'tile-label', text: labelFor(key) }), value);
         if (key === 'optimization_rate' || key === 'api_calls_saved') tile.classList.add('accent');
+        if (key === 'fallbacks' || key === 'fallback_rate') tile.classList.add('caution');
         box.append(tile);
-        n = { tile, value, raw };
+        n = { tile, value };
         tileNodes.set(key, n);
       }
       const exact = String(v);
-      if (Number.isInteger(v) && !isRateKey(key) && !isMoneyKey(key)) {
-        // The number itself is the big value.
-        n.value.dataset.metric = key;
-        delete n.raw.dataset.metric;
-        setText(n.value, exact);
-        n.value.title = fmtInt(v);
-        n.raw.hidden = true;
-      } else {
-        // A readable big value, and the exact number underneath.
-        delete n.value.dataset.metric;
-        n.raw.dataset.metric = key;
-        n.raw.hidden = false;
-        setText(n.raw, exact);
-        setText(n.value, isRateKey(key) ? fmtPct(v, 1) : isMoneyKey(key) ? `$${v.toFixed(v >= 100 ? 2 : 4)}` : String(Number(v.toPrecision(6))));
-      }
+      n.value.dataset.exact = exact;
+      n.value.title = `exactly ${exact}`;
+      setText(n.value, fmtTile(key, v));
     }
   }
 
@@ -663,10 +671,270 @@
     }), data, state);
   }
 
+  /* ------------------------------------------------------------------ trouble first */
+
+  function renderStatus(st) {
+    const warnings = (st && Array.isArray(st.warnings)) ? st.warnings : [];
+    const list = $('banner-list');
+    list.textContent = '';
+    for (const w of warnings) list.append(el('li', { text: w.message, data: { code: w.code } }));
+    $('banner').hidden = warnings.length === 0;
+    const role = st && st.role === 'full' ? 'full' : 'read_only';
+    const changed = document.body.dataset.role !== role;
+    document.body.dataset.role = role;
+    if (changed && !$('view-questions').hidden) renderQuestions();
+    const badge = $('role-badge');
+    badge.hidden = role === 'full';
+    setText(badge, 'read-only');
+  }
+
+  /* ------------------------------------------------------------------ views */
+
+  const VIEWS = ['overview', 'interviews', 'interview', 'scores', 'questions'];
+
+  function route() {
+    if (!token) return;
+    const hash = location.hash.replace(/^#/, '');
+    const [name, arg] = hash.split('/');
+    const view = VIEWS.includes(name) ? name : 'overview';
+    for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
+    for (const a of document.querySelectorAll('.tabs a')) {
+      const on = a.dataset.tab === view || (view === 'interview' && a.dataset.tab === 'interviews');
+      if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    }
+    document.getElementById('dashboard-view').dataset.view = view;
+    if (view === 'interviews') loadInterviews();
+    else if (view === 'interview' && arg) loadInterview(decodeURIComponent(arg));
+    else if (view === 'scores') loadScores();
+    else if (view === 'questions') loadQuestions();
+  }
+
+  function showError(id, e) {
+    const box = $(id);
+    box.textContent = e ? e.message : '';
+    box.hidden = !e;
+  }
+
+  /* Interviews: the filter form is the query string of GET /api/admin/interviews. */
+  let ivPage = 1;
+  let ivPages = 1;
+
+  function filterQuery() {
+    const q = new URLSearchParams();
+    for (const name of ['candidate', 'role', 'kind', 'state', 'from', 'to']) {
+      const v = $(`q-${name}`).value.trim();
+      if (v) q.set(name, v);
+    }
+    return q;
+  }
+
+  let rolesLoaded = false;
+  async function loadRoles() {
+    if (rolesLoaded) return;
+    const doc = await get('/api/roles', token);
+    const sel = $('q-role');
+    for (const r of (doc && doc.roles) || []) sel.append(el('option', { text: r.title || r.id, attrs: { value: r.id } }));
+    rolesLoaded = true;
+  }
+
+  async function loadInterviews() {
+    const view = $('view-interviews');
+    try {
+      await loadRoles();
+      const q = filterQuery();
+      q.set('page', String(ivPage));
+      const doc = await get(`/api/admin/interviews?${q}`, token);
+      showError('iv-error', null);
+      const tbody = $('iv-table').tBodies[0];
+      tbody.textContent = '';
+      for (const iv of doc.interviews) {
+        const who = iv.candidate.name || iv.candidate.email || iv.candidate.id;
+        const open = el('a', { text: 'Open', attrs: { href: `#interview/${encodeURIComponent(iv.id)}` }, data: { action: 'open' } });
+        tbody.append(el('tr', { data: { interview: iv.id, state: iv.state } },
+          el('td', { text: iv.started ? new Date(iv.started).toLocaleString() : '' }),
+          el('td', { class: 'left', text: who, attrs: { title: iv.candidate.email || '' } }),
+          el('td', { class: 'left', text: iv.role || '' }),
+          el('td', { class: 'left', text: iv.kind || '' }),
+          el('td', { class: 'left', text: iv.state || '' }),
+          el('td', { text: `${iv.answered} / ${iv.questions}` }),
+          el('td', { text: iv.overall_score === null ? '–' : String(iv.overall_score), data: { col: 'overall' } }),
+          el('td', null, open)));
+      }
+      if (!doc.interviews.length) tbody.append(el('tr', null, el('td', { class: 'left', text: 'No interview matches.', attrs: { colspan: 8 } })));
+      ivPages = Math.max(1, doc.pages);
+      setText($('iv-page'), `Page ${doc.page} of ${ivPages} · ${fmtInt(doc.total)} interviews`);
+      view.querySelector('[data-action=prev]').disabled = ivPage <= 1;
+      view.querySelector('[data-action=next]').disabled = ivPage >= ivPages;
+      view.dataset.loaded = String(Number(view.dataset.loaded || 0) + 1);
+    } catch (e) {
+      showError('iv-error', e);
+    }
+  }
+
+  /* The CSV export needs the bearer token, so it is fetched and handed over as a file. */
+  async function exportCsv() {
+    try {
+      const res = await fetch(`/api/admin/export?${filterQuery()}`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+      if (!res.ok) {
+        let msg = `HTTP ${res.status}`;
+        try { msg = (await res.json()).error.message; } catch (_) { /* not JSON */ }
+        throw new ApiError(res.status, msg);
+      }
+      const blob = await res.blob();
+      const url = URL.createObjectURL(blob);
+      const a = el('a', { attrs: { href: url, download: 'interviews.csv' } });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      showError('iv-error', null);
+    } catch (e) {
+      showError('iv-error', e);
+    }
+  }
+
+  function fillList(ul, items) {
+    ul.textContent = '';
+    for (const it of items || []) ul.append(el('li', { text: typeof it === 'string' ? it : JSON.stringify(it) }));
+  }
+
+  async function loadInterview(id) {
+    const view = $('view-interview');
+    const facts = $('ivd-facts');
+    facts.textContent = '';
+    $('ivd-transcript').textContent = '';
+    try {
+      const [st, rep] = await Promise.all([
+        get(`/api/interviews/${encodeURIComponent(id)}`, token),
+        get(`/api/interviews/${encodeURIComponent(id)}/report`, token)
+      ]);
+      setText($('ivd-title'), `Interview ${id}`);
+      for (const [k, label] of [['kind', 'Kind'], ['mode', 'Mode'], ['state', 'State'], ['answered', 'Answered']]) {
+        const dd = fact(facts, k, label);
+        setText(dd, k === 'answered' ? `${st.answered} / ${st.total_questions}` : st[k]);
+      }
+      const scores = new Map();
+      for (const s of (rep && rep.scores) || []) scores.set(s.question_id, s);
+      for (const t of st.transcript || []) {
+        const s = scores.get(t.question_id);
+        $('ivd-transcript').append(el('li', { data: { question: t.question_id } },
+          el('p', { class: 'q', text: t.text }),
+          el('p', { class: 'a', text: t.answer === undefined || t.answer === null ? '(not answered)' : t.answer || '(empty answer)' }),
+          s ? el('p', { class: 'score', text: `Score ${s.score} / 5${s.feedback ? ` · ${s.feedback}` : ''}`, data: { score: s.score } }) : null));
+      }
+      const ready = rep && rep.status === 'ready';
+      $('ivd-report').hidden = !ready;
+      $('ivd-pending').hidden = ready;
+      if (ready) {
+        setText($('ivd-overall'), `${rep.overall_score} / 100`);
+        $('ivd-overall').dataset.exact = String(rep.overall_score);
+        setText($('ivd-summary'), rep.summary || '');
+        fillList($('ivd-strengths'), rep.strengths);
+        fillList($('ivd-improvements'), rep.improvements);
+      }
+      view.dataset.loaded = id;
+    } catch (e) {
+      setText($('ivd-title'), `Interview ${id}: ${e.message}`);
+    }
+  }
+
+  async function loadScores() {
+    const view = $('view-scores');
+    try {
+      const doc = await get('/api/admin/scores', token);
+      const tbody = $('sc-table').tBodies[0];
+      tbody.textContent = '';
+      for (const g of doc.groups) {
+        const max = Math.max(1, ...g.buckets);
+        const bars = el('div', { class: 'bars', attrs: { role: 'img', 'aria-label': `Interviews per band of ten: ${g.buckets.join(', ')}` } },
+          g.buckets.map((n, i) => el('span', { class: 'bar', attrs: { style: `height:${Math.round(100 * n / max)}%`, title: `${i * 10}–${i === 9 ? 100 : i * 10 + 9}: ${n}` }, data: { bucket: i, count: n } })));
+        tbody.append(el('tr', { data: { role: g.role, kind: g.kind } },
+          el('td', { class: 'left', text: g.role }), el('td', { class: 'left', text: g.kind }),
+          el('td', { text: fmtInt(g.interviews), data: { col: 'interviews' } }),
+          el('td', { text: g.average.toFixed(1), data: { col: 'average', exact: String(g.average) } }),
+          el('td', null, bars)));
+      }
+      $('sc-empty').hidden = doc.groups.length > 0;
+      view.dataset.loaded = String(Number(view.dataset.loaded || 0) + 1);
+    } catch (e) {
+      showError('dash-error', e);
+    }
+  }
+
+  let bank = [];
+  function renderQuestions() {
+    const needle = $('qb-search').value.trim().toLowerCase();
+    const tbody = $('qb-table').tBodies[0];
+    tbody.textContent = '';
+    const full = document.body.dataset.role === 'full';
+    let shown = 0;
+    for (const q of bank) {
+      if (needle && !q.id.toLowerCase().includes(needle) && !q.text.toLowerCase().includes(needle)) continue;
+      if (++shown > 300) break; /* a search narrows it */
+      let status;
+      if (q.retired) status = el('span', { class: 'badge state-disabled', text: 'retired' });
+      else if (full) status = el('button', { class: 'button secondary small', text: 'Retire', attrs: { type: 'button' }, data: { action: 'retire', id: q.id } });
+      else status = el('span', { class: 'hint', text: 'in use' });
+      tbody.append(el('tr', { data: { question: q.id, retired: q.retired ? '1' : '0' } },
+        el('td', { class: 'left wrap-cell' }, el('code', { text: q.id }), el('span', { class: 'qtext', text: q.text })),
+        el('td', { class: 'left', text: q.category }),
+        el('td', { text: fmtInt(q.asked), data: { col: 'asked' } }),
+        el('td', { text: q.average_score === null ? '–' : q.average_score.toFixed(2), data: { col: 'average' } }),
+        el('td', null, status)));
+    }
+  }
+
+  async function loadQuestions() {
+    const view = $('view-questions');
+    try {
+      const doc = await get('/api/admin/questions', token);
+      bank = doc.questions.slice().sort((a, b) => b.asked - a.asked || a.id.localeCompare(b.id));
+      setText($('qb-other'), `${fmtInt(doc.other_asked)} further questions were generated or follow-ups (not templates).`);
+      renderQuestions();
+      showError('qb-error', null);
+      view.dataset.loaded = String(Number(view.dataset.loaded || 0) + 1);
+    } catch (e) {
+      showError('qb-error', e);
+    }
+  }
+
+  async function retire(button) {
+    const id = button.dataset.id;
+    if (button.dataset.confirm !== '1') { /* two steps: a stray click retires nothing */
+      button.dataset.confirm = '1';
+      button.textContent = 'Confirm retire';
+      return;
+    }
+    button.disabled = true;
+    try {
+      const res = await fetch(`/api/admin/questions/${encodeURIComponent(id)}/retire`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+      if (!res.ok) {
+        let msg = `HTTP ${res.status}`;
+        try { msg = (await res.json()).error.message; } catch (_) { /* not JSON */ }
+        throw new ApiError(res.status, msg);
+      }
+      announce(`Template ${id} retired.`);
+      await loadQuestions();
+    } catch (e) {
+      button.disabled = false;
+      showError('qb-error', e);
+    }
+  }
+
   /* ------------------------------------------------------------------ start */
 
   function init() {
     $('signin-form').addEventListener('submit', onSignin);
+    window.addEventListener('hashchange', route);
+    $('iv-filter').addEventListener('submit', (ev) => { ev.preventDefault(); ivPage = 1; loadInterviews(); });
+    document.querySelector('[data-action=export]').addEventListener('click', exportCsv);
+    document.querySelector('#view-interviews [data-action=prev]').addEventListener('click', () => { if (ivPage > 1) { ivPage--; loadInterviews(); } });
+    document.querySelector('#view-interviews [data-action=next]').addEventListener('click', () => { if (ivPage < ivPages) { ivPage++; loadInterviews(); } });
+    $('qb-search').addEventListener('input', renderQuestions);
+    $('qb-table').addEventListener('click', (ev) => {
+      const b = ev.target.closest('[data-action=retire]');
+      if (b) retire(b);
+    });
     document.querySelector('[data-action=signout]').addEventListener('click', signOut);
     $('pause-button').addEventListener('click', togglePause);
     document.addEventListener('visibilitychange', () => {
@@ -677,6 +945,7 @@
       token = saved;
       showDashboard();
       startRefresh();
+      route();
     } else {
       showSignin('');
     }

@@ -2,6 +2,8 @@
  * returns or defers the request and replies from the engine's callback. */
 #include "api/api.h"
 
+#include "api/admin.h"
+#include "api/alerts.h"
 #include "api/gateway.h"
 #include "api/pdftext.h"
 #include "api/throttle.h"
@@ -23,7 +25,9 @@
 struct api {
     const struct config *cfg;
     struct engine *engine;
-    char *admin_token;         /* from the environment; NULL disables admin access */
+    struct admin *admin;       /* admin tokens and /api/admin/ routes */
+    struct alerts *alerts;     /* trouble told to a webhook; NULL until api_start_history */
+    struct stats totals;       /* scratch: the store's counters, for a snapshot or a scrape */
     struct gateway *gateway;   /* /v1, the OpenAI-compatible API */
     struct history *history;   /* dashboard charts; NULL until api_start_history */
     struct throttle *throttle; /* sign-ups and resume changes per address and subnet */
@@ -59,12 +63,7 @@ struct api *api_new(const struct config *cfg, struct engine *engine, struct cach
     struct api *a = xcalloc(1, sizeof *a);
     a->cfg = cfg;
     a->engine = engine;
-    const char *t = getenv(cfg->admin_token_env);
-    if (t && *t)
-        a->admin_token = xstrdup(t);
-    else
-        log_info("admin_disabled", "reason=\"environment variable %s is not set\"",
-                 cfg->admin_token_env);
+    a->admin = admin_new(cfg, engine);
     a->gateway = gateway_new(cfg, engine_router(engine), engine_stats_mut(engine), cache);
     a->throttle = throttle_new();
     load_invite_codes(a, cfg);
@@ -78,7 +77,9 @@ static void history_input(struct history_input *in, void *data)
     struct api *a = data;
     struct engine_interview_counts c;
     engine_interview_counts(a->engine, &c, &in->mode_now);
-    in->stats = engine_stats(a->engine);
+    /* the store's numbers (every instance, every restart), not this process's */
+    engine_stats_totals(a->engine, &a->totals, &c);
+    in->stats = &a->totals;
     in->router = engine_router(a->engine);
     in->interviews_started = c.started;
     in->interviews_finished = c.finished;
@@ -97,7 +98,22 @@ void api_start_history(struct api *a, struct event_base *base)
 {
     if (a->history) return;
     a->history = history_new(base, HISTORY_INTERVAL_MS, HISTORY_CAPACITY, history_input, a);
+    history_set_store(a->history, engine_store(a->engine));
     router_set_observer(engine_router(a->engine), history_observe, a->history);
+    if (base && !a->alerts) {
+        a->alerts = alerts_new(base, a->cfg, a->engine);
+        admin_set_alerts(a->admin, a->alerts);
+    }
+}
+
+void api_set_quota_share(struct api *a, struct quota_share *qs)
+{
+    alerts_set_share(a->alerts, qs);
+}
+
+struct alerts *api_alerts(struct api *a)
+{
+    return a->alerts;
 }
 
 void api_free(struct api *a)
@@ -106,16 +122,14 @@ void api_free(struct api *a)
     pdftext_free(a->pdf);
     gateway_free(a->gateway);
     history_free(a->history);
+    alerts_free(a->alerts);
+    admin_free(a->admin);
     throttle_free(a->throttle);
     for (size_t i = 0; i < a->n_invite_codes; i++) {
         memset(a->invite_codes[i], 0, strlen(a->invite_codes[i]));
         free(a->invite_codes[i]);
     }
     free(a->invite_codes);
-    if (a->admin_token) {
-        memset(a->admin_token, 0, strlen(a->admin_token));
-        free(a->admin_token);
-    }
     free(a);
 }
 
@@ -204,7 +218,7 @@ static int authenticate(struct api *a, struct http_req *r, char id[33], int *adm
                          "Send your token in the Authorization header: \"Bearer <token>\".");
         return -1;
     }
-    if (allow_admin && a->admin_token && util_ct_equal(a->admin_token, tok)) {
+    if (allow_admin && admin_role_of(a->admin, r) != ADMIN_NONE) { /* full or read-only */
         *admin = 1;
         id[0] = 0;
         return 0;
@@ -220,22 +234,10 @@ static int authenticate(struct api *a, struct http_req *r, char id[33], int *adm
     return -1;
 }
 
-/* Admin-only routes: the admin token and nothing else. */
+/* Admin views: either admin token (full or read-only) and nothing else. */
 static int require_admin(struct api *a, struct http_req *r)
 {
-    const char *tok = http_bearer(r);
-    if (!a->admin_token) {
-        http_reply_error(r, 401, "unauthorized",
-                         "Admin access is disabled: set the environment "
-                         "variable named by [server] admin_token_env.");
-        return -1;
-    }
-    if (!tok || !util_ct_equal(a->admin_token, tok)) {
-        http_reply_error(r, 401, "unauthorized",
-                         "This route needs the admin token as \"Bearer <token>\".");
-        return -1;
-    }
-    return 0;
+    return admin_require_view(a->admin, r);
 }
 
 static int is(struct http_req *r, int n, ...)
@@ -489,6 +491,7 @@ static void route_api(struct api *a, struct http_req *r)
     struct engine_reply er = {0};
     char cand[33];
     int admin;
+    if (admin_handle(a->admin, r)) return;
     if (is(r, 2, "api", "roles")) {
         if (!method(r, "GET")) return;
         http_reply_json(r, 200, engine_roles(a->engine));
@@ -623,7 +626,8 @@ static void route(struct api *a, struct http_req *r)
     if (is(r, 1, "metrics")) {
         if (!method(r, "GET") || require_admin(a, r) != 0) return;
         struct sbuf out = {0};
-        stats_prometheus(engine_stats(a->engine), &out);
+        engine_stats_totals(a->engine, &a->totals, NULL); /* every instance, every restart */
+        stats_prometheus(&a->totals, &out);
         router_prometheus(engine_router(a->engine), &out);
         gateway_prometheus(a->gateway, &out);
         store_prometheus(engine_store(a->engine), &out);

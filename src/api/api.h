@@ -20,6 +20,13 @@ void api_free(struct api *a);
  * /api/stats/history or /metrics request, with no timer. */
 struct event_base;
 void api_start_history(struct api *a, struct event_base *base);
+/* Issue 17: the Redis connection ([redis] url) whose loss the alerts report. */
+struct quota_share;
+void api_set_quota_share(struct api *a, struct quota_share *qs);
+/* The alerts (after api_start_history with a loop), e.g. to give them a spend hook with
+ * alerts_set_spend(); NULL before. */
+struct alerts;
+struct alerts *api_alerts(struct api *a);
 /* The http_handler_fn for http_server_new(). */
 /* Registers the checks http runs on request heads (the /v1 key) with the server. */
 void api_attach_http(struct api *a, struct http_server *s);

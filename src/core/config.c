@@ -44,6 +44,8 @@ static const struct key_def keys[] = {
     S("server", "listen", listen, "127.0.0.1:8080", NULL),
     S("server", "admin_token_env", admin_token_env, "INTERVIEWD_ADMIN_TOKEN", NULL),
     S("server", "invite_codes_env", invite_codes_env, "INTERVIEWD_INVITE_CODES", NULL),
+    S("server", "admin_readonly_token_env", admin_readonly_token_env,
+      "INTERVIEWD_ADMIN_READONLY_TOKEN", NULL),
     S("server", "data_dir", data_dir, INTERVIEWD_SOURCE_DIR "/data", NULL),
     S("server", "web_dir", web_dir, INTERVIEWD_SOURCE_DIR "/web", NULL),
     S("server", "log_level", log_level, "info", "debug|info|warn|error"),
@@ -88,6 +90,13 @@ static const struct key_def keys[] = {
     L("interview", "llm_timeout_ms", llm_timeout_ms, "30000", 100, 600000),
     L("interview", "turn_deadline_ms", turn_deadline_ms, "8000", 50, 600000),
     L("interview", "eval_deadline_ms", eval_deadline_ms, "600000", 100, 86400000),
+    L("stats", "flush_interval_ms", stats_flush_interval_ms, "2000", 100, 600000),
+    S("alerts", "webhook_url", alerts_webhook_url, "", NULL),
+    S("alerts", "webhook_url_env", alerts_webhook_url_env, "", NULL),
+    L("alerts", "min_interval_s", alerts_min_interval_s, "900", 1, 86400 * 7),
+    L("alerts", "remaining_day_percent", alerts_remaining_day_percent, "10", 0, 100),
+    L("alerts", "spend_percent", alerts_spend_percent, "90", 1, 100),
+    L("alerts", "check_interval_ms", alerts_check_interval_ms, "10000", 100, 3600000),
 };
 
 struct provider_key {

@@ -44,14 +44,17 @@ static inline int provider_config_priced(const struct provider_config *p)
 
 struct config {
     /* [server] */
-    char *listen;            /* HOST:PORT, default 127.0.0.1:8080 */
-    char *admin_token_env;   /* env var holding the admin bearer token */
-    char *invite_codes_env;  /* env var holding invite codes (comma-separated); when it is set
-                              * and not empty, sign-up needs one of them */
-    char *data_dir;          /* question bank, rubrics, roles (default: source tree data/) */
-    char *web_dir;           /* candidate page and dashboard files (default: source tree web/) */
-    char *log_level;         /* debug | info | warn | error */
-    long request_timeout_ms; /* an HTTP connection idle longer is closed */
+    char *listen;           /* HOST:PORT, default 127.0.0.1:8080 */
+    char *admin_token_env;  /* env var holding the admin bearer token */
+    char *invite_codes_env; /* env var holding invite codes (comma-separated); when it is set
+                             * and not empty, sign-up needs one of them */
+    char *data_dir;         /* question bank, rubrics, roles (default: source tree data/) */
+    char *web_dir;          /* candidate page and dashboard files (default: source tree web/) */
+    char *admin_readonly_token_env; /* env var holding the read-only admin token (issue 17):
+                                     * it sees everything the admin token sees, changes
+                                     * nothing */
+    char *log_level;                /* debug | info | warn | error */
+    long request_timeout_ms;        /* an HTTP connection idle longer is closed */
 
     /* [store] */
     char *store_backend; /* sqlite | postgres */
@@ -108,6 +111,17 @@ struct config {
     long llm_timeout_ms;   /* one provider call, 30000 */
     long turn_deadline_ms; /* longest a candidate waits for a model-written question, 8000 */
     long eval_deadline_ms; /* longest a background evaluation waits for quota, 600000 */
+
+    /* [stats] (issue 17) */
+    long stats_flush_interval_ms; /* how often counters are added to the store, 2000 */
+
+    /* [alerts] (issue 17): a JSON POST when trouble starts */
+    char *alerts_webhook_url;          /* where to POST; "" = no webhook */
+    char *alerts_webhook_url_env;      /* or: env var holding the URL (it may hold a secret) */
+    long alerts_min_interval_s;        /* one alert per condition per this, 900 */
+    long alerts_remaining_day_percent; /* a deployment's day under this % left alerts, 10 */
+    long alerts_spend_percent;         /* spend at this % of [budget] max_usd_per_day, 90 */
+    long alerts_check_interval_ms;     /* how often conditions are checked, 10000 */
 
     /* [provider.NAME] sections, in file order */
     struct provider_config providers[CONFIG_MAX_PROVIDERS];

@@ -283,7 +283,7 @@ int bank_unheard_count(const struct bank *b, const char *role, const char *categ
     int n = 0;
     for (int i = 0; i < b->n_questions; i++) {
         const struct bank_question *q = &b->questions[i];
-        if (strcmp(q->category, category) != 0) continue;
+        if (q->retired || strcmp(q->category, category) != 0) continue;
         if (!fits_role(q, role, 0) && !fits_role(q, role, 1)) continue;
         if (bank_seen_has_id(seen, q->id)) continue;
         n++;
@@ -340,7 +340,7 @@ static const struct bank_question *pick_pass(const struct bank *b, const char *r
     uint64_t best_rank = UINT64_MAX;
     for (int i = 0; i < b->n_questions; i++) {
         const struct bank_question *q = &b->questions[i];
-        if (strcmp(q->category, category) != 0) continue;
+        if (q->retired || strcmp(q->category, category) != 0) continue;
         if (difficulty && q->difficulty != difficulty) continue;
         if (!fits_role(q, role, own_only)) continue;
         if (seen_has_id_hash(seen, q->id_hash, q->id)) continue;
@@ -377,6 +377,16 @@ const struct bank_question *bank_pick(const struct bank *b, const char *role, co
         }
     }
     return NULL;
+}
+
+int bank_retire(struct bank *b, const char *id)
+{
+    for (int i = 0; i < b->n_questions; i++)
+        if (strcmp(b->questions[i].id, id) == 0) {
+            b->questions[i].retired = 1;
+            return 0;
+        }
+    return -1;
 }
 
 static const char *array_pick(const json_t *arr, int k, const char *fallback)

@@ -32,6 +32,7 @@ struct bank_question {
     int any_role;       /* roles ["*"] */
     char **roles;       /* role ids when !any_role */
     int n_roles;
+    int retired; /* retired by an operator (issue 17): never picked again */
 };
 
 struct bank {
@@ -48,6 +49,8 @@ void bank_free(struct bank *b);
 const struct bank_role *bank_role_find(const struct bank *b, const char *id);
 /* The template with this id (templates added at run time included), or NULL. */
 const struct bank_question *bank_question_find(const struct bank *b, const char *id);
+/* Marks the template id as retired: no pick returns it again. 0, or -1 for an unknown id. */
+int bank_retire(struct bank *b, const char *id);
 /* {"key_points":[...],"outline":"..."} of q for a report, placeholders read as "the
  * skill", "the project", ...; empty when q is NULL or has no reference (new ref). */
 json_t *bank_reference_plain(const struct bank_question *q);

@@ -278,6 +278,11 @@ struct router *engine_router(struct engine *e)
     return e->router;
 }
 
+const struct bank *engine_bank(const struct engine *e)
+{
+    return e->bank;
+}
+
 struct store *engine_store(struct engine *e)
 {
     return e->store;

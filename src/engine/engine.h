@@ -116,9 +116,11 @@ int engine_inflight(const struct engine *e);
 /* Where logical LLM requests went (for /api/optimization_stats and /metrics). */
 struct stats;
 const struct stats *engine_stats(const struct engine *e);
-/* /api/optimization_stats: this process's counters, or with a store shared by several
- * instances (PostgreSQL) the sum of every instance that published in the last minute,
- * with "instances" saying how many. New reference. */
+/* /api/optimization_stats: the store's counters (every instance sharing it, every run
+ * since the store was made) plus what this process has not flushed yet; "instances"
+ * says how many processes are alive, "source" is "store", or "process" when the store
+ * did not answer and only this process's counters since it started are shown. New
+ * reference. */
 json_t *engine_stats_json(struct engine *e);
 /* The same, writable: the /v1 gateway counts its requests there too. */
 struct stats *engine_stats_mut(struct engine *e);
@@ -145,5 +147,18 @@ struct engine_interview_counts {
  * given now (a static string). */
 void engine_interview_counts(struct engine *e, struct engine_interview_counts *out,
                              const char **mode_now);
+/* The totals behind the dashboard and /metrics: the store's counters plus this process's
+ * unflushed ones into out, and (if counts) the interview counts, with in_progress_by_mode
+ * the interviews active in the store. 0, or -1 when the store did not answer (then this
+ * process's own numbers since it started). */
+int engine_stats_totals(struct engine *e, struct stats *out,
+                        struct engine_interview_counts *counts);
+/* 1 while the store refuses the counters' flush (for alerts and the dashboard). */
+int engine_store_down(const struct engine *e);
+/* Retires a bank template: stored, and never asked again by any instance (others learn it
+ * within [stats] flush_interval_ms). ENGINE_NOT_FOUND for an id the bank does not hold. */
+enum engine_err engine_retire_question(struct engine *e, const char *question_id);
+/* The question bank, for the admin views. */
+const struct bank *engine_bank(const struct engine *e);
 
 #endif

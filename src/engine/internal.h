@@ -64,8 +64,11 @@ struct engine {
     struct id_list retry;        /* interviews whose scoring could not be saved */
     struct id_list resume_retry; /* candidates whose analysis could not be saved */
     struct timer *retry_timer;   /* redoes both */
-    char instance[17];           /* this process, for the live stats shared through the store */
-    struct timer *stats_timer;   /* publishes this instance's counters to a shared store */
+    char instance[17];           /* this process, for the heartbeat on a shared store */
+    struct timer *stats_timer;   /* adds this process's counters to the store (shared.c) */
+    struct stats stats_flushed;  /* the part of stats already added to the store */
+    struct engine_interview_counts counts_flushed; /* the part of counts already added */
+    int store_down;                                /* the last flush failed (alerts) */
     int tx_depth;                /* engine_tx_begin() calls not yet ended */
     int tx_open;                 /* the outermost of them holds a store transaction */
 };

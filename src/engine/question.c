@@ -232,7 +232,7 @@ enum store_err question_ask(struct engine *e, const struct store_interview *iv, 
              * skill or project) is still a question this candidate has not heard. */
             for (int i = 0; !text && i < e->bank->n_questions; i++) {
                 const struct bank_question *bq = &e->bank->questions[i];
-                if (!strchr(bq->text, '{')) continue;
+                if (bq->retired || !strchr(bq->text, '{')) continue;
                 for (int v = 1; v < 12 && !text; v++) {
                     char *t2 = bank_fill(bq->text, cc->analysis, cc->role, idx + v);
                     snprintf(qid, sizeof qid, "%s#%d", bq->id, v);

@@ -388,7 +388,8 @@ void router_add_from_config(struct router *r, const struct config *cfg)
             key = getenv(pc->api_key_env);
             if (!key || !*key) {
                 snprintf(why, sizeof why, "environment variable %s is not set", pc->api_key_env);
-                log_info("provider_disabled", "provider=%s reason=\"%s\"", pc->name, why);
+                /* a configured deployment that cannot be used is trouble, not news */
+                log_warn("provider_disabled", "provider=%s reason=\"%s\"", pc->name, why);
                 router_add_disabled(r, pc, why);
                 continue;
             }

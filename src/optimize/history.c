@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "llm/router.h"
 #include "optimize/stats.h"
+#include "store/store.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,7 +57,8 @@ struct history {
     double scratch[HISTORY_MAX_SAMPLES]; /* samples being sorted */
     struct latency lat[HISTORY_MAX_PROVIDERS];
     int n_lat;
-    uint64_t rng; /* xorshift state for the reservoir */
+    uint64_t rng;        /* xorshift state for the reservoir */
+    struct store *store; /* where snapshots are kept (issue 17), or NULL */
 };
 
 /* ---- series ---- */
@@ -242,17 +244,103 @@ static void fill_row(struct history *h, double *row, struct history_input *in)
     fill_latency(h, row);
 }
 
-void history_record(struct history *h, int64_t now_ms)
+/* Appends a row (n_series wide) taken at t_ms to the ring. */
+static void push_row(struct history *h, const double *row, int width, int64_t t_ms)
 {
     int r = h->head;
-    struct history_input in;
-    fill_row(h, h->live, &in);
-    memcpy(&h->values[(size_t)r * HISTORY_MAX_SERIES], h->live,
-           (size_t)h->n_series * sizeof(double));
-    h->width[r] = h->n_series;
-    h->t_ms[r] = now_ms;
+    /* only the columns that exist: those past width read as null and are never touched */
+    memcpy(&h->values[(size_t)r * HISTORY_MAX_SERIES], row, (size_t)width * sizeof(double));
+    h->width[r] = width;
+    h->t_ms[r] = t_ms;
     h->head = (h->head + 1) % h->capacity;
     if (h->count < h->capacity) h->count++;
+}
+
+/* A row as the store keeps it: {"v":[[group, name, field, value], ...]} (new ref). */
+static json_t *row_to_json(const struct history *h, const double *row, int width)
+{
+    json_t *v = json_array();
+    for (int i = 0; i < width; i++) {
+        if (isnan(row[i]) || isinf(row[i])) continue;
+        const struct series *se = &h->series[i];
+        json_array_append_new(v, json_pack("[s,s,s,f]", se->group, se->name, se->field, row[i]));
+    }
+    return json_pack("{s:o}", "v", v);
+}
+
+static void save_row(struct history *h, const double *row, int width, int64_t t_ms)
+{
+    if (!h->store) return;
+    int64_t slot = t_ms - t_ms % h->interval_ms;
+    json_t *doc = row_to_json(h, row, width);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    int64_t keep = slot - (int64_t)h->capacity * h->interval_ms;
+    enum store_err se = store_call(h->store, history_put, slot, text, keep);
+    if (se != STORE_OK) log_warn("history_save_failed", "error=\"%s\"", store_strerror(se));
+    free(text);
+    json_decref(doc);
+}
+
+void history_set_store(struct history *h, struct store *s)
+{
+    h->store = s;
+    if (!s) return;
+    /* what is in memory now (the start-up snapshot) goes after what the store has */
+    int n = h->count;
+    double *keep = xmalloc((size_t)(n ? n : 1) * HISTORY_MAX_SERIES * sizeof *keep);
+    int *keep_w = xcalloc((size_t)(n ? n : 1), sizeof *keep_w);
+    int64_t *keep_t = xcalloc((size_t)(n ? n : 1), sizeof *keep_t);
+    int first = (h->head - h->count + h->capacity) % h->capacity;
+    for (int k = 0; k < n; k++) {
+        int r = (first + k) % h->capacity;
+        memcpy(&keep[(size_t)k * HISTORY_MAX_SERIES], &h->values[(size_t)r * HISTORY_MAX_SERIES],
+               HISTORY_MAX_SERIES * sizeof *keep);
+        keep_w[k] = h->width[r];
+        keep_t[k] = h->t_ms[r];
+    }
+    int64_t oldest_kept = n ? keep_t[0] : clock_now_ms();
+    struct store_agg_list l = {0};
+    int64_t since = oldest_kept - (int64_t)h->capacity * h->interval_ms;
+    enum store_err se = store_call(s, history_list, since, &l);
+    if (se != STORE_OK) log_warn("history_load_failed", "error=\"%s\"", store_strerror(se));
+    h->head = h->count = 0;
+    int loaded = 0;
+    for (size_t i = 0; se == STORE_OK && i < l.len; i++) {
+        if (l.items[i].n >= oldest_kept) continue; /* not older than ours */
+        json_error_t je;
+        json_t *doc = json_loads(l.items[i].k1 ? l.items[i].k1 : "", 0, &je);
+        size_t j;
+        json_t *e;
+        for (int k = 0; k < HISTORY_MAX_SERIES; k++)
+            h->live[k] = NAN;
+        json_array_foreach(json_object_get(doc, "v"), j, e)
+        {
+            const char *g = json_string_value(json_array_get(e, 0));
+            const char *nm = json_string_value(json_array_get(e, 1));
+            const char *f = json_string_value(json_array_get(e, 2));
+            if (g && nm && f) set(h, h->live, g, nm, f, json_number_value(json_array_get(e, 3)));
+        }
+        json_decref(doc);
+        push_row(h, h->live, h->n_series, l.items[i].n);
+        loaded++;
+    }
+    store_agg_list_free(&l);
+    for (int k = 0; k < n; k++)
+        push_row(h, &keep[(size_t)k * HISTORY_MAX_SERIES], keep_w[k], keep_t[k]);
+    for (int k = 0; k < n; k++) /* the start-up snapshot into the store too */
+        save_row(h, &keep[(size_t)k * HISTORY_MAX_SERIES], keep_w[k], keep_t[k]);
+    free(keep);
+    free(keep_w);
+    free(keep_t);
+    if (loaded) log_info("history_loaded", "snapshots=%d", loaded);
+}
+
+void history_record(struct history *h, int64_t now_ms)
+{
+    struct history_input in;
+    fill_row(h, h->live, &in);
+    push_row(h, h->live, h->n_series, now_ms);
+    save_row(h, h->live, h->n_series, now_ms);
     for (int i = 0; i < h->n_lat; i++) { /* a new latency interval */
         h->lat[i].n = 0;
         h->lat[i].seen = 0;

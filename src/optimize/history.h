@@ -70,6 +70,15 @@ struct history *history_new(struct event_base *base, int64_t interval_ms, int ca
                             history_input_fn read, void *data);
 void history_free(struct history *h);
 
+/* Issue 17: keeps the history in store (the stats_history table) so the dashboard's
+ * charts survive restarts and show what every instance added up to: loads the snapshots
+ * of the last capacity intervals from it now (older than those already in memory), and
+ * writes every snapshot taken from now on, stamped with the start of its interval (so
+ * instances sharing the store write one row per interval; the last writer wins). The
+ * latency samples stay per process. */
+struct store;
+void history_set_store(struct history *h, struct store *s);
+
 /* A provider response; the signature of router_observe_fn so the router can call it
  * with the history as data. Only successful calls become latency samples. */
 void history_observe(const char *deployment, enum llm_status status, int64_t latency_ms,

@@ -3,10 +3,16 @@
  * The naive design makes one provider call per logical request: per interview one
  * resume analysis, one evaluation per answer, one generated question per turn and one
  * summary (about 26). Every logical request interviewd sees is counted once, under the
- * way it was served: a real provider call, or a saving (cache, bank/template, pre-check,
- * merged into another call, batched, coalesced, near-duplicate). optimization_rate is
- * then 1 - api_calls / total_requests, measured, not assumed. api_calls counts what
- * providers actually received (every attempt, retries included). */
+ * way it was served: by its own provider call, by reuse (a saving: cache, bank/template,
+ * merged into another call, batched, coalesced, near-duplicate), by rule (a pre-check of
+ * a non-answer) or by fallback (the heuristic, because no provider could answer: a loss of
+ * quality, never a saving). So total_requests = served_by_provider + api_calls_saved +
+ * prechecked + fallbacks, and optimization_rate = api_calls_saved / total_requests,
+ * measured, not assumed: a server that never reaches a model saves only what it reused.
+ * api_calls counts what providers actually received (every attempt, retries included).
+ *
+ * These counters are what this process saw since it started; engine/shared.c adds them
+ * to the store's counters (summed over every process) so the figures survive restarts. */
 #ifndef OPTIMIZE_STATS_H
 #define OPTIMIZE_STATS_H
 
@@ -47,10 +53,20 @@ void stats_count(struct stats *s, enum stats_task task, enum stats_outcome outco
 void stats_provider_call(struct stats *s, uint64_t tokens);
 const char *stats_task_name(enum stats_task t);
 const char *stats_outcome_name(enum stats_outcome o);
+/* 1 if an outcome is a saving (reuse), 0 for a provider call, a pre-check or a fallback. */
+int stats_outcome_is_saving(enum stats_outcome o);
 /* The raw counters as JSON, and back, and a sum: how instances sharing a store add up
  * their live stats. stats_from_counters returns 0, or -1 for a malformed document. */
 json_t *stats_counters(const struct stats *s);
 int stats_add_counters(struct stats *sum, const json_t *counters);
+/* The counters as the store keeps them (engine/shared.c): "llm.<task>.<outcome>",
+ * "provider_calls" and "provider_tokens". fn gets each counter whose value differs
+ * between a and b, with a - b (b NULL: every counter of a, zeros included). */
+typedef void (*stats_counter_fn)(const char *name, int64_t value, void *data);
+void stats_each_counter(const struct stats *a, const struct stats *b, stats_counter_fn fn,
+                        void *data);
+/* Adds value to the counter called name: 0, or -1 when no counter has that name. */
+int stats_add_named(struct stats *s, const char *name, int64_t value);
 /* The /api/optimization_stats document (new reference). */
 json_t *stats_json(const struct stats *s);
 /* Appends Prometheus text lines. */

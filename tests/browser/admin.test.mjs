@@ -32,6 +32,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const ADMIN_TOKEN = 'admin-browser-TOKEN-5f2c9e1d7a';
+const READER_TOKEN = 'admin-browser-READER-8c4d2b6f1e';
 const MOCK_KEY = 'sk-mock-browser-0123456789';
 const MOCK_LATENCY_MS = 40;     // so latency percentiles are visibly non-zero
 const RPD = 2000;               // daily limits of the mock deployment
@@ -101,7 +102,7 @@ describe('admin dashboard', { timeout: 280_000 }, () => {
         'provider.spare': { base_url: `${mock.url}/v1`, api_key_env: 'SPARE_KEY_NOT_SET', model: 'mock-small', headers: 'openai' },
         budget: { mode: 'full' }
       },
-      env: { MOCK_KEY, INTERVIEWD_ADMIN_TOKEN: ADMIN_TOKEN }
+      env: { MOCK_KEY, INTERVIEWD_ADMIN_TOKEN: ADMIN_TOKEN, INTERVIEWD_ADMIN_READONLY_TOKEN: READER_TOKEN }
     });
     candidate = await registerCandidate(srv.url);
     const id = await runInterview(srv.url, candidate.token, 'technical', goodAnswer);
@@ -184,7 +185,7 @@ describe('admin dashboard', { timeout: 280_000 }, () => {
     }
   });
 
-  test('after one interview, every tile equals /api/optimization_stats and the charts draw', async () => {
+  test('after one interview, every tile is /api/optimization_stats rounded for people (exact in data-exact) and the charts draw', async () => {
     const { context, page } = await newPage();
     try {
       await signIn(page);
@@ -200,11 +201,23 @@ describe('admin dashboard', { timeout: 280_000 }, () => {
       for (const [key, value] of numeric) {
         const node = page.locator(`#tiles [data-metric="${key}"]`);
         assert.equal(await node.count(), 1, `a tile for ${key}`);
+        assert.equal(Number(await node.getAttribute('data-exact')), value, `tile ${key}: data-exact is the API's number`);
         const text = (await node.textContent()).trim();
-        assert.equal(Number(text), value, `tile ${key} shows ${text}, the API says ${value}`);
-        if (Number.isInteger(value)) assert.match(text, /^-?\d+$/, `${key} is an integer and shown as one`);
+        if (/_rate$/.test(key)) {
+          assert.match(text, /^\d{1,3}\.\d%$/, `rate ${key} reads as a percentage with one decimal: ${text}`);
+          assert.equal(text, `${(value * 100).toFixed(1)}%`);
+        } else if (/cost|usd|price/.test(key)) {
+          assert.match(text, /^(< )?\$\d+\.\d\d$/, `money ${key}: ${text}`);
+        } else if (Number.isInteger(value)) {
+          assert.equal(Number(text.replace(/[^\d-]/g, '')), value, `tile ${key} shows ${text}, the API says ${value}`);
+        }
+        assert.ok(text.length <= 12, `tile ${key} is short enough for people: ${text}`);
         assert.ok(await node.isVisible(), `tile ${key} is visible`);
       }
+      // a disabled deployment (SPARE_KEY_NOT_SET) is trouble shown first
+      const banner = page.locator('#banner');
+      await banner.waitFor({ state: 'visible' });
+      assert.match(await banner.textContent(), /spare is disabled: environment variable SPARE_KEY_NOT_SET is not set/);
 
       // Charts: each draws on a canvas and names its series in the legend.
       for (const id of ['chart-savings', 'chart-latency', 'chart-interviews', 'chart-modes']) {
@@ -310,6 +323,105 @@ describe('admin dashboard', { timeout: 280_000 }, () => {
     }
   });
 
+  test('interviews view: filter, page, open a transcript and its report, export CSV', async () => {
+    const { context, page } = await newPage();
+    try {
+      const second = await registerCandidate(srv.url, { name: 'Zed Filterable', email: 'zed@example.org' });
+      const r = await api(srv.url, 'POST', '/api/interviews', { kind: 'behavioral' }, second.token);
+      assert.equal(r.status, 201, r.text);
+      await signIn(page);
+      await refreshed(page, 1);
+      await page.click('.tabs a[data-tab=interviews]');
+      const view = page.locator('#view-interviews');
+      await view.waitFor({ state: 'visible' });
+      await page.waitForFunction(() => Number(document.getElementById('view-interviews').dataset.loaded || 0) >= 1);
+      const list = await api(srv.url, 'GET', '/api/admin/interviews', undefined, ADMIN_TOKEN);
+      const rows = page.locator('#iv-table tbody tr[data-interview]');
+      assert.equal(await rows.count(), Math.min(25, list.json.total));
+      assert.equal(await rows.first().getAttribute('data-interview'), list.json.interviews[0].id, 'newest first, as the API');
+      await shot(page, 'admin-05-interviews.png');
+
+      await page.fill('#q-candidate', 'zed@');
+      await page.click('[data-action=filter]');
+      await page.waitForFunction(() => document.querySelectorAll('#iv-table tbody tr[data-interview]').length === 1);
+      assert.equal(await rows.first().getAttribute('data-state'), 'active');
+      await page.fill('#q-candidate', '');
+      await page.selectOption('#q-state', 'finished');
+      await page.click('[data-action=filter]');
+      await page.waitForFunction(() => [...document.querySelectorAll('#iv-table tbody tr[data-interview]')].every((tr) => tr.dataset.state === 'finished'));
+
+      // the CSV the button downloads is the API's export
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=export]')]);
+      const file = path.join(ARTIFACTS, 'admin-interviews.csv');
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await download.saveAs(file);
+      const csv = fs.readFileSync(file, 'utf8');
+      const apiCsv = await api(srv.url, 'GET', '/api/admin/export?state=finished', undefined, ADMIN_TOKEN);
+      assert.equal(csv, apiCsv.text);
+      assert.match(csv, /^interview_id,started_utc,/);
+
+      // open the finished interview: its transcript and report
+      const id = await rows.first().getAttribute('data-interview');
+      await rows.first().locator('[data-action=open]').click();
+      await page.locator('#view-interview').waitFor({ state: 'visible' });
+      await page.waitForFunction((x) => document.getElementById('view-interview').dataset.loaded === x, id);
+      const rep = await api(srv.url, 'GET', `/api/interviews/${id}/report`, undefined, ADMIN_TOKEN);
+      assert.equal(await page.locator('#ivd-overall').getAttribute('data-exact'), String(rep.json.overall_score));
+      assert.equal(await page.locator('#ivd-transcript li').count(), rep.json.scores.length);
+      assert.equal(await page.locator('#ivd-transcript li .score').count(), rep.json.scores.length, 'every answer shows its score');
+      await shot(page, 'admin-06-interview.png');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('scores and question bank views; the read-only token sees them and cannot retire; the full one retires', async () => {
+    const { context, page } = await newPage();
+    try {
+      await signIn(page, READER_TOKEN);
+      await refreshed(page, 1);
+      assert.equal((await page.locator('#role-badge').textContent()).trim(), 'read-only');
+      await page.click('.tabs a[data-tab=scores]');
+      await page.waitForFunction(() => Number(document.getElementById('view-scores').dataset.loaded || 0) >= 1);
+      const sc = await api(srv.url, 'GET', '/api/admin/scores', undefined, READER_TOKEN);
+      assert.equal(await page.locator('#sc-table tbody tr').count(), sc.json.groups.length);
+      const g = sc.json.groups[0];
+      const row = page.locator(`#sc-table tr[data-role="${g.role}"][data-kind="${g.kind}"]`);
+      assert.equal((await row.locator('[data-col=interviews]').textContent()).trim(), String(g.interviews));
+      assert.equal(await row.locator('.bar').count(), 10);
+      await shot(page, 'admin-07-scores.png');
+
+      await page.click('.tabs a[data-tab=questions]');
+      await page.waitForFunction(() => Number(document.getElementById('view-questions').dataset.loaded || 0) >= 1);
+      assert.equal(await page.locator('#qb-table [data-action=retire]').count(), 0, 'no retire button for the read-only token');
+      const q = await api(srv.url, 'GET', '/api/admin/questions', undefined, READER_TOKEN);
+      const most = q.json.questions.slice().sort((a, b) => b.asked - a.asked || a.id.localeCompare(b.id))[0];
+      assert.equal(await page.locator('#qb-table tbody tr').first().getAttribute('data-question'), most.id, 'most asked first');
+      await shot(page, 'admin-08-questions-readonly.png');
+    } finally {
+      await context.close();
+    }
+    const full = await newPage();
+    try {
+      await signIn(full.page);
+      await refreshed(full.page, 1);
+      await full.page.click('.tabs a[data-tab=questions]');
+      await full.page.waitForFunction(() => Number(document.getElementById('view-questions').dataset.loaded || 0) >= 1);
+      await full.page.locator('#qb-table [data-action=retire]').first().waitFor();
+      await full.page.fill('#qb-search', 'wrap');
+      const rowq = full.page.locator('#qb-table tbody tr[data-retired="0"]').first();
+      const id = await rowq.getAttribute('data-question');
+      await rowq.locator('[data-action=retire]').click();
+      await rowq.locator('[data-action=retire]', { hasText: 'Confirm retire' }).click();
+      await full.page.locator(`#qb-table tr[data-question="${id}"][data-retired="1"]`).waitFor();
+      const q = await api(srv.url, 'GET', '/api/admin/questions', undefined, ADMIN_TOKEN);
+      assert.equal(q.json.questions.find((x) => x.id === id).retired, true, 'retired in the store');
+      await shot(full.page, 'admin-09-questions-retired.png');
+    } finally {
+      await full.context.close();
+    }
+  });
+
   test('the dashboard raised no JavaScript or CSP errors and loaded every file', async () => {
     // On its own: a fresh page, nothing allowed to fail, signed in until the charts drew.
     const { context, page, problems } = await newPage(undefined, []);
@@ -318,6 +430,10 @@ describe('admin dashboard', { timeout: 280_000 }, () => {
       await refreshed(page, 2);
       await page.locator('#chart-savings canvas').first().waitFor({ state: 'attached' });
       assert.equal(await page.evaluate(() => typeof window.uPlot), 'function', 'uPlot loaded');
+      for (const [tab, view] of [['interviews', 'view-interviews'], ['scores', 'view-scores'], ['questions', 'view-questions']]) {
+        await page.click(`.tabs a[data-tab=${tab}]`);
+        await page.waitForFunction((v) => Number(document.getElementById(v).dataset.loaded || 0) >= 1, view);
+      }
     });
   });
 });
