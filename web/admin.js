@@ -861,6 +861,7 @@
     }
   }
 
+  const QB_MAX_ROWS = 100; /* rows drawn at once; Find narrows the rest */
   let bank = [];
   function renderQuestions() {
     const needle = $('qb-search').value.trim().toLowerCase();
@@ -868,9 +869,11 @@
     tbody.textContent = '';
     const full = document.body.dataset.role === 'full';
     let shown = 0;
+    let matching = 0;
     for (const q of bank) {
       if (needle && !q.id.toLowerCase().includes(needle) && !q.text.toLowerCase().includes(needle)) continue;
-      if (++shown > 300) break; /* a search narrows it */
+      if (++matching > QB_MAX_ROWS) continue; /* a search narrows it */
+      shown++;
       let status;
       if (q.retired) status = el('span', { class: 'badge state-disabled', text: 'retired' });
       else if (full) status = el('button', { class: 'button secondary small', text: 'Retire', attrs: { type: 'button' }, data: { action: 'retire', id: q.id } });
@@ -882,6 +885,7 @@
         el('td', { text: q.average_score === null ? '–' : q.average_score.toFixed(2), data: { col: 'average' } }),
         el('td', null, status)));
     }
+    setText($('qb-shown'), matching > shown ? `Showing the ${shown} most asked of ${fmtInt(matching)}; type in Find to narrow.` : `${fmtInt(matching)} templates.`);
   }
 
   async function loadQuestions() {

@@ -566,15 +566,16 @@ int admin_handle(struct admin *a, struct http_req *r)
         strcmp(r->segments[1], "admin") != 0)
         return 0;
     const char *what = r->segments[2];
+    /* Erasing a candidate (DELETE /api/admin/candidates/{id}) is api.c's route, with the
+     * candidate's own erasure; who may do it is decided here: the full token only. */
+    if (r->n_segments == 4 && strcmp(what, "candidates") == 0 && strcmp(r->method, "DELETE") == 0)
+        return require_full(a, r) != 0; /* replied 401/403, or on to api.c */
     if (r->n_segments == 5 && strcmp(what, "questions") == 0 &&
         strcmp(r->segments[4], "retire") == 0) {
         if (method_is(r, "POST")) retire(a, r, r->segments[3]);
         return 1;
     }
-    if (r->n_segments != 3) {
-        http_reply_error(r, 404, "not_found", "No such route.");
-        return 1;
-    }
+    if (r->n_segments != 3) return 0; /* api.c's, or its 404 */
     if (!method_is(r, "GET") || admin_require_view(a, r) != 0) return 1;
     struct query q;
     query_parse(r, &q);

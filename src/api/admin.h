@@ -15,6 +15,7 @@
  *   GET  questions?from=&to=         every bank template: times asked, average score,
  *                                     retired or not
  *   POST questions/{id}/retire       full token only
+ *   DELETE candidates/{id}           full token only (the erasure itself is api.c's)
  *   GET  status                      what the dashboard's banner says (disabled
  *                                     deployments, store or Redis unreachable, alerts) */
 #ifndef API_ADMIN_H
@@ -43,7 +44,8 @@ void admin_set_alerts(struct admin *a, struct alerts *al);
 enum admin_role admin_role_of(const struct admin *a, struct http_req *r);
 /* Views: replies 401 and returns -1 unless r carries either admin token. */
 int admin_require_view(struct admin *a, struct http_req *r);
-/* Handles r if its path is under /api/admin/: returns 1 (replied), else 0. */
+/* Handles r if it is one of the routes above: returns 1 (replied), else 0 (the caller
+ * routes it on; for DELETE candidates/{id} only once the full token was checked). */
 int admin_handle(struct admin *a, struct http_req *r);
 
 /* CSV: appends s as one cell (quoted when it holds , " CR or LF; doubled quotes) and,

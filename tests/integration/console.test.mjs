@@ -177,6 +177,13 @@ test(
         q = expectStatus(a, 200, 'answer').next_question;
       }
     }
+    // erasing a candidate is for the full token only (the route itself is the account's)
+    const del = await api(srv.url, 'DELETE', '/api/admin/candidates/00000000000000000000000000000000', undefined, READER);
+    assert.equal(del.status, 403);
+    assert.equal(del.json.error.code, 'read_only_token');
+    assert.match(del.json.error.message, /full admin token/);
+    const delFull = await api(srv.url, 'DELETE', '/api/admin/candidates/00000000000000000000000000000000', undefined, ADMIN);
+    assert.equal(delFull.status, 404, 'the full token gets past the check (an unknown candidate is 404)');
     // the read-only token sees every view, the candidate's token none
     for (const route of ['/api/admin/interviews', '/api/admin/scores', '/api/admin/questions', '/api/admin/status', '/api/optimization_stats', '/api/providers', '/api/stats/history', '/metrics']) {
       assert.equal((await api(srv.url, 'GET', route, undefined, READER)).status, 200, route);
