@@ -251,9 +251,16 @@ void alerts_check(struct alerts *al)
                  enabled);
         holds(al, "fleet_exhausted", "", msg, json_pack("{s:i}", "deployments", enabled));
     }
-    if (al->spend) {
+    {
         double usd = 0, cap = 0;
-        al->spend(&usd, &cap, al->spend_data);
+        if (al->spend) {
+            al->spend(&usd, &cap, al->spend_data);
+        } else { /* the router's spend cap ([budget] max_usd_per_day) */
+            struct router_spend sp;
+            router_spend(engine_router(al->engine), &sp);
+            usd = sp.today_usd;
+            cap = sp.cap_usd;
+        }
         if (cap > 0 && usd >= cap * (double)al->cfg->alerts_spend_percent / 100.0) {
             snprintf(msg, sizeof msg, "Spend today is $%.2f of the $%.2f cap.", usd, cap);
             holds(al, "spend_near_cap", "", msg,

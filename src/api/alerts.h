@@ -14,8 +14,9 @@
  *   deployment_day_low   an enabled deployment has less than remaining_day_percent of its
  *                        day left (requests or tokens, whichever is scarcer)
  *   fleet_exhausted      every enabled deployment has used up its day
- *   spend_near_cap       spend today reached spend_percent of the cap (the spend source
- *                        is a hook: alerts_set_spend, for the pricing/cap code)
+ *   spend_near_cap       spend today (UTC day, settled calls) reached spend_percent of
+ *                        [budget] max_usd_per_day (router_spend; alerts_set_spend may
+ *                        give another source)
  *   store_unreachable    the store refused the last flush of the counters
  *   redis_unreachable    [redis] url is set and its connection is down
  *
@@ -39,7 +40,8 @@ struct alerts *alerts_new(struct event_base *base, const struct config *cfg, str
 void alerts_free(struct alerts *al);
 /* The Redis connection whose loss is an alert ([redis] url). */
 void alerts_set_share(struct alerts *al, struct quota_share *qs);
-/* The spend hook: spent and cap in USD today (cap <= 0: no cap). Called at each check. */
+/* Another spend source than the router's: spent and cap in USD today (cap <= 0: no
+ * cap). Called at each check. */
 typedef void (*alerts_spend_fn)(double *spent_usd, double *cap_usd, void *data);
 void alerts_set_spend(struct alerts *al, alerts_spend_fn fn, void *data);
 /* Evaluates the conditions now (the timer does it every check_interval_ms). */
