@@ -55,13 +55,14 @@ test(
 test(
   'a server that never calls a model: fallbacks are not savings, optimization_rate is what was reused',
   T,
-  logged(async () => {
+  logged(async (t) => {
     const srv = await startServer({ config: { budget: { mode: 'offline' } }, env });
     const c = await registerCandidate(srv.url);
     const id = await runInterview(srv.url, c.token, 'technical', goodAnswer);
     await waitForReport(srv.url, id, c.token);
     const s = await stats(srv);
     const d = JSON.stringify(s);
+    t.diagnostic(`MEASURED offline interview: total_requests=${s.total_requests} saved=${s.api_calls_saved} fallbacks=${s.fallbacks} prechecked=${s.prechecked} optimization_rate=${s.optimization_rate}`);
     assert.equal(s.api_calls, 0, d);
     assert.ok(s.fallbacks > 0, `heuristic scoring shows as fallbacks: ${d}`);
     assert.equal(s.total_requests, s.served_by_provider + s.api_calls_saved + s.prechecked + s.fallbacks, d);
@@ -273,6 +274,36 @@ test(
       const st = expectStatus(await api(srv.url, 'GET', '/api/admin/status', undefined, ADMIN), 200, 'status');
       assert.equal(st.alerts.webhook, true);
       assert.ok(st.alerts.fired.some((f) => f.alert === 'fleet_exhausted'), JSON.stringify(st.alerts));
+    } finally {
+      await hook.close();
+    }
+  }),
+);
+
+test(
+  'alerts: an unreachable Redis ([redis] url) is an alert and a banner line',
+  T,
+  logged(async () => {
+    const hook = await receiver();
+    try {
+      const closed = await new Promise((resolve) => {
+        const s = http.createServer();
+        s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+      });
+      const srv = await startServer({
+        config: {
+          redis: { url: `redis://127.0.0.1:${closed}/0` },
+          budget: { mode: 'offline' },
+          alerts: { webhook_url_env: 'CONSOLE_HOOK', check_interval_ms: 200, min_interval_s: 3600 },
+        },
+        env: { ...env, CONSOLE_HOOK: hook.url },
+      });
+      for (let i = 0; i < 100 && !hook.got.some((g) => g.body.alert === 'redis_unreachable'); i++) await sleep(100);
+      await sleep(600);
+      assert.equal(hook.got.filter((g) => g.body.alert === 'redis_unreachable').length, 1, JSON.stringify(hook.got.map((g) => g.body)));
+      const st = expectStatus(await api(srv.url, 'GET', '/api/admin/status', undefined, READER), 200, 'status');
+      assert.ok(st.warnings.some((w) => w.code === 'redis_unreachable'), JSON.stringify(st));
+      assert.match(srv.logs(), /level=warn event=alert alert=redis_unreachable/);
     } finally {
       await hook.close();
     }
