@@ -62,6 +62,18 @@ static double completion_share(enum budget_mode m)
     }
 }
 
+/* engine/budget.c's mode costs include 0.1 call per interview for the resume analysis
+ * (one per candidate, who takes 10 interviews). The plan is for the steady state of
+ * `simulate --days N` (days 2..N), where the day's candidates were analysed on an earlier
+ * day and only re-uploaded resumes are analysed again: that share replaces it. */
+#define BUDGET_COST_RESUME 0.1
+
+static double calls_per_interview(enum budget_mode m, const struct workload *w)
+{
+    double per = w->interviews_per_candidate > 0 ? (double)w->interviews_per_candidate : 10;
+    return budget_mode_cost(m) - BUDGET_COST_RESUME + w->resume_reupload_share / per;
+}
+
 /* The top-up is sized this much above the calls missing: the free fleet never packs
  * as perfectly as the arithmetic says. */
 #define PLAN_HEADROOM 0.10
@@ -160,7 +172,7 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
                 best_name = p->name;
             }
         }
-        double cost = budget_mode_cost(m);
+        double cost = calls_per_interview(m, w);
         double free_fleet = fleet;
         if (cheapest > 0 && cfg->max_usd_per_day > 0 && !isinf(fleet))
             fleet += fmin(paid_calls, cfg->max_usd_per_day / cheapest);

@@ -32,6 +32,7 @@ const TIGHT_X2_INI = path.join(TEST_SCENARIOS, 'tight-x2.ini');
 const TINY_INI = path.join(TEST_SCENARIOS, 'tiny.ini');
 const BAD_WORKLOAD_INI = path.join(TEST_SCENARIOS, 'bad-workload.ini');
 const PRICED_INI = path.join(TEST_SCENARIOS, 'priced.ini');
+const AGREE_INI = path.join(TEST_SCENARIOS, 'agree.ini');
 
 // CONTRACT.md's list, with the JSON type each field must have
 const CONTRACT_FIELDS = {
@@ -382,4 +383,18 @@ test('paid overflow: a priced deployment fills in under the cap, never above it 
   assert.ok(capped.interviews_llm_evaluated > free.interviews_llm_evaluated,
     `paying scored ${capped.interviews_llm_evaluated}, free ${free.interviews_llm_evaluated}`);
   assert.equal(capped.interviews_completed, capped.interviews_requested);
+});
+
+test('plan agrees with the steady state of simulate --days 3 within 5% (one deployment bound by rpd 150)', async () => {
+  // ASan: two days (the steady state is day 2), to stay within the test's time limit
+  const [p, r] = await Promise.all([plan(AGREE_INI), simulate(AGREE_INI, ['--days', ASAN ? '2' : '3'])]);
+  const planned = p.max_interviews_per_day.economy;
+  const measured = r.steady_state.interviews_llm_evaluated;
+  const off = Math.abs(measured - planned) / planned;
+  console.log(`MEASURED plan ${planned} vs simulate steady state ${measured} model-scored a day (${(off * 100).toFixed(1)}% apart)`);
+  assert.ok(planned > 0 && measured > 0);
+  assert.ok(off <= 0.05, `plan ${planned} and simulate ${measured} are ${(off * 100).toFixed(1)}% apart`);
+  // demand exceeds the deployment: the limit, not the workload, decides
+  assert.ok(r.steady_state.interviews_requested > planned);
+  assert.equal(r.quota_violations, 0);
 });
