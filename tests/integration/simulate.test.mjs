@@ -385,9 +385,11 @@ test('paid overflow: a priced deployment fills in under the cap, never above it 
   assert.equal(capped.interviews_completed, capped.interviews_requested);
 });
 
-test('plan agrees with the steady state of simulate --days 3 within 5% (one deployment bound by rpd 150)', async () => {
-  // ASan: two days (the steady state is day 2), to stay within the test's time limit
-  const [p, r] = await Promise.all([plan(AGREE_INI), simulate(AGREE_INI, ['--days', ASAN ? '2' : '3'])]);
+// Arithmetic against a measurement, not memory safety: the normal build runs it; under
+// ASan its three simulated days would push this file past CTest's time limit.
+test('plan agrees with the steady state of simulate --days 3 within 5% (one deployment bound by rpd 150)',
+  { skip: ASAN && 'run in the normal build only (time limit)' }, async () => {
+  const [p, r] = await Promise.all([plan(AGREE_INI), simulate(AGREE_INI, ['--days', '3'])]);
   const planned = p.max_interviews_per_day.economy;
   const measured = r.steady_state.interviews_llm_evaluated;
   const off = Math.abs(measured - planned) / planned;
