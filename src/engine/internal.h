@@ -69,8 +69,8 @@ struct engine {
     struct stats stats_flushed;  /* the part of stats already added to the store */
     struct engine_interview_counts counts_flushed; /* the part of counts already added */
     int store_down;                                /* the last flush failed (alerts) */
-    int tx_depth;                /* engine_tx_begin() calls not yet ended */
-    int tx_open;                 /* the outermost of them holds a store transaction */
+    int tx_depth;                                  /* engine_tx_begin() calls not yet ended */
+    int tx_open; /* the outermost of them holds a store transaction */
 };
 
 /* ---- engine.c ---- */
