@@ -32,6 +32,6 @@ echo "== injection: labelled set tests/data/injection/ (tests/unit/test_injectio
 INTERVIEWD_SOURCE_DIR=$ROOT "$ROOT/$BUILD/test_injection" 2>/dev/null | grep '^injection:'
 
 echo
-echo "== sign-up flood: 1,000 sign-ups from one address (tests/integration/signup_limits.test.mjs)"
-INTERVIEWD_SOURCE_DIR=$ROOT node --test --test-name-pattern='flood' "$ROOT/tests/integration/signup_limits.test.mjs" 2>&1 |
-  grep -o 'signup flood:.*'
+echo "== sign-up flood: 1,000 sign-ups and 200 resume changes from one address; 200 sign-ups that each start an interview against rpd=20 with 20% reserved (tests/integration/signup_limits.test.mjs)"
+INTERVIEWD_SOURCE_DIR=$ROOT node --test --test-name-pattern='flood|reserve' "$ROOT/tests/integration/signup_limits.test.mjs" 2>&1 |
+  grep -o 'signup flood:.*\|reserve:.*' | sort -u

@@ -62,6 +62,7 @@ static const struct key_def keys[] = {
     L("budget", "expected_interviews_per_day", expected_interviews_per_day, "10000", 0, 100000000),
     {"budget", "max_usd_per_day", KEY_DOUBLE, offsetof(struct config, max_usd_per_day), "0", NULL,
      0, 1000000},
+    L("budget", "interview_reserve_percent", interview_reserve_percent, "20", 0, 90),
     S("gateway", "keys_env", gateway_keys_env, "INTERVIEWD_GATEWAY_KEYS", NULL),
     L("limits", "max_body_bytes", max_body_bytes, "1048576", 1024, 64L << 20),
     L("limits", "max_resume_bytes", max_resume_bytes, "65536", 256, 16L << 20),

@@ -74,8 +74,10 @@ struct config {
     /* [budget] */
     char *budget_mode; /* auto | full | balanced | economy | offline */
     long expected_interviews_per_day;
-    double max_usd_per_day; /* spend cap on priced deployments, all instances together;
-                             * 0 = never pay (the default) */
+    double max_usd_per_day;         /* spend cap on priced deployments, all instances together;
+                                     * 0 = never pay (the default) */
+    long interview_reserve_percent; /* share of each deployment's daily limits kept for
+                                     * interviews already running, 20 (0..90) */
 
     /* [gateway] */
     char *gateway_keys_env;

@@ -118,6 +118,7 @@ void bankgrow_maybe(struct engine *e, const struct store_interview *iv, struct c
                       set_key, "difficulty", difficulty, "variant", (json_int_t)variant),
         .max_tokens = 900,
         .scope = "global", /* the same questions serve everyone */
+        .optional = 1,     /* never from the day's reserve for running interviews */
     };
     call_start(&e->calls, &spec, question_gen_done, e);
 }

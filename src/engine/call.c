@@ -34,6 +34,7 @@ struct call {
     int max_tokens;
     int offline;     /* the heuristic answers */
     int interactive; /* a candidate waits */
+    int optional;    /* kept out of the day's reserve for running interviews */
     int attempts;    /* submits so far */
     enum call_source source;
     call_done_fn done;
@@ -229,8 +230,10 @@ static void call_submit(struct call *c)
     /* A candidate waiting for the next question goes first; background work may wait
      * for capacity up to eval_deadline_ms, then the heuristic scores it. */
     int64_t wait = c->interactive ? ctx->cfg->llm_timeout_ms : ctx->cfg->eval_deadline_ms;
-    router_submit(ctx->router, &req, c->interactive ? ROUTER_INTERACTIVE : ROUTER_BACKGROUND,
-                  clock_mono_ms() + wait, on_result, c);
+    enum router_priority prio = c->interactive ? ROUTER_INTERACTIVE
+                                : c->optional  ? ROUTER_OPTIONAL
+                                               : ROUTER_BACKGROUND;
+    router_submit(ctx->router, &req, prio, clock_mono_ms() + wait, on_result, c);
 }
 
 static void on_cache(const char *value, size_t len, void *data)
@@ -300,6 +303,7 @@ enum call_start call_start(struct call_ctx *ctx, const struct call_spec *spec, c
     c->offline = spec->offline || !router_online(ctx->router);
     c->interactive = spec->interactive;
     if (spec->owner) snprintf(c->owner, sizeof c->owner, "%s", spec->owner);
+    c->optional = spec->optional;
     c->done = done;
     c->data = data;
     c->next = ctx->calls;

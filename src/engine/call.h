@@ -88,6 +88,8 @@ struct call_spec {
     int max_tokens;             /* 0: 600 */
     int offline;                /* the heuristic answers (offline mode) */
     int interactive;            /* a candidate waits: goes first, shorter deadline */
+    int optional;               /* no running interview needs it: never takes the day's
+                                 * reserve (router.h, ROUTER_OPTIONAL) */
     int claim;                  /* claim the work across instances first */
     const char *scope;          /* cache scope (see above); NULL: never cached */
     const char *rubric_version; /* in the cache key; NULL: "none" */

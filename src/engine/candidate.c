@@ -1,9 +1,16 @@
 /* candidate: registration, sign-in, resume updates and the resume analysis.
  *
- * The one idea: a candidate is usable at once. Registration stores a heuristic analysis
- * and answers; the model's analysis (one call, cached under the candidate's own scope)
- * replaces it when it arrives, and a re-upload that is a near-duplicate of the same
- * candidate's resume keeps the analysis it has. No one's analysis serves anyone else. */
+ * The one idea: quota belongs to interviews (issue 14). Sign-up and a resume change cost
+ * no provider call: they store a heuristic analysis and answer. A model analyses a
+ * resume when one of the candidate's interviews starts in a mode that uses a model, at
+ * most once per distinct resume: the analysis remembers the hash of the normalised
+ * resume it read, and the model analyses of the candidate's last CAND_EARLIER_ANALYSES
+ * other resumes travel with it (in the same row, so erasing the candidate erases them),
+ * so a resume changed back and forth gets its analysis back without a call. A
+ * near-duplicate re-upload keeps the analysis it has. The call is optional work
+ * (router.h): it never takes the share of the day kept for running interviews. A resume
+ * that tries to instruct the model is flagged and analysed by the heuristic only. No
+ * one's analysis serves anyone else. */
 #include "engine/candidate.h"
 
 #include "core/check.h"
@@ -11,6 +18,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/heuristic.h"
+#include "engine/injection.h"
 #include "engine/internal.h"
 #include "engine/question.h"
 #include "engine/sweep.h"
@@ -22,9 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CANDIDATE_ID_BYTES 16 /* 128-bit ids */
-#define TOKEN_SECRET_BYTES 32 /* 256-bit bearer secrets */
-#define ROLE_MAX_BYTES 64     /* a role id from data/roles.json */
+#define CANDIDATE_ID_BYTES 16   /* 128-bit ids */
+#define TOKEN_SECRET_BYTES 32   /* 256-bit bearer secrets */
+#define ROLE_MAX_BYTES 64       /* a role id from data/roles.json */
+#define CAND_EARLIER_ANALYSES 4 /* model analyses of earlier resumes a candidate keeps */
 
 enum store_err cand_load(struct engine *e, const char *id, struct cand_ctx *cc)
 {
@@ -96,32 +105,146 @@ static const char *need_string(const json_t *body, const char *key, long max, in
 
 /* ---- the analysis ---- */
 
+/* The hash of a resume as analyses remember it: of its normalised text. */
+static void resume_hash_of(const char *resume, char out[33])
+{
+    char *norm = util_normalize_text(resume ? resume : "");
+    util_xxh128_hex(norm, strlen(norm), out);
+    free(norm);
+}
+
+/* 1 if the resume tries to instruct the model (engine/injection.h). */
+static int resume_injected(const char *resume)
+{
+    return resume && injection_check(resume, NULL) != INJECTION_NONE;
+}
+
+/* The model analysis of the resume with this hash among what a candidate's analysis
+ * carries (itself or one of its "earlier"), or NULL. Borrowed. */
+static json_t *analysis_for_hash(const json_t *analysis, const char *hash)
+{
+    const char *h = json_string_value(json_object_get(analysis, "resume_hash"));
+    if (h && strcmp(h, hash) == 0) return (json_t *)analysis;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(analysis, "earlier"), i, v)
+    {
+        h = json_string_value(json_object_get(v, "resume_hash"));
+        if (h && strcmp(h, hash) == 0) return v;
+    }
+    return NULL;
+}
+
+/* A model analysis without its "earlier" list (a new reference). */
+static json_t *analysis_alone(const json_t *analysis)
+{
+    json_t *a = json_deep_copy(analysis);
+    json_object_del(a, "earlier");
+    return a;
+}
+
+/* The "earlier" list for a new current analysis: the model analyses old carries (its
+ * own, when it is a model one, first), minus the one for current_hash, at most
+ * CAND_EARLIER_ANALYSES. A new reference. */
+static json_t *earlier_list(const json_t *old, const char *current_hash)
+{
+    json_t *out = json_array();
+    const char *h = json_string_value(json_object_get(old, "resume_hash"));
+    if (h && strcmp(h, current_hash) != 0) json_array_append_new(out, analysis_alone(old));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(old, "earlier"), i, v)
+    {
+        if (json_array_size(out) >= CAND_EARLIER_ANALYSES) break;
+        h = json_string_value(json_object_get(v, "resume_hash"));
+        if (h && strcmp(h, current_hash) != 0) json_array_append(out, v);
+    }
+    return out;
+}
+
+/* current (stolen) with the earlier list built from old, as stored text (caller frees). */
+static char *analysis_with_earlier(json_t *current, const json_t *old, const char *current_hash)
+{
+    json_object_set_new(current, "earlier", earlier_list(old, current_hash));
+    char *text = json_dumps(current, JSON_COMPACT);
+    json_decref(current);
+    return text;
+}
+
+/* What an analysis call carries to its callback. */
+struct analysis_work {
+    char candidate_id[33];
+    char resume_hash[33]; /* of the resume the model read */
+};
+
+/* The model's analysis of one resume: becomes the candidate's analysis if that is still
+ * their resume, else joins their earlier analyses (the resume changed meanwhile). */
+static void analysis_store(struct engine *e, const struct analysis_work *w, json_t *parsed)
+{
+    struct store_candidate c = {0};
+    enum store_err se = store_call(e->store, candidate_get, w->candidate_id, &c);
+    if (se == STORE_OK) {
+        json_error_t je;
+        json_t *old = c.analysis_json ? json_loads(c.analysis_json, 0, &je) : NULL;
+        if (!old) old = json_object();
+        json_t *fresh = json_deep_copy(parsed);
+        json_object_set_new(fresh, "resume_hash", json_string(w->resume_hash));
+        int current = c.resume_hash && strcmp(c.resume_hash, w->resume_hash) == 0;
+        char *text;
+        if (current) {
+            text = analysis_with_earlier(fresh, old, w->resume_hash);
+        } else { /* keep the current analysis; this one waits among the earlier */
+            json_t *keep = json_deep_copy(old), *earlier = json_array();
+            json_array_append_new(earlier, fresh);
+            size_t i;
+            json_t *v;
+            json_array_foreach(json_object_get(old, "earlier"), i, v)
+            {
+                if (json_array_size(earlier) >= CAND_EARLIER_ANALYSES) break;
+                const char *h = json_string_value(json_object_get(v, "resume_hash"));
+                if (h && strcmp(h, w->resume_hash) != 0) json_array_append(earlier, v);
+            }
+            json_object_set_new(keep, "earlier", earlier);
+            text = json_dumps(keep, JSON_COMPACT);
+            json_decref(keep);
+        }
+        se = store_call(e->store, candidate_set_analysis, w->candidate_id, text,
+                        current ? "model" : (c.analysis_source ? c.analysis_source : "heuristic"));
+        free(text);
+        json_decref(old);
+    }
+    if (se != STORE_OK && se != STORE_NOT_FOUND) {
+        log_warn("analysis_store_failed", "candidate=%s error=\"%s\"", w->candidate_id,
+                 store_strerror(se));
+        sweep_resume_add(e, w->candidate_id); /* asked again later: the cache answers */
+    }
+    store_candidate_free(&c);
+}
+
 static void analysis_done(struct call *c, json_t *parsed, int from_model, void *data)
 {
-    char *candidate_id = data;
+    struct analysis_work *w = data;
     struct engine *e = call_owner(c);
     if (call_source(c) != CALL_CANCELLED) {
         stats_count(&e->stats, STATS_RESUME_ANALYSIS, call_stats_outcome(c), 1);
-        if (parsed) {
-            char *text = json_dumps(parsed, JSON_COMPACT);
-            enum store_err se = store_call(e->store, candidate_set_analysis, candidate_id, text,
-                                           from_model ? "model" : "heuristic");
-            if (se != STORE_OK) {
-                log_warn("analysis_store_failed", "candidate=%s error=\"%s\"", candidate_id,
-                         store_strerror(se));
-                /* asked again later: the answer is in the cache by then */
-                if (from_model) sweep_resume_add(e, candidate_id);
-            }
-            free(text);
-        }
+        /* without a model's answer the heuristic analysis stored at sign-up stands, and
+         * the next interview start asks again */
+        if (parsed && from_model) analysis_store(e, w, parsed);
     }
-    free(candidate_id);
+    free(w);
 }
 
 void cand_start_analysis(struct engine *e, const struct store_candidate *c)
 {
     CHECK(e != NULL && c != NULL && c->id != NULL);
     if (!router_online(e->router) || (!e->auto_mode && e->fixed_mode == BUDGET_OFFLINE)) {
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_FALLBACK, 1);
+        return;
+    }
+    if (resume_injected(c->resume_text)) {
+        /* a resume that instructs the model is read by the heuristic only: it is fenced
+         * as data in the prompt anyway, but nothing of it needs to reach a model */
+        log_info("resume_injection_flagged", "candidate=%s", c->id);
         stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_FALLBACK, 1);
         return;
     }
@@ -133,9 +256,27 @@ void cand_start_analysis(struct engine *e, const struct store_candidate *c)
         .messages = task_resume_analysis(c->role, c->resume_text),
         .scope = c->id, /* one candidate's analysis is never another's */
         .owner = c->id,
+        .optional = 1, /* never from the day's reserve for running interviews */
     };
-    char *id = xstrdup(c->id);
-    if (call_start(&e->calls, &spec, analysis_done, id) != CALL_STARTED) free(id);
+    struct analysis_work *w = xcalloc(1, sizeof *w);
+    snprintf(w->candidate_id, sizeof w->candidate_id, "%s", c->id);
+    resume_hash_of(c->resume_text, w->resume_hash);
+    if (call_start(&e->calls, &spec, analysis_done, w) != CALL_STARTED) free(w);
+}
+
+void cand_analyse_for_interview(struct engine *e, const struct cand_ctx *cc, int with_model)
+{
+    CHECK(e != NULL && cc != NULL && cc->c.id != NULL);
+    if (cc->c.analysis_source && strcmp(cc->c.analysis_source, "model") == 0) {
+        /* the naive design analyses the resume for every interview: this one is reused */
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_CACHE, 1);
+        return;
+    }
+    if (!with_model) {
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_FALLBACK, 1);
+        return;
+    }
+    cand_start_analysis(e, &cc->c);
 }
 
 /* ---- the HTTP entries ---- */
@@ -162,10 +303,8 @@ void engine_register(struct engine *e, const json_t *body, struct engine_reply *
         free(email_key);
         return;
     }
-    char *norm = util_normalize_text(resume);
     char resume_hash[33], token_hash[65];
-    util_xxh128_hex(norm, strlen(norm), resume_hash);
-    free(norm);
+    resume_hash_of(resume, resume_hash);
     char *id = util_random_id(CANDIDATE_ID_BYTES);
     char *secret = util_random_id(TOKEN_SECRET_BYTES);
     util_sha256_hex(secret, strlen(secret), token_hash);
@@ -201,7 +340,8 @@ void engine_register(struct engine *e, const json_t *body, struct engine_reply *
         engine_ok(out, json_pack("{s:s,s:s}", "candidate_id", id, "token", token));
         log_info("candidate_registered", "candidate=%s role=%s resume_bytes=%zu", id, role,
                  strlen(resume));
-        cand_start_analysis(e, &c);
+        if (resume_injected(resume)) log_info("resume_injection_flagged", "candidate=%s", id);
+        /* no provider call: the analysis waits for the first interview (issue 14) */
     }
     memset(secret, 0, strlen(secret));
     free(secret);
@@ -227,18 +367,20 @@ void engine_update_resume_text(struct engine *e, const char *candidate_id, const
         engine_candidate_failed(out, se);
         return;
     }
-    char *norm = util_normalize_text(resume);
     char hash[33];
-    util_xxh128_hex(norm, strlen(norm), hash);
-    free(norm);
+    resume_hash_of(resume, hash);
     struct minhash a, b;
     minhash_text(c.resume_text ? c.resume_text : "", &a);
     minhash_text(resume, &b);
     double similarity =
         strcmp(hash, c.resume_hash ? c.resume_hash : "") == 0 ? 1.0 : minhash_jaccard(&a, &b);
+    json_error_t je;
+    json_t *old = c.analysis_json ? json_loads(c.analysis_json, 0, &je) : NULL;
+    if (!old) old = json_object();
     const char *outcome;
     char *analysis_text = NULL;
     const char *source;
+    json_t *earlier = analysis_for_hash(old, hash);
     if (similarity >= MINHASH_RESUME_MIN_JACCARD && c.analysis_json) {
         /* the same person's lightly edited resume: their own analysis still holds */
         outcome = similarity >= 1.0 ? "unchanged" : "reused";
@@ -246,27 +388,32 @@ void engine_update_resume_text(struct engine *e, const char *candidate_id, const
         source = c.analysis_source ? c.analysis_source : "heuristic";
         stats_count(&e->stats, STATS_RESUME_ANALYSIS,
                     similarity >= 1.0 ? STATS_CACHE : STATS_NEAR_DUP, 1);
+    } else if (earlier) {
+        /* a resume a model analysed before (changed back): its analysis returns, free */
+        outcome = "restored";
+        analysis_text = analysis_with_earlier(analysis_alone(earlier), old, hash);
+        source = "model";
+        stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_CACHE, 1);
     } else {
+        /* a new resume: the heuristic's analysis now, a model's at the next interview */
         outcome = "new";
         const struct bank_role *br = bank_role_find(e->bank, c.role);
         json_t *analysis = heuristic_resume_analysis(resume, br ? br->skills : NULL);
-        analysis_text = json_dumps(analysis, JSON_COMPACT);
-        json_decref(analysis);
+        analysis_text = analysis_with_earlier(analysis, old, hash);
         source = "heuristic";
     }
+    json_decref(old);
     se = store_call(e->store, candidate_set_resume, candidate_id, resume, hash, analysis_text,
                     source);
     if (se != STORE_OK) {
         engine_store_failed(out, se);
     } else {
-        engine_ok(out, json_pack("{s:s,s:f}", "analysis", outcome, "similarity", similarity));
+        json_t *flags = json_array();
+        if (resume_injected(resume)) json_array_append_new(flags, json_string("injection_attempt"));
+        engine_ok(out, json_pack("{s:s,s:f,s:o}", "analysis", outcome, "similarity", similarity,
+                                 "resume_flags", flags));
         log_info("resume_updated", "candidate=%s analysis=%s similarity=%.2f", candidate_id,
                  outcome, similarity);
-        if (strcmp(outcome, "new") == 0) {
-            free(c.resume_text);
-            c.resume_text = xstrdup(resume);
-            cand_start_analysis(e, &c);
-        }
     }
     free(analysis_text);
     store_candidate_free(&c);
@@ -334,13 +481,17 @@ void engine_candidate_me(struct engine *e, const char *candidate_id, struct engi
     }
     const struct bank_role *role = bank_role_find(e->bank, c.role);
     /* the resume itself is never sent back (CONTRACT: no response holds one): its size
-     * tells the candidate which version is on file */
-    engine_ok(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:i,s:o}", "candidate_id", c.id, "name",
+     * tells the candidate which version is on file; resume_flags names one that tries to
+     * instruct the model */
+    json_t *resume_flags = json_array();
+    if (resume_injected(c.resume_text))
+        json_array_append_new(resume_flags, json_string("injection_attempt"));
+    engine_ok(out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:i,s:o,s:o}", "candidate_id", c.id, "name",
                              c.name, "email", c.email ? c.email : "", "role", c.role, "role_title",
                              role ? role->title : c.role, "analysis_ready",
                              c.analysis_source && strcmp(c.analysis_source, "model") == 0,
                              "resume_words", util_word_count(c.resume_text ? c.resume_text : ""),
-                             "interviews", arr));
+                             "interviews", arr, "resume_flags", resume_flags));
     store_interview_list_free(&l);
     store_candidate_free(&c);
 }
@@ -376,9 +527,8 @@ void engine_set_role(struct engine *e, const char *candidate_id, const json_t *b
     } else {
         engine_ok(out, json_pack("{s:s,s:s}", "role", role, "role_title", br->title));
         log_info("role_changed", "candidate=%s role=%s", candidate_id, role);
-        free(c.role);
-        c.role = xstrdup(role);
-        cand_start_analysis(e, &c);
+        /* no provider call: a model reads the resume for the new role when the next
+         * interview starts (issue 14); analyses made for the old role are dropped */
     }
     free(analysis_text);
     store_candidate_free(&c);

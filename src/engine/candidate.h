@@ -27,5 +27,9 @@ void cand_free(struct cand_ctx *cc);
 /* Asks a model for the candidate's resume analysis (through call.c: cached per
  * candidate, so a retry after a failed save makes no second provider call). */
 void cand_start_analysis(struct engine *e, const struct store_candidate *c);
+/* At an interview's start (issue 14): the model's analysis of the candidate's current
+ * resume unless they have one (reused: no call); with_model 0 (the interview runs
+ * offline) asks for nothing. */
+void cand_analyse_for_interview(struct engine *e, const struct cand_ctx *cc, int with_model);
 
 #endif

@@ -342,6 +342,7 @@ struct engine *engine_new_with_router(struct event_base *base, const struct conf
     e->cfg = cfg;
     e->store = store;
     e->router = router;
+    router_set_reserve_percent(router, (int)cfg->interview_reserve_percent);
     e->auto_mode = strcmp(cfg->budget_mode, "auto") == 0;
     int fixed = budget_mode_parse(cfg->budget_mode);
     e->fixed_mode = fixed < 0 ? BUDGET_FULL : (enum budget_mode)fixed;

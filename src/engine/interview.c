@@ -110,6 +110,15 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
     json_decref(plan);
 
     enum budget_mode mode_e = engine_mode_now(e);
+    /* issue 14: what is left of the day is the reserve for interviews already running */
+    int reserved = mode_e != BUDGET_OFFLINE && router_reserve_reached(e->router);
+    if (reserved) {
+        log_info("interview_offline",
+                 "candidate=%s reason=\"only the reserve for running "
+                 "interviews is left today\"",
+                 candidate_id);
+        mode_e = BUDGET_OFFLINE;
+    }
     const char *mode = budget_mode_name(mode_e);
     struct sbuf greet = {0};
     sbuf_printf(&greet,
@@ -121,7 +130,10 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
                 strcmp(kind, "behavioral") == 0  ? "situations you have handled"
                 : strcmp(kind, "technical") == 0 ? "technical questions"
                                                  : "technical and behavioral questions");
-    if (mode_e == BUDGET_OFFLINE)
+    if (reserved)
+        sbuf_puts(&greet, " Note: today's AI quota is kept for interviews already in progress, "
+                          "so your answers will be scored by a rubric.");
+    else if (mode_e == BUDGET_OFFLINE)
         sbuf_puts(&greet, " Note: no AI model is configured, so your answers will be scored by "
                           "a rubric.");
     char *id = util_random_id(INTERVIEW_ID_BYTES);
@@ -157,9 +169,8 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
         e->counts.started++;
         e->counts.started_by_mode[mode_e]++;
         engine_count_in_progress(e, mode_e, +1);
-        /* The naive design analyses the resume for every interview; we reuse the one
-         * analysis made at registration (the first interview's is that call). */
-        if (earlier_interviews > 0) stats_count(&e->stats, STATS_RESUME_ANALYSIS, STATS_CACHE, 1);
+        /* the resume is analysed when an interview starts, once per distinct resume */
+        cand_analyse_for_interview(e, &cc, mode_e != BUDGET_OFFLINE);
     }
     store_turn_free(&first);
     sbuf_free(&greet);

@@ -412,6 +412,7 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
                                              next_phase ? &next : NULL),
         .max_tokens = 200 + 160 * (int)n + (with_summary ? 400 : 0) + (next_phase ? 150 : 0),
         .interactive = wait && wait->next,
+        .optional = rescore, /* re-scoring a finished interview never takes the reserve */
         .claim = 1,
         .scope = iv->id, /* batches and summaries belong to their interview */
         .rubric_version = e->rubrics->version,

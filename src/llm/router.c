@@ -91,6 +91,7 @@ struct router {
     router_observe_fn observe; /* told of every response (dashboards); may be NULL */
     void *observe_data;
     struct quota_share *share; /* issue 8: the fleet's windows through Redis, or NULL (not owned) */
+    int reserve_pct;           /* issue 14: share of each daily limit kept from optional calls */
 };
 
 static int64_t now_wall(void)
@@ -505,6 +506,23 @@ static long est_at(const struct deployment *d, const struct rcall *c)
     return c->est_prompt + (c->est_prompt * m + 99) / 100 + c->est_completion;
 }
 
+/* Issue 14: 1 if d keeps its reserve after a call of est_tokens: more than reserve_pct
+ * of its daily request and token limits stays left. Always 1 for calls that may use the
+ * reserve, and for limits that are not known. What is left counts what the provider
+ * reported (a key also used elsewhere leaves less). */
+static int keeps_reserve(const struct router *r, const struct deployment *d, int64_t now,
+                         enum router_priority prio, long est_tokens)
+{
+    if (prio != ROUTER_OPTIONAL || r->reserve_pct <= 0) return 1;
+    const struct quota_limits *lim = &d->quota.limits;
+    long rq = quota_remaining_day_requests(&d->quota, now);
+    long tk = quota_remaining_day_tokens(&d->quota, now);
+    /* kept = ceil(limit * pct / 100): a reserve of 20% of 5 requests is 1, never 0 */
+    if (lim->rpd > 0 && rq >= 0 && (rq - 1) * 100 < lim->rpd * r->reserve_pct) return 0;
+    if (lim->tpd > 0 && tk >= 0 && (tk - est_tokens) * 100 < lim->tpd * r->reserve_pct) return 0;
+    return 1;
+}
+
 /* The best deployment for c now among the free ones (priced = 0) or the priced ones
  * (priced = 1), or -1. */
 static int pick_among(struct router *r, const struct rcall *c, int priced)
@@ -524,6 +542,7 @@ static int pick_among(struct router *r, const struct rcall *c, int priced)
         if (d->probing && d->quota.in_flight > 0) continue;
         const char *why;
         if (!quota_can_take(&d->quota, now, est_at(d, c), &why)) continue;
+        if (!keeps_reserve(r, d, now, c->prio, est_at(d, c))) continue;
         /* issue 8: the fleet's windows must allow it too */
         if (r->share &&
             !quota_share_can_take(r->share, d->cfg->name, &d->quota.limits, now, est_at(d, c)))
@@ -572,6 +591,8 @@ static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_
         if (which != CAP_ALL && priced != which) continue;
         if (priced && r->spend_cap_usd <= 0) continue;
         if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
+        /* the reserve is kept until the day ends: an optional call waits for nothing */
+        if (!keeps_reserve(r, d, now, c->prio, est_at(d, c))) continue;
         const char *why = NULL;
         int64_t at;
         if (d->breaker.state == BREAKER_HALF_OPEN || (d->probing && d->quota.in_flight > 0)) {
@@ -881,7 +902,7 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
                    int64_t deadline_mono_ms, llm_done_fn done, void *data)
 {
     CHECK(r != NULL && req != NULL && req->messages != NULL && done != NULL);
-    CHECK(prio == ROUTER_INTERACTIVE || prio == ROUTER_BACKGROUND);
+    CHECK(prio == ROUTER_INTERACTIVE || prio == ROUTER_BACKGROUND || prio == ROUTER_OPTIONAL);
     struct rcall *c = xcalloc(1, sizeof *c);
     c->r = r;
     snprintf(c->task, sizeof c->task, "%s", req->task ? req->task : "chat");
@@ -966,6 +987,27 @@ int router_can_take_within(struct router *r, long est_tokens, int64_t within_ms)
     if (pick(r, &probe) >= 0) return 1;
     int64_t at = earliest_capacity(r, &probe, now, CAP_ALL);
     return at != QUOTA_NEVER && at - now < within_ms;
+}
+
+void router_set_reserve_percent(struct router *r, int pct)
+{
+    CHECK(r != NULL && pct >= 0 && pct <= 90);
+    r->reserve_pct = pct;
+}
+
+int router_reserve_reached(const struct router *r)
+{
+    if (r->reserve_pct <= 0) return 0;
+    int64_t now = now_wall();
+    int usable = 0;
+    for (int i = 0; i < r->n; i++) {
+        const struct deployment *d = &r->deps[i];
+        if (!dep_usable(d)) continue;
+        if (provider_config_priced(d->cfg) && r->spend_cap_usd <= 0) continue; /* never used */
+        usable++;
+        if (keeps_reserve(r, d, now, ROUTER_OPTIONAL, 1)) return 0;
+    }
+    return usable > 0;
 }
 
 int router_online(const struct router *r)

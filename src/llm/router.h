@@ -30,7 +30,9 @@
 
 enum router_priority {
     ROUTER_INTERACTIVE = 0, /* a candidate is waiting */
-    ROUTER_BACKGROUND = 1,  /* evaluation, summaries, resume analysis */
+    ROUTER_BACKGROUND = 1,  /* evaluations and summaries of interviews already running */
+    ROUTER_OPTIONAL = 2,    /* work no running interview needs (resume analysis, question
+                             * generation, re-scoring): never takes the day's reserve */
 };
 
 struct router;
@@ -61,6 +63,16 @@ int router_pick(struct router *r, long est_tokens);
  * the provider is down or out of quota past that: a caller with a candidate waiting
  * answers from the bank at once instead of waiting within_ms for nothing. */
 int router_can_take_within(struct router *r, long est_tokens, int64_t within_ms);
+/* Issue 14: keeps pct percent (0..90) of every deployment's daily limits (RPD, TPD) for
+ * interviews already running: a ROUTER_OPTIONAL call goes only to a deployment that
+ * still has more than that share of its day left after taking it, and fails at once
+ * (LLM_ERR_NO_CAPACITY) when none has; interactive and background calls may use all of
+ * it. A deployment without daily limits has no reserve. Default 0. */
+void router_set_reserve_percent(struct router *r, int pct);
+/* 1 when no usable deployment could take a small ROUTER_OPTIONAL call for want of
+ * day quota outside the reserve (what is left is the reserve): new interviews then
+ * start offline. 0 with no usable deployment, or one without daily limits. */
+int router_reserve_reached(const struct router *r);
 /* 1 if any deployment is enabled (not disabled, not dead). */
 int router_online(const struct router *r);
 /* Provider calls the fleet can still make today, for calls of about tokens_per_call

@@ -255,7 +255,8 @@ struct answer_ctx {
 
 static const char *kinds[] = {"technical", "behavioral", "mixed"};
 
-/* A candidate registers when they first arrive (their resume is analysed then). */
+/* A candidate registers when they first arrive (their resume is analysed when their
+ * first interview starts). */
 static int register_candidate(struct sim *s, int i)
 {
     struct cand *c = &s->cands[i];

@@ -164,15 +164,23 @@ static void on_reply(struct engine_reply *r, void *data)
     F.last_err = r->err;
 }
 
-/* Starts an interview and answers its first question, through e; the answer's
- * evaluation call is then in flight for LATENCY_MS. */
-static void answer_first_question(struct engine *e, const char *candidate)
+/* Starts an interview through e (its start asks for the resume analysis). The reply is
+ * the caller's to clear. */
+static void start_interview(struct engine *e, const char *candidate, struct engine_reply *r)
 {
     json_t *kind = json_pack("{s:s}", "kind", "technical");
-    struct engine_reply r = {0};
-    engine_start(e, candidate, kind, &r);
+    engine_start(e, candidate, kind, r);
     json_decref(kind);
-    assert_int_equal(r.err, ENGINE_OK);
+    assert_int_equal(r->err, ENGINE_OK);
+}
+
+/* Starts an interview, lets its resume analysis finish, and answers the first question,
+ * through e; the answer's evaluation call is then the one in flight, for LATENCY_MS. */
+static void answer_first_question(struct engine *e, const char *candidate)
+{
+    struct engine_reply r = {0};
+    start_interview(e, candidate, &r);
+    run_for(LATENCY_MS + 100);
     const char *iv = json_string_value(json_object_get(r.body, "interview_id"));
     const char *qid = json_string_value(json_object_get(json_object_get(r.body, "question"), "id"));
     json_t *ans = json_pack("{s:s,s:s}", "question_id", qid, "answer", ANSWER);
@@ -188,6 +196,11 @@ static void test_resume_analysis_retried_after_a_failed_save_is_served_from_the_
     F.set_analysis_fail = 1; /* the store refuses the first save of the analysis */
     char cand[33];
     register_candidate(F.a.e, cand);
+    run_for(LATENCY_MS + 100);
+    assert_int_equal(F.a.st.by_task[TASK_RESUME_ANALYSIS], 0); /* sign-up asks for nothing */
+    struct engine_reply r = {0};
+    start_interview(F.a.e, cand, &r); /* the first interview asks for the analysis */
+    engine_reply_clear(&r);
     run_for(LATENCY_MS + 100);
     assert_int_equal(F.a.st.by_task[TASK_RESUME_ANALYSIS], 1);
     assert_int_equal(F.set_analysis_calls, 1);                 /* refused */

@@ -299,6 +299,40 @@ static void test_router_without_margin_reserves_the_estimate(void **state)
     assert_int_equal(router_pick(F.r, 1001), -1);
 }
 
+/* Issue 14: with rpd = 10 and 20% kept for running interviews, optional work (resume
+ * analysis, question generation) gets 8 requests and fails at once after that; calls of
+ * running interviews still get the last 2. */
+static void test_router_optional_work_leaves_the_reserve_to_running_interviews(void **state)
+{
+    (void)state;
+    add_dep(0, 0, 10, 100);
+    router_set_reserve_percent(F.r, 20);
+    for (int i = 0; i < 12; i++)
+        submit(ROUTER_OPTIONAL, 600000);
+    run_for(5000); /* no waiting for a reserve that returns only tomorrow */
+    assert_int_equal(F.st[0].requests, 8);
+    assert_int_equal(F.done_ok, 8);
+    assert_int_equal(F.done_nocap, 4);
+    assert_true(router_reserve_reached(F.r));
+    for (int i = 0; i < 3; i++)
+        submit(ROUTER_BACKGROUND, 60000);
+    run_for(120000);
+    assert_int_equal(F.st[0].requests, 10);
+    assert_int_equal(F.done_ok, 10);
+    assert_int_equal(F.done_nocap, 5); /* the third: the day is spent */
+}
+
+static void test_router_without_reserve_optional_work_takes_the_whole_day(void **state)
+{
+    (void)state;
+    add_dep(0, 0, 10, 100);
+    for (int i = 0; i < 12; i++)
+        submit(ROUTER_OPTIONAL, 60000);
+    run_for(120000);
+    assert_int_equal(F.st[0].requests, 10);
+    assert_false(router_reserve_reached(F.r));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +356,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_can_take_within_sees_the_next_minute, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_router_optional_work_leaves_the_reserve_to_running_interviews, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_router_without_reserve_optional_work_takes_the_whole_day, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
