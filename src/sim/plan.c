@@ -176,12 +176,16 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
         double free_fleet = fleet;
         if (cheapest > 0 && cfg->max_usd_per_day > 0 && !isinf(fleet))
             fleet += fmin(paid_calls, cfg->max_usd_per_day / cheapest);
-        double max_iv = isinf(fleet) ? -1 : floor(fleet / cost);
+        /* issue 14: new interviews start in a model mode only until [budget]
+         * interview_reserve_percent of each day is left; that share serves the interviews
+         * already running, so few new ones start on it */
+        double for_new = 1.0 - (double)cfg->interview_reserve_percent / 100.0;
+        double max_iv = isinf(fleet) ? -1 : floor(fleet * for_new / cost);
         json_t *mj =
             json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost, "tokens_per_call",
                       tpc, "fleet_calls_per_day", isinf(fleet) ? -1.0 : floor(fleet),
                       "max_interviews_per_day", max_iv, "max_interviews_per_day_spread",
-                      isinf(fleet) ? -1.0 : floor(spread / cost), "deployments", deps);
+                      isinf(fleet) ? -1.0 : floor(spread * for_new / cost), "deployments", deps);
         if (target > 0 && topup && !isinf(free_fleet) && floor(free_fleet / cost) < target) {
             double missing = (target * cost - free_fleet) * (1 + PLAN_HEADROOM);
             double usd = missing * usd_per_call(topup, tpc, m);
