@@ -36,7 +36,7 @@ static void gen_load_set(struct engine *e, const char *role, const char *categor
         if (!text || !id) continue;
         bank_add(e->bank, id, role, category,
                  (int)json_integer_value(json_object_get(q, "difficulty")), text,
-                 json_object_get(q, "keywords"));
+                 json_object_get(q, "keywords"), json_string_value(json_object_get(q, "topic")));
     }
 }
 
@@ -146,10 +146,14 @@ static void question_gen_done(struct call *c, json_t *parsed, int from_model, vo
         snprintf(id, sizeof id, "gen.%s.%.16s", role, h);
         int d = (int)json_integer_value(json_object_get(q, "difficulty"));
         if (bank_add(e->bank, id, role, category, d ? d : difficulty, text,
-                     json_object_get(q, "keywords")) == 0)
-            json_array_append_new(kept, json_pack("{s:s,s:s,s:i,s:O}", "id", id, "text", text,
+                     json_object_get(q, "keywords"), NULL) == 0) {
+            /* its topic: the nearest template's, or its own (bank_add decided) */
+            const struct bank_question *added = bank_question_find(e->bank, id);
+            json_array_append_new(kept, json_pack("{s:s,s:s,s:i,s:O,s:s}", "id", id, "text", text,
                                                   "difficulty", d ? d : difficulty, "keywords",
-                                                  json_object_get(q, "keywords")));
+                                                  json_object_get(q, "keywords"), "topic",
+                                                  added && added->topic ? added->topic : id));
+        }
     }
     shared_kv_put_json(e, set_key, kept);
     char count_key[200], count_s[32];

@@ -806,33 +806,40 @@ static json_t *find_skills(const char *lower, const json_t *role_skills)
     return skills;
 }
 
-/* Phrases after "built", "developed", ... up to the end of the sentence. */
+/* Phrases after "built", "developed", ... up to the end of the clause, never cut inside
+ * a word: engine/phrase.c shortens them at a joining word when they run long. */
+#define PROJECT_RAW_MAX 200 /* bytes read after the verb */
+#define PROJECTS_MAX 6
+
 static json_t *find_projects(const char *text)
 {
-    static const char *verbs[] = {"built ",       "developed ", "designed ", "created ", "led ",
-                                  "implemented ", "launched ",  "project: ", "wrote "};
+    static const char *verbs[] = {
+        "built ",     "developed ",  "designed ",    "created ",  "led ",     "implemented ",
+        "launched ",  "project: ",   "wrote ",       "migrated ", "rebuilt ", "shipped ",
+        "automated ", "introduced ", "architected ", "delivered "};
     json_t *projects = json_array();
-    for (const char *p = text; *p && json_array_size(projects) < 3; p++) {
+    for (const char *p = text; *p && json_array_size(projects) < PROJECTS_MAX; p++) {
         for (size_t v = 0; v < ARRAY_LEN(verbs); v++) {
             size_t n = strlen(verbs[v]);
             if (strncasecmp(p, verbs[v], n) != 0) continue;
             if (p != text && isalnum((unsigned char)p[-1])) continue;
             const char *start = p + n;
             const char *end = start;
-            while (*end && *end != '.' && *end != '\n' && *end != ';' && *end != ',' &&
-                   end - start < 90)
+            while (*end && *end != '\n' && *end != ';' && end - start < PROJECT_RAW_MAX &&
+                   !(*end == '.' && !isalnum((unsigned char)end[1])))
                 end++;
-            size_t len = (size_t)(end - start);
-            char *cut = xstrndup(start, len + 4 < strlen(start) ? len + 4 : strlen(start));
-            len = util_utf8_prefix(cut, len);
-            free(cut);
+            /* stopped by the length cap inside a word: back to the word's start */
+            if (end - start >= PROJECT_RAW_MAX)
+                while (end > start && !isspace((unsigned char)end[-1]))
+                    end--;
+            size_t len = util_utf8_prefix(start, (size_t)(end - start));
             if (len >= 8 && util_word_count(start) >= 2) {
                 char *phrase = xstrndup(start, len);
                 util_trim(phrase);
-                add_unique(projects, phrase, 3);
+                add_unique(projects, phrase, PROJECTS_MAX);
                 free(phrase);
             }
-            p = end - 1;
+            p = end > p ? end - 1 : p;
             break;
         }
     }

@@ -17,6 +17,15 @@ struct seen_slot;
 
 #define QUESTION_MAX_PLAN 40 /* questions an interview may have */
 #define QUESTION_PHASE_MAX 32
+/* Topics asked in a candidate's last this-many interviews wait until every other topic
+ * that fits has had its turn. */
+#define QUESTION_TOPIC_ROTATION 3
+/* A question comes back for review at the earliest this long after it was last asked. */
+#define QUESTION_REVIEW_MIN_GAP_MS (3LL * 86400000)
+/* How old the scores a review is chosen by may be before they are read again. */
+#define QUESTION_REVIEW_RELOAD_MS (6LL * 3600000)
+/* The most skills read from one job description. */
+#define QUESTION_JOB_SKILLS_MAX 16
 
 /* Fills phases with n entries for an interview of kind; returns how many. */
 int question_plan_build(const char *kind, int n, const char *phases[QUESTION_MAX_PLAN]);
@@ -33,10 +42,18 @@ const json_t *question_key_points(struct engine *e, const struct store_turn *t);
 /* {"id","text","category","index","total"} for the API. New reference. */
 json_t *question_json(const struct store_turn *t, int total);
 /* Builds turn idx from the bank (or the given follow-up text) and inserts it; out (if
- * not NULL) gets a copy. STORE_NOT_FOUND: nothing unheard is left. */
+ * not NULL) gets a copy. No topic is asked twice in one interview, and topics of the
+ * last QUESTION_TOPIC_ROTATION interviews wait their turn; when every fitting question
+ * has been heard, the one most due for review comes back, saying when it was last met.
+ * STORE_NOT_FOUND: nothing may be asked (every question heard in the last three days). */
 enum store_err question_ask(struct engine *e, const struct store_interview *iv, struct cand_ctx *cc,
                             const struct store_turn_list *turns, int idx, const char *follow_up,
                             struct store_turn *out);
+
+/* The skills (canonical names, data/terms.json) a job description names, in order of
+ * first mention: what steers the questions and what the report checks. New reference;
+ * an empty array for NULL or "". */
+json_t *question_job_skills(struct engine *e, const char *job_description);
 
 /* The per-candidate cache of questions heard (SEEN slots), owned by the engine. */
 struct seen_slot *question_seen_cache_new(void);

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "engine/heuristic.h"
 #include "engine/internal.h"
+#include "engine/phrase.h"
 #include "engine/question.h"
 #include "engine/scoring.h"
 #include "engine/sweep.h"
@@ -20,11 +21,66 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* {"score","date","interview_id"} of the candidate's latest scored answer to question_id
+ * before this interview, or NULL: a question brought back for review shows how the
+ * earlier attempt went beside the new one. */
+static json_t *previous_attempt(const struct store_turn_list *asked, const char *interview_id,
+                                const char *question_id)
+{
+    const struct store_turn *best = NULL;
+    for (size_t i = 0; i < asked->len; i++) {
+        const struct store_turn *a = &asked->items[i];
+        if (strcmp(a->interview_id, interview_id) == 0) break; /* oldest first: earlier only */
+        if (a->score > 0 && strcmp(a->question_id, question_id) == 0) best = a;
+    }
+    if (!best) return NULL;
+    char date[16];
+    time_t secs = (time_t)(best->asked_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    return json_pack("{s:i,s:s,s:s}", "score", best->score, "date", date, "interview_id",
+                     best->interview_id);
+}
+
+/* Adds job_skills_covered and job_skills_missed: the skills the job description names,
+ * split by whether a question of this interview was about them. */
+static void job_skills_fields(struct engine *e, const struct store_interview *iv,
+                              const struct store_turn_list *turns, json_t *r)
+{
+    json_t *skills = question_job_skills(e, iv->job_description);
+    if (!iv->job_description || !*iv->job_description) {
+        json_decref(skills);
+        return;
+    }
+    json_t *covered = json_array(), *missed = json_array();
+    size_t i;
+    json_t *s;
+    json_array_foreach(skills, i, s)
+    {
+        const char *skill = json_string_value(s);
+        int hit = 0;
+        for (size_t k = 0; k < turns->len && !hit; k++) {
+            const struct store_turn *t = &turns->items[k];
+            hit = phrase_mentions(e->bank->terms, t->question_text, skill) ||
+                  (t->keywords && phrase_mentions(e->bank->terms, t->keywords, skill));
+        }
+        json_array_append(hit ? covered : missed, s);
+    }
+    json_object_set_new(r, "job_skills_covered", covered);
+    json_object_set_new(r, "job_skills_missed", missed);
+    json_decref(skills);
+}
 
 static json_t *report_build(struct engine *e, const struct store_interview *iv,
                             const struct store_turn_list *turns, const json_t *summary,
                             int summary_from_model)
 {
+    struct store_turn_list asked = {0};
+    if (store_call(e->store, turn_list_asked_by_candidate, iv->candidate_id, &asked) != STORE_OK)
+        store_turn_list_free(&asked); /* no earlier scores shown; the report stands */
     json_t *scores = json_array(), *all_flags = json_array();
     int n_model = 0, n_heur = 0, n_pre = 0, n_unavailable = 0, n_rescored = 0;
     double sum = 0;
@@ -58,14 +114,20 @@ static json_t *report_build(struct engine *e, const struct store_interview *iv,
         const struct bank_question *bq = bank_question_find(e->bank, t->question_id);
         /* time to answer, measured here: question stored (sent) to answer received */
         int64_t answer_ms = t->answered_ms > t->asked_ms ? t->answered_ms - t->asked_ms : 0;
-        json_t *one = json_pack(
-            "{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s?}", "question_id", t->question_id, "question",
-            t->question_text, "answer", t->answer, "category", t->category, "score", t->score,
-            "feedback", t->feedback ? t->feedback : "", "scorer", scorer, "flags", flags,
-            "reference", bank_reference_plain(bq), "topic", bq ? bq->topic : NULL);
-        json_object_set_new(one, "answer_seconds", json_integer((json_int_t)(answer_ms / 1000)));
-        json_array_append_new(scores, one);
+        json_t *entry =
+            json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s?}", "question_id", t->question_id,
+                      "question", t->question_text, "answer", t->answer, "category", t->category,
+                      "score", t->score, "feedback", t->feedback ? t->feedback : "", "scorer",
+                      scorer, "flags", flags, "reference", bank_reference_plain(bq), "topic",
+                      t->topic ? t->topic
+                      : bq     ? bq->topic
+                               : NULL);
+        json_object_set_new(entry, "answer_seconds", json_integer((json_int_t)(answer_ms / 1000)));
+        json_t *prev = previous_attempt(&asked, iv->id, t->question_id);
+        if (prev) json_object_set_new(entry, "previous", prev);
+        json_array_append_new(scores, entry);
     }
+    store_turn_list_free(&asked);
     int overall = scored ? (int)lround(100.0 * (sum / scored - 1) / 4) : 0;
     int offline = engine_mode_of(iv) == BUDGET_OFFLINE;
     struct sbuf note = {0};
@@ -121,6 +183,7 @@ static json_t *report_build(struct engine *e, const struct store_interview *iv,
         note.data ? note.data : "");
     sbuf_free(&note);
     sbuf_free(&summary_text);
+    job_skills_fields(e, iv, turns, r);
     return r;
 }
 

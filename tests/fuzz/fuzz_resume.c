@@ -15,9 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = 0;
     json_t *a = heuristic_resume_analysis(text, NULL);
+    struct bank_fill_ctx ctx = {.analysis = a, .turn = (int)(size % 7)};
     char *q = bank_fill(
-        "In {project} at {company}, how did {skill} and {skill2} help over {years} years?", a, NULL,
-        (int)(size % 7));
+        NULL, "In {project} at {company}, how did {skill} and {skill2} help over {years} years?",
+        &ctx);
     free(q);
     json_decref(a);
     free(text);

@@ -13,6 +13,7 @@
 
 #include "core/util.h"
 #include "engine/bank.h"
+#include "engine/phrase.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,7 +267,9 @@ static const char *full_analysis =
 static char *fill(const char *text, const char *analysis_json, const char *role, int turn)
 {
     json_t *a = analysis_json ? json_loads(analysis_json, 0, NULL) : NULL;
-    char *s = bank_fill(text, a, role ? bank_role_find(bank, role) : NULL, turn);
+    struct bank_fill_ctx ctx = {
+        .analysis = a, .role = role ? bank_role_find(bank, role) : NULL, .turn = turn};
+    char *s = bank_fill(bank, text, &ctx);
     json_decref(a);
     return s;
 }
@@ -276,7 +279,7 @@ static void test_bank_fill_replaces_every_placeholder_from_analysis(void **state
     (void)state;
     char *s = fill("{skill}|{skill2}|{project}|{company}|{years}|{role_title}", full_analysis,
                    "backend_engineer", 0);
-    assert_string_equal(s, "go|postgresql|a payment gateway|Acme Corp|8|Backend engineer");
+    assert_string_equal(s, "Go|PostgreSQL|a payment gateway|Acme Corp|8|backend engineer");
     free(s);
 }
 
@@ -284,7 +287,7 @@ static void test_bank_fill_turn_rotates_skill_and_project(void **state)
 {
     (void)state;
     char *s = fill("{skill}|{skill2}|{project}", full_analysis, "backend_engineer", 1);
-    assert_string_equal(s, "postgresql|kafka|an internal CLI");
+    assert_string_equal(s, "PostgreSQL|Kafka|an internal CLI");
     free(s);
 }
 
@@ -292,11 +295,16 @@ static void test_bank_fill_empty_analysis_uses_role_skills_and_fallbacks(void **
 {
     (void)state;
     const struct bank_role *r = bank_role_find(bank, "backend_engineer");
-    const char *skill = json_string_value(json_array_get(r->skills, 0));
-    const char *skill2 = json_string_value(json_array_get(r->skills, 1));
+    /* the role's skills, in their canonical spelling ("sql" reads "SQL") */
+    char *skill = phrase_clean(bank->terms, json_string_value(json_array_get(r->skills, 0)),
+                               PHRASE_SKILL, NULL);
+    char *skill2 = phrase_clean(bank->terms, json_string_value(json_array_get(r->skills, 1)),
+                                PHRASE_SKILL, NULL);
     char want[512];
     snprintf(want, sizeof want, "%s|%s|a recent project of yours|your most recent team|several",
              skill, skill2);
+    free(skill);
+    free(skill2);
     char *s = fill("{skill}|{skill2}|{project}|{company}|{years}", "{}", "backend_engineer", 0);
     assert_string_equal(s, want);
     free(s);
@@ -314,7 +322,7 @@ static void test_bank_fill_single_skill_does_not_repeat_it_as_skill2(void **stat
 {
     (void)state;
     char *s = fill("{skill} vs {skill2}", "{\"skills\":[\"rust\"]}", NULL, 0);
-    assert_string_equal(s, "rust vs a related technology");
+    assert_string_equal(s, "Rust vs a related technology");
     free(s);
 }
 
@@ -322,7 +330,7 @@ static void test_bank_fill_leaves_unknown_braces_alone(void **state)
 {
     (void)state;
     char *s = fill("Use {foo} or {} with {skill}, not {skill", full_analysis, NULL, 0);
-    assert_string_equal(s, "Use {foo} or {} with go, not {skill");
+    assert_string_equal(s, "Use {foo} or {} with Go, not {skill");
     free(s);
 }
 
@@ -340,7 +348,8 @@ static void test_bank_fill_leaves_no_placeholder_in_any_bank_template(void **sta
     json_t *a = json_loads(full_analysis, 0, NULL);
     const struct bank_role *role = bank_role_find(bank, "backend_engineer");
     for (int i = 0; i < bank->n_questions; i++) {
-        char *s = bank_fill(bank->questions[i].text, a, role, i);
+        struct bank_fill_ctx ctx = {.analysis = a, .role = role, .turn = i};
+        char *s = bank_fill(bank, bank->questions[i].text, &ctx);
         int left = strchr(s, '{') != NULL;
         if (left) fprintf(stderr, "%s: %s\n", bank->questions[i].id, s);
         free(s);
