@@ -169,6 +169,9 @@ static int status_for(enum engine_err e, const char **code)
     case ENGINE_ABANDONED:
         *code = "interview_abandoned";
         return 409;
+    case ENGINE_TOO_LARGE:
+        *code = "too_large";
+        return 413;
     case ENGINE_UNAVAILABLE:
     default:
         *code = "unavailable";
@@ -186,6 +189,7 @@ static void reply_engine(struct http_req *r, struct engine_reply *er, int ok_sta
     const char *code;
     int status = status_for(er->err, &code);
     if (er->err == ENGINE_BUSY) http_add_header(r, "Retry-After", "1");
+    if (er->code) code = er->code;
     http_reply_error(r, status, code, er->message);
 }
 

@@ -66,6 +66,7 @@ static const struct key_def keys[] = {
     S("gateway", "keys_env", gateway_keys_env, "INTERVIEWD_GATEWAY_KEYS", NULL),
     L("limits", "max_body_bytes", max_body_bytes, "1048576", 1024, 64L << 20),
     L("limits", "max_resume_bytes", max_resume_bytes, "65536", 256, 16L << 20),
+    L("limits", "max_job_description_bytes", max_job_description_bytes, "8192", 256, 1L << 20),
     L("limits", "max_answer_bytes", max_answer_bytes, "8192", 64, 1L << 20),
     L("limits", "max_name_bytes", max_name_bytes, "200", 1, 4096),
     L("limits", "max_email_bytes", max_email_bytes, "254", 3, 4096),

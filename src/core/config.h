@@ -85,6 +85,7 @@ struct config {
     /* [limits] (untrusted sizes; defaults documented in README) */
     long max_body_bytes;              /* whole request body, 1 MiB */
     long max_resume_bytes;            /* resume_text, 64 KiB */
+    long max_job_description_bytes;   /* job_description of POST /api/interviews, 8 KiB */
     long max_answer_bytes;            /* one answer, 8 KiB */
     long max_name_bytes;              /* name, 200 */
     long max_email_bytes;             /* email, 254 */

@@ -48,12 +48,14 @@ void engine_fail(struct engine_reply *r, enum engine_err err, const char *fmt, .
     va_end(ap);
     r->err = err;
     r->body = NULL;
+    r->code = NULL;
 }
 
 void engine_ok(struct engine_reply *r, json_t *body)
 {
     CHECK(r != NULL && body != NULL);
     r->err = ENGINE_OK;
+    r->code = NULL;
     r->message[0] = 0;
     r->body = body;
 }

@@ -36,6 +36,7 @@ enum engine_err {
     ENGINE_BUSY,           /* 503 store_busy: another process holds the database's lock */
     ENGINE_EMAIL_TAKEN,    /* 409 email_taken: that email already has a profile */
     ENGINE_ABANDONED,      /* 409 interview_abandoned: left before its end, no report */
+    ENGINE_TOO_LARGE,      /* 413 too_large: a field over its configured limit */
 };
 
 /* Outcome of an engine call for the API: status, stable code, sentence, body. */
@@ -43,6 +44,7 @@ struct engine_reply {
     enum engine_err err;
     char message[256]; /* for errors: a sentence a person can act on */
     json_t *body;      /* for success: the JSON answer (owned by the reply) */
+    const char *code;  /* for errors: a stable code more precise than err's own, or NULL */
 };
 void engine_reply_clear(struct engine_reply *r);
 
@@ -90,7 +92,9 @@ void engine_erase_candidate(struct engine *e, const char *candidate_id, struct e
 json_t *engine_privacy(struct engine *e);
 /* GET /api/candidates/me */
 void engine_candidate_me(struct engine *e, const char *candidate_id, struct engine_reply *out);
-/* POST /api/interviews */
+/* POST /api/interviews: {"kind", "job_description"?}. A job description over [limits]
+ * max_job_description_bytes is ENGINE_TOO_LARGE (code job_description_too_long); one
+ * that tries to instruct the model is ENGINE_INVALID (code job_description_rejected). */
 void engine_start(struct engine *e, const char *candidate_id, const json_t *body,
                   struct engine_reply *out);
 

@@ -13,12 +13,14 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/candidate.h"
+#include "engine/injection.h"
 #include "engine/internal.h"
 #include "engine/precheck.h"
 #include "engine/question.h"
 #include "engine/scoring.h"
 #include "llm/router.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,44 @@ static int start_within_limits(struct engine *e, const char *candidate_id, int *
     return 0;
 }
 
+/* The optional job description: a string within [limits] max_job_description_bytes
+ * that does not try to instruct the model (engine/injection.c, as answers are checked).
+ * It is data: stored with the interview, fenced in prompts, never followed. *job is
+ * borrowed from body, NULL when absent or blank. */
+static int read_job_description(struct engine *e, const json_t *body, const char **job,
+                                struct engine_reply *out)
+{
+    json_t *v = json_object_get(body, "job_description");
+    *job = NULL;
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_string(v)) {
+        engine_fail(out, ENGINE_INVALID,
+                    "\"job_description\" must be a string (the text of the "
+                    "job advert), or left out.");
+        return -1;
+    }
+    if ((long)json_string_length(v) > e->cfg->max_job_description_bytes) {
+        engine_fail(out, ENGINE_TOO_LARGE,
+                    "The job description is longer than the limit of %ld bytes; paste the "
+                    "part that lists the responsibilities and skills.",
+                    e->cfg->max_job_description_bytes);
+        out->code = "job_description_too_long";
+        return -1;
+    }
+    const char *s = json_string_value(v);
+    if (injection_check(s, NULL) != INJECTION_NONE) {
+        engine_fail(out, ENGINE_INVALID,
+                    "The job description contains text addressed to the interviewer or its AI "
+                    "(such as instructions to ignore rules); paste only the job advert itself.");
+        out->code = "job_description_rejected";
+        return -1;
+    }
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    *job = *s ? json_string_value(v) : NULL;
+    return 0;
+}
+
 void engine_start(struct engine *e, const char *candidate_id, const json_t *body,
                   struct engine_reply *out)
 {
@@ -88,6 +128,8 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
         engine_fail(out, ENGINE_INVALID, "\"kind\" must be technical, behavioral or mixed.");
         return;
     }
+    const char *job = NULL;
+    if (read_job_description(e, body, &job, out) != 0) return;
     struct cand_ctx cc;
     enum store_err se = cand_load(e, candidate_id, &cc);
     if (se != STORE_OK) {
@@ -148,6 +190,7 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
         .greeting = greet.data,
         .plan_json = plan_text,
         .created_ms = now,
+        .job_description = (char *)job,
     };
     struct store_turn first = {0};
     struct store_turn_list none = {0};
@@ -163,6 +206,8 @@ void engine_start(struct engine *e, const char *candidate_id, const json_t *body
     } else {
         engine_ok(out, json_pack("{s:s,s:s,s:s,s:o}", "interview_id", id, "mode", mode, "greeting",
                                  greet.data, "question", question_json(&first, n)));
+        /* the skills read from the job description, so the candidate sees what steers */
+        if (job) json_object_set_new(out->body, "job_skills", question_job_skills(e, job));
         log_info("interview_started", "interview=%s candidate=%s kind=%s mode=%s", id, candidate_id,
                  kind, mode);
         e->started_today++;

@@ -193,8 +193,9 @@ void phrase_terms_found(const struct phrase_terms *t, const char *text, json_t *
 int phrase_mentions(const struct phrase_terms *t, const char *text, const char *term)
 {
     if (!text || !term || !*term) return 0;
+    /* the canonical name as written ("Go", not "go live"); aliases in any case */
     size_t n = strlen(term);
-    for (const char *p = text; (p = util_strcasestr(p, term)); p++)
+    for (const char *p = text; (p = strstr(p, term)); p++)
         if (left_boundary(text, p) && right_boundary(p + n)) return 1;
     /* an alias of the same term counts too: "Postgres" mentions PostgreSQL */
     for (size_t i = 0; t && i < t->len; i++) {

@@ -55,7 +55,8 @@ char *phrase_canonical(const struct phrase_terms *t, const char *text);
  * once each, in order of first mention, up to max entries in all. */
 void phrase_terms_found(const struct phrase_terms *t, const char *text, json_t *names, size_t max);
 
-/* 1 if text mentions term (a canonical name or alias) as a whole word, any case. */
+/* 1 if text mentions term (a canonical name) as a whole word: the name as spelt, or one
+ * of its aliases in any case (ambiguous aliases such as "go" do not count). */
 int phrase_mentions(const struct phrase_terms *t, const char *text, const char *term);
 
 #endif

@@ -46,7 +46,7 @@ static json_t *previous_attempt(const struct store_turn_list *asked, const char 
 }
 
 /* Adds job_skills_covered and job_skills_missed: the skills the job description names,
- * split by whether a question of this interview was about them. */
+ * split by whether a question of this interview named them. */
 static void job_skills_fields(struct engine *e, const struct store_interview *iv,
                               const struct store_turn_list *turns, json_t *r)
 {
@@ -64,8 +64,7 @@ static void job_skills_fields(struct engine *e, const struct store_interview *iv
         int hit = 0;
         for (size_t k = 0; k < turns->len && !hit; k++) {
             const struct store_turn *t = &turns->items[k];
-            hit = phrase_mentions(e->bank->terms, t->question_text, skill) ||
-                  (t->keywords && phrase_mentions(e->bank->terms, t->keywords, skill));
+            hit = phrase_mentions(e->bank->terms, t->question_text, skill);
         }
         json_array_append(hit ? covered : missed, s);
     }

@@ -261,8 +261,11 @@ void scoring_start_evaluation(struct engine *e, const struct store_interview *iv
     };
     size_t n_asked = 0;
     const char **asked = next_phase ? asked_texts(turns, &n_asked) : NULL;
-    struct task_next next = {
-        .phase = next_phase, .difficulty = next_difficulty, .asked = asked, .n_asked = n_asked};
+    struct task_next next = {.phase = next_phase,
+                             .difficulty = next_difficulty,
+                             .asked = asked,
+                             .n_asked = n_asked,
+                             .job_description = iv->job_description};
     char work_key[CALL_WORK_MAX];
     snprintf(work_key, sizeof work_key, "evaluate:%s:%d", iv->id, t->idx);
     struct call_spec spec = {
@@ -400,8 +403,11 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
     char *rubric = batch_rubric(e, qa, n);
     size_t n_asked = 0;
     const char **asked = next_phase ? asked_texts(turns, &n_asked) : NULL;
-    struct task_next next = {
-        .phase = next_phase, .difficulty = next_difficulty, .asked = asked, .n_asked = n_asked};
+    struct task_next next = {.phase = next_phase,
+                             .difficulty = next_difficulty,
+                             .asked = asked,
+                             .n_asked = n_asked,
+                             .job_description = iv->job_description};
     char work_key[CALL_WORK_MAX];
     snprintf(work_key, sizeof work_key, "%s:%s:%s", rescore ? "reeval" : "batch", iv->id,
              with_summary ? "final" : "mid");

@@ -47,8 +47,9 @@ int task_from_name(const char *name)
 #define NEXT_RULE                                                                                  \
     "When a <next_request> block is present, also return \"next_question\": one new "              \
     "interview question for its phase and difficulty (1 fundamentals, 2 applied, 3 deep) "         \
-    "that builds on the candidate's last answer, one sentence, different from every "              \
-    "<asked_question>.\n"
+    "that builds on what the candidate has shown so far, one sentence, on a topic no "             \
+    "<asked_question> covers; when a <candidate_job_description> is present, prefer the "          \
+    "skills it names.\n"
 
 static const char *system_prompts[TASK__COUNT] = {
     [TASK_RESUME_ANALYSIS] =
@@ -235,6 +236,13 @@ static void next_block(struct sbuf *u, const struct task_next *next)
     sbuf_puts(u, "<next_request phase=\"");
     task_escape(u, next->phase);
     sbuf_printf(u, "\" difficulty=\"%d\"/>\n", next->difficulty);
+    /* the candidate's text, fenced and escaped like a resume: it steers the next question
+     * towards the job's skills, never the task */
+    if (next->job_description && *next->job_description) {
+        sbuf_puts(u, "<candidate_job_description>");
+        task_escape(u, next->job_description);
+        sbuf_puts(u, "</candidate_job_description>\n");
+    }
     for (size_t i = 0; i < next->n_asked; i++) {
         sbuf_puts(u, "<asked_question>");
         task_escape(u, next->asked[i]);

@@ -49,6 +49,7 @@ struct task_next {
     int difficulty;           /* 1..3 */
     const char *const *asked; /* question texts already asked in this interview */
     size_t n_asked;
+    const char *job_description; /* the job the candidate practises for (data), or NULL */
 };
 
 /* Each returns [{"role":"system",...},{"role":"user",...}] (new reference). */
