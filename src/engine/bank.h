@@ -134,9 +134,9 @@ const char *bank_topic_of(const struct bank *b, const char *text);
  * would use it again is skipped: projects and companies, then skills. */
 #define BANK_PHRASE_MAX_USES 3
 #define BANK_SKILL_MAX_USES 5
-/* ... among the candidate's latest this-many questions (about three days at ten
- * interviews a day); older ones no longer count. */
-#define BANK_PHRASE_WINDOW 400
+/* ... among the candidate's latest this-many questions (ten interviews); older ones no
+ * longer count. */
+#define BANK_PHRASE_WINDOW 120
 
 /* What a template is filled from. */
 struct bank_fill_ctx {
