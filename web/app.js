@@ -14,6 +14,7 @@
   const DRAFT_KEY = 'interviewd.draft';
   const TTS_KEY = 'interviewd.readAloud';
   const RESUME_MAX_CHARS = 65536;
+  const JOB_MAX_CHARS = 8192; // [limits] max_job_description_bytes by default; the server has the last word
   const PDF_MAX_BYTES = 1048576;     // [limits] max_resume_pdf_bytes' default
   const ACCESS_LINK_MAX = 400;       // a pasted access link longer than this is not one of ours
   const TIMER_TICK_MS = 1000;
@@ -275,6 +276,20 @@
     $('f-resume').setAttribute('aria-invalid', over ? 'true' : 'false');
   }
 
+  function updateJobCounter() {
+    const n = countChars($('f-jd').value);
+    const counter = $('jd-count');
+    const over = n > JOB_MAX_CHARS;
+    counter.textContent = n.toLocaleString('en-US') + ' / ' + JOB_MAX_CHARS.toLocaleString('en-US') +
+      ' characters' + (over ? ' (' + (n - JOB_MAX_CHARS).toLocaleString('en-US') + ' over the limit)' : '');
+    counter.classList.toggle('over', over);
+    $('f-jd').setAttribute('aria-invalid', over ? 'true' : 'false');
+  }
+
+  function skillList(v) {
+    return Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x) : [];
+  }
+
   async function onSetupSubmit(ev) {
     ev.preventDefault();
     if (state.busy) return;
@@ -315,7 +330,10 @@
         button.textContent = 'Starting…';
       }
       const kind = $('f-kind').value;
-      const r = await api('POST', '/api/interviews', { kind });
+      const startBody = { kind };
+      const job = $('f-jd').value.trim();
+      if (job) startBody.job_description = job;
+      const r = await api('POST', '/api/interviews', startBody);
       const q = r.question || null;
       const base = q && typeof q.index === 'number' ? (q.index >= 1 ? 1 : 0) : 1;
       state.session.interview_id = r.interview_id;
@@ -323,7 +341,8 @@
       saveSession();
       storageSet(DRAFT_KEY, null);
       state.interview = {
-        id: r.interview_id, kind, mode: str(r.mode), greeting: str(r.greeting), base, question: null
+        id: r.interview_id, kind, mode: str(r.mode), greeting: str(r.greeting), base, question: null,
+        jobSkills: skillList(r.job_skills)
       };
       setBusy(false, button);
       enterInterview(q);
@@ -558,6 +577,9 @@
     show($('iv-offline'), iv.mode === 'offline');
     $('iv-greeting').textContent = iv.greeting;
     show($('iv-greeting'), !!iv.greeting);
+    const skills = skillList(iv.jobSkills);
+    $('iv-job').textContent = skills.length ? 'The job description asks for: ' + skills.join(', ') + '. The questions lean towards these.' : '';
+    show($('iv-job'), skills.length > 0);
     showError('answer-error', '');
     showView('interview-view');
     showAccessLink();
@@ -861,6 +883,15 @@
       el('div', { class: 'card' }, el('h2', { text: 'Strengths' }), listOrNone(r.strengths, 'None noted.')),
       el('div', { class: 'card' }, el('h2', { text: 'To improve' }), listOrNone(r.improvements, 'None noted.')));
 
+    const covered = skillList(r.job_skills_covered);
+    const missed = skillList(r.job_skills_missed);
+    const jobCard = covered.length || missed.length
+      ? el('div', { class: 'card report-job', data: { jobSkills: '' } },
+        el('h2', { text: 'The job description' }),
+        el('p', { text: covered.length ? 'This interview covered: ' + covered.join(', ') + '.' : 'This interview covered none of the skills the job description names.' }),
+        missed.length ? el('p', { text: 'Not covered yet (a next interview can ask about them): ' + missed.join(', ') + '.' }) : null)
+      : null;
+
     const cards = el('ol', { class: 'answers' }, scores.map((s, i) => {
       const score = Number(s.score) || 0;
       const scorer = str(s.scorer);
@@ -894,6 +925,7 @@
         tools,
         summaryCard,
         lists,
+        jobCard,
         el('h2', { class: 'section-title', text: 'Answer by answer' }),
         scores.length ? cards : el('p', { class: 'hint', text: 'No answers were scored.' })));
     const kind = state.interview && KIND_LABELS[state.interview.kind];
@@ -930,6 +962,8 @@
     };
     list('Strengths', r.strengths);
     list('To improve', r.improvements);
+    list('Job description: skills covered', skillList(r.job_skills_covered));
+    list('Job description: skills not covered yet', skillList(r.job_skills_missed));
     out.push('## Answer by answer', '');
     (Array.isArray(r.scores) ? r.scores : []).forEach((s, i) => {
       out.push('### Question ' + (i + 1) + ': ' + str(s.question), '');
@@ -1220,6 +1254,7 @@
     $('setup-form').addEventListener('submit', onSetupSubmit);
     $('answer-form').addEventListener('submit', onAnswerSubmit);
     $('f-resume').addEventListener('input', updateResumeCounter);
+    $('f-jd').addEventListener('input', updateJobCounter);
     $('f-answer').addEventListener('input', saveDraft);
     $('f-answer').addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {

@@ -676,6 +676,51 @@ describe('candidate page', { timeout: 280_000 }, () => {
     }
   });
 
+  test('a job description steers the interview: over the limit it is refused with the server\'s words; the skills it names show during the interview and in the report', { timeout: 260_000 }, async () => {
+    const expected = [...ACCOUNT_FAILURES,
+      { method: 'POST', path: /^\/api\/interviews$/, status: 413, why: 'a job description over the limit' }];
+    const { context, page } = await newPage(undefined, expected);
+    try {
+      await openAndRegister(page, { name: 'Jo Bapplicant', email: `jd.${Date.now()}@example.com`, kind: 'technical' });
+      // Over the limit: the counter says so, and the server's refusal is shown as written.
+      await page.fill('textarea[name=job_description]', 'Kafka and PostgreSQL. '.repeat(500));
+      assert.match(await page.locator('#jd-count').textContent(), /over the limit/);
+      await page.click('[data-action=start]');
+      const box = page.locator('#setup-error');
+      await box.waitFor({ state: 'visible' });
+      const s0 = await session(page);
+      const refused = await api('POST', '/api/interviews', { token: s0.token, body: { kind: 'technical', job_description: 'x'.repeat(9000) } });
+      assert.equal(refused.status, 413);
+      assert.equal((await box.textContent()).trim(), refused.json.error.message);
+
+      const job = 'Senior backend engineer. You will build event pipelines on Kafka, keep PostgreSQL fast, and run services on Kubernetes.';
+      await page.fill('textarea[name=job_description]', job);
+      await page.click('[data-action=start]');
+      await page.locator('[data-progress]').filter({ hasText: /^Question 1 of \d+$/ }).waitFor({ state: 'visible' });
+      const note = page.locator('[data-job-skills]');
+      await note.waitFor({ state: 'visible' });
+      const noteText = await note.textContent();
+      for (const skill of ['Kafka', 'PostgreSQL', 'Kubernetes']) assert.ok(noteText.includes(skill), `the interview names ${skill}: "${noteText}"`);
+      await shot(page, '14-job-description.png');
+
+      await answerAll(page, (i) => answerFor(i + 3));
+      await waitForReport(page);
+      const s = await session(page);
+      const report = await api('GET', `/api/interviews/${s.interview_id}/report`, { token: s.token });
+      const covered = report.json.job_skills_covered || [];
+      const missed = report.json.job_skills_missed || [];
+      assert.ok(covered.length + missed.length >= 3, `the report lists the job's skills: ${JSON.stringify({ covered, missed })}`);
+      const card = page.locator('[data-report] .report-job');
+      await card.waitFor({ state: 'visible' });
+      const cardText = await card.textContent();
+      for (const skill of [...covered, ...missed]) assert.ok(cardText.includes(skill), `the report page names ${skill}`);
+      await card.scrollIntoViewIfNeeded();
+      await shot(page, '15-report-job-skills.png', false);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the page raised no JavaScript or CSP errors and loaded every file', async () => {
     // On its own: a fresh page, nothing allowed to fail, from registration to the second
     // question.
