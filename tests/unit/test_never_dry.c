@@ -209,7 +209,8 @@ static void one_interview(const char *cand, int nth, struct heard *heard, int *n
         engine_answer(F.e, cand, iv, ans, on_reply, NULL);
         json_decref(ans);
         json_decref(q);
-        q = F.next ? json_incref(F.next) : NULL;
+        q = F.next; /* the reference on_reply took is now q's */
+        F.next = NULL;
         asked_ms = clock_now_ms();
         run_for(1000);
     }
