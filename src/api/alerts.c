@@ -2,13 +2,12 @@
  *
  * The one idea: a condition is a (code, subject) pair with the time it last fired; a
  * check that finds it true fires only when min_interval_s has passed since then. The
- * webhook client is libcurl's multi socket interface on our libevent loop, the same
- * arrangement as llm/openai.c: curl says which sockets to watch (sock_cb) and when to
- * wake it (timer_cb); libevent reports readiness back through curl_multi_socket_action.
- * Neither callback calls libcurl re-entrantly. */
+ * webhook client is libcurl on our libevent loop through core/curlev.c, as llm/openai.c
+ * drives provider calls. */
 #include "api/alerts.h"
 
 #include "core/clock.h"
+#include "core/curlev.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/timer.h"
@@ -60,97 +59,40 @@ struct alerts {
     int n_cond;
     struct fired fired[ALERTS_FIRED_KEPT]; /* ring, newest at fired_head - 1 */
     int fired_head, n_fired;
-    CURLM *multi;
-    struct event *curl_timer;
+    struct curlev *cv;  /* the webhook client; NULL without a loop */
     struct post *posts; /* in flight */
     int in_flight;
 };
 
 /* ---- the webhook client ---- */
 
-static void check_done(struct alerts *al)
+/* curlev_done_fn: one POST finished; easy is already out of the multi handle. */
+static void post_done(CURL *easy, CURLcode rc, void *data)
 {
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(al->multi, &left))) {
-        if (m->msg != CURLMSG_DONE) continue;
-        struct post **pp = &al->posts;
-        while (*pp && (*pp)->easy != m->easy_handle)
-            pp = &(*pp)->next;
-        long status = 0;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-        if (m->data.result != CURLE_OK || status < 200 || status >= 300)
-            log_warn("alert_webhook_failed", "status=%ld error=\"%s\"", status,
-                     curl_easy_strerror(m->data.result));
-        else
-            log_info("alert_webhook_sent", "status=%ld", status);
-        curl_multi_remove_handle(al->multi, m->easy_handle);
-        curl_easy_cleanup(m->easy_handle);
-        if (*pp) {
-            struct post *p = *pp;
-            *pp = p->next;
-            curl_slist_free_all(p->headers);
-            free(p->body);
-            free(p);
-            al->in_flight--;
-        }
+    struct alerts *al = data;
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK || status < 200 || status >= 300)
+        log_warn("alert_webhook_failed", "status=%ld error=\"%s\"", status, curl_easy_strerror(rc));
+    else
+        log_info("alert_webhook_sent", "status=%ld", status);
+    struct post **pp = &al->posts;
+    while (*pp && (*pp)->easy != easy)
+        pp = &(*pp)->next;
+    curl_easy_cleanup(easy);
+    if (*pp) {
+        struct post *p = *pp;
+        *pp = p->next;
+        curl_slist_free_all(p->headers);
+        free(p->body);
+        free(p);
+        al->in_flight--;
     }
-}
-
-static void on_socket(evutil_socket_t fd, short what, void *arg)
-{
-    struct alerts *al = arg;
-    int flags = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
-    int running;
-    curl_multi_socket_action(al->multi, fd, flags, &running);
-    check_done(al);
-}
-
-static void on_curl_timer(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct alerts *al = arg;
-    int running;
-    curl_multi_socket_action(al->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(al);
-}
-
-static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    (void)easy;
-    struct alerts *al = userp;
-    struct event *ev = socketp;
-    if (what == CURL_POLL_REMOVE) {
-        if (ev) event_free(ev);
-        curl_multi_assign(al->multi, fd, NULL);
-        return 0;
-    }
-    short kind =
-        EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
-    if (ev) event_free(ev);
-    ev = event_new(al->base, fd, kind, on_socket, al);
-    event_add(ev, NULL);
-    curl_multi_assign(al->multi, fd, ev);
-    return 0;
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    struct alerts *al = userp;
-    if (timeout_ms < 0) {
-        evtimer_del(al->curl_timer);
-        return 0;
-    }
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    evtimer_add(al->curl_timer, &tv);
-    return 0;
 }
 
 static void post_json(struct alerts *al, json_t *doc)
 {
-    if (!al->url) return;
+    if (!al->url || !al->cv) return;
     if (al->in_flight >= ALERTS_MAX_IN_FLIGHT) {
         log_warn("alert_webhook_dropped", "in_flight=%d", al->in_flight);
         return;
@@ -169,7 +111,7 @@ static void post_json(struct alerts *al, json_t *doc)
     p->next = al->posts;
     al->posts = p;
     al->in_flight++;
-    curl_multi_add_handle(al->multi, p->easy);
+    curl_multi_add_handle(curlev_multi(al->cv), p->easy);
 }
 
 /* ---- conditions ---- */
@@ -300,12 +242,7 @@ struct alerts *alerts_new(struct event_base *base, const struct config *cfg, str
     }
     if (url && *url) al->url = xstrdup(url);
     if (base) {
-        al->multi = curl_multi_init();
-        al->curl_timer = evtimer_new(base, on_curl_timer, al);
-        curl_multi_setopt(al->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-        curl_multi_setopt(al->multi, CURLMOPT_SOCKETDATA, al);
-        curl_multi_setopt(al->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-        curl_multi_setopt(al->multi, CURLMOPT_TIMERDATA, al);
+        al->cv = curlev_new(base, "alerts", post_done, al);
         al->timer = timer_new(base, on_check, al);
         timer_start(al->timer, cfg->alerts_check_interval_ms);
     } else if (al->url) {
@@ -324,14 +261,13 @@ void alerts_free(struct alerts *al)
     while (al->posts) {
         struct post *p = al->posts;
         al->posts = p->next;
-        curl_multi_remove_handle(al->multi, p->easy);
+        curl_multi_remove_handle(curlev_multi(al->cv), p->easy);
         curl_easy_cleanup(p->easy);
         curl_slist_free_all(p->headers);
         free(p->body);
         free(p);
     }
-    if (al->multi) curl_multi_cleanup(al->multi);
-    if (al->curl_timer) event_free(al->curl_timer);
+    curlev_free(al->cv);
     if (al->url) {
         memset(al->url, 0, strlen(al->url));
         free(al->url);

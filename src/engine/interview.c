@@ -360,6 +360,7 @@ static int answer_save(struct engine *e, struct store_interview *iv, struct stor
 {
     int64_t now = clock_now_ms();
     enum store_err se = engine_tx_begin(e);
+    int began = se == STORE_OK; /* a failed begin leaves nothing to roll back */
     if (se == STORE_OK) se = store_call(e->store, turn_answer, iv->id, cur->idx, answer, now);
     if (se == STORE_OK && pv != PRECHECK_OK) {
         json_t *flags = json_array();
@@ -386,7 +387,7 @@ static int answer_save(struct engine *e, struct store_interview *iv, struct stor
     if (se == STORE_OK) se = store_call(e->store, interview_update, iv);
     if (se == STORE_OK)
         se = engine_tx_commit(e); /* joins engine_answer's transaction when there is one */
-    else
+    else if (began)
         engine_tx_rollback(e);
     if (se == STORE_CONFLICT) {
         engine_fail(r, ENGINE_WRONG_QUESTION, "That question was already answered.");

@@ -11,10 +11,9 @@
  * The one idea: libcurl never blocks and never owns the loop. Each provider owns one
  * CURLM (so each deployment has its own keep-alive pool and HTTP/2 connection for its
  * host, and destroy tears down exactly what it owns) driven by the process's libevent
- * loop through the multi socket API: curl says which sockets to watch (sock_cb) and
- * when it wants a wake-up (timer_cb); libevent reports readiness back through
- * curl_multi_socket_action. Neither callback calls libcurl: a 0 ms timer request
- * becomes a 0-timeout event, never a direct call.
+ * loop through the multi socket API (core/curlev.c: curl says which sockets to watch and
+ * when it wants a wake-up; libevent reports readiness back; neither callback calls
+ * libcurl re-entrantly).
  *
  * A finished transfer becomes an llm_result at once (status mapping, error sentence,
  * Retry-After) but the caller's done runs from the call's own zero-delay event. So done
@@ -39,6 +38,7 @@
 #include "llm/provider.h"
 
 #include "core/clock.h"
+#include "core/curlev.h"
 #include "core/fastjson.h"
 #include "core/jsonw.h"
 #include "core/log.h"
@@ -144,21 +144,12 @@ struct evconn {
     long served; /* answers read on it since it (re)connected */
 };
 
-/* One socket curl asked us to watch (attached to it with curl_multi_assign). The event
- * lives inside it and is re-armed in place when curl changes what it waits for. */
-struct sock {
-    struct sock *prev, *next; /* in o->socks, so destroy frees what curl did not */
-    curl_socket_t fd;
-    short kind;      /* EV_READ|EV_WRITE armed on ev; 0 while curl wants nothing */
-    struct event ev; /* valid once kind was first non-zero */
-};
-
 /* The provider. pub comes first; pub.impl points back here. */
 struct openai {
     struct provider pub;
     struct event_base *base;         /* borrowed: the process's loop */
-    CURLM *multi;                    /* this provider's transfers and connection cache */
-    struct event *timer;             /* curl's single timeout */
+    struct curlev *cv;               /* curl on the loop: transfers and connection cache */
+    CURLM *multi;                    /* curlev_multi(cv) */
     struct curl_slist *headers;      /* shared by every easy handle; holds the key */
     char *url;                       /* {base_url}/chat/completions */
     char *name;                      /* deployment name (copied) */
@@ -167,7 +158,6 @@ struct openai {
     long timeout_ms;                 /* default per call */
     int tls;                         /* 1 for https:// */
     struct call *calls;              /* running and delivering calls */
-    struct sock *socks;              /* sockets with an event */
     CURL *idle[OPENAI_IDLE_HANDLES]; /* finished easy handles, options already set */
     int n_idle;
     /* libevent's HTTP client (native = 1): plain http:// only */
@@ -716,121 +706,31 @@ static void deliver_cb(evutil_socket_t fd, short what, void *arg)
     call_free(c);
 }
 
-/* ---- libcurl <-> libevent glue ------------------------------------------------------ */
+/* ---- finished libcurl transfers (core/curlev drives curl on the loop) --------------- */
 
-/* Collects finished transfers. Runs after curl_multi_socket_action has returned, so
- * removing easy handles here is allowed. */
-static void drain(struct openai *o)
+/* curlev_done_fn: easy is already out of the multi handle. */
+static void transfer_done(CURL *easy, CURLcode rc, void *data)
 {
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(o->multi, &left))) {
-        if (m->msg != CURLMSG_DONE) continue;
-        CURL *easy = m->easy_handle;
-        CURLcode rc = m->data.result; /* m is invalid after remove_handle */
-        char *priv = NULL;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-        struct call *c = (struct call *)priv;
-        assert(c && c->easy == easy && c->state == CALL_RUNNING);
-        curl_multi_remove_handle(o->multi, easy);
-        long code = 0;
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-        c->code = (int)code;
-        enum xfer x = XFER_OK;
-        if (rc == CURLE_OPERATION_TIMEDOUT)
-            x = XFER_TIMEOUT;
-        else if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && c->too_big))
-            x = XFER_TOO_BIG;
-        else if (rc != CURLE_OK)
-            x = XFER_NETWORK;
-        char detail[CURL_ERROR_SIZE];
-        snprintf(detail, sizeof detail, "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
-        c->easy = NULL;
-        easy_put(o, easy);
-        call_settle(c, x, detail);
-    }
-}
-
-static void sock_event_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct openai *o = arg;
-    int action =
-        ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
-    int running;
-    CURLMcode mc = curl_multi_socket_action(o->multi, fd, action, &running);
-    if (mc != CURLM_OK)
-        log_warn("llm_curl", "provider=%s error=multi_socket_action code=%d", o->name, (int)mc);
-    drain(o);
-}
-
-static void timer_event_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct openai *o = arg;
-    int running;
-    CURLMcode mc = curl_multi_socket_action(o->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    if (mc != CURLM_OK)
-        log_warn("llm_curl", "provider=%s error=multi_socket_action code=%d", o->name, (int)mc);
-    drain(o);
-}
-
-static void sock_free(struct openai *o, struct sock *s)
-{
-    if (s->kind) event_del(&s->ev); /* safe even from this event's own callback */
-    if (s->prev)
-        s->prev->next = s->next;
-    else if (o->socks == s)
-        o->socks = s->next;
-    if (s->next) s->next->prev = s->prev;
-    free(s);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watch fd for what curl asks, or forget it. May run inside
- * any curl_multi_* call; it must not call libcurl back (curl_multi_assign excepted). */
-static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    (void)easy;
-    struct openai *o = userp;
-    struct sock *s = socketp;
-    if (what == CURL_POLL_REMOVE) {
-        if (s) sock_free(o, s);
-        return 0;
-    }
-    if (!s) {
-        s = xcalloc(1, sizeof *s);
-        s->fd = fd;
-        s->next = o->socks;
-        if (o->socks) o->socks->prev = s;
-        o->socks = s;
-        curl_multi_assign(o->multi, fd, s);
-    }
-    short kind =
-        (short)(((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0));
-    if (kind == s->kind) return 0;
-    if (s->kind) event_del(&s->ev);
-    s->kind = kind;
-    if (!kind) return 0;
-    if (event_assign(&s->ev, o->base, fd, (short)(kind | EV_PERSIST), sock_event_cb, o) < 0 ||
-        event_add(&s->ev, NULL) < 0) {
-        s->kind = 0;
-        return -1;
-    }
-    return 0;
-}
-
-/* CURLMOPT_TIMERFUNCTION: -1 deletes the timer; 0 means "soon", which is a 0-timeout
- * event and never a direct curl_multi_socket_action (curl forbids the re-entry). */
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    struct openai *o = userp;
-    if (timeout_ms < 0) {
-        evtimer_del(o->timer);
-        return 0;
-    }
-    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-    return evtimer_add(o->timer, &tv) < 0 ? -1 : 0;
+    struct openai *o = data;
+    char *priv = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+    struct call *c = (struct call *)priv;
+    assert(c && c->easy == easy && c->state == CALL_RUNNING);
+    long code = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+    c->code = (int)code;
+    enum xfer x = XFER_OK;
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+        x = XFER_TIMEOUT;
+    else if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && c->too_big))
+        x = XFER_TOO_BIG;
+    else if (rc != CURLE_OK)
+        x = XFER_NETWORK;
+    char detail[CURL_ERROR_SIZE];
+    snprintf(detail, sizeof detail, "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+    c->easy = NULL;
+    easy_put(o, easy);
+    call_settle(c, x, detail);
 }
 
 /* One complete SSE event (its data lines joined): a chunk, an error or [DONE]. */
@@ -1472,7 +1372,7 @@ static void openai_destroy(struct provider *p)
     o->calls = NULL;
     for (struct call *c = list; c; c = c->next) {
         if (c->state == CALL_RUNNING && c->easy) {
-            curl_multi_remove_handle(o->multi, c->easy); /* may call sock_cb/timer_cb */
+            curl_multi_remove_handle(o->multi, c->easy); /* may call curlev's callbacks */
             curl_easy_cleanup(c->easy);
             c->easy = NULL;
         }
@@ -1496,12 +1396,9 @@ static void openai_destroy(struct provider *p)
     /* 2. Tear down the clients; curl's callbacks may still run here, so o stays whole. */
     while (o->n_idle > 0)
         curl_easy_cleanup(o->idle[--o->n_idle]);
-    if (o->multi) curl_multi_cleanup(o->multi);
+    curlev_free(o->cv); /* curl's callbacks may still run inside it */
+    o->cv = NULL;
     o->multi = NULL;
-    while (o->socks)
-        sock_free(o, o->socks);
-    if (o->timer) event_free(o->timer);
-    o->timer = NULL;
     ev_client_free(o);
     for (struct curl_slist *h = o->headers; h; h = h->next)
         explicit_bzero(h->data, strlen(h->data));
@@ -1595,16 +1492,12 @@ struct provider *provider_openai_new(struct event_base *base, const struct provi
         goto ready;
     }
 
-    o->multi = curl_multi_init();
-    o->timer = evtimer_new(base, timer_event_cb, o);
-    if (!o->multi || !o->timer) {
+    o->cv = curlev_new(base, name, transfer_done, o);
+    if (!o->cv) {
         snprintf(err, errlen, "provider %s: could not create the HTTP client", name);
         goto fail;
     }
-    curl_multi_setopt(o->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-    curl_multi_setopt(o->multi, CURLMOPT_SOCKETDATA, (void *)o);
-    curl_multi_setopt(o->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-    curl_multi_setopt(o->multi, CURLMOPT_TIMERDATA, (void *)o);
+    o->multi = curlev_multi(o->cv);
     curl_multi_setopt(o->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 
     /* "Expect:" drops curl's 100-continue round trip on bodies over 1 KiB. */
@@ -1637,8 +1530,7 @@ oom:
     snprintf(err, errlen, "provider %s: out of memory", name);
 fail:
     ev_client_free(o);
-    if (o->multi) curl_multi_cleanup(o->multi);
-    if (o->timer) event_free(o->timer);
+    curlev_free(o->cv);
     for (struct curl_slist *h = o->headers; h; h = h->next)
         explicit_bzero(h->data, strlen(h->data));
     curl_slist_free_all(o->headers);

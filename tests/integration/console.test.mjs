@@ -9,6 +9,7 @@ import {
   api, expectStatus, goodAnswer, logged, mockProvider, registerCandidate, runInterview, sleep, startMock,
   startServer, waitForReport
 } from './lib.mjs';
+import { holdLock } from './storeload.mjs';
 
 const T = { timeout: 180000 };
 const ADMIN = 'admin-console-FULL-5a1c';
@@ -304,6 +305,85 @@ test(
       const st = expectStatus(await api(srv.url, 'GET', '/api/admin/status', undefined, READER), 200, 'status');
       assert.ok(st.warnings.some((w) => w.code === 'redis_unreachable'), JSON.stringify(st));
       assert.match(srv.logs(), /level=warn event=alert alert=redis_unreachable/);
+    } finally {
+      await hook.close();
+    }
+  }),
+);
+
+test(
+  'alerts: spend that reaches [alerts] spend_percent of the day\'s cap POSTs spend_near_cap once',
+  T,
+  logged(async (t) => {
+    const hook = await receiver();
+    try {
+      const mock = await startMock();
+      // One priced deployment and nothing free: every call is paid. At $20 per million
+      // tokens in and out, a call of about 1,000 tokens costs about $0.02; the cap is $1
+      // and the alert is at 1% of it, so the first settled call or two cross it.
+      const srv = await startServer({
+        config: {
+          ...mockProvider(mock, { price_in_per_mtok: 20, price_out_per_mtok: 20 }),
+          budget: { mode: 'full', max_usd_per_day: 1 },
+          alerts: { webhook_url_env: 'CONSOLE_HOOK', check_interval_ms: 200, min_interval_s: 3600, spend_percent: 1 },
+        },
+        env: { ...env, CONSOLE_HOOK: hook.url },
+      });
+      const quiet = hook.got.filter((g) => g.body.alert === 'spend_near_cap').length;
+      assert.equal(quiet, 0, 'nothing is spent before the first interview, so nothing fires');
+      const c = await registerCandidate(srv.url);
+      await runInterview(srv.url, c.token, 'technical', goodAnswer);
+      for (let i = 0; i < 100 && !hook.got.some((g) => g.body.alert === 'spend_near_cap'); i++) await sleep(100);
+      await sleep(1000); // five more checks while spend keeps growing: nothing fires twice
+      const fired = hook.got.filter((g) => g.body.alert === 'spend_near_cap');
+      t.diagnostic(JSON.stringify(fired.map((g) => g.body)));
+      assert.equal(fired.length, 1, JSON.stringify(hook.got.map((g) => g.body)));
+      const d = fired[0].body.details;
+      assert.equal(d.cap_usd, 1);
+      assert.ok(d.spent_usd >= 0.01 && d.spent_usd <= 1, JSON.stringify(d));
+      assert.match(fired[0].body.message, /^Spend today is \$\d+\.\d\d of the \$1\.00 cap\.$/);
+      const st = expectStatus(await api(srv.url, 'GET', '/api/admin/status', undefined, READER), 200, 'status');
+      assert.ok(st.alerts.fired.some((f) => f.alert === 'spend_near_cap'), JSON.stringify(st.alerts));
+      assert.match(srv.logs(), /level=warn event=alert alert=spend_near_cap/);
+    } finally {
+      await hook.close();
+    }
+  }),
+);
+
+test(
+  'alerts: a store that refuses the counters\' flush POSTs store_unreachable once, and recovers',
+  T,
+  logged(async () => {
+    const hook = await receiver();
+    try {
+      const srv = await startServer({
+        config: {
+          budget: { mode: 'offline' },
+          stats: { flush_interval_ms: 100 },
+          alerts: { webhook_url_env: 'CONSOLE_HOOK', check_interval_ms: 100, min_interval_s: 3600 },
+        },
+        env: { ...env, CONSOLE_HOOK: hook.url },
+      });
+      await sleep(500);
+      assert.equal(hook.got.filter((g) => g.body.alert === 'store_unreachable').length, 0, 'a healthy store fires nothing');
+      // Another process takes the database's write lock: every flush is refused.
+      const lock = await holdLock(srv.dbPath);
+      try {
+        for (let i = 0; i < 100 && !hook.got.some((g) => g.body.alert === 'store_unreachable'); i++) await sleep(100);
+        await sleep(800); // several more refused flushes and checks: nothing fires twice
+        const fired = hook.got.filter((g) => g.body.alert === 'store_unreachable');
+        assert.equal(fired.length, 1, JSON.stringify(hook.got.map((g) => g.body)));
+        const st = expectStatus(await api(srv.url, 'GET', '/api/admin/status', undefined, READER), 200, 'status');
+        assert.ok(st.warnings.some((w) => w.code === 'store_unreachable'), JSON.stringify(st));
+        assert.match(srv.logs(), /level=warn event=stats_flush_failed/);
+      } finally {
+        await lock.release();
+      }
+      for (let i = 0; i < 50 && !/event=store_reachable/.test(srv.logs()); i++) await sleep(100);
+      assert.match(srv.logs(), /event=store_reachable/);
+      const st = expectStatus(await api(srv.url, 'GET', '/api/admin/status', undefined, READER), 200, 'status');
+      assert.ok(!st.warnings.some((w) => w.code === 'store_unreachable'), JSON.stringify(st));
     } finally {
       await hook.close();
     }
