@@ -94,7 +94,94 @@ static const char *const non_answers[] = {
     "i haven't used that",
     "i haven't worked with it",
     "i haven't worked with that",
+    "beats me",
+    "never heard of it",
+    "i've never heard of it",
+    "i have never heard of it",
+    "i'm drawing a blank",
+    "drawing a blank",
+    "i have nothing",
+    "i've got nothing",
+    "got nothing",
+    "i don't have an answer",
+    "i do not have an answer",
+    "i'd have to look it up",
+    "i would have to look it up",
+    "i'd have to look that up",
+    "i'd have to google it",
+    "i'd have to google that",
+    "can't say",
+    "cannot say",
+    "i can't say",
+    "i give up",
+    "give up",
 };
+
+/* The heart of a non-answer, found anywhere in a clause whose other words are only
+ * fillers (below): "I have no clue about that one", "no idea what that is", "I'm not
+ * sure how to answer this". A clause with any other word ("not sure about Kafka's
+ * offsets") is left to the heuristic. Single words that real answers use ("no",
+ * "nothing", "next") are not cores. */
+static const char *const cores[] = {
+    "don't know", "do not know",    "dont know",      "no idea",
+    "no clue",    "not a clue",     "not sure",       "unsure",
+    "idk",        "dunno",          "beats me",       "drawing a blank",
+    "no answer",  "can't answer",   "cannot answer",  "can't say",
+    "cannot say", "don't remember", "can't remember", "never heard of",
+    "i pass",     "i'll pass",
+};
+
+/* Words that add nothing to a non-answer around its core. */
+static const char *const fillers[] = {
+    "i",     "i'm",    "im",     "i've",       "i'd",   "am",         "have",       "got",
+    "a",     "an",     "the",    "one",        "that",  "this",       "it",         "these",
+    "those", "them",   "about",  "on",         "with",  "of",         "for",        "to",
+    "me",    "there",  "any",    "anything",   "what",  "how",        "is",         "was",
+    "be",    "answer", "say",    "question",   "topic", "subject",    "area",       "part",
+    "thing", "stuff",  "either", "all",        "at",    "whatsoever", "what's",     "that's",
+    "it's",  "mate",   "man",    "sir",        "guys",  "really",     "even",       "where",
+    "start", "begin",  "sure",   "completely", "clue",  "idea",       "absolutely",
+};
+
+/* 1 if word (n bytes) is in list. */
+static int word_in(const char *const *list, size_t count, const char *word, size_t n)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strlen(list[i]) == n && strncmp(list[i], word, n) == 0) return 1;
+    return 0;
+}
+
+/* A clause that is a core (cores[]) with only fillers around it. */
+static int core_with_fillers(const char *clause)
+{
+    for (size_t i = 0; i < ARRAY_LEN(cores); i++) {
+        size_t n = strlen(cores[i]);
+        const char *at = clause;
+        while ((at = strstr(at, cores[i])) != NULL) {
+            int starts = at == clause || at[-1] == ' ';
+            int ends = at[n] == 0 || at[n] == ' ';
+            if (starts && ends) break;
+            at++;
+        }
+        if (!at) continue;
+        int other = 0;
+        for (const char *p = clause; *p && !other;) {
+            while (*p == ' ')
+                p++;
+            if (!*p) break;
+            if (p == at) { /* the core itself */
+                p += n;
+                continue;
+            }
+            const char *w = p;
+            while (*p && *p != ' ')
+                p++;
+            if (!word_in(fillers, ARRAY_LEN(fillers), w, (size_t)(p - w))) other = 1;
+        }
+        if (!other) return 1;
+    }
+    return 0;
+}
 
 /* Clauses that go with a non-answer without being an answer. */
 static const char *const excuses[] = {
@@ -211,6 +298,7 @@ static enum clause_kind clause_kind(char *clause)
     if (!*clause) return CLAUSE_EMPTY;
     if (in_list(non_answers, ARRAY_LEN(non_answers), clause)) return CLAUSE_NON_ANSWER;
     if (in_list(excuses, ARRAY_LEN(excuses), clause)) return CLAUSE_EXCUSE;
+    if (core_with_fillers(clause)) return CLAUSE_NON_ANSWER;
     for (size_t i = 0; i < ARRAY_LEN(excuse_openings); i++) {
         size_t n = strlen(excuse_openings[i]);
         if (strncmp(clause, excuse_openings[i], n) == 0 && (clause[n] == 0 || clause[n] == ' ') &&

@@ -151,6 +151,18 @@ static void test_precheck_usual_non_answer_phrasings_are_dont_know(void **state)
         "honestly... no idea!!",
         "Not sure yet.",
         "I'd rather not say.",
+        "Honestly I have no clue about that one.",
+        "No idea what that is.",
+        "I'm not sure how to answer this question.",
+        "I don't know how to answer that, sorry.",
+        "Beats me.",
+        "Never heard of it, to be honest.",
+        "I'm drawing a blank on this one.",
+        "I've got nothing, sorry.",
+        "I'd have to look it up.",
+        "Not a clue about that topic whatsoever.",
+        "I really don't know anything about this area.",
+        "I have absolutely no idea.",
     };
     for (size_t i = 0; i < sizeof phrasings / sizeof *phrasings; i++) {
         if (precheck_answer(phrasings[i]) != PRECHECK_DONT_KNOW)
