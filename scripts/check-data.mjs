@@ -183,6 +183,12 @@ if (rub) {
     const crit = rub.categories[cat]?.criteria;
     const where = `rubrics.json: ${cat}`;
     if (!Array.isArray(crit) || crit.length < 3 || crit.length > 4) { fail(`${where}: needs 3-4 criteria`); continue; }
+    // the category's own 1/3/5 anchors: what a model is shown (short prompts, issue 16)
+    for (const a of ["1", "3", "5"]) {
+      const v = rub.categories[cat].anchors?.[a];
+      if (typeof v !== "string" || v.trim().length < 10) fail(`${where}: category anchor ${a} missing or too short`);
+      else if (v.split(/\s+/).length > 30) fail(`${where}: category anchor ${a} longer than 30 words`);
+    }
     let sum = 0;
     const names = new Set();
     for (const c of crit) {

@@ -492,9 +492,10 @@ static const struct mock_block *mock_find(const struct mock_blocks *bl, const ch
 }
 
 /* For every candidate_answer block, the keywords that belong to it: the first keywords
- * block after the question with the answer's id, else the last keywords block before the
- * answer, else "". One pass, since a batch may hold many answers. Returns bl->n entries
- * (NULL for other blocks), pointing into bl; caller frees the array. */
+ * (or reference: its key points) block after the question whose n (or id) is the answer's
+ * id, else the last such block before the answer, else "". One pass, since a batch may hold many
+ * answers. Returns bl->n entries (NULL for other blocks), pointing into bl; caller frees the array.
+ */
 static const char **mock_answer_keywords(const struct mock_blocks *bl)
 {
     const char **kw = xcalloc(bl->n ? bl->n : 1, sizeof *kw);
@@ -503,8 +504,8 @@ static const char **mock_answer_keywords(const struct mock_blocks *bl)
     for (size_t i = 0; i < bl->n; i++) {
         const struct mock_block *b = &bl->v[i];
         if (mock_is(b, "question")) {
-            qid = mock_attr(b, "id");
-        } else if (mock_is(b, "keywords")) {
+            qid = mock_attr(b, "n") ? mock_attr(b, "n") : mock_attr(b, "id");
+        } else if (mock_is(b, "keywords") || mock_is(b, "reference")) {
             last = b->text;
             if (qid && !json_object_get(by_question, qid))
                 json_object_set_new(by_question, qid, json_integer((json_int_t)i));
@@ -546,7 +547,7 @@ static int mock_keyword_hit(const char *answer, const char *keywords)
         if (isdigit((unsigned char)*p)) return 1;
     char *copy = xstrdup(keywords), *save = NULL;
     int hit = 0;
-    for (char *k = strtok_r(copy, ",\n", &save); k && !hit; k = strtok_r(NULL, ",\n", &save)) {
+    for (char *k = strtok_r(copy, ",;\n", &save); k && !hit; k = strtok_r(NULL, ",;\n", &save)) {
         util_trim(k);
         if (*k && util_strcasestr(answer, k)) hit = 1;
     }
@@ -617,7 +618,7 @@ static void mock_add_next_question(struct mock_gen *g, const struct mock_blocks 
     if (!req) return;
     char *again = mock_maybe_repeat(g, mock_last_text(bl, "asked_question"));
     if (again) {
-        json_object_set_new(out, "next_question", json_string(again));
+        json_object_set_new(out, "next", json_string(again));
         free(again);
         return;
     }
@@ -749,7 +750,7 @@ static void mock_add_next_question(struct mock_gen *g, const struct mock_blocks 
                 phase ? phase : "technical", angles[h % na], topics[(h >> 8) % nt],
                 topics[(h >> 16) % nt], topics[(h >> 24) % nt], topics[(h >> 32) % nt],
                 topics[(h >> 40) % nt]);
-    json_object_set_new(out, "next_question", json_string(b.data));
+    json_object_set_new(out, "next", json_string(b.data));
     sbuf_free(&b);
     free(words);
 }
@@ -766,9 +767,8 @@ static json_t *mock_task_evaluate(struct mock_gen *g, const struct mock_blocks *
     }
     struct mock_eval e = mock_evaluate_answer(g, answer, keywords);
     free(kw);
-    json_t *out = json_pack("{s:i, s:o, s:{s:i, s:i, s:i}, s:b}", "score", e.score, "feedback",
-                            mock_eval_feedback(&e), "criteria", "correctness", e.score, "depth",
-                            e.score, "communication", e.score, "injection_attempt", e.injection);
+    json_t *out = json_pack("{s:i, s:o}", "s", e.score, "fb", mock_eval_feedback(&e));
+    if (e.injection) json_object_set_new(out, "inj", json_true());
     mock_add_next_question(g, bl, out);
     return out;
 }
@@ -798,8 +798,7 @@ static json_t *mock_summary_of(const struct mock_scored *s, size_t n)
     }
     snprintf(buf, sizeof buf, "mock summary of %zu answers, mean score %.1f", n,
              n ? (double)sum / (double)n : 0.0);
-    return json_pack("{s:s, s:o, s:o}", "summary", buf, "strengths", strengths, "improvements",
-                     improvements);
+    return json_pack("{s:s, s:o, s:o}", "t", buf, "str", strengths, "imp", improvements);
 }
 
 static int mock_wants_summary(const struct mock_blocks *bl)
@@ -822,12 +821,17 @@ static json_t *mock_task_evaluate_batch(struct mock_gen *g, const struct mock_bl
         const char *id = mock_attr(&bl->v[i], "id");
         struct mock_eval e = mock_evaluate_answer(g, bl->v[i].text, kw[i]);
         scored[n++] = (struct mock_scored){id ? id : "", e.score};
-        json_array_append_new(evals, json_pack("{s:s, s:i, s:o, s:b}", "question_id", id ? id : "",
-                                               "score", e.score, "feedback", mock_eval_feedback(&e),
-                                               "injection_attempt", e.injection));
+        /* n as the prompt asks: a number (interviewd's ids are positions), else as given */
+        json_t *n_val = id && *id && strspn(id, "0123456789") == strlen(id)
+                            ? json_integer(atoll(id))
+                            : json_string(id ? id : "");
+        json_t *ev =
+            json_pack("{s:o, s:i, s:o}", "n", n_val, "s", e.score, "fb", mock_eval_feedback(&e));
+        if (e.injection) json_object_set_new(ev, "inj", json_true());
+        json_array_append_new(evals, ev);
     }
-    json_t *out = json_pack("{s:o}", "evaluations", evals);
-    if (mock_wants_summary(bl)) json_object_set_new(out, "summary", mock_summary_of(scored, n));
+    json_t *out = json_pack("{s:o}", "ev", evals);
+    if (mock_wants_summary(bl)) json_object_set_new(out, "sum", mock_summary_of(scored, n));
     mock_add_next_question(g, bl, out);
     free(scored);
     free(kw);
@@ -1069,9 +1073,9 @@ static json_t *mock_answer_end(const char *text)
 static json_t *mock_score_entry(const struct mock_block *answer, const json_t *eval)
 {
     const char *id = mock_attr(answer, "id");
-    return json_pack("{s:s, s:O, s:O, s:o}", "question_id", id ? id : "", "score",
-                     json_object_get(eval, "score"), "injection_attempt",
-                     json_object_get(eval, "injection_attempt"), "answer_end",
+    return json_pack("{s:s, s:O, s:b, s:o}", "question_id", id ? id : "", "score",
+                     json_object_get(eval, "s"), "injection_attempt",
+                     json_is_true(json_object_get(eval, "inj")), "answer_end",
                      mock_answer_end(answer->text));
 }
 
@@ -1080,7 +1084,7 @@ static json_t *mock_record(const char *task, const json_t *obj, const struct moc
 {
     json_t *scores = json_array();
     int single = strcmp(task, "evaluate") == 0;
-    json_t *evals = json_object_get(obj, "evaluations");
+    json_t *evals = json_object_get(obj, "ev");
     size_t k = 0;
     for (size_t i = 0; i < bl->n && (single || evals); i++) {
         if (!mock_is(&bl->v[i], "candidate_answer")) continue;
@@ -1089,7 +1093,7 @@ static json_t *mock_record(const char *task, const json_t *obj, const struct moc
         json_array_append_new(scores, mock_score_entry(&bl->v[i], ev));
         if (single) break;
     }
-    const char *q = json_string_value(json_object_get(obj, "next_question"));
+    const char *q = json_string_value(json_object_get(obj, "next"));
     if (!q) q = json_string_value(json_object_get(obj, "question"));
     return json_pack("{s:s, s:s, s:o, s:s?, s:b, s:i}", "task", task, "bad_output",
                      misbehave_kind_name(bad), "scores", scores, "question", q, "dup_followup",

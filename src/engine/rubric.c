@@ -1,4 +1,5 @@
-/* rubric: loads data/rubrics.json and renders each category for prompts. */
+/* rubric: loads data/rubrics.json and renders each category for prompts: its own 1/3/5
+ * anchors when the file gives them, else its criteria's. */
 #include "engine/rubric.h"
 
 #include "core/util.h"
@@ -46,8 +47,29 @@ static int load_category(struct rubric_category *c, const char *name, json_t *ob
         }
         json_t *sig = json_object_get(k, "signals");
         rc->signals = json_is_array(sig) ? json_incref(sig) : json_array();
-        sbuf_printf(&text, "- %s (weight %.2f): %s\n  1 = %s\n  3 = %s\n  5 = %s\n", rc->name,
-                    rc->weight, rc->description, rc->anchor[1], rc->anchor[3], rc->anchor[5]);
+        sbuf_printf(&text, "- %s: 1 = %s 3 = %s 5 = %s\n", rc->name, rc->anchor[1], rc->anchor[3],
+                    rc->anchor[5]);
+    }
+    json_t *anchors = json_object_get(obj, "anchors");
+    if (anchors) {
+        for (int a = 1; a <= 5; a += 2) {
+            char key[2] = {(char)('0' + a), 0};
+            const char *v = json_string_value(json_object_get(anchors, key));
+            if (!v || !*v) {
+                snprintf(err, errlen, "rubric %s: category anchor %d missing", name, a);
+                sbuf_free(&text);
+                return -1;
+            }
+            c->anchor[a] = xstrdup(v);
+        }
+        sbuf_free(&text);
+        sbuf_printf(&text, "%s:\n1 = %s\n3 = %s\n5 = %s\n", name, c->anchor[1], c->anchor[3],
+                    c->anchor[5]);
+    } else {
+        /* no category anchors: the criteria's, under the category's name */
+        char *criteria = sbuf_take(&text);
+        sbuf_printf(&text, "%s:\n%s", name, criteria);
+        free(criteria);
     }
     c->prompt_text = sbuf_take(&text);
     return 0;
@@ -102,6 +124,8 @@ void rubrics_free(struct rubrics *r)
             json_decref(k->signals);
         }
         free(c->criteria);
+        for (int a = 0; a < 6; a++)
+            free(c->anchor[a]);
         free(c->name);
         free(c->prompt_text);
     }

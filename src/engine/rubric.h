@@ -2,7 +2,10 @@
  *
  * Loaded from data/rubrics.json. Anchors are checklist-like on purpose: holistic
  * criteria make model scores drift between runs. The same rubric drives the model's
- * prompt and the offline heuristic scorer (through each criterion's "signals"). */
+ * prompt and the offline heuristic scorer (through each criterion's "signals"). A model
+ * is shown the category's own three anchors, which name every criterion in a line each
+ * (short prompts, issue 16); the criteria's longer anchors and descriptions stay the
+ * reference for people and the heuristic. */
 #ifndef ENGINE_RUBRIC_H
 #define ENGINE_RUBRIC_H
 
@@ -21,7 +24,10 @@ struct rubric_category {
     char *name; /* introduction | resume | technical | behavioral | wrap_up */
     struct rubric_criterion *criteria;
     int n_criteria;
-    char *prompt_text; /* the criteria rendered for a system prompt */
+    char *anchor[6];   /* the category's own anchor[1], [3], [5]: its criteria in one line
+                          each (optional in the file; NULL if absent) */
+    char *prompt_text; /* what a model is shown: "name:\n1 = ...\n3 = ...\n5 = ...\n" from
+                          the category's anchors, else the criteria with theirs */
 };
 
 struct rubrics {

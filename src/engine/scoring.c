@@ -22,8 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVAL_MAX_TOKENS 600      /* one evaluation */
-#define EVAL_NEXT_MAX_TOKENS 800 /* one evaluation and the next question */
+/* Reply caps, about twice the compact reply (llm/task.c: a score and at most 30 words of
+ * feedback per answer, a 2-3 sentence summary, a one-sentence next question) so a model
+ * that writes a little more is not cut off. */
+#define EVAL_MAX_TOKENS 250      /* one evaluation */
+#define EVAL_NEXT_MAX_TOKENS 350 /* one evaluation and the next question */
+#define BATCH_MAX_TOKENS(n, with_summary, with_next)                                               \
+    (120 + 70 * (n) + ((with_summary) ? 250 : 0) + ((with_next) ? 80 : 0))
+/* The questions already asked that a next-question request lists: the latest of its
+ * phase, the ones a new question of that phase could repeat (the engine still refuses
+ * a near-duplicate of anything the candidate heard). */
+#define NEXT_ASKED_MAX 6
 
 /* One call's work: what its callback needs to write the result back. */
 struct work {
@@ -120,13 +129,22 @@ json_t *scoring_turn_keywords(const struct store_turn *t)
     return engine_json_array(t->keywords);
 }
 
-/* Texts asked so far in this interview, for a next-question request. */
-static const char **asked_texts(const struct store_turn_list *turns, size_t *n)
+/* Texts asked so far in this interview in the next question's phase, the latest
+ * NEXT_ASKED_MAX, oldest first, for a next-question request. */
+static const char **asked_texts(const struct store_turn_list *turns, const char *phase, size_t *n)
 {
-    const char **asked = xcalloc(turns->len + 1, sizeof *asked);
-    for (size_t i = 0; i < turns->len; i++)
-        asked[i] = turns->items[i].question_text;
-    *n = turns->len;
+    const char **asked = xcalloc(NEXT_ASKED_MAX + 1, sizeof *asked);
+    size_t k = 0, first = turns->len;
+    while (first > 0 && k < NEXT_ASKED_MAX) {
+        const struct store_turn *t = &turns->items[--first];
+        if (t->question_text && t->category && strcmp(t->category, phase) == 0) k++;
+    }
+    *n = 0;
+    for (size_t i = first; i < turns->len; i++) {
+        const struct store_turn *t = &turns->items[i];
+        if (t->question_text && t->category && strcmp(t->category, phase) == 0)
+            asked[(*n)++] = t->question_text;
+    }
     return asked;
 }
 
@@ -260,7 +278,7 @@ void scoring_start_evaluation(struct engine *e, const struct store_interview *iv
         .difficulty = t->difficulty,
     };
     size_t n_asked = 0;
-    const char **asked = next_phase ? asked_texts(turns, &n_asked) : NULL;
+    const char **asked = next_phase ? asked_texts(turns, next_phase, &n_asked) : NULL;
     struct task_next next = {.phase = next_phase,
                              .difficulty = next_difficulty,
                              .asked = asked,
@@ -369,7 +387,7 @@ static size_t batch_pick(struct engine *e, const struct store_turn_list *turns, 
     return n;
 }
 
-/* One rubric per call: the criteria of every category present, in order. */
+/* One rubric per call: the anchors of every category present, once each, in order. */
 static char *batch_rubric(struct engine *e, const struct task_qa *qa, size_t n)
 {
     struct sbuf rubric = {0};
@@ -379,7 +397,7 @@ static char *batch_rubric(struct engine *e, const struct task_qa *qa, size_t n)
         for (size_t i = 0; i < n && !present; i++)
             present = strcmp(qa[i].category, cats[c]) == 0;
         const struct rubric_category *rc = present ? rubrics_get(e->rubrics, cats[c]) : NULL;
-        if (rc) sbuf_printf(&rubric, "Category %s:\n%s", cats[c], rc->prompt_text);
+        if (rc) sbuf_puts(&rubric, rc->prompt_text);
     }
     return rubric.data ? rubric.data : xstrdup("");
 }
@@ -402,7 +420,7 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
     }
     char *rubric = batch_rubric(e, qa, n);
     size_t n_asked = 0;
-    const char **asked = next_phase ? asked_texts(turns, &n_asked) : NULL;
+    const char **asked = next_phase ? asked_texts(turns, next_phase, &n_asked) : NULL;
     struct task_next next = {.phase = next_phase,
                              .difficulty = next_difficulty,
                              .asked = asked,
@@ -416,7 +434,7 @@ static int start_batch(struct engine *e, const struct store_interview *iv,
         .work = work_key,
         .messages = task_evaluate_batch_next(role, e->rubrics->version, rubric, qa, n, with_summary,
                                              next_phase ? &next : NULL),
-        .max_tokens = 200 + 160 * (int)n + (with_summary ? 400 : 0) + (next_phase ? 150 : 0),
+        .max_tokens = BATCH_MAX_TOKENS((int)n, with_summary, next_phase != NULL),
         .interactive = wait && wait->next,
         .optional = rescore, /* re-scoring a finished interview never takes the reserve */
         .claim = 1,

@@ -21,7 +21,7 @@ enum task_kind {
     TASK__COUNT
 };
 
-#define TASK_PROMPT_VERSION 2
+#define TASK_PROMPT_VERSION 3
 
 const char *task_name(enum task_kind k);
 /* -1 if unknown. */

@@ -12,14 +12,19 @@ static const char *const kind_names[MISBEHAVE__COUNT] = {
     "none", "prose", "missing_fields", "wrapped_in_prose", "code_fence", "truncated",
 };
 
-/* The field MISSING drops, per task (evaluate_batch drops "score" from every
- * evaluation instead). */
+/* The field MISSING drops, per task, by its name and its short name in the compact
+ * schemas of docs/tasks.md (evaluate_batch drops the score from every evaluation
+ * instead). */
 static const struct {
     const char *task;  /* task name */
     const char *field; /* a required field of its answer */
+    const char *short_field;
 } required[] = {
-    {"resume_analysis", "skills"}, {"question_gen", "questions"}, {"follow_up", "question"},
-    {"evaluate", "score"},         {"summary", "summary"},
+    {"resume_analysis", "skills", "skills"},
+    {"question_gen", "questions", "questions"},
+    {"follow_up", "question", "question"},
+    {"evaluate", "score", "s"},
+    {"summary", "summary", "t"},
 };
 
 const char *misbehave_kind_name(enum misbehave_kind k)
@@ -39,14 +44,19 @@ static void drop_required(json_t *obj, const char *task)
     if (strcmp(task, "evaluate_batch") == 0) {
         size_t i;
         json_t *ev;
-        json_array_foreach(json_object_get(obj, "evaluations"), i, ev)
+        json_t *evs = json_object_get(obj, "evaluations");
+        json_array_foreach(evs ? evs : json_object_get(obj, "ev"), i, ev)
         {
             json_object_del(ev, "score");
+            json_object_del(ev, "s");
         }
         return;
     }
     for (size_t i = 0; i < ARRAY_LEN(required); i++)
-        if (strcmp(task, required[i].task) == 0) json_object_del(obj, required[i].field);
+        if (strcmp(task, required[i].task) == 0) {
+            json_object_del(obj, required[i].field);
+            json_object_del(obj, required[i].short_field);
+        }
 }
 
 char *misbehave_spoil(json_t *obj, const char *task, enum misbehave_kind k)

@@ -26,39 +26,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tokens per provider call by mode (prompt + completion), measured by the simulator
- * with the real prompts and model-length feedback: `interviewd simulate` over
- * data/scenarios/free-2026.ini with [budget] mode forced, 100 candidates x 10
- * interviews (README, "Measured figures"): full 1262, balanced 3436, economy 5781. A
- * full-mode call scores one answer and writes the next question; a batch carries 6 or
- * 12 answers and the rubric once. */
+/* Tokens per provider call by mode (prompt + completion) and the completion's share,
+ * measured by the simulator with the real prompts (llm/task.c, prompt version 3 after the
+ * token diet of issue 16) and the simulated providers' own token counts and model-length
+ * replies, in the steady state the plan is for: `interviewd simulate --scenario S
+ * --candidates 50 --interviews-per-candidate 10 --days 3 --json`, S being
+ * data/scenarios/free-2026.ini with [budget] mode set to the mode, steady_state's
+ * tokens_used / llm_calls and tokens_split (README, "Tokens per interview"):
+ *   economy   2,157,107 tokens / 510 calls = 4,234 (completion 328,650, 15.2%)
+ *   balanced  2,397,591 / 1,044 = 2,297 (346,246, 14.4%)
+ *   full      5,173,585 / 6,243 = 829 (365,063, 7.1%)
+ * A full-mode call scores one answer and writes the next question; a batch carries 6 or
+ * 12 answers and each category's anchors once. Prices differ for prompt and completion,
+ * so the split matters. bench/tokens.sh counts the same prompts with real tokenizers
+ * (o200k, Llama 3): about a quarter fewer prompt tokens than the simulated providers
+ * count. */
 static double tokens_per_call(enum budget_mode m)
 {
     switch (m) {
     case BUDGET_FULL:
-        return 1262;
+        return 829;
     case BUDGET_BALANCED:
-        return 3436;
+        return 2297;
     case BUDGET_ECONOMY:
-        return 5781;
+        return 4234;
     default:
         return 0;
     }
 }
 
-/* Completion tokens' share of a call's tokens by mode, measured like tokens_per_call:
- * `interviewd simulate` on free-2026.ini with [budget] mode forced, 20 candidates x 3
- * interviews: economy 74,009 of 434,273 (17%), balanced 74,996 of 483,430 (15.5%), full
- * 74,390 of 1,057,929 (7%). Prices differ for the two, so the split matters. */
 static double completion_share(enum budget_mode m)
 {
     switch (m) {
     case BUDGET_FULL:
-        return 0.07;
+        return 0.071;
     case BUDGET_BALANCED:
-        return 0.155;
+        return 0.144;
     default:
-        return 0.17;
+        return 0.152;
     }
 }
 

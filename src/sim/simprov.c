@@ -140,12 +140,15 @@ static int task_of(const json_t *messages)
     return k < 0 ? 7 : k;
 }
 
-/* As long as the two or three sentences of feedback a model writes per answer (about 45
- * words), so token use in a simulated day is close to a real one. */
+/* As long as the feedback the prompts ask for per answer (at most 25-30 words, llm/task.c),
+ * so token use in a simulated day is close to a real one; replies use the prompts'
+ * compact keys (docs/tasks.md). */
 #define SIM_FEEDBACK                                                                               \
-    "The answer names the main mechanism and gives one concrete example, which is good. It "       \
-    "would be stronger with a number that shows the impact and one trade-off you weighed. "        \
-    "Close by saying what you would do differently next time."
+    "Names the main mechanism and one concrete example; add a number that shows the impact "       \
+    "and one trade-off you weighed."
+#define SIM_SUMMARY                                                                                \
+    "Clear, well-ordered answers with concrete examples from recent work. The technical answers "  \
+    "name mechanisms but rarely weigh alternatives. Quantify impact and name trade-offs."
 
 /* Valid task JSON built from the request; scores follow answer length. */
 static json_t *answer_for(struct sim_state *s, int task, const json_t *messages)
@@ -176,26 +179,23 @@ static json_t *answer_for(struct sim_state *s, int task, const json_t *messages)
                 free(ans);
             }
             int score = 1 + (words >= 15) + (words >= 40) + (words >= 80) + (words >= 120);
-            json_array_append_new(evals, json_pack("{s:s,s:i,s:s,s:b}", "question_id", id, "score",
-                                                   score > 5 ? 5 : score, "feedback", SIM_FEEDBACK,
-                                                   "injection_attempt", 0));
+            json_array_append_new(evals, json_pack("{s:i,s:i,s:s}", "n", atoi(id), "s",
+                                                   score > 5 ? 5 : score, "fb", SIM_FEEDBACK));
             free(id);
             p = q;
         }
         if (task == TASK_EVALUATE) {
             json_t *first = json_array_get(evals, 0);
-            out = json_pack("{s:O,s:s,s:b}", "score",
-                            first ? json_object_get(first, "score") : json_integer(3), "feedback",
-                            SIM_FEEDBACK, "injection_attempt", 0);
+            out = json_pack("{s:O,s:s}", "s", first ? json_object_get(first, "s") : json_integer(3),
+                            "fb", SIM_FEEDBACK);
             json_decref(evals);
         } else {
-            out = json_pack("{s:o}", "evaluations", evals);
+            out = json_pack("{s:o}", "ev", evals);
             if (strstr(user, "<request summary=\"yes\"/>"))
-                json_object_set_new(out, "summary",
-                                    json_pack("{s:s,s:[s,s],s:[s,s]}", "summary",
-                                              SIM_FEEDBACK SIM_FEEDBACK, "strengths",
+                json_object_set_new(out, "sum",
+                                    json_pack("{s:s,s:[s,s],s:[s,s]}", "t", SIM_SUMMARY, "str",
                                               "clear structure in most answers",
-                                              "concrete examples from recent work", "improvements",
+                                              "concrete examples from recent work", "imp",
                                               "quantify the impact of your work",
                                               "name the trade-offs you considered"));
         }
@@ -204,14 +204,14 @@ static json_t *answer_for(struct sim_state *s, int task, const json_t *messages)
             snprintf(q, sizeof q,
                      "Simulated follow-up %llu from %s: what would you change next time?",
                      (unsigned long long)++s->questions, s->name);
-            json_object_set_new(out, "next_question", json_string(q));
+            json_object_set_new(out, "next", json_string(q));
         }
         break;
     }
     case TASK_SUMMARY:
-        out = json_pack("{s:s,s:[s,s],s:[s,s]}", "summary", SIM_FEEDBACK SIM_FEEDBACK, "strengths",
+        out = json_pack("{s:s,s:[s,s],s:[s,s]}", "t", SIM_SUMMARY, "str",
                         "clear structure in most answers", "concrete examples from recent work",
-                        "improvements", "quantify the impact of your work",
+                        "imp", "quantify the impact of your work",
                         "name the trade-offs you considered");
         break;
     case TASK_FOLLOW_UP: {

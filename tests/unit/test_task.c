@@ -160,12 +160,14 @@ static void test_task_system_prompt_never_contains_candidate_text(void **state)
     }
 }
 
-static void test_task_evaluate_system_prompt_carries_rubric_version_and_text(void **state)
+/* The rubric's text is in the prompt; its version is only in the cache key (engine/call.c):
+ * the model gains nothing from reading it. */
+static void test_task_evaluate_system_prompt_carries_rubric_text_not_version(void **state)
 {
     (void)state;
     json_t *m = build(TASK_EVALUATE, "An answer.");
-    assert_non_null(strstr(content(m, 0), "rubric-test.1"));
-    assert_non_null(strstr(content(m, 0), "- correctness\n"));
+    assert_null(strstr(content(m, 0), "rubric-test.1"));
+    assert_non_null(strstr(content(m, 0), "Anchors:\n- correctness\n"));
     json_decref(m);
 }
 
@@ -176,7 +178,7 @@ static void test_task_evaluate_user_message_has_question_keywords_and_answer(voi
     const char *u = content(m, 1);
     assert_non_null(strstr(u, "<role>backend_engineer</role>"));
     assert_non_null(strstr(u, "How would you cache user profiles?"));
-    assert_non_null(strstr(u, "<keywords>cache, ttl</keywords>"));
+    assert_non_null(strstr(u, "<keywords>cache, ttl</keywords>")); /* no key points: keywords */
     assert_non_null(strstr(u, "<candidate_answer id=\"1\">Use a TTL.</candidate_answer>"));
     json_decref(m);
 }
@@ -759,7 +761,7 @@ static void test_task_prompts_name_questions_by_position_never_by_bank_id(void *
         json_decref(m);
     }
     json_t *m = build(TASK_EVALUATE_BATCH, "An answer.");
-    assert_non_null(strstr(content(m, 1), "<question id=\"2\" n=\"2\""));
+    assert_non_null(strstr(content(m, 1), "<question n=\"2\" c=\"technical\">"));
     json_decref(m);
 }
 
@@ -772,10 +774,10 @@ static void test_task_evaluate_prompt_carries_key_points_as_reference(void **sta
     qa.key_points = kp;
     json_t *m = task_evaluate("backend_engineer", "rubric-test.1", "- correctness\n", &qa);
     const char *u = content(m, 1);
-    assert_non_null(
-        strstr(u, "<reference n=\"4\">\n<key_point>Entries expire after a TTL</key_point>"));
-    assert_non_null(strstr(u, "<key_point>Writes invalidate &lt;stale&gt; entries</key_point>"));
-    assert_non_null(strstr(content(m, 0), "key points a strong answer covers"));
+    assert_non_null(strstr(u, "<reference>Entries expire after a TTL; Writes invalidate "
+                              "&lt;stale&gt; entries</reference>"));
+    assert_null(strstr(u, "<keywords>")); /* the key points say more */
+    assert_non_null(strstr(content(m, 0), "<reference> key points the answer covers"));
     json_decref(m);
     json_decref(kp);
 }
@@ -881,7 +883,7 @@ int main(void)
         cmocka_unit_test(test_task_system_prompt_starts_with_task_marker_and_version_1),
         cmocka_unit_test(test_task_system_prompt_says_candidate_text_is_never_instructions),
         cmocka_unit_test(test_task_system_prompt_never_contains_candidate_text),
-        cmocka_unit_test(test_task_evaluate_system_prompt_carries_rubric_version_and_text),
+        cmocka_unit_test(test_task_evaluate_system_prompt_carries_rubric_text_not_version),
         cmocka_unit_test(test_task_evaluate_user_message_has_question_keywords_and_answer),
         cmocka_unit_test(test_task_evaluate_escapes_closing_tag_in_candidate_answer),
         cmocka_unit_test(test_task_follow_up_escapes_closing_tag_in_candidate_answer),
