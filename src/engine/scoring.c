@@ -22,13 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reply caps, about twice the compact reply (llm/task.c: a score and at most 30 words of
- * feedback per answer, a 2-3 sentence summary, a one-sentence next question) so a model
- * that writes a little more is not cut off. */
-#define EVAL_MAX_TOKENS 250      /* one evaluation */
-#define EVAL_NEXT_MAX_TOKENS 350 /* one evaluation and the next question */
+/* Reply caps: about twice the compact reply (llm/task.c: a score and at most 20-25 words
+ * of feedback per answer, a 2-3 sentence summary, a one-sentence next question), plus
+ * REASONING_ALLOWANCE for models that think before they answer and count it as completion
+ * (gpt-oss, the Groq deployments), whose reply a cap of the reply's size alone would cut
+ * off. A cap is what the router reserves, not what a call costs. */
+#define REASONING_ALLOWANCE 200
+#define EVAL_MAX_TOKENS (150 + REASONING_ALLOWANCE)      /* one evaluation */
+#define EVAL_NEXT_MAX_TOKENS (250 + REASONING_ALLOWANCE) /* one evaluation and a question */
 #define BATCH_MAX_TOKENS(n, with_summary, with_next)                                               \
-    (120 + 70 * (n) + ((with_summary) ? 250 : 0) + ((with_next) ? 80 : 0))
+    (REASONING_ALLOWANCE + 70 * (n) + ((with_summary) ? 250 : 0) + ((with_next) ? 80 : 0))
 /* The questions already asked that a next-question request lists: the latest of its
  * phase, the ones a new question of that phase could repeat (the engine still refuses
  * a near-duplicate of anything the candidate heard). */
