@@ -403,6 +403,33 @@ char *phrase_clean(const struct phrase_terms *t, const char *raw, enum phrase_ki
     return m->value ? xstrdup(m->value) : NULL;
 }
 
+/* Resume shorthand a person would say in full in a question: "w/" -> "with", "w/o" ->
+ * "without", "&" -> "and" (whole words only: "R&D" and "I/O" stay). Returns a new
+ * string. */
+static char *expand_shorthand(const char *s)
+{
+    static const char *const from[] = {"w/o", "w/", "&"};
+    static const char *const to[] = {"without", "with", "and"};
+    struct sbuf b = {0};
+    const char *p = s;
+    while (*p) {
+        int at_word = p == s || isspace((unsigned char)p[-1]);
+        size_t k = 0;
+        for (; at_word && k < ARRAY_LEN(from); k++) {
+            size_t n = strlen(from[k]);
+            if (strncasecmp(p, from[k], n) == 0 && (p[n] == 0 || isspace((unsigned char)p[n])))
+                break;
+        }
+        if (at_word && k < ARRAY_LEN(from)) {
+            sbuf_puts(&b, to[k]);
+            p += strlen(from[k]);
+        } else {
+            sbuf_append(&b, p++, 1);
+        }
+    }
+    return sbuf_take(&b);
+}
+
 static char *clean_uncached(const struct phrase_terms *t, const char *raw, enum phrase_kind kind,
                             const char *source)
 {
@@ -439,8 +466,10 @@ static char *clean_uncached(const struct phrase_terms *t, const char *raw, enum 
             return xstrdup(e->name);
         }
     }
-    char *canon = phrase_canonical(t, clause);
+    char *canon0 = phrase_canonical(t, clause);
     free(clause);
+    char *canon = expand_shorthand(canon0);
+    free(canon0);
     struct words ws;
     split_words(canon, &ws);
     int from = 0, to = ws.len;

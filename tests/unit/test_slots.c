@@ -395,6 +395,29 @@ static void test_slots_issue_examples_read_cleanly(void **state)
     free(d);
 }
 
+/* Resume shorthand is said in full: "w/" reads "with" in a question; "R&D" and "I/O"
+ * are words and stay. */
+static void test_slots_resume_shorthand_is_said_in_full(void **state)
+{
+    (void)state;
+    const char *resume = "Rebuilt checkout in React 18 w/ server components (LCP 3.1s to 1.4s).\n"
+                         "Ran R&D on async I/O w/o threads & locks.";
+    char *a = phrase_clean(bank->terms, "checkout in React 18 w/ server components", PHRASE_PROJECT,
+                           resume);
+    assert_non_null(a);
+    assert_null(strstr(a, "w/"));
+    assert_string_equal(a, "the checkout in React 18 with server components");
+    char *b =
+        phrase_clean(bank->terms, "R&D on async I/O w/o threads & locks", PHRASE_PROJECT, resume);
+    assert_non_null(b);
+    assert_non_null(strstr(b, "R&D"));
+    assert_non_null(strstr(b, "I/O"));
+    assert_null(strstr(b, "w/o"));
+    assert_null(strstr(b, " & "));
+    free(a);
+    free(b);
+}
+
 static void test_slots_go_live_is_not_the_go_language(void **state)
 {
     (void)state;
@@ -427,6 +450,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_slots_from_generated_resumes_are_never_broken),
         cmocka_unit_test(test_slots_issue_examples_read_cleanly),
+        cmocka_unit_test(test_slots_resume_shorthand_is_said_in_full),
         cmocka_unit_test(test_slots_go_live_is_not_the_go_language),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
