@@ -400,4 +400,12 @@ test('plan agrees with the steady state of simulate --days 3 within 5% (one depl
   // demand exceeds the deployment: the limit, not the workload, decides
   assert.ok(r.steady_state.interviews_requested > planned);
   assert.equal(r.quota_violations, 0);
+  // plan's tokens per call (src/sim/plan.c, measured by simulate after the token diet)
+  // are what the simulated providers count for today's prompts: a prompt change that
+  // makes them stale fails here
+  const st = r.steady_state;
+  const perCall = st.tokens_used / st.llm_calls;
+  const tpcOff = Math.abs(perCall - p.modes.economy.tokens_per_call) / p.modes.economy.tokens_per_call;
+  console.log(`MEASURED economy tokens per call: plan ${p.modes.economy.tokens_per_call} vs simulate ${perCall.toFixed(0)} (${(tpcOff * 100).toFixed(1)}% apart)`);
+  assert.ok(tpcOff <= 0.1, `plan's ${p.modes.economy.tokens_per_call} tokens per call vs simulate's ${perCall.toFixed(0)}`);
 });
