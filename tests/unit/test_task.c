@@ -551,6 +551,66 @@ static void test_task_parse_evaluate_batch_with_two_entries(void **state)
     json_decref(r);
 }
 
+/* ---- the compact reply schemas (prompt version 3, issue 16) ---- */
+
+static void test_task_parse_compact_evaluate_reads_s_fb_inj_and_next(void **state)
+{
+    (void)state;
+    char why[256];
+    json_t *r = parse(TASK_EVALUATE,
+                      "{\"s\":4,\"fb\":\"Name one trade-off.\",\"inj\":true,\"next\":\"How "
+                      "would you shard it?\"}",
+                      why);
+    assert_non_null(r);
+    assert_int_equal(score_in(r), 4);
+    assert_string_equal(json_string_value(json_object_get(r, "feedback")), "Name one trade-off.");
+    assert_true(json_is_true(json_object_get(r, "injection_attempt")));
+    assert_string_equal(json_string_value(json_object_get(r, "next_question")),
+                        "How would you shard it?");
+    json_decref(r);
+    /* inj left out: no injection */
+    r = parse(TASK_EVALUATE, "{\"s\":2,\"fb\":\"Too short.\"}", why);
+    assert_non_null(r);
+    assert_true(json_is_false(json_object_get(r, "injection_attempt")));
+    json_decref(r);
+}
+
+static void test_task_parse_compact_batch_reads_ev_with_numeric_n_and_sum(void **state)
+{
+    (void)state;
+    char why[256];
+    json_t *r = parse(TASK_EVALUATE_BATCH,
+                      "{\"ev\":[{\"n\":1,\"s\":4,\"fb\":\"Good.\"},{\"n\":\"2\",\"s\":2,"
+                      "\"fb\":\"Thin.\",\"inj\":true}],\"sum\":{\"t\":\"Solid overall.\","
+                      "\"str\":[\"clear\"],\"imp\":[\"question 2: add a number\"]}}",
+                      why);
+    assert_non_null(r);
+    json_t *evs = json_object_get(r, "evaluations");
+    assert_int_equal(json_array_size(evs), 2);
+    json_t *e1 = json_array_get(evs, 0), *e2 = json_array_get(evs, 1);
+    assert_string_equal(json_string_value(json_object_get(e1, "question_id")), "1");
+    assert_string_equal(json_string_value(json_object_get(e2, "question_id")), "2");
+    assert_int_equal(score_in(e2), 2);
+    assert_true(json_is_true(json_object_get(e2, "injection_attempt")));
+    json_t *sum = json_object_get(r, "summary");
+    assert_string_equal(json_string_value(json_object_get(sum, "summary")), "Solid overall.");
+    assert_int_equal(json_array_size(json_object_get(sum, "improvements")), 1);
+    json_decref(r);
+}
+
+static void test_task_parse_compact_summary_reads_t_str_imp(void **state)
+{
+    (void)state;
+    char why[256];
+    json_t *r = parse(TASK_SUMMARY, "{\"t\":\"Fair.\",\"str\":[\"a\",\"b\"],\"imp\":[\"c\"]}", why);
+    assert_non_null(r);
+    assert_string_equal(json_string_value(json_object_get(r, "summary")), "Fair.");
+    assert_int_equal(json_array_size(json_object_get(r, "strengths")), 2);
+    assert_int_equal(json_array_size(json_object_get(r, "improvements")), 1);
+    json_decref(r);
+    assert_null(parse(TASK_SUMMARY, "{\"str\":[\"a\"]}", why)); /* no t, no summary */
+}
+
 static void test_task_parse_evaluate_batch_entry_without_question_id_is_rejected(void **state)
 {
     (void)state;
@@ -919,6 +979,9 @@ int main(void)
         cmocka_unit_test(test_task_parse_json_array_is_rejected),
         cmocka_unit_test(test_task_parse_null_content_is_rejected),
         cmocka_unit_test(test_task_parse_evaluate_batch_with_two_entries),
+        cmocka_unit_test(test_task_parse_compact_evaluate_reads_s_fb_inj_and_next),
+        cmocka_unit_test(test_task_parse_compact_batch_reads_ev_with_numeric_n_and_sum),
+        cmocka_unit_test(test_task_parse_compact_summary_reads_t_str_imp),
         cmocka_unit_test(test_task_parse_evaluate_batch_entry_without_question_id_is_rejected),
         cmocka_unit_test(test_task_parse_evaluate_batch_keeps_a_valid_summary),
         cmocka_unit_test(test_task_parse_evaluate_batch_empty_list_is_rejected),
