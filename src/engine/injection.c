@@ -5,6 +5,8 @@
  * spaces collapsed, newlines and punctuation kept. */
 #include "engine/injection.h"
 
+#include "engine/gradeintent.h"
+
 #include "core/textnorm.h"
 #include "core/util.h"
 
@@ -83,7 +85,7 @@ struct rule {
     "prompt|systemprompt|systemanweisungen|bewertungskriterien|kriterien)"
 
 /* Start of a line in the lines shape, past quote, list and heading markup. */
-#define BOL "(^|[.!?] )[ >#([{|-]*"
+#define BOL "(^|[.!?] )[ <!>#([{|-]*"
 
 static const struct rule rules[] = {
     /* -- overrides, English -- */
@@ -233,6 +235,9 @@ static const struct rule rules[] = {
      "marks|evaluation)[\"'] *: *[\"']?" NUM "([^0-9.]|$)"},
     {"json_schema_key", "injection_attempt|question_id", INJECTION_SCORE_FORGERY, LINES,
      "[\"'](injection_attempt|question_id)[\"'] *:|injection_attempt *[:=] *(false|true|0|no)"},
+    /* the compact reply of docs/tasks.md: {"s":5,"fb":"..."}, "inj":false */
+    {"json_compact_reply", "\"s\"|'s'|\"inj\"|'inj'", INJECTION_SCORE_FORGERY, LINES,
+     "[\"']s[\"'] *: *[0-9]+ *, *[\"'](fb|inj|ev|n)[\"']|[\"']inj[\"'] *: *(false|true|0|1)"},
     {"assign_score", "=|->", INJECTION_SCORE_FORGERY, LINES,
      "(^|[^a-z_])(score|scores|grade|grades|rating|mark|marks|points)s? *(=|:=|->|=>) *[\"']?"
      "(5|10|100|max|full|perfect)([^0-9.]|$)"},
@@ -254,6 +259,20 @@ static const struct rule rules[] = {
     {"give_me_number", "give", INJECTION_GRADE_DEMAND, WORDS,
      " give " WHO_EN " (a |an )?" NUM " ((out of|of|on) " NUM "|5|10|stars|points|marks|score|"
      "grade|please|thanks|thank|because|since|for|now|and|or|$)"},
+    {"set_score_to", "score|grade|rating|mark|evaluation", INJECTION_GRADE_DEMAND, WORDS,
+     " (set|change|make|put|force|fix|bump|raise|lock|hardcode|hard code) (the |my |this |all "
+     "|all the |every |each |its |your )?(score|scores|grade|grades|rating|ratings|mark|marks|"
+     "evaluation)( (of|for) (this|my|the|every|each) (answer|answers|response|responses|"
+     "candidate))? (to|at|as|=|equal to) (a |an |the )?(5|10|100|five|ten|max|maximum|perfect|"
+     "full|highest|top) "},
+    {"gives_every_answer", "answer|response|repl|submission", INJECTION_GRADE_DEMAND, WORDS,
+     " (give|gives|assign|assigns|award|awards|rate|rates|score|scores|grade|grades|mark|marks) "
+     "(every|each|all|all the|all of the|all my|any) (answer|answers|response|responses|reply|"
+     "replies|submission|submissions)( (a|an|the|as|at|with))? (5|10|100|five|ten|full marks|"
+     "top marks|perfect|the maximum|the highest|maximum|max|full|top) "},
+    {"respond_with_score", "score|grade|rating|mark", INJECTION_GRADE_DEMAND, WORDS,
+     " (respond|reply|output|return|print|write|say|answer)( only)? (with|using)" ANY(
+         8) " (a |the )?(score|grade|rating|mark) (of|=) (5|10|100|five|ten|the maximum|max) "},
     {"all_scores_must", "score|grade|rating|marks|evaluation", INJECTION_GRADE_DEMAND, WORDS,
      " (all|every|each|your|my|all the|all of the) (scores|score|grades|grade|ratings|rating|"
      "marks|evaluations)" ANY(
@@ -718,6 +737,10 @@ static enum injection_kind check_depth(const char *text, struct injection_hit *h
             kind = rules[i].kind;
             rule = rules[i].name;
         }
+    }
+    if (!kind && grade_intent(lines.data)) {
+        kind = INJECTION_GRADE_DEMAND;
+        rule = "grade_intent";
     }
     if (!kind) {
         char *s = squash.data;
