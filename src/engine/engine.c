@@ -192,10 +192,19 @@ enum budget_mode engine_mode_now(struct engine *e)
         e->day_start_ms = day0;
         e->started_today = 0;
     }
-    double calls_left = router_calls_left_today(e->router, TYPICAL_CALL_TOKENS);
+    /* Issue 16: money buys model scores, not richer interviews: the mode is what the free
+     * fleet allows; when it allows none, economy while the spend cap has room. (Valued at
+     * one typical call, the cap would otherwise buy balanced interviews in the morning
+     * and leave the evening's unscored.) */
+    double free_left = router_free_calls_left_today(e->router, TYPICAL_CALL_TOKENS);
     double left = budget_interviews_left((double)e->cfg->expected_interviews_per_day,
                                          e->started_today, (double)(now - day0) / DAY_MS);
-    return budget_choose(calls_left, left, 0.9);
+    enum budget_mode m = budget_choose(free_left, left, 0.9);
+    if (m == BUDGET_OFFLINE &&
+        budget_choose(router_calls_left_today(e->router, TYPICAL_CALL_TOKENS), left, 0.9) !=
+            BUDGET_OFFLINE)
+        m = BUDGET_ECONOMY;
+    return m;
 }
 
 /* Provider calls left today beyond what the interviews still expected today need in

@@ -37,6 +37,16 @@
  * a near-duplicate of anything the candidate heard). */
 #define NEXT_ASKED_MAX 6
 
+int scoring_batch_max_tokens(int n, int with_summary, int with_next)
+{
+    return BATCH_MAX_TOKENS(n, with_summary, with_next);
+}
+
+int scoring_eval_max_tokens(int with_next)
+{
+    return with_next ? EVAL_NEXT_MAX_TOKENS : EVAL_MAX_TOKENS;
+}
+
 /* One call's work: what its callback needs to write the result back. */
 struct work {
     struct engine *e;

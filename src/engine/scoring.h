@@ -14,6 +14,12 @@
 
 #include <jansson.h>
 
+/* The reply caps (max_tokens) of the calls below, which the router reserves in full until
+ * a call settles: a batch of n answers, with the summary and/or the next question; one
+ * evaluation, with or without the next question. The planner (sim/plan.c) counts them. */
+int scoring_batch_max_tokens(int n, int with_summary, int with_next);
+int scoring_eval_max_tokens(int with_next);
+
 /* How the interview flow continues once a model-written question is in (or its
  * deadline passed): asks turn next_index with model_question (NULL: from the bank) and
  * replies through done. Given by the interview flow, so scoring never calls up. */

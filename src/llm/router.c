@@ -51,6 +51,7 @@ struct rcall {
     long spend_taken;    /* micro-USD reserved on the spend window by send_to; 0 if free */
     enum router_priority prio;
     int64_t deadline; /* clock_mono_ms */
+    int fail_cause;   /* router_submit's verdict when it failed the call at once, else -1 */
     int attempts;
     uint64_t *tried; /* bitset of deployments already tried, (n+63)/64 words */
     int tried_words;
@@ -92,6 +93,7 @@ struct router {
     void *observe_data;
     struct quota_share *share; /* issue 8: the fleet's windows through Redis, or NULL (not owned) */
     int reserve_pct;           /* issue 14: share of each daily limit kept from optional calls */
+    uint64_t failed_by[ROUTER_FAIL__COUNT]; /* issue 16: failed calls by cause, since start */
 };
 
 static int64_t now_wall(void)
@@ -296,6 +298,25 @@ void router_set_spend_cap(struct router *r, double max_usd_per_day)
     r->spend_ledger = micro;
 }
 
+static const char *fail_names[ROUTER_FAIL__COUNT] = {"waited_past_deadline",
+                                                     "no_quota_before_deadline",
+                                                     "spend_cap",
+                                                     "held",
+                                                     "queue_full",
+                                                     "offline",
+                                                     "provider_error"};
+
+const char *router_fail_name(enum router_fail f)
+{
+    CHECK(f >= 0 && f < ROUTER_FAIL__COUNT);
+    return fail_names[f];
+}
+
+void router_failures(const struct router *r, uint64_t *out)
+{
+    memcpy(out, r->failed_by, sizeof r->failed_by);
+}
+
 void router_hold_until(struct router *r, int64_t until_ms)
 {
     r->hold_until_ms = until_ms;
@@ -456,8 +477,9 @@ static void call_finish(struct rcall *c, struct llm_result *res)
     call_free(c);
 }
 
-static void call_fail(struct rcall *c, enum llm_status st, const char *why)
+static void call_fail(struct rcall *c, enum router_fail cause, enum llm_status st, const char *why)
 {
+    c->r->failed_by[cause]++;
     if (c->last.status != LLM_OK && c->attempts > 0) {
         /* a retry could not be placed: the caller sees the real last failure */
         call_finish(c, &c->last);
@@ -623,6 +645,23 @@ static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_
     return best;
 }
 
+/* Why no deployment can take c (before its deadline, or by it): the router's hold, the
+ * spend cap (a priced deployment exists that its limits alone would allow), or quota. */
+static enum router_fail no_capacity_cause(struct router *r, const struct rcall *c, int waited)
+{
+    int64_t now = now_wall();
+    if (now < r->hold_until_ms) return ROUTER_FAIL_HELD;
+    if (r->any_priced && r->spend_cap_usd > 0)
+        for (int i = 0; i < r->n; i++) {
+            struct deployment *d = &r->deps[i];
+            if (!dep_usable(d) || !provider_config_priced(d->cfg)) continue;
+            if (c->model && strcmp(c->model, d->cfg->model) != 0) continue;
+            if (quota_next_available_ms(&d->quota, now, est_at(d, c)) == QUOTA_NEVER) continue;
+            if (!spend_can_take(r, cost_bound_micro(d, c), now)) return ROUTER_FAIL_SPEND_CAP;
+        }
+    return waited ? ROUTER_FAIL_WAITED : ROUTER_FAIL_NO_QUOTA;
+}
+
 /* 1 if no deployment can take c before its deadline (see earliest_capacity). */
 static int hopeless(struct router *r, const struct rcall *c)
 {
@@ -700,7 +739,10 @@ static void dispatch_queue(struct router *r)
         if (c->deadline <= mono) {
             queue_remove(r, c);
             log_info("llm_no_capacity", "task=%s waited_ms=deadline", c->task);
-            call_fail(c, LLM_ERR_NO_CAPACITY,
+            call_fail(c,
+                      c->fail_cause >= 0 ? (enum router_fail)c->fail_cause
+                                         : no_capacity_cause(r, c, 1),
+                      LLM_ERR_NO_CAPACITY,
                       "no provider had quota left for this call before its deadline");
         } else {
             int i = pick(r, c);
@@ -719,7 +761,7 @@ static void dispatch_queue(struct router *r)
                 queue_remove(r, c);
                 log_info("llm_no_capacity", "task=%s reason=\"none before the deadline\"", c->task);
                 call_fail(
-                    c, LLM_ERR_NO_CAPACITY,
+                    c, no_capacity_cause(r, c, 0), LLM_ERR_NO_CAPACITY,
                     "no provider can take this call before its deadline (down, or out of quota)");
             }
         }
@@ -866,6 +908,7 @@ static void on_result(struct llm_result *res, void *data)
             schedule_wake(r);
         }
     } else {
+        if (res->status != LLM_OK) r->failed_by[ROUTER_FAIL_PROVIDER]++;
         call_finish(c, res);
     }
     if (r->queue) dispatch_queue(r); /* capacity was released */
@@ -921,6 +964,7 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
     c->est_completion = req->max_tokens > 0 ? req->max_tokens : 512;
     c->prio = prio;
     c->deadline = deadline_mono_ms;
+    c->fail_cause = -1;
     c->dep = -1;
     c->done = done;
     c->data = data;
@@ -933,6 +977,9 @@ void router_submit(struct router *r, const struct llm_request *req, enum router_
         return;
     }
     if (r->queue_len >= ROUTER_MAX_QUEUE || !router_online(r) || hopeless(r, c)) {
+        c->fail_cause = r->queue_len >= ROUTER_MAX_QUEUE ? ROUTER_FAIL_QUEUE_FULL
+                        : !router_online(r)              ? ROUTER_FAIL_OFFLINE
+                                                         : (int)no_capacity_cause(r, c, 0);
         /* deliver on the loop, never inside submit */
         queue_insert(r, c);
         c->deadline = clock_mono_ms(); /* fails at the next wake */
@@ -1046,7 +1093,19 @@ int router_queue_length(const struct router *r)
  * carry the answers; the completions are short JSON). */
 #define ROUTER_PROMPT_SHARE 0.85
 
+static double calls_left(const struct router *r, double tokens_per_call, int with_priced);
+
 double router_calls_left_today(const struct router *r, double tokens_per_call)
+{
+    return calls_left(r, tokens_per_call, 1);
+}
+
+double router_free_calls_left_today(const struct router *r, double tokens_per_call)
+{
+    return calls_left(r, tokens_per_call, 0);
+}
+
+static double calls_left(const struct router *r, double tokens_per_call, int with_priced)
 {
     int64_t now = now_wall();
     double total = 0, priced_left = 0;
@@ -1070,7 +1129,7 @@ double router_calls_left_today(const struct router *r, double tokens_per_call)
         const struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
         int priced = provider_config_priced(d->cfg);
-        if (priced && r->spend_cap_usd <= 0) continue;
+        if (priced && (r->spend_cap_usd <= 0 || !with_priced)) continue;
         double by_req = -1, by_tok = -1;
         long rq = quota_remaining_day_requests(&d->quota, now);
         long tk = quota_remaining_day_tokens(&d->quota, now);

@@ -78,6 +78,8 @@ int router_online(const struct router *r);
 /* Provider calls the fleet can still make today, for calls of about tokens_per_call
  * tokens; -1 if no deployment has a known daily limit (unlimited). */
 double router_calls_left_today(const struct router *r, double tokens_per_call);
+/* The same without priced deployments: what the free fleet has left. */
+double router_free_calls_left_today(const struct router *r, double tokens_per_call);
 /* What the deployments serving one model id (NULL: all of them) have left today, without
  * building router_status_json: for the /v1 gateway's per-request checks and headers. */
 struct router_capacity {
@@ -129,5 +131,23 @@ void router_spend(const struct router *r, struct router_spend *out);
  * wait fails with no_capacity. The simulator uses it so that a day's last interviews,
  * run past the end of the last simulated day, do not use the next day's quota. */
 void router_hold_until(struct router *r, int64_t until_ms);
+
+/* Issue 16: why calls failed, counted since start (a call counts once, when its done()
+ * is told of the failure). What a caller does then (the heuristic scores) is its own. */
+enum router_fail {
+    ROUTER_FAIL_WAITED,     /* queued for capacity until its deadline passed */
+    ROUTER_FAIL_NO_QUOTA,   /* no deployment could take it before its deadline (days
+                             * spent, limits below its size, breakers open) */
+    ROUTER_FAIL_SPEND_CAP,  /* only a priced deployment could, and the day's spend cap
+                             * had no room for it */
+    ROUTER_FAIL_HELD,       /* router_hold_until */
+    ROUTER_FAIL_QUEUE_FULL, /* ROUTER_MAX_QUEUE calls were waiting already */
+    ROUTER_FAIL_OFFLINE,    /* no usable deployment at all */
+    ROUTER_FAIL_PROVIDER,   /* the provider's error, after the retries */
+    ROUTER_FAIL__COUNT
+};
+const char *router_fail_name(enum router_fail f);
+/* Copies the counts (ROUTER_FAIL__COUNT of them) into out. */
+void router_failures(const struct router *r, uint64_t *out);
 
 #endif

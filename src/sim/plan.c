@@ -5,7 +5,13 @@
  *   TPD / tokens_per_call    tokens per day
  *   RPM * 60 / peak_share    the busiest hour carries peak_share of the day's calls, so
  *                            RPM caps the day at what the peak hour allows
- *   TPM * 60 / (peak_share * tokens_per_call)
+ *   floor(TPM / reserved) * 60 / peak_share
+ *                            a minute holds only whole calls, each counted at what the
+ *                            router reserves for it before sending (its prompt plus the
+ *                            deployment's token_margin_pct, plus the whole completion
+ *                            allowance), not at what it uses: a deployment whose TPM is
+ *                            below one reservation carries no call of that mode at all
+ *                            (issue 16: Groq's free 8,000 TPM and a 12-answer batch)
  * The smallest one binds. The fleet carries the sum (the router spreads calls by
  * each deployment's share of the day left). A mode's interviews per day is that sum over
  * the mode's calls per interview (engine/budget.c); tokens per call differ by mode
@@ -16,10 +22,12 @@
  * cap ([budget] max_usd_per_day) buys, at most their own limits. For --target N the
  * planner names the cheapest top-up: the calls the free fleet lacks, on the priced
  * deployment that costs least per call and can carry them, plus PLAN_HEADROOM, in USD a
- * day. */
+ * day. Calls per interview count the retries of answers that are not clean task JSON
+ * (the workload's bad_output_rate: the engine asks once more), since those are paid too. */
 #include "sim/sim.h"
 
 #include "engine/budget.h"
+#include "engine/scoring.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -40,7 +48,8 @@
  * 12 answers and each category's anchors once. Prices differ for prompt and completion,
  * so the split matters. bench/tokens.sh counts the same prompts with real tokenizers
  * (o200k, Llama 3): about a quarter fewer prompt tokens than the simulated providers
- * count. */
+ * count. tests/integration/simulate.test.mjs fails when the economy figure is more than
+ * 15% off what the simulator measures on tests/data/scenarios/overflow.ini. */
 static double tokens_per_call(enum budget_mode m)
 {
     switch (m) {
@@ -67,6 +76,35 @@ static double completion_share(enum budget_mode m)
     }
 }
 
+/* The completion allowance (max_tokens) of a mode's typical call, which the router
+ * reserves in full until the call settles (engine/scoring.c's reply caps): economy one
+ * batch of every answer with the summary; balanced the larger of two halves, the second
+ * with the summary; full an evaluation that writes the next question. */
+static double completion_allowance(enum budget_mode m, const struct workload *w)
+{
+    int q = w->questions_per_interview > 0 ? (int)w->questions_per_interview : 12;
+    switch (m) {
+    case BUDGET_FULL:
+        return scoring_eval_max_tokens(1);
+    case BUDGET_BALANCED:
+        return scoring_batch_max_tokens((q + 1) / 2, 1, 0);
+    case BUDGET_ECONOMY:
+        return scoring_batch_max_tokens(q, 1, 0);
+    default:
+        return 0;
+    }
+}
+
+/* What the router reserves at p for a call of mode m (llm/router.c est_at): the prompt
+ * with p's token_margin_pct, and the completion allowance. */
+static double reserved_per_call(const struct provider_config *p, enum budget_mode m,
+                                const struct workload *w)
+{
+    double margin = p->token_margin_pct > 0 ? (double)p->token_margin_pct / 100.0 : 0;
+    return tokens_per_call(m) * (1 - completion_share(m)) * (1 + margin) +
+           completion_allowance(m, w);
+}
+
 /* engine/budget.c's mode costs include 0.1 call per interview for the resume analysis
  * (one per candidate, who takes 10 interviews). The plan is for the steady state of
  * `simulate --days N` (days 2..N), where the day's candidates were analysed on an earlier
@@ -76,7 +114,9 @@ static double completion_share(enum budget_mode m)
 static double calls_per_interview(enum budget_mode m, const struct workload *w)
 {
     double per = w->interviews_per_candidate > 0 ? (double)w->interviews_per_candidate : 10;
-    return budget_mode_cost(m) - BUDGET_COST_RESUME + w->resume_reupload_share / per;
+    /* an answer that is not clean task JSON is asked for once more (engine/call.c) */
+    return (budget_mode_cost(m) - BUDGET_COST_RESUME + w->resume_reupload_share / per) *
+           (1 + w->bad_output_rate);
 }
 
 /* The top-up is sized this much above the calls missing: the free fleet never packs
@@ -128,6 +168,8 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
         for (int i = 0; i < cfg->n_providers; i++) {
             const struct provider_config *p = &cfg->providers[i];
             int priced = provider_config_priced(p);
+            /* whole calls a minute by TPM, each at its reservation (0: none fits) */
+            double per_min_tpm = p->tpm ? floor((double)p->tpm / reserved_per_call(p, m, w)) : 0;
             struct {
                 const char *name;
                 double calls;
@@ -135,7 +177,7 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
                 {"rpd", p->rpd ? (double)p->rpd : INFINITY},
                 {"tpd", p->tpd ? (double)p->tpd / tpc : INFINITY},
                 {"rpm_at_peak_hour", p->rpm ? (double)p->rpm * 60.0 / peak : INFINITY},
-                {"tpm_at_peak_hour", p->tpm ? (double)p->tpm * 60.0 / (peak * tpc) : INFINITY},
+                {"tpm_at_peak_hour", p->tpm ? per_min_tpm * 60.0 / peak : INFINITY},
             };
             int b = 0;
             for (int j = 1; j < 4; j++)
@@ -146,12 +188,14 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
              * over the whole day instead of the peak hour */
             double day_cap = fmin(fmin(lim[0].calls, lim[1].calls),
                                   fmin(p->rpm ? (double)p->rpm * 1440.0 : INFINITY,
-                                       p->tpm ? (double)p->tpm * 1440.0 / tpc : INFINITY));
+                                       p->tpm ? per_min_tpm * 1440.0 : INFINITY));
             if (!isinf(day_cap) && !priced) spread += day_cap;
             json_t *d =
                 json_pack("{s:s,s:s,s:f,s:b}", "name", p->name, "binding",
                           isinf(cap) ? "none (no limits known)" : lim[b].name, "calls_per_day",
                           isinf(cap) ? -1.0 : floor(cap), "confirmed", p->confirmed);
+            if (p->tpm && per_min_tpm < 1) /* say why a deployment carries nothing */
+                json_object_set_new(d, "call_larger_than_tpm", json_true());
             if (priced) {
                 double upc = usd_per_call(p, tpc, m);
                 json_object_set_new(d, "usd_per_call", json_real(upc));
@@ -187,8 +231,9 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
         double for_new = 1.0 - (double)cfg->interview_reserve_percent / 100.0;
         double max_iv = isinf(fleet) ? -1 : floor(fleet * for_new / cost);
         json_t *mj =
-            json_pack("{s:f,s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost, "tokens_per_call",
-                      tpc, "fleet_calls_per_day", isinf(fleet) ? -1.0 : floor(fleet),
+            json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:o}", "calls_per_interview", cost,
+                      "completion_share", completion_share(m), "tokens_per_call", tpc,
+                      "fleet_calls_per_day", isinf(fleet) ? -1.0 : floor(fleet),
                       "max_interviews_per_day", max_iv, "max_interviews_per_day_spread",
                       isinf(fleet) ? -1.0 : floor(spread * for_new / cost), "deployments", deps);
         if (target > 0 && topup && !isinf(free_fleet) && floor(free_fleet / cost) < target) {
@@ -232,19 +277,16 @@ json_t *sim_plan(const struct config *cfg, const struct workload *w, double targ
     json_t *out =
         json_pack("{s:f,s:f,s:o,s:o,s:f}", "peak_hour_share", peak, "target", target, "modes",
                   modes, "max_interviews_per_day", max_j, "max_usd_per_day", cfg->max_usd_per_day);
-    /* the cheapest top-up over the modes, said once at the top */
-    const char *mname;
-    json_t *mj;
-    double best_usd = -1;
-    json_object_foreach(modes, mname, mj)
-    {
-        json_t *u = json_object_get(mj, "usd_per_day");
-        if (json_is_number(u) && (best_usd < 0 || json_number_value(u) < best_usd)) {
-            best_usd = json_number_value(u);
-            json_object_set(out, "usd_per_day", u);
-            json_object_set(out, "to_reach_target", json_object_get(mj, "to_reach_target"));
-            json_object_set_new(out, "top_up_mode", json_string(mname));
-        }
+    /* The top-up, said once at the top: economy's. Money buys model scores, not richer
+     * interviews: when the free fleet cannot carry the day the engine runs economy and
+     * sends to a priced deployment only what free capacity cannot serve
+     * (engine_mode_now), so that is the mode the cap must pay for. */
+    json_t *mj = json_object_get(modes, budget_mode_name(BUDGET_ECONOMY));
+    json_t *u = json_object_get(mj, "usd_per_day");
+    if (json_is_number(u)) {
+        json_object_set(out, "usd_per_day", u);
+        json_object_set(out, "to_reach_target", json_object_get(mj, "to_reach_target"));
+        json_object_set_new(out, "top_up_mode", json_string(budget_mode_name(BUDGET_ECONOMY)));
     }
     json_decref(per_dep);
     return out;
@@ -284,7 +326,7 @@ void sim_print_plan(const json_t *p, FILE *f)
     }
     const char *top = json_string_value(json_object_get(p, "to_reach_target"));
     if (json_is_number(json_object_get(p, "usd_per_day")))
-        fprintf(f, "\ncheapest top-up (%s mode): %s\n",
+        fprintf(f, "\ntop-up (%s mode, what the engine runs when it pays): %s\n",
                 json_string_value(json_object_get(p, "top_up_mode")), top);
     if (json_is_true(json_object_get(p, "confirmed_only"))) {
         char *names = json_dumps(json_object_get(p, "deployments_left_out"), JSON_COMPACT);

@@ -10,8 +10,12 @@
  * are those that arrived that day, counted as the report stood when the day closed (or,
  * for one still running then, when the next day closed): a report re-scored by a model
  * later, on a later day's quota, does not make the earlier day look better. After the
- * last midnight the router takes no call (router_hold_until): what is still running
- * finishes on the heuristic and is counted so. A deployment whose day began before the
+ * last midnight the run goes on, with the next day's arrivals, until every interview of
+ * the last day has its report: the last day's stragglers use the next day's quota and
+ * money beside that day's first candidates, exactly as day N-1's use day N's in the
+ * steady state, so the last day is like the others. That extra day is not reported (its
+ * calls and spend until then are shown apart, as after_last_day). A deployment whose day
+ * began before the
  * simulated one (a Pacific day at 00:00 UTC) starts with the elapsed share of its
  * limits already used, so a simulated day never gets more than one day of any quota. */
 #include "sim/sim.h"
@@ -57,6 +61,7 @@ struct cand {
     char question[64];
     int64_t answered_at; /* virtual ms when the pending answer was sent */
     int waiting;         /* an answer is out, the reply has not come */
+    int pending;         /* its answer or next interview is in the workload heap */
 };
 
 /* One interview started: the day it belongs to, and whether it was counted yet. */
@@ -70,7 +75,8 @@ struct iv_rec {
 struct day_acc {
     long requested, completed, llm_evaluated, refused;
     json_t *mode_mix;
-    struct sim_provider_stats *at_end; /* every provider's counters when the day closed */
+    struct sim_provider_stats *at_end;          /* every provider's counters when the day closed */
+    uint64_t failed_at_end[ROUTER_FAIL__COUNT]; /* the router's failed calls by cause, then */
 };
 
 struct sim {
@@ -134,6 +140,7 @@ static void push(struct sim *s, int64_t t, enum ev_type type, int cand)
     }
     int i = s->heap_len++;
     s->heap[i] = (struct ev){t, s->seq++, type, cand};
+    if (type != EV_ARRIVE) s->cands[cand].pending++;
     while (i > 0 && ev_before(&s->heap[i], &s->heap[(i - 1) / 2])) {
         struct ev tmp = s->heap[i];
         s->heap[i] = s->heap[(i - 1) / 2];
@@ -379,9 +386,10 @@ static void progress_bar(int64_t now, int64_t start, int64_t end, long started, 
 }
 
 /* Counts the interviews of days <= last_day not counted yet whose report is ready (all
- * of them when final), each into its own day. */
-static void count_interviews(struct sim *s, struct day_acc *days, int last_day, int final)
+ * of them when final), each into its own day. Returns how many are left uncounted. */
+static long count_interviews(struct sim *s, struct day_acc *days, int last_day, int final)
 {
+    long left = 0;
     for (long i = 0; i < s->n_interviews; i++) {
         struct iv_rec *rec = &s->interviews[i];
         if (rec->counted || rec->day > last_day) continue;
@@ -401,9 +409,22 @@ static void count_interviews(struct sim *s, struct day_acc *days, int last_day, 
                 json_int_t k = json_integer_value(json_object_get(d->mode_mix, mode));
                 json_object_set_new(d->mode_mix, mode, json_integer(k + 1));
             }
+        } else {
+            left++;
         }
         engine_reply_clear(&r);
     }
+    return left;
+}
+
+/* 1 while some candidate of day `day` is still in their session. */
+static int last_day_running(const struct sim *s, int day)
+{
+    for (long i = 0; i < s->w->candidates; i++) {
+        const struct cand *c = &s->cands[i];
+        if (c->day == day && (c->pending > 0 || c->waiting)) return 1;
+    }
+    return 0;
 }
 
 static const char *task_names[8] = {"resume_analysis", "question_gen", "follow_up", "evaluate",
@@ -412,7 +433,8 @@ static const char *task_names[8] = {"resume_analysis", "question_gen", "follow_u
 /* The per-day fields of CONTRACT.md's simulate --json for the provider counters that
  * grew from `from` to `to` and the interviews in acc (requested ... mode_mix). */
 static json_t *day_fields(const struct config *cfg, const struct sim_provider_stats *from,
-                          const struct sim_provider_stats *to, long requested, long completed,
+                          const struct sim_provider_stats *to, const uint64_t *failed_from,
+                          const uint64_t *failed_to, long requested, long completed,
                           long llm_evaluated, long refused, json_t *mode_mix)
 {
     int np = cfg->n_providers;
@@ -447,17 +469,26 @@ static json_t *day_fields(const struct config *cfg, const struct sim_provider_st
             json_object_set_new(by_task_j, task_names[k], json_integer((json_int_t)by_task[k]));
     json_t *split =
         json_pack("{s:I,s:I}", "prompt", (json_int_t)ptok, "completion", (json_int_t)ctok);
-    return json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:f,s:o,s:o,s:I,s:o,s:f,s:I,s:I,s:O,s:f,s:o}",
-                     "interviews_requested", (json_int_t)requested, "interviews_completed",
-                     (json_int_t)completed, "interviews_llm_evaluated", (json_int_t)llm_evaluated,
-                     "completion_rate", requested ? (double)completed / (double)requested : 0.0,
-                     "interviews_refused", (json_int_t)refused, "llm_calls", (json_int_t)calls,
-                     "llm_calls_per_interview", completed ? (double)calls / (double)completed : 0.0,
-                     "calls_by_task", by_task_j, "calls_by_provider", by_provider, "tokens_used",
-                     (json_int_t)tokens, "tokens_split", split, "tokens_per_interview",
-                     llm_evaluated ? (double)tokens / (double)llm_evaluated : 0.0,
-                     "quota_violations", (json_int_t)violations, "provider_429s", (json_int_t)r429,
-                     "mode_mix", mode_mix, "spend_usd", spend, "spend_usd_by_provider", spend_by);
+    /* issue 16: why calls got no model answer (each economy interview is one batch call,
+     * so these say why interviews were scored by the heuristic) */
+    json_t *failed = json_object();
+    for (int k = 0; k < ROUTER_FAIL__COUNT; k++)
+        json_object_set_new(failed, router_fail_name((enum router_fail)k),
+                            json_integer((json_int_t)(failed_to[k] - failed_from[k])));
+    json_t *out =
+        json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:f,s:o,s:o,s:I,s:o,s:f,s:I,s:I,s:O,s:f,s:o}",
+                  "interviews_requested", (json_int_t)requested, "interviews_completed",
+                  (json_int_t)completed, "interviews_llm_evaluated", (json_int_t)llm_evaluated,
+                  "completion_rate", requested ? (double)completed / (double)requested : 0.0,
+                  "interviews_refused", (json_int_t)refused, "llm_calls", (json_int_t)calls,
+                  "llm_calls_per_interview", completed ? (double)calls / (double)completed : 0.0,
+                  "calls_by_task", by_task_j, "calls_by_provider", by_provider, "tokens_used",
+                  (json_int_t)tokens, "tokens_split", split, "tokens_per_interview",
+                  llm_evaluated ? (double)tokens / (double)llm_evaluated : 0.0, "quota_violations",
+                  (json_int_t)violations, "provider_429s", (json_int_t)r429, "mode_mix", mode_mix,
+                  "spend_usd", spend, "spend_usd_by_provider", spend_by);
+    json_object_set_new(out, "calls_failed_by_cause", failed);
+    return out;
 }
 
 /* The average of days[from..n-1]: numbers averaged, objects of numbers averaged key by
@@ -581,7 +612,8 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     long n = w->candidates;
     int ndays = opt->days;
     s.cands = xcalloc((size_t)n, sizeof *s.cands);
-    s.refused_by_day = xcalloc((size_t)ndays, sizeof *s.refused_by_day);
+    /* the day after the last runs too (not reported): see the top of this file */
+    s.refused_by_day = xcalloc((size_t)ndays + 1, sizeof *s.refused_by_day);
     struct day_acc *days = xcalloc((size_t)ndays, sizeof *days);
     for (int d = 0; d < ndays; d++) {
         days[d].requested = n * w->interviews_per_candidate;
@@ -600,16 +632,17 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             zone = z;
         }
         s.cands[i].zone = zone;
-        for (int d = 0; d < ndays; d++)
+        for (int d = 0; d <= ndays; d++)
             push(&s, SIM_EPOCH_MS + d * DAY_MS + arrival_offset(&s, zone), EV_ARRIVE, (int)i);
     }
     s.requested = n * w->interviews_per_candidate * ndays;
     s.end_ms = SIM_EPOCH_MS + ndays * DAY_MS;
-    /* a day's last interviews may finish after midnight: drain for up to 6 hours more,
-     * with the router holding every call after the last midnight */
-    int64_t hard_end = s.end_ms + 6 * 3600000LL;
-    int64_t last_bar = 0;
+    /* the last day's interviews finish after its midnight on the next day's quota (see
+     * the top of this file); a whole day is more than any session needs */
+    int64_t hard_end = s.end_ms + DAY_MS;
+    int64_t last_bar = 0, last_check = 0;
     int closed = 0; /* days closed so far */
+    uint64_t failed_now[ROUTER_FAIL__COUNT];
     for (;;) {
         int64_t te = s.heap_len ? s.heap[0].t : -1;
         int64_t tt = timer_next_due_ms();
@@ -619,15 +652,25 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
         while (closed < ndays && SIM_EPOCH_MS + (closed + 1) * DAY_MS <= t) {
             clock_set_ms(SIM_EPOCH_MS + (closed + 1) * DAY_MS);
             memcpy(days[closed].at_end, pstats, (size_t)np * sizeof *pstats);
+            router_failures(router, days[closed].failed_at_end);
             count_interviews(&s, days, closed, 0);
             closed++;
-            if (closed == ndays) router_hold_until(router, INT64_MAX);
+            last_check = t;
+        }
+        /* after the last midnight: done when no candidate of the last day has anything
+         * left to do and every interview has its report (looked at every 5 simulated
+         * minutes) */
+        if (closed == ndays && t - last_check >= 300000) {
+            last_check = t;
+            if (!last_day_running(&s, ndays - 1) && count_interviews(&s, days, ndays - 1, 0) == 0)
+                break;
         }
         if (t > hard_end) break;
         clock_set_ms(t);
         if (te >= 0 && te == t && (tt < 0 || te <= tt)) {
             struct ev e = pop(&s);
             struct cand *c = &s.cands[e.cand];
+            if (e.type != EV_ARRIVE) c->pending--;
             if (e.type == EV_ARRIVE) {
                 /* a day's session: its interviews count against that day even when
                  * the last ones run past midnight */
@@ -649,6 +692,7 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     }
     while (closed < ndays) { /* nothing happened after some midnight */
         memcpy(days[closed].at_end, pstats, (size_t)np * sizeof *pstats);
+        router_failures(router, days[closed].failed_at_end);
         closed++;
     }
     if (opt->progress) {
@@ -658,8 +702,8 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
 
     /* ---- results ---- */
     count_interviews(&s, days, ndays - 1, 1);
-    /* calls still in flight after the last midnight were sent before it: the last day's */
-    memcpy(days[ndays - 1].at_end, pstats, (size_t)np * sizeof *pstats);
+    router_failures(router, failed_now);
+    uint64_t failed_zero[ROUTER_FAIL__COUNT] = {0};
     json_t *days_j = json_array();
     long completed = 0, llm_evaluated = 0;
     json_t *mode_mix = json_object();
@@ -675,14 +719,34 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             json_object_set_new(mode_mix, mk, json_integer(k + json_integer_value(mv)));
         }
         json_t *day = day_fields(cfg, d ? days[d - 1].at_end : zero, days[d].at_end,
+                                 d ? days[d - 1].failed_at_end : failed_zero, days[d].failed_at_end,
                                  days[d].requested, days[d].completed, days[d].llm_evaluated,
                                  s.refused_by_day[d], days[d].mode_mix);
         json_object_set_new(day, "day", json_integer(d + 1));
         json_array_append_new(days_j, day);
     }
-    json_t *out =
-        day_fields(cfg, zero, pstats, s.requested, completed, llm_evaluated, s.refused, mode_mix);
+    /* the run is its days; what the last day's stragglers used after its midnight was the
+     * next day's, shown apart */
+    const struct day_acc *last = &days[ndays - 1];
+    long refused = 0;
+    for (int d = 0; d < ndays; d++)
+        refused += s.refused_by_day[d];
+    json_t *out = day_fields(cfg, zero, last->at_end, failed_zero, last->failed_at_end, s.requested,
+                             completed, llm_evaluated, refused, mode_mix);
     json_decref(mode_mix);
+    json_t *empty_mix = json_object();
+    json_t *after = day_fields(cfg, last->at_end, pstats, last->failed_at_end, failed_now, 0, 0, 0,
+                               0, empty_mix);
+    json_decref(empty_mix);
+    static const char *not_interviews[] = {"interviews_requested",     "interviews_completed",
+                                           "interviews_llm_evaluated", "completion_rate",
+                                           "interviews_refused",       "llm_calls_per_interview",
+                                           "tokens_per_interview",     "mode_mix"};
+    for (size_t k = 0; k < ARRAY_LEN(not_interviews); k++)
+        json_object_del(after, not_interviews[k]);
+    char iso[32];
+    clock_format_iso(clock_now_ms(), iso, sizeof iso);
+    json_object_set_new(after, "ended_at", json_string(iso));
     uint64_t bad_outputs = 0, r429_by[SIM_LIMIT__COUNT] = {0};
     for (int i = 0; i < np; i++) {
         bad_outputs += pstats[i].bad_outputs;
@@ -705,7 +769,11 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
         double sp = json_number_value(json_object_get(dv, "spend_usd"));
         if (sp > max_day_spend) max_day_spend = sp;
     }
+    /* the day after the last one is a day too */
+    if (json_number_value(json_object_get(after, "spend_usd")) > max_day_spend)
+        max_day_spend = json_number_value(json_object_get(after, "spend_usd"));
     json_object_set_new(out, "steady_state", average_days(days_j, ndays > 1 ? 1 : 0));
+    json_object_set_new(out, "after_last_day", after);
     json_object_set_new(out, "days", days_j);
     json_object_set_new(out, "cache_hit_rate", json_copy(json_object_get(stats, "cache_hit_rate")));
     json_object_set_new(out, "pool_hit_rate", json_copy(json_object_get(stats, "pool_hit_rate")));
@@ -820,6 +888,17 @@ void sim_print_result(const json_t *r, FILE *f)
                     json_number_value(json_object_get(d, "spend_usd")),
                     (long long)json_integer_value(json_object_get(d, "quota_violations")));
         }
+        json_t *after = json_object_get(r, "after_last_day");
+        if (after)
+            fprintf(f,
+                    "after %9s %9s %9s %8lld %11lld %9.4f %10lld  (the last day's stragglers, "
+                    "on the next day's quota; until %s)\n",
+                    "-", "-", "-",
+                    (long long)json_integer_value(json_object_get(after, "llm_calls")),
+                    (long long)json_integer_value(json_object_get(after, "tokens_used")),
+                    json_number_value(json_object_get(after, "spend_usd")),
+                    (long long)json_integer_value(json_object_get(after, "quota_violations")),
+                    json_string_value(json_object_get(after, "ended_at")));
         json_t *ss = json_object_get(r, "steady_state");
         fprintf(f, "steady    %9.0f %9.0f %9.0f %8.0f %11.0f %9.4f %10.1f  (days %lld..%lld)\n",
                 json_number_value(json_object_get(ss, "interviews_requested")),
@@ -831,6 +910,12 @@ void sim_print_result(const json_t *r, FILE *f)
                 json_number_value(json_object_get(ss, "quota_violations")),
                 (long long)json_integer_value(json_object_get(ss, "first_day")),
                 (long long)json_integer_value(json_object_get(ss, "last_day")));
+    }
+    json_t *failed = json_object_get(r, "calls_failed_by_cause");
+    if (failed) {
+        char *c = json_dumps(failed, JSON_COMPACT);
+        fprintf(f, "calls without a model answer, by cause: %s\n", c);
+        free(c);
     }
     json_t *left = json_object_get(r, "deployments_left_out");
     if (json_is_true(json_object_get(r, "confirmed_only"))) {

@@ -33,6 +33,7 @@ const TINY_INI = path.join(TEST_SCENARIOS, 'tiny.ini');
 const BAD_WORKLOAD_INI = path.join(TEST_SCENARIOS, 'bad-workload.ini');
 const PRICED_INI = path.join(TEST_SCENARIOS, 'priced.ini');
 const AGREE_INI = path.join(TEST_SCENARIOS, 'agree.ini');
+const OVERFLOW_INI = path.join(TEST_SCENARIOS, 'overflow.ini');
 
 // CONTRACT.md's list, with the JSON type each field must have
 const CONTRACT_FIELDS = {
@@ -316,11 +317,17 @@ test('days do not borrow: --days 3 (2 in ASan) on rpd 10 makes at most 10 calls 
   for (const [i, d] of r.days.entries()) {
     assert.equal(d.day, i + 1);
     assert.equal(d.interviews_requested, 3 * N);
+    // every interview that arrives ends with a report, on the last day too
+    assert.equal(d.interviews_completed, 3 * N, `day ${i + 1}: ${d.interviews_completed} of ${3 * N} completed`);
     assert.ok(d.llm_calls <= 10, `day ${i + 1}: ${d.llm_calls} calls on a 10-a-day deployment`);
     assert.equal(d.quota_violations, 0);
   }
   // the days add up to the run
   assert.equal(r.days.reduce((a, d) => a + d.llm_calls, 0), r.llm_calls);
+  // what the last day's stragglers used after its midnight is the next day's, shown apart
+  assert.ok(r.after_last_day && Number.isInteger(r.after_last_day.llm_calls));
+  assert.ok(r.after_last_day.llm_calls <= 10, `${r.after_last_day.llm_calls} calls after the last day`);
+  assert.equal(r.after_last_day.quota_violations, 0);
   assert.equal(r.days.reduce((a, d) => a + d.interviews_llm_evaluated, 0), r.interviews_llm_evaluated);
   assert.equal(r.days.reduce((a, d) => a + d.interviews_completed, 0), r.interviews_completed);
   // steady state: the mean of days 2..D
@@ -356,11 +363,13 @@ test('plan --target names the cheapest top-up on a priced deployment, in USD a d
   assert.ok(r.usd_per_day > 0);
   assert.match(r.to_reach_target, /^\$\d+\.\d\d a day on deployment cheap gives every interview a model score/);
   assert.equal(r.modes.economy.top_up_deployment, 'cheap'); // not the dearer one
-  // the price is the configured one: economy calls cost (1-0.152)*in + 0.152*out per token
-  // (src/sim/plan.c, completion_share: measured by simulate)
+  // the price is the configured one: economy calls cost (1-cs)*in + cs*out per token, cs
+  // the completion tokens' share of a call
   const tpc = r.modes.economy.tokens_per_call;
+  const cs = r.modes.economy.completion_share;
+  assert.ok(cs > 0 && cs < 0.5, `completion_share ${cs}`);
   const missing = (2000 * r.modes.economy.calls_per_interview - 20) * 1.1;
-  const usd = missing * tpc * (0.848 * 0.10 + 0.152 * 0.40) / 1e6;
+  const usd = missing * tpc * ((1 - cs) * 0.10 + cs * 0.40) / 1e6;
   assert.ok(Math.abs(r.modes.economy.usd_per_day - Math.ceil(usd * 100) / 100) < 0.011,
     `usd_per_day ${r.modes.economy.usd_per_day} vs ${usd}`);
 });
@@ -376,6 +385,9 @@ test('paid overflow: a priced deployment fills in under the cap, never above it 
   assert.equal(free.calls_by_provider.cheap, 0);
   assert.equal(free.calls_by_provider.dear, 0);
   assert.ok(capped.calls_by_provider.cheap > 0, 'the cheap priced deployment was never used');
+  assert.ok(capped.max_day_spend_usd <= CAP + 1e-9, `most in a day ${capped.max_day_spend_usd}`);
+  assert.ok(capped.after_last_day.spend_usd <= CAP + 1e-9,
+    `after the last day: spent ${capped.after_last_day.spend_usd} over the cap ${CAP}`);
   for (const d of capped.days) {
     assert.ok(d.spend_usd <= CAP + 1e-9, `day ${d.day}: spent ${d.spend_usd} over the cap ${CAP}`);
     assert.ok(d.spend_usd > CAP / 2, `day ${d.day}: spent only ${d.spend_usd} of ${CAP} with interviews waiting`);
@@ -408,4 +420,48 @@ test('plan agrees with the steady state of simulate --days 3 within 5% (one depl
   const tpcOff = Math.abs(perCall - p.modes.economy.tokens_per_call) / p.modes.economy.tokens_per_call;
   console.log(`MEASURED economy tokens per call: plan ${p.modes.economy.tokens_per_call} vs simulate ${perCall.toFixed(0)} (${(tpcOff * 100).toFixed(1)}% apart)`);
   assert.ok(tpcOff <= 0.1, `plan's ${p.modes.economy.tokens_per_call} tokens per call vs simulate's ${perCall.toFixed(0)}`);
+});
+
+// Issue 16's done-when in small (tests/data/scenarios/overflow.ini: a free deployment
+// whose 5,000 tokens a minute hold no 12-answer batch as the router reserves it, one with
+// 30 requests a day, one priced): the cap `plan --target` names must really buy what it
+// says.
+test('the cap plan --target names model-scores at least 99% of the steady state, never spends more than it, every interview completes',
+  async () => {
+  const D = ASAN ? 2 : 3;
+  const p = await plan(OVERFLOW_INI, ['--target', '200']);
+  assert.equal(typeof p.usd_per_day, 'number', `no top-up named: ${p.to_reach_target}`);
+  assert.equal(p.top_up_mode, 'economy');
+  // a 12-answer batch is reserved above 5,000 tokens: free-tpm carries none
+  const tpm = p.modes.economy.deployments.find((d) => d.name === 'free-tpm');
+  assert.equal(tpm.calls_per_day, 0);
+  assert.equal(tpm.call_larger_than_tpm, true);
+  const cap = p.usd_per_day;
+  const r = await simulate(OVERFLOW_INI, ['--days', String(D), '--max-usd-per-day', String(cap)]);
+  const ss = r.steady_state;
+  console.log(`MEASURED overflow.ini: plan names $${cap} a day; simulate --days ${D}: ` +
+    `model-scored ${r.days.map((d) => d.interviews_llm_evaluated).join(', ')} of 200 a day, ` +
+    `spend ${r.days.map((d) => d.spend_usd.toFixed(4)).join(', ')}, ` +
+    `${Math.round(ss.tokens_per_interview)} tokens per model-scored interview`);
+  for (const d of r.days) {
+    assert.equal(d.interviews_completed, d.interviews_requested, `day ${d.day}: not every interview completed`);
+    assert.ok(d.spend_usd <= cap + 1e-9, `day ${d.day}: spent ${d.spend_usd} over the cap ${cap}`);
+    assert.equal(d.quota_violations, 0);
+  }
+  assert.ok(r.after_last_day.spend_usd <= cap + 1e-9);
+  assert.ok(ss.interviews_llm_evaluated >= 0.99 * ss.interviews_requested,
+    `steady state: ${ss.interviews_llm_evaluated} of ${ss.interviews_requested} model-scored under the cap plan names ($${cap}); ` +
+    `calls failed by cause ${JSON.stringify(ss.calls_failed_by_cause)}`);
+  // the plan's economy call is the size the simulator measures (within 15%): a stale
+  // figure would name a cap that does not suffice
+  const measured = ss.tokens_used / ss.llm_calls;
+  const planned = p.modes.economy.tokens_per_call;
+  assert.ok(Math.abs(measured - planned) / planned <= 0.15,
+    `plan counts ${planned} tokens per economy call, simulate measures ${measured.toFixed(0)}`);
+  // and half the cap is not enough: the figure is what the paid deployment really needs
+  const half = await simulate(OVERFLOW_INI, ['--days', String(D), '--max-usd-per-day', String(cap / 2)]);
+  for (const d of half.days) assert.ok(d.spend_usd <= cap / 2 + 1e-9, `half cap, day ${d.day}: ${d.spend_usd}`);
+  assert.ok(half.steady_state.interviews_llm_evaluated < 0.99 * half.steady_state.interviews_requested,
+    `half the cap scored ${half.steady_state.interviews_llm_evaluated} of 200: the named cap is far above what is needed`);
+  assert.ok(half.steady_state.calls_failed_by_cause.spend_cap > 0, 'half the cap: no call failed for the cap');
 });

@@ -230,6 +230,56 @@ static void test_spend_never_exceeds_the_cap_with_many_calls_in_flight(void **st
     assert_int_equal(F.done_ok + F.done_nocap, 60);
 }
 
+static void test_spend_failures_name_the_cap_as_their_cause(void **state)
+{
+    (void)state;
+    /* free: 2 a day; paid within $0.01 (about 2 calls at the bound reserved before each):
+     * the calls neither can take fail for the cap, and the router says so */
+    add_dep(0, 2, 0, 0);
+    add_dep(1, 0, 1.00, 4.00);
+    router_set_spend_cap(F.r, 0.01);
+    for (int i = 0; i < 10; i++)
+        submit(60000);
+    run_for(120000);
+    uint64_t failed[ROUTER_FAIL__COUNT];
+    router_failures(F.r, failed);
+    assert_true(F.done_nocap > 0);
+    assert_int_equal(F.done_ok + F.done_nocap, 10);
+    assert_int_equal(failed[ROUTER_FAIL_SPEND_CAP], (uint64_t)F.done_nocap);
+    assert_int_equal(failed[ROUTER_FAIL_NO_QUOTA] + failed[ROUTER_FAIL_WAITED], 0);
+    assert_string_equal(router_fail_name(ROUTER_FAIL_SPEND_CAP), "spend_cap");
+}
+
+static void test_spend_without_a_cap_failures_are_for_quota(void **state)
+{
+    (void)state;
+    add_dep(0, 2, 0, 0);
+    add_dep(1, 0, 1.00, 4.00);
+    router_set_spend_cap(F.r, 0);
+    for (int i = 0; i < 5; i++)
+        submit(60000);
+    run_for(120000);
+    uint64_t failed[ROUTER_FAIL__COUNT];
+    router_failures(F.r, failed);
+    assert_int_equal(F.done_nocap, 3);
+    assert_int_equal(failed[ROUTER_FAIL_SPEND_CAP], 0);
+    assert_int_equal(failed[ROUTER_FAIL_NO_QUOTA] + failed[ROUTER_FAIL_WAITED], 3);
+}
+
+static void test_spend_free_calls_left_leave_the_money_out(void **state)
+{
+    (void)state;
+    /* the engine chooses modes by what the free fleet has left (money buys model scores,
+     * not richer interviews): the free count must not include what the cap buys */
+    add_dep(0, 100, 0, 0);
+    add_dep(1, 0, 1.00, 4.00);
+    router_set_spend_cap(F.r, 1.0);
+    double free_left = router_free_calls_left_today(F.r, 1000);
+    double all_left = router_calls_left_today(F.r, 1000);
+    assert_true(free_left == 100.0);
+    assert_true(all_left > free_left + 100); /* $1 buys hundreds of 1,000-token calls */
+}
+
 static void test_spend_a_restart_remembers_todays_spend(void **state)
 {
     (void)state;
@@ -297,6 +347,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spend_cap_zero_never_pays, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spend_never_exceeds_the_cap_with_many_calls_in_flight,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spend_failures_name_the_cap_as_their_cause, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_spend_without_a_cap_failures_are_for_quota, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_spend_free_calls_left_leave_the_money_out, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_spend_a_restart_remembers_todays_spend, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_spend_shows_in_status_and_metrics, setup, teardown),
