@@ -79,8 +79,7 @@ struct router {
     double spend_cap_usd; /* [budget] max_usd_per_day; 0: priced deployments are never used */
     long spend_ledger;    /* micro-USD of today already written to the ledger */
     int64_t spend_ledger_day;
-    int any_priced;        /* some deployment has a price */
-    int64_t hold_until_ms; /* no call is sent before this (router_hold_until) */
+    int any_priced; /* some deployment has a price */
     struct store *store;
     struct deployment *deps; /* grown by router_add at start-up; calls hold indexes */
     int n, cap;
@@ -298,13 +297,9 @@ void router_set_spend_cap(struct router *r, double max_usd_per_day)
     r->spend_ledger = micro;
 }
 
-static const char *fail_names[ROUTER_FAIL__COUNT] = {"waited_past_deadline",
-                                                     "no_quota_before_deadline",
-                                                     "spend_cap",
-                                                     "held",
-                                                     "queue_full",
-                                                     "offline",
-                                                     "provider_error"};
+static const char *fail_names[ROUTER_FAIL__COUNT] = {
+    "waited_past_deadline", "no_quota_before_deadline", "spend_cap", "queue_full", "offline",
+    "provider_error"};
 
 const char *router_fail_name(enum router_fail f)
 {
@@ -315,11 +310,6 @@ const char *router_fail_name(enum router_fail f)
 void router_failures(const struct router *r, uint64_t *out)
 {
     memcpy(out, r->failed_by, sizeof r->failed_by);
-}
-
-void router_hold_until(struct router *r, int64_t until_ms)
-{
-    r->hold_until_ms = until_ms;
 }
 
 void router_spend(const struct router *r, struct router_spend *out)
@@ -552,7 +542,6 @@ static int pick_among(struct router *r, const struct rcall *c, int priced)
     int64_t now = now_wall();
     int best = -1;
     double best_score = -1;
-    if (now < r->hold_until_ms) return -1;
     for (int i = 0; i < r->n; i++) {
         struct deployment *d = &r->deps[i];
         if (!dep_usable(d)) continue;
@@ -641,16 +630,14 @@ static int64_t earliest_capacity(struct router *r, const struct rcall *c, int64_
         }
         if (at < best) best = at;
     }
-    if (best != QUOTA_NEVER && best < r->hold_until_ms) best = r->hold_until_ms;
     return best;
 }
 
-/* Why no deployment can take c (before its deadline, or by it): the router's hold, the
- * spend cap (a priced deployment exists that its limits alone would allow), or quota. */
+/* Why no deployment can take c (before its deadline, or by it): the spend cap (a priced
+ * deployment exists that its limits alone would allow), or quota. */
 static enum router_fail no_capacity_cause(struct router *r, const struct rcall *c, int waited)
 {
     int64_t now = now_wall();
-    if (now < r->hold_until_ms) return ROUTER_FAIL_HELD;
     if (r->any_priced && r->spend_cap_usd > 0)
         for (int i = 0; i < r->n; i++) {
             struct deployment *d = &r->deps[i];

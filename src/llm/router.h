@@ -127,10 +127,6 @@ struct router_spend {
     double forecast_usd; /* today's spend at today's pace, at most the cap */
 };
 void router_spend(const struct router *r, struct router_spend *out);
-/* No call is sent before until_ms (epoch ms, the clock module's): a call that cannot
- * wait fails with no_capacity. The simulator uses it so that a day's last interviews,
- * run past the end of the last simulated day, do not use the next day's quota. */
-void router_hold_until(struct router *r, int64_t until_ms);
 
 /* Issue 16: why calls failed, counted since start (a call counts once, when its done()
  * is told of the failure). What a caller does then (the heuristic scores) is its own. */
@@ -140,7 +136,6 @@ enum router_fail {
                              * spent, limits below its size, breakers open) */
     ROUTER_FAIL_SPEND_CAP,  /* only a priced deployment could, and the day's spend cap
                              * had no room for it */
-    ROUTER_FAIL_HELD,       /* router_hold_until */
     ROUTER_FAIL_QUEUE_FULL, /* ROUTER_MAX_QUEUE calls were waiting already */
     ROUTER_FAIL_OFFLINE,    /* no usable deployment at all */
     ROUTER_FAIL_PROVIDER,   /* the provider's error, after the retries */

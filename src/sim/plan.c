@@ -22,8 +22,11 @@
  * cap ([budget] max_usd_per_day) buys, at most their own limits. For --target N the
  * planner names the cheapest top-up: the calls the free fleet lacks, on the priced
  * deployment that costs least per call and can carry them, plus PLAN_HEADROOM, in USD a
- * day. Calls per interview count the retries of answers that are not clean task JSON
- * (the workload's bad_output_rate: the engine asks once more), since those are paid too. */
+ * day; the one said at the top is economy's, the mode the engine runs when it pays
+ * (engine_mode_now). tests/integration/simulate.test.mjs runs `simulate` under the named
+ * cap and requires 99% of the steady state's interviews model-scored. Calls per interview count the
+ * retries of answers that are not clean task JSON (the workload's bad_output_rate: the engine asks
+ * once more), since those are paid too. */
 #include "sim/sim.h"
 
 #include "engine/budget.h"
