@@ -406,9 +406,23 @@ static uint32_t *first_pass(const char *s, size_t *n)
     return out;
 }
 
+/* Printable ASCII, tab, newline and carriage return only: text that both views leave
+ * as it is (apart from case, in the check view), the common case, copied without
+ * decoding. */
+static int plain_ascii(const char *s, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t i = 0;
+    for (; p[i]; i++)
+        if ((p[i] < 0x20 || p[i] >= 0x7F) && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') return 0;
+    *len = i;
+    return 1;
+}
+
 char *textnorm_clean(const char *s)
 {
     size_t n;
+    if (plain_ascii(s, &n)) return xstrndup(s ? s : "", n);
     uint32_t *cp = first_pass(s, &n);
     /* TR39's mixed-script rule: fold look-alikes only in words that also hold Latin */
     for (size_t i = 0; i < n;) {
@@ -441,6 +455,13 @@ char *textnorm_clean(const char *s)
 char *textnorm_fold(const char *s)
 {
     size_t n;
+    if (plain_ascii(s, &n)) {
+        char *out = xmalloc(n + 1);
+        for (size_t i = 0; i < n; i++)
+            out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i]);
+        out[n] = 0;
+        return out;
+    }
     uint32_t *cp = first_pass(s, &n);
     struct sbuf b = {0};
     sbuf_append(&b, "", 0);

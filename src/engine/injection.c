@@ -15,6 +15,7 @@
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum shape { WORDS, LINES };
 
@@ -450,6 +451,20 @@ static const char *squash_phrases[] = {
 /* ---- compiled state ---- */
 
 static regex_t compiled[ARRAY_LEN(rules)];
+/* The gate literals of every rule, each once, and which rules name each: one pass over
+ * a view finds them all (gate_scan) instead of one strstr per literal per rule. */
+#define GATE_MAX 256
+static char *gate_lit[GATE_MAX];
+static size_t gate_len[GATE_MAX];
+static size_t gate_n;
+/* [first byte]: indexes into gate_lit, -1 terminated, or NULL */
+static int *gate_by_first[256];
+/* bit (first byte << 8 | second byte): some literal starts with these two bytes; bit
+ * (first byte << 8) also stands for the literals of one byte */
+static uint64_t gate_pairs[65536 / 64];
+/* per rule, its literals in the order its gate lists them */
+static int *rule_gates[ARRAY_LEN(rules)];
+static size_t rule_gates_n[ARRAY_LEN(rules)];
 static char **squash_all;
 static size_t squash_n;
 /* [first byte][second byte & 0x7F]: indexes into squash_all, -1 terminated, or NULL */
@@ -467,6 +482,45 @@ static void compile_all(void)
             /* a rule that does not compile is a bug in this file, not a runtime condition */
             fprintf(stderr, "injection: rule %s does not compile: %s\n", rules[i].name, why);
             abort();
+        }
+    }
+    for (size_t i = 0; i < ARRAY_LEN(rules); i++) {
+        for (const char *g = rules[i].gate; *g;) {
+            const char *bar = strchr(g, '|');
+            size_t glen = bar ? (size_t)(bar - g) : strlen(g);
+            /* a literal longer than 63 bytes was cut to 63 by the gate's first reader */
+            if (glen > 63) glen = 63;
+            size_t k = 0;
+            while (k < gate_n && !(gate_len[k] == glen && memcmp(gate_lit[k], g, glen) == 0))
+                k++;
+            if (k == gate_n) {
+                if (gate_n == GATE_MAX || glen == 0) {
+                    fprintf(stderr, "injection: rule %s: too many or empty gate literals\n",
+                            rules[i].name);
+                    abort();
+                }
+                gate_lit[k] = xstrndup(g, glen);
+                unsigned pair =
+                    (unsigned)(unsigned char)g[0] << 8 | (glen > 1 ? (unsigned char)g[1] : 0);
+                gate_pairs[pair / 64] |= 1ULL << (pair % 64);
+                if (glen == 1) /* matches whatever follows: every pair of its first byte */
+                    for (unsigned b = 0; b < 256; b++) {
+                        unsigned p = (unsigned)(unsigned char)g[0] << 8 | b;
+                        gate_pairs[p / 64] |= 1ULL << (p % 64);
+                    }
+                gate_len[k] = glen;
+                gate_n++;
+                int **slot = &gate_by_first[(unsigned char)g[0]];
+                size_t m = 0;
+                while (*slot && (*slot)[m] >= 0)
+                    m++;
+                *slot = xrealloc(*slot, (m + 2) * sizeof **slot);
+                (*slot)[m] = (int)k;
+                (*slot)[m + 1] = -1;
+            }
+            rule_gates[i] = xrealloc(rule_gates[i], (rule_gates_n[i] + 1) * sizeof **rule_gates);
+            rule_gates[i][rule_gates_n[i]++] = (int)k;
+            g += (bar ? (size_t)(bar - g) + 1 : strlen(g));
         }
     }
     size_t n = ARRAY_LEN(squash_verbs) * ARRAY_LEN(squash_objects) + ARRAY_LEN(squash_phrases);
@@ -526,18 +580,32 @@ static int word_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
+static int alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Room for n more bytes and the NUL, written directly at b->data + b->len. */
+static char *room(struct sbuf *b, size_t n)
+{
+    sbuf_grow(b, n);
+    return b->data + b->len;
+}
+
 /* The words shape of a folded text, and the squashed shape (the words concatenated). */
 static void make_words(const char *fold, struct sbuf *words, struct sbuf *squash)
 {
-    struct sbuf toks = {0}; /* tokens separated by NUL, for the second pass */
     size_t n = strlen(fold);
+    /* tokens separated by NUL, for the second pass: at most every byte and a NUL each */
+    char *toks = xmalloc(2 * n + 1);
+    size_t tl = 0;
     for (size_t i = 0; i < n;) {
         /* a token: word characters, and @/$ between letters (leetspeak) */
         size_t j = i;
         int letters = 0, digits = 0;
-        while (j < n && (word_char(fold[j]) || ((fold[j] == '@' || fold[j] == '$') && j + 1 < n &&
-                                                isalpha((unsigned char)fold[j + 1])))) {
-            if (isalpha((unsigned char)fold[j]))
+        while (j < n && (word_char(fold[j]) ||
+                         ((fold[j] == '@' || fold[j] == '$') && j + 1 < n && alpha(fold[j + 1])))) {
+            if (alpha(fold[j]))
                 letters++;
             else
                 digits++;
@@ -547,46 +615,55 @@ static void make_words(const char *fold, struct sbuf *words, struct sbuf *squash
             i++;
             continue;
         }
-        for (size_t k = i; k < j; k++) {
-            char c = fold[k];
-            if (letters >= 2 && digits > 0) c = leet(c);
-            sbuf_append(&toks, &c, 1);
-        }
-        sbuf_append(&toks, "", 1); /* the NUL is the separator */
+        int read_leet = letters >= 2 && digits > 0;
+        for (size_t k = i; k < j; k++)
+            toks[tl++] = read_leet ? leet(fold[k]) : fold[k];
+        toks[tl++] = 0; /* the separator */
         i = j;
     }
-    /* second pass: runs of 3+ one-letter tokens are one word spelled out ("i g n o r e") */
-    sbuf_puts(words, " ");
-    const char *p = toks.data, *end = toks.data ? toks.data + toks.len : NULL;
-    while (p && p < end) {
+    /* second pass: runs of 3+ one-letter tokens are one word spelled out ("i g n o r e");
+     * the words shape is at most the tokens, a space each and one more */
+    char *w = room(words, tl + 2);
+    size_t wl = 0;
+    w[wl++] = ' ';
+    const char *p = toks, *end = toks + tl;
+    while (p < end) {
         const char *q = p;
         int singles = 0;
-        while (q < end && strlen(q) == 1 && isalpha((unsigned char)q[0])) {
+        while (q < end && q[0] && !q[1] && alpha(q[0])) {
             singles++;
             q += 2;
         }
         if (singles >= 3) {
             for (const char *r = p; r < q; r += 2)
-                sbuf_append(words, r, 1);
-            sbuf_puts(words, " ");
+                w[wl++] = *r;
+            w[wl++] = ' ';
             p = q;
             continue;
         }
         size_t len = strlen(p);
-        sbuf_append(words, p, len);
-        sbuf_puts(words, " ");
+        memcpy(w + wl, p, len);
+        wl += len;
+        w[wl++] = ' ';
         p += len + 1;
     }
-    sbuf_free(&toks);
-    for (size_t i = 0; i < words->len; i++)
-        if (words->data[i] != ' ') sbuf_append(squash, &words->data[i], 1);
-    if (!squash->data) sbuf_puts(squash, "");
+    w[wl] = 0;
+    words->len += wl;
+    free(toks);
+    char *sq = room(squash, wl);
+    size_t sl = 0;
+    for (size_t i = 0; i < wl; i++)
+        if (w[i] != ' ') sq[sl++] = w[i];
+    sq[sl] = 0;
+    squash->len += sl;
 }
 
 /* The lines shape: markdown emphasis removed, blanks collapsed, newlines kept. */
 static void make_lines(const char *fold, struct sbuf *lines)
 {
-    sbuf_puts(lines, "");
+    size_t n = strlen(fold);
+    char *out = room(lines, n); /* never longer than the text */
+    size_t len = 0;
     int space = 0;
     for (const char *p = fold; *p; p++) {
         char c = *p;
@@ -601,11 +678,12 @@ static void make_lines(const char *fold, struct sbuf *lines)
             space = 1;
             continue;
         }
-        if (space && c != '\n' && lines->len > 0 && lines->data[lines->len - 1] != '\n')
-            sbuf_append(lines, " ", 1);
+        if (space && c != '\n' && len > 0 && out[len - 1] != '\n') out[len++] = ' ';
         space = 0;
-        sbuf_append(lines, &c, 1);
+        out[len++] = c;
     }
+    out[len] = 0;
+    lines->len += len;
 }
 
 /* One pass over s: at each position, only the phrases that start with its two bytes
@@ -629,29 +707,75 @@ static int squash_hit(const char *s, size_t n)
  * override_en with its fillers, spans well under 200 bytes). */
 #define WINDOW 240
 
+/* Where the gate literals occur in one view, found in one pass over it: the positions
+ * of literal k are pos[first[k]] .. pos[first[k + 1] - 1], in increasing order. */
+struct gate_hits {
+    size_t *pos;
+    size_t n, cap;
+    size_t first[GATE_MAX + 1];
+};
+
+static void gate_scan(const char *view, size_t n, struct gate_hits *h)
+{
+    size_t count[GATE_MAX] = {0};
+    struct {
+        int lit;
+        size_t pos;
+    } *found = NULL;
+    size_t nf = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* the two bytes here (the NUL after the last) start no literal: the common case */
+        unsigned pair = (unsigned)(unsigned char)view[i] << 8 | (unsigned char)view[i + 1];
+        if (!(gate_pairs[pair / 64] >> (pair % 64) & 1)) continue;
+        for (const int *list = gate_by_first[(unsigned char)view[i]]; *list >= 0; list++) {
+            size_t len = gate_len[*list];
+            const char *lit = gate_lit[*list];
+            if (len > n - i || (len > 1 && view[i + 1] != lit[1])) continue;
+            size_t m = 2;
+            while (m < len && view[i + m] == lit[m])
+                m++;
+            if (m < len) continue;
+            if (nf == cap) {
+                cap = cap ? 2 * cap : 64;
+                found = xrealloc(found, cap * sizeof *found);
+            }
+            found[nf].lit = *list;
+            found[nf++].pos = i;
+            count[*list]++;
+        }
+    }
+    h->first[0] = 0;
+    for (size_t k = 0; k < gate_n; k++)
+        h->first[k + 1] = h->first[k] + count[k];
+    if (nf > h->cap) {
+        h->cap = nf;
+        h->pos = xrealloc(h->pos, nf * sizeof *h->pos);
+    }
+    h->n = nf;
+    size_t next[GATE_MAX];
+    memcpy(next, h->first, gate_n * sizeof *next);
+    for (size_t f = 0; f < nf; f++)
+        h->pos[next[found[f].lit]++] = found[f].pos;
+    free(found);
+}
+
 /* Runs rule i over the window of view around each occurrence of one of its gate
  * literals (the whole view when it is short). A window that is cut short of the end of
  * the view ends in \x01, so that "$" in a rule only matches the real end; one that is
  * cut short of the start begins at a word (words shape) or a line (lines shape) and,
- * if no line starts near, with \x01, so that "^" only matches a real line start. */
-static int rule_matches(size_t i, const char *view, size_t n)
+ * if no line starts near, with \x01, so that "^" only matches a real line start.
+ * h holds where view's gate literals are (gate_scan). */
+static int rule_matches(size_t i, const char *view, size_t n, const struct gate_hits *h)
 {
     const struct rule *r = &rules[i];
-    int gate_hit = 0;
     char buf[4 * WINDOW + 4];
-    for (const char *g = r->gate; *g && !gate_hit;) {
-        const char *bar = strchr(g, '|');
-        size_t glen = bar ? (size_t)(bar - g) : strlen(g);
-        char lit[64];
-        if (glen >= sizeof lit) glen = sizeof lit - 1;
-        memcpy(lit, g, glen);
-        lit[glen] = 0;
-        for (const char *at = strstr(view, lit); at; at = strstr(at + 1, lit)) {
-            if (n <= 2 * WINDOW) {
-                gate_hit = 1; /* short text: one run over all of it */
-                break;
-            }
-            size_t pos = (size_t)(at - view);
+    for (size_t k = 0; k < rule_gates_n[i]; k++) {
+        int lit = rule_gates[i][k];
+        size_t glen = gate_len[lit];
+        for (size_t a = h->first[lit]; a < h->first[lit + 1]; a++) {
+            /* short text: one run over all of it */
+            if (n <= 2 * WINDOW) return regexec(&compiled[i], view, 0, NULL, 0) == 0;
+            size_t pos = h->pos[a];
             size_t from = pos > WINDOW ? pos - WINDOW : 0, to = pos + glen + WINDOW;
             if (to > n) to = n;
             char stop = r->shape == WORDS ? ' ' : '\n';
@@ -669,9 +793,8 @@ static int rule_matches(size_t i, const char *view, size_t n)
             buf[len] = 0;
             if (regexec(&compiled[i], buf, 0, NULL, 0) == 0) return 1;
         }
-        g += glen + (bar ? 1 : 0);
     }
-    return gate_hit && regexec(&compiled[i], view, 0, NULL, 0) == 0;
+    return 0;
 }
 
 static enum injection_kind check_depth(const char *text, struct injection_hit *hit, int depth);
@@ -731,9 +854,14 @@ static enum injection_kind check_depth(const char *text, struct injection_hit *h
     make_lines(fold, &lines);
     enum injection_kind kind = INJECTION_NONE;
     const char *rule = NULL;
+    struct gate_hits hits[2]; /* [WORDS], [LINES] */
+    hits[WORDS].pos = hits[LINES].pos = NULL;
+    hits[WORDS].cap = hits[LINES].cap = 0;
+    gate_scan(words.data, words.len, &hits[WORDS]);
+    gate_scan(lines.data, lines.len, &hits[LINES]);
     for (size_t i = 0; i < ARRAY_LEN(rules) && !kind; i++) {
         const struct sbuf *view = rules[i].shape == WORDS ? &words : &lines;
-        if (rule_matches(i, view->data, view->len)) {
+        if (rule_matches(i, view->data, view->len, &hits[rules[i].shape])) {
             kind = rules[i].kind;
             rule = rules[i].name;
         }
@@ -776,6 +904,8 @@ static enum injection_kind check_depth(const char *text, struct injection_hit *h
         free(clean);
         if (hit) hit->kind = kind;
     }
+    free(hits[WORDS].pos);
+    free(hits[LINES].pos);
     free(fold);
     sbuf_free(&words);
     sbuf_free(&squash);

@@ -102,20 +102,41 @@ static int64_t nth_sunday(int64_t y, int m, int n)
     return first + (7 - weekday) % 7 + 7 * (n - 1);
 }
 
+/* The router asks for the Pacific day of the same few instants thousands of times a
+ * second (every queued call, every deployment): the DST bounds of the last year asked
+ * for are remembered, per thread. A cache of a pure function of the year, so it never
+ * changes an answer. */
+struct dst_year {
+    int64_t first_day, next_day; /* the year's days: first_day <= day < next_day */
+    int64_t start_day;           /* its second Sunday of March */
+    int64_t end_day;             /* its first Sunday of November */
+};
+
+static const struct dst_year *dst_year_of(int64_t day)
+{
+    static _Thread_local struct dst_year memo = {0, 0, 0, 0}; /* empty: no day fits */
+    if (day < memo.first_day || day >= memo.next_day) {
+        int64_t y = year_of_day(day);
+        memo = (struct dst_year){days_from_civil(y, 1, 1), days_from_civil(y + 1, 1, 1),
+                                 nth_sunday(y, 3, 2), nth_sunday(y, 11, 1)};
+    }
+    return &memo;
+}
+
 /* Pacific daylight time at an instant. */
 static int pacific_dst_at(int64_t utc_ms)
 {
-    int64_t y = year_of_day(floordiv(utc_ms, DAY_MS));
-    int64_t start = nth_sunday(y, 3, 2) * DAY_MS + 10 * HOUR_MS; /* 02:00 PST */
-    int64_t end = nth_sunday(y, 11, 1) * DAY_MS + 9 * HOUR_MS;   /* 02:00 PDT */
+    const struct dst_year *dy = dst_year_of(floordiv(utc_ms, DAY_MS));
+    int64_t start = dy->start_day * DAY_MS + 10 * HOUR_MS; /* 02:00 PST */
+    int64_t end = dy->end_day * DAY_MS + 9 * HOUR_MS;      /* 02:00 PDT */
     return utc_ms >= start && utc_ms < end;
 }
 
 /* Pacific daylight time at 00:00 local of a local date (a day number). */
 static int pacific_dst_at_midnight(int64_t local_day)
 {
-    int64_t y = year_of_day(local_day);
-    return local_day > nth_sunday(y, 3, 2) && local_day <= nth_sunday(y, 11, 1);
+    const struct dst_year *dy = dst_year_of(local_day);
+    return local_day > dy->start_day && local_day <= dy->end_day;
 }
 
 /* UTC instant of 00:00 Pacific on a local date. */
@@ -252,9 +273,12 @@ int64_t quota_next_available_ms(const struct quota *q, int64_t now_ms, long est_
         (L->tpd > 0 && day_tokens_at(q, t) + est > L->tpd) || (month >= 0 && est > month))
         t = quota_day_reset_ms(L->day_reset_tz, t);
 
-    /* The minute can only change when a bucket or the provider's extra expires. */
+    /* The minute can only change when a bucket or the provider's extra expires: the
+     * earliest of those moments after t at which est fits. They are tried in order of
+     * time, so the first that fits is the answer (each try sums the whole window). */
     if (minute_fits(q, t, est)) return t;
-    int64_t best = QUOTA_NEVER;
+    int64_t cands[QUOTA_BUCKETS + 2];
+    int n = 0;
     for (int i = 0; i <= QUOTA_BUCKETS + 1; i++) {
         int64_t cand;
         if (i < QUOTA_BUCKETS)
@@ -263,8 +287,17 @@ int64_t quota_next_available_ms(const struct quota *q, int64_t now_ms, long est_
             cand = q->extra_requests_until_ms;
         else
             cand = q->extra_tokens_until_ms;
-        if (cand > t && cand < best && minute_fits(q, cand, est)) best = cand;
+        if (cand <= t) continue;
+        int k = n++; /* insertion sort: at most 63 moments */
+        while (k > 0 && cands[k - 1] > cand) {
+            cands[k] = cands[k - 1];
+            k--;
+        }
+        cands[k] = cand;
     }
+    int64_t best = QUOTA_NEVER;
+    for (int k = 0; k < n && best == QUOTA_NEVER; k++)
+        if (cands[k] < QUOTA_NEVER && minute_fits(q, cands[k], est)) best = cands[k];
     /* With every bucket expired the minute is empty and est fits: best was found. */
     assert(best != QUOTA_NEVER);
     return best;
