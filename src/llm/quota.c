@@ -153,7 +153,15 @@ static int64_t pacific_day_of(int64_t utc_ms)
 
 int64_t quota_day_start_ms(int tz, int64_t now_ms)
 {
-    if (tz == QUOTA_TZ_PACIFIC) return pacific_midnight(pacific_day_of(now_ms));
+    if (tz == QUOTA_TZ_PACIFIC) {
+        /* the last instant asked for, per thread: a pure function, so never stale */
+        static _Thread_local int64_t memo_at = INT64_MIN, memo_start;
+        if (now_ms != memo_at) {
+            memo_start = pacific_midnight(pacific_day_of(now_ms));
+            memo_at = now_ms;
+        }
+        return memo_start;
+    }
     return floordiv(now_ms, DAY_MS) * DAY_MS;
 }
 
@@ -200,6 +208,11 @@ static int bucket_live(const struct quota_bucket *b, int64_t now_ms)
 /* Our own charges in the sliding minute at now_ms (without the provider's extra). */
 static void minute_own(const struct quota *q, int64_t now_ms, long *requests, long *tokens)
 {
+    if (q->memo_valid && q->memo_ms == now_ms) {
+        *requests = q->memo_requests;
+        *tokens = q->memo_tokens;
+        return;
+    }
     long r = 0, t = 0;
     for (int i = 0; i < QUOTA_BUCKETS; i++) {
         const struct quota_bucket *b = &q->minute[i];
@@ -209,6 +222,18 @@ static void minute_own(const struct quota *q, int64_t now_ms, long *requests, lo
     }
     *requests = r;
     *tokens = t;
+    /* the memo is not part of the windows' value: a read may write it */
+    struct quota *m = (struct quota *)q;
+    m->memo_valid = 1;
+    m->memo_ms = now_ms;
+    m->memo_requests = r;
+    m->memo_tokens = t;
+}
+
+/* minute[] is about to change or has changed: what the reads remembered is stale. */
+static void memo_forget(struct quota *q)
+{
+    q->memo_valid = 0;
 }
 
 void quota_minute_usage(const struct quota *q, int64_t now_ms, long *requests, long *tokens)
@@ -390,6 +415,7 @@ static void roll_day(struct quota *q, int64_t now_ms)
  * so that over-counts. */
 static struct quota_bucket *bucket_now(struct quota *q, int64_t now_ms)
 {
+    memo_forget(q);
     int64_t sec = floordiv(now_ms, SECOND_MS);
     struct quota_bucket *b = &q->minute[floormod(sec, QUOTA_BUCKETS)];
     if (b->sec < sec) {
@@ -417,6 +443,7 @@ void quota_take(struct quota *q, int64_t now_ms, long est_tokens)
     if (q->month_left >= 0) q->month_left = maxl(0, q->month_left - est);
     q->in_flight++;
     q->in_flight_tokens += est;
+    memo_forget(q);
 }
 
 /* Oldest (dir < 0) or newest (dir > 0) bucket holding an unsettled reservation. */
@@ -520,6 +547,7 @@ void quota_settle_taken(struct quota *q, int64_t now_ms, int64_t taken_ms, long 
     if (q->month_left >= 0) q->month_left = maxl(0, q->month_left + refund);
     q->in_flight = maxl(0, q->in_flight - 1);
     q->in_flight_tokens = maxl(0, q->in_flight_tokens - est);
+    memo_forget(q);
 }
 
 void quota_settle(struct quota *q, int64_t now_ms, long est_tokens, long actual_tokens,

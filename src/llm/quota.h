@@ -115,6 +115,13 @@ struct quota {
     int64_t cooldown_until_ms;      /* no call before this (Retry-After, 429, capacity) */
     int64_t day_exhausted_until_ms; /* no call before this: a daily quota is spent */
     int backoff_strikes;            /* 429s in a row that named no delay; a success resets it */
+
+    /* The sums of minute[] at one instant, remembered by the reads: the router asks the
+     * same question for every queued call. Any change to minute[] forgets it. */
+    int memo_valid;     /* 0: nothing remembered */
+    int64_t memo_ms;    /* the instant */
+    long memo_requests; /* minute[]'s live requests then */
+    long memo_tokens;   /* and tokens */
 };
 
 /* Starts empty at now_ms with the given limits (NULL: none). */
