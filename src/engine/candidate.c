@@ -15,6 +15,7 @@
 
 #include "core/check.h"
 #include "core/clock.h"
+#include "core/fastjson.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/heuristic.h"
@@ -42,7 +43,9 @@ enum store_err cand_load(struct engine *e, const char *id, struct cand_ctx *cc)
     enum store_err se = store_call(e->store, candidate_get, id, &cc->c);
     if (se != STORE_OK) return se;
     json_error_t je;
-    cc->analysis = cc->c.analysis_json ? json_loads(cc->c.analysis_json, 0, &je) : NULL;
+    cc->analysis = cc->c.analysis_json
+                       ? fastjson_load(cc->c.analysis_json, strlen(cc->c.analysis_json), &je)
+                       : NULL;
     if (!cc->analysis) cc->analysis = json_object();
     cc->role = bank_role_find(e->bank, cc->c.role);
     return STORE_OK;
@@ -464,7 +467,7 @@ void engine_candidate_me(struct engine *e, const char *candidate_id, struct engi
         json_t *score = json_null();
         if (iv->report_json) {
             json_error_t je;
-            json_t *rep = json_loads(iv->report_json, 0, &je);
+            json_t *rep = fastjson_load(iv->report_json, strlen(iv->report_json), &je);
             json_t *s = json_object_get(rep, "overall_score");
             if (s) {
                 json_decref(score);

@@ -8,6 +8,7 @@
 
 #include "core/check.h"
 #include "core/clock.h"
+#include "core/fastjson.h"
 #include "core/log.h"
 #include "core/timer.h"
 #include "core/util.h"
@@ -123,7 +124,7 @@ void engine_candidate_failed(struct engine_reply *r, enum store_err se)
 json_t *engine_json_array(const char *text)
 {
     json_error_t je;
-    json_t *a = text ? json_loads(text, 0, &je) : NULL;
+    json_t *a = text ? fastjson_load(text, strlen(text), &je) : NULL;
     if (json_is_array(a)) return a;
     json_decref(a);
     return json_array();

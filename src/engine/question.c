@@ -8,6 +8,7 @@
 
 #include "core/check.h"
 #include "core/clock.h"
+#include "core/fastjson.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/bankgrow.h"
@@ -123,7 +124,8 @@ int question_plan_build(const char *kind, int n, const char *phases[QUESTION_MAX
 void question_plan_phase(const struct store_interview *iv, int idx, char buf[QUESTION_PHASE_MAX])
 {
     json_error_t je;
-    json_t *plan = json_loads(iv->plan_json ? iv->plan_json : "[]", 0, &je);
+    const char *plan_text = iv->plan_json ? iv->plan_json : "[]";
+    json_t *plan = fastjson_load(plan_text, strlen(plan_text), &je);
     const char *phase = json_string_value(json_array_get(plan, (size_t)idx));
     snprintf(buf, QUESTION_PHASE_MAX, "%s", phase ? phase : "technical");
     json_decref(plan);
@@ -164,7 +166,7 @@ static int quick_score(struct engine *e, const struct store_turn *t)
     if (!t->answer) return 0;
     if (precheck_answer(t->answer) != PRECHECK_OK) return 1;
     json_error_t je;
-    json_t *kw = t->keywords ? json_loads(t->keywords, 0, &je) : NULL;
+    json_t *kw = t->keywords ? fastjson_load(t->keywords, strlen(t->keywords), &je) : NULL;
     struct heuristic_question hq = {
         .text = t->question_text, .key_points = question_key_points(e, t), .keywords = kw};
     struct heuristic_eval he;

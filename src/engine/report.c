@@ -8,6 +8,7 @@
 
 #include "core/check.h"
 #include "core/clock.h"
+#include "core/fastjson.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "engine/heuristic.h"
@@ -260,7 +261,7 @@ void engine_report(struct engine *e, const char *candidate_id, const char *inter
     }
     if (iv.report_json) {
         json_error_t je;
-        json_t *rep = json_loads(iv.report_json, 0, &je);
+        json_t *rep = fastjson_load(iv.report_json, strlen(iv.report_json), &je);
         if (rep) {
             engine_ok(out, rep);
             store_interview_free(&iv);

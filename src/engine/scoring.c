@@ -7,6 +7,7 @@
 #include "engine/scoring.h"
 
 #include "core/check.h"
+#include "core/fastjson.h"
 #include "core/log.h"
 #include "core/timer.h"
 #include "core/util.h"
@@ -533,7 +534,7 @@ static void rescore_write(struct engine *e, struct work *w, json_t *parsed)
     json_t *old = NULL;
     if (store_call(e->store, interview_get, w->interview_id, &iv) == STORE_OK && iv.report_json) {
         json_error_t je;
-        old = json_loads(iv.report_json, 0, &je);
+        old = fastjson_load(iv.report_json, strlen(iv.report_json), &je);
     }
     json_t *summary =
         old ? json_pack("{s:O?,s:O?,s:O?}", "summary", json_object_get(old, "summary"), "strengths",

@@ -6,6 +6,8 @@
  * a stale read is harmless rather than a double free. */
 #include "store/store.h"
 
+#include "core/fastjson.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -141,7 +143,7 @@ int store_report_overall_score(const char *report_json, int64_t *score)
 {
     if (!report_json) return 0;
     json_error_t je;
-    json_t *j = json_loads(report_json, 0, &je);
+    json_t *j = fastjson_load(report_json, strlen(report_json), &je);
     json_t *v = json_object_get(j, "overall_score");
     int ok = json_is_number(v) && isfinite(json_number_value(v));
     if (ok) *score = (int64_t)llround(json_number_value(v));
