@@ -206,13 +206,8 @@ static int bucket_live(const struct quota_bucket *b, int64_t now_ms)
 }
 
 /* Our own charges in the sliding minute at now_ms (without the provider's extra). */
-static void minute_own(const struct quota *q, int64_t now_ms, long *requests, long *tokens)
+static void minute_sum(const struct quota *q, int64_t now_ms, long *requests, long *tokens)
 {
-    if (q->memo_valid && q->memo_ms == now_ms) {
-        *requests = q->memo_requests;
-        *tokens = q->memo_tokens;
-        return;
-    }
     long r = 0, t = 0;
     for (int i = 0; i < QUOTA_BUCKETS; i++) {
         const struct quota_bucket *b = &q->minute[i];
@@ -222,12 +217,21 @@ static void minute_own(const struct quota *q, int64_t now_ms, long *requests, lo
     }
     *requests = r;
     *tokens = t;
-    /* the memo is not part of the windows' value: a read may write it */
-    struct quota *m = (struct quota *)q;
-    m->memo_valid = 1;
-    m->memo_ms = now_ms;
-    m->memo_requests = r;
-    m->memo_tokens = t;
+}
+
+/* minute_sum, remembered for the instant asked (the router asks about "now" many times
+ * over; quota_next_available_ms's look-ahead does not go through here). */
+static void minute_own(const struct quota *q, int64_t now_ms, long *requests, long *tokens)
+{
+    if (!q->memo_valid || q->memo_ms != now_ms) {
+        /* the memo is not part of the windows' value: a read may write it */
+        struct quota *m = (struct quota *)q;
+        minute_sum(q, now_ms, &m->memo_requests, &m->memo_tokens);
+        m->memo_valid = 1;
+        m->memo_ms = now_ms;
+    }
+    *requests = q->memo_requests;
+    *tokens = q->memo_tokens;
 }
 
 /* minute[] is about to change or has changed: what the reads remembered is stale. */
@@ -246,10 +250,17 @@ void quota_minute_usage(const struct quota *q, int64_t now_ms, long *requests, l
     if (tokens) *tokens = t;
 }
 
-static int minute_fits(const struct quota *q, int64_t t_ms, long est)
+/* 1 if one more request of est tokens fits the minute at t_ms; look_ahead: t_ms is a
+ * moment to come, not worth remembering. */
+static int minute_fits(const struct quota *q, int64_t t_ms, long est, int look_ahead)
 {
     long r, t;
-    quota_minute_usage(q, t_ms, &r, &t);
+    if (look_ahead)
+        minute_sum(q, t_ms, &r, &t);
+    else
+        minute_own(q, t_ms, &r, &t);
+    if (t_ms < q->extra_requests_until_ms) r += q->extra_requests;
+    if (t_ms < q->extra_tokens_until_ms) t += q->extra_tokens;
     if (q->limits.rpm > 0 && r + 1 > q->limits.rpm) return 0;
     if (q->limits.tpm > 0 && t + est > q->limits.tpm) return 0;
     return 1;
@@ -301,7 +312,7 @@ int64_t quota_next_available_ms(const struct quota *q, int64_t now_ms, long est_
     /* The minute can only change when a bucket or the provider's extra expires: the
      * earliest of those moments after t at which est fits. They are tried in order of
      * time, so the first that fits is the answer (each try sums the whole window). */
-    if (minute_fits(q, t, est)) return t;
+    if (minute_fits(q, t, est, t != now_ms)) return t;
     int64_t cands[QUOTA_BUCKETS + 2];
     int n = 0;
     for (int i = 0; i <= QUOTA_BUCKETS + 1; i++) {
@@ -322,7 +333,7 @@ int64_t quota_next_available_ms(const struct quota *q, int64_t now_ms, long est_
     }
     int64_t best = QUOTA_NEVER;
     for (int k = 0; k < n && best == QUOTA_NEVER; k++)
-        if (cands[k] < QUOTA_NEVER && minute_fits(q, cands[k], est)) best = cands[k];
+        if (cands[k] < QUOTA_NEVER && minute_fits(q, cands[k], est, 1)) best = cands[k];
     /* With every bucket expired the minute is empty and est fits: best was found. */
     assert(best != QUOTA_NEVER);
     return best;

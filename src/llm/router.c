@@ -487,7 +487,7 @@ static void call_fail(struct rcall *c, enum router_fail cause, enum llm_status s
 
 static int dep_usable(const struct deployment *d)
 {
-    return d->provider != NULL && strcmp(breaker_state_name(&d->breaker), "dead") != 0;
+    return d->provider != NULL && d->breaker.state != BREAKER_DEAD;
 }
 
 static int tried_has(const struct rcall *c, int i)
