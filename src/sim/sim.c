@@ -598,6 +598,7 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
             .style = pc->headers,
             .day_used_requests = used_req,
             .day_used_tokens = used_tok,
+            .day_used_start_ms = day0,
         };
         router_add(router, pc, sim_provider_new(pc->name, pc->model, &pp, &pstats[i]));
     }
@@ -748,10 +749,18 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
     clock_format_iso(clock_now_ms(), iso, sizeof iso);
     json_object_set_new(after, "ended_at", json_string(iso));
     uint64_t bad_outputs = 0, r429_by[SIM_LIMIT__COUNT] = {0};
+    json_t *r429_dep = json_object(); /* deployments that answered 429: by limit */
     for (int i = 0; i < np; i++) {
         bad_outputs += pstats[i].bad_outputs;
-        for (int k = 0; k < SIM_LIMIT__COUNT; k++)
+        json_t *one = NULL;
+        for (int k = 0; k < SIM_LIMIT__COUNT; k++) {
             r429_by[k] += pstats[i].refused_by[k];
+            if (!pstats[i].refused_by[k]) continue;
+            if (!one) one = json_object();
+            json_object_set_new(one, sim_limit_name((enum sim_limit)k),
+                                json_integer((json_int_t)pstats[i].refused_by[k]));
+        }
+        if (one) json_object_set_new(r429_dep, cfg->providers[i].name, one);
     }
     qsort(s.turn_lat, (size_t)s.n_lat, sizeof *s.turn_lat, cmp_double);
     double p95 = s.n_lat ? s.turn_lat[(size_t)((double)(s.n_lat - 1) * 0.95)] : 0;
@@ -792,6 +801,7 @@ json_t *sim_run(struct config *cfg, const struct workload *w, const struct sim_o
         json_object_set_new(by_cause, sim_limit_name((enum sim_limit)k),
                             json_integer((json_int_t)r429_by[k]));
     json_object_set_new(out, "provider_429s_by_cause", by_cause);
+    json_object_set_new(out, "provider_429s_by_deployment", r429_dep);
     json_object_set_new(out, "provider_bad_outputs", json_integer((json_int_t)bad_outputs));
     json_decref(plan);
     json_decref(stats);

@@ -87,10 +87,12 @@ static void day_roll(struct sim_state *s, int64_t now)
 {
     int64_t d = quota_day_start_ms(s->p.pacific ? QUOTA_TZ_PACIFIC : QUOTA_TZ_UTC, now);
     if (d != s->day_start) {
-        int first = s->day_start < 0;
+        /* the day that began before the simulation carries its usage, whenever the
+         * first call comes; a later day starts empty */
+        int carried = d == s->p.day_used_start_ms;
         s->day_start = d;
-        s->day_requests = first ? s->p.day_used_requests : 0;
-        s->day_tokens = first ? s->p.day_used_tokens : 0;
+        s->day_requests = carried ? s->p.day_used_requests : 0;
+        s->day_tokens = carried ? s->p.day_used_tokens : 0;
     }
 }
 

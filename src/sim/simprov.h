@@ -60,8 +60,11 @@ struct sim_provider_params {
     int pacific;       /* day resets at midnight America/Los_Angeles */
     const char *style; /* header style: openai | groq | cerebras | none ... */
     /* what its day already used when the simulation starts (a day that began before
-     * the simulated one: a Pacific day at 00:00 UTC), counted from its first call */
+     * the simulated one: a Pacific day at 00:00 UTC), and when that day began: the usage
+     * counts only while that day lasts (a first call after its reset starts from 0, as
+     * the router's ledger does) */
     long day_used_requests, day_used_tokens;
+    int64_t day_used_start_ms;
 };
 
 struct provider *sim_provider_new(const char *name, const char *model,

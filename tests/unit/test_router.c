@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/timer.h"
 #include "core/util.h"
+#include "llm/quota.h"
 #include "llm/router.h"
 #include "sim/simprov.h"
 
@@ -158,6 +159,46 @@ static void run_for(int64_t ms)
         timer_run_due();
     }
     clock_set_ms(end);
+}
+
+static void count_done(struct llm_result *res, void *data)
+{
+    int *ok = data;
+    if (res->status == LLM_OK) (*ok)++;
+}
+
+/* A simulated Pacific deployment carries the usage of the day that began before the
+ * simulation only while that day lasts: its first call after the 08:00 UTC reset starts
+ * a new, empty day, as the router's ledger does. (It used to carry the old day's usage
+ * into the new one: one 429 per Pacific deployment in a 10,000-interview day.) */
+static void test_simprov_carried_usage_ends_with_its_day(void **state)
+{
+    (void)state;
+    struct sim_provider_stats st = {0};
+    int64_t day0 = quota_day_start_ms(QUOTA_TZ_PACIFIC, T0); /* 2026-11-30T08:00Z */
+    struct sim_provider_params pp = {.latency_mean_ms = 5,
+                                     .latency_sd_ms = 1,
+                                     .seed = 7,
+                                     .rpd = 20,
+                                     .known = 1,
+                                     .pacific = 1,
+                                     .style = "none",
+                                     .day_used_requests = 13,
+                                     .day_used_start_ms = day0};
+    struct provider *pv = sim_provider_new("pac", "m", &pp, &st);
+    /* the clock is at 09:00 UTC (setup): the carried day ended at 08:00 */
+    assert_true(clock_now_ms() >= quota_day_reset_ms(QUOTA_TZ_PACIFIC, T0));
+    int ok = 0;
+    struct llm_request req = {
+        .task = "summary", .messages = F.msgs, .max_tokens = 50, .timeout_ms = 30000};
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(provider_submit(pv, &req, count_done, &ok), 0);
+        run_for(100);
+    }
+    run_for(5000);
+    assert_int_equal(st.refused_429, 0);
+    assert_int_equal(ok, 20);
+    provider_destroy(pv);
 }
 
 static void test_router_never_exceeds_rpd(void **state)
@@ -360,6 +401,8 @@ int main(void)
             test_router_optional_work_leaves_the_reserve_to_running_interviews, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_router_without_reserve_optional_work_takes_the_whole_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_simprov_carried_usage_ends_with_its_day, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
