@@ -6,6 +6,7 @@
  * interview is never held longer than turn_deadline_ms for a model. */
 #include "engine/scoring.h"
 
+#include "core/clock.h"
 #include "core/check.h"
 #include "core/fastjson.h"
 #include "core/log.h"
@@ -58,7 +59,13 @@ struct work {
     int with_summary;             /* batch: the reply carries the summary too */
     struct scoring_wait wait;     /* a candidate waiting for the next question */
     struct timer *deadline_timer; /* ... at most turn_deadline_ms */
+    int64_t wait_until_ms;        /* clock_mono_ms() when the candidate stops waiting */
 };
+
+/* While a candidate waits, how often the router is asked again whether any provider can
+ * still answer in time: a provider that starts answering 503 "overloaded" puts itself
+ * in a cooldown longer than the turn can wait, and the candidate should not sit it out. */
+#define SCORING_WAIT_RECHECK_MS 250
 
 static struct work *work_new(struct engine *e, const char *interview_id)
 {
@@ -84,11 +91,24 @@ static struct scoring_wait work_take_wait(struct work *w)
     return wait;
 }
 
-/* The candidate waited long enough: ask a bank question now; the call goes on and its
- * scores are still stored when they arrive. */
+/* No provider can answer before the candidate stops waiting (down, in a cooldown, out
+ * of quota): 1, and the candidate should get the bank question now. */
+static int no_answer_in_time(const struct work *w, int64_t left_ms)
+{
+    return w->e->router && !router_can_take_within(w->e->router, EVAL_NEXT_MAX_TOKENS * 2, left_ms);
+}
+
+/* The candidate waited long enough, or no provider can answer before they would: ask a
+ * bank question now; the call goes on and its scores are still stored when they arrive. */
 static void on_reply_deadline(void *arg)
 {
     struct work *w = arg;
+    int64_t left = w->wait_until_ms - clock_mono_ms();
+    if (left > 0 && !no_answer_in_time(w, left)) { /* still worth waiting: look again */
+        timer_start(w->deadline_timer,
+                    left < SCORING_WAIT_RECHECK_MS ? left : SCORING_WAIT_RECHECK_MS);
+        return;
+    }
     struct scoring_wait wait = work_take_wait(w);
     if (!wait.next) return;
     log_info("next_question_fallback", "interview=%s reason=\"no model question within %ld ms\"",
@@ -105,13 +125,14 @@ static void work_wait(struct work *w, const struct scoring_wait *wait)
      * waiting buys the candidate nothing: the bank question goes out on the next turn of
      * the loop. The call itself goes on, and its scores are stored if it ever answers. */
     long wait_ms = w->e->cfg->turn_deadline_ms;
-    if (w->e->router &&
-        !router_can_take_within(w->e->router, EVAL_NEXT_MAX_TOKENS * 2, (int64_t)wait_ms)) {
+    if (no_answer_in_time(w, (int64_t)wait_ms)) {
         log_info("turn_no_wait", "interview=%s reason=\"no provider can answer within %ld ms\"",
                  w->interview_id, wait_ms);
         wait_ms = 0;
     }
-    timer_start(w->deadline_timer, wait_ms);
+    w->wait_until_ms = clock_mono_ms() + wait_ms;
+    timer_start(w->deadline_timer,
+                wait_ms < SCORING_WAIT_RECHECK_MS ? wait_ms : SCORING_WAIT_RECHECK_MS);
 }
 
 /* A call that ended in shutdown: the waiting candidate is told, nothing is written.
